@@ -1,0 +1,122 @@
+// cases/abba_deadlock — the AB/BA deadlock: two accounts, each with its own
+// mutex, and two threads moving money in opposite directions. `racy` locks
+// the source account first, so one thread takes A then B and the other B
+// then A; `ordered` always locks the lower-numbered account first. The two
+// transfer functions have the same shape; the lock order is the diff.
+#include <latch>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "harness/catalog/registry.h"
+#include "harness/catalog/run_together.h"
+
+namespace racelab::cases {
+namespace {
+
+constexpr int kTransfersPerThread = 1000;
+constexpr int kOpeningBalance = 1'000'000;
+
+struct Account {
+  int number;
+  std::mutex mutex;
+  int balance = kOpeningBalance;  // guarded by mutex
+};
+
+// What happens between taking the first lock and asking for the second.
+class Window {
+ public:
+  virtual ~Window() = default;
+  virtual void Pass() = 0;
+};
+
+// For `racy`: a forced schedule. Both threads hold their first lock before
+// either asks for its second, so the run deadlocks on its first transfer,
+// every time, instead of when the scheduler happens to interleave them.
+class BothHoldFirstLockWindow : public Window {
+ public:
+  void Pass() override {
+    if (!forced_) {
+      forced_ = true;  // each thread has its own Window; force round one only
+      both_hold_first_lock_.arrive_and_wait();
+    }
+  }
+  explicit BothHoldFirstLockWindow(std::latch& shared) : both_hold_first_lock_(shared) {}
+
+ private:
+  std::latch& both_hold_first_lock_;
+  bool forced_ = false;
+};
+
+// For `ordered`: let the other thread run, which is the worst case for it.
+class YieldWindow : public Window {
+ public:
+  explicit YieldWindow(std::latch&) {}
+  void Pass() override { std::this_thread::yield(); }
+};
+
+// Locks the source first: AB in one direction, BA in the other.
+void RacyTransfer(Account& from, Account& to, int amount, Window& window) {
+  std::lock_guard first(from.mutex);
+  window.Pass();
+  std::lock_guard second(to.mutex);
+  from.balance -= amount;
+  to.balance += amount;
+}
+
+// Locks the lower-numbered account first, whatever the direction.
+void OrderedTransfer(Account& from, Account& to, int amount, Window& window) {
+  Account& low = from.number < to.number ? from : to;
+  Account& high = from.number < to.number ? to : from;
+  std::lock_guard first(low.mutex);
+  window.Pass();
+  std::lock_guard second(high.mutex);
+  from.balance -= amount;
+  to.balance += amount;
+}
+
+template <auto Transfer, typename PassWindow>
+Observation TransferBothWays() {
+  Account a{.number = 1};
+  Account b{.number = 2};
+  std::latch both_hold_first_lock(2);
+  RunTogether(2, [&](int index) {
+    PassWindow window(both_hold_first_lock);
+    for (int i = 0; i < kTransfersPerThread; ++i) {
+      if (index == 0) {
+        Transfer(a, b, 1, window);
+      } else {
+        Transfer(b, a, 2, window);
+      }
+    }
+  });
+  const int total = a.balance + b.balance;
+  return Observation{absl::StrCat("total=", total), {total}};
+}
+
+// Oracle: transfers move money, they never create or destroy it.
+absl::Status MoneyConserved(const Observation& observation) {
+  const std::int64_t total = observation.values.at(0);
+  if (total == 2 * kOpeningBalance) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("total=", total, ", expected ", 2 * kOpeningBalance));
+}
+
+const CaseRegistrar kRacy({
+    .pattern = "abba_deadlock", .variant = "racy", .expect = Expect::kBug,
+    .title = "thread 1 locks A then B, thread 2 locks B then A",
+    .bug_kinds = {FindingKind::kLockOrderInversion, FindingKind::kDeadlock, FindingKind::kHang},
+    .found_by = {Detector::kWatchdog},
+    // The forced deadlock happens within microseconds; no need to wait long.
+    .timeout = absl::Seconds(1),
+    .body = TransferBothWays<RacyTransfer, BothHoldFirstLockWindow>, .oracle = MoneyConserved});
+
+const CaseRegistrar kOrdered({
+    .pattern = "abba_deadlock", .variant = "ordered", .expect = Expect::kClean,
+    .title = "both threads lock the lower-numbered account first",
+    .body = TransferBothWays<OrderedTransfer, YieldWindow>, .oracle = MoneyConserved});
+
+}  // namespace
+}  // namespace racelab::cases

@@ -1,0 +1,34 @@
+// Tests for the child result file format.
+#include "harness/catalog/child_result.h"
+
+#include "gtest/gtest.h"
+
+namespace racelab {
+namespace {
+
+TEST(ChildResultTest, RoundTripsEveryOracleState) {
+  for (ChildResult::Oracle oracle :
+       {ChildResult::Oracle::kNone, ChildResult::Oracle::kHeld, ChildResult::Oracle::kViolated}) {
+    ChildResult written{"counter=12", oracle,
+                        oracle == ChildResult::Oracle::kViolated ? "lost\nupdates" : ""};
+    absl::StatusOr<ChildResult> read = ParseChildResult(FormatChildResult(written));
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->observed, "counter=12");
+    EXPECT_EQ(read->oracle, oracle);
+    if (oracle == ChildResult::Oracle::kViolated) {
+      EXPECT_EQ(read->violation, "lost updates");
+    }
+  }
+}
+
+TEST(ChildResultTest, RefusesForeignAndTruncatedFiles) {
+  EXPECT_EQ(ParseChildResult("").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("hello\n").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\n").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tmaybe\n").status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace racelab

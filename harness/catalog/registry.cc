@@ -1,0 +1,107 @@
+// The case registry (see registry.h).
+#include "harness/catalog/registry.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace racelab {
+
+CaseRegistry& CaseRegistry::Global() {
+  static auto* const registry = new CaseRegistry();
+  return *registry;
+}
+
+absl::Status CaseRegistry::Add(CaseSpec spec) {
+  if (absl::Status valid = ValidateCaseSpec(spec); !valid.ok()) return valid;
+  const std::string id = spec.Id();
+  auto position = std::lower_bound(
+      cases_.begin(), cases_.end(), id,
+      [](const CaseSpec& existing, const std::string& key) { return existing.Id() < key; });
+  if (position != cases_.end() && position->Id() == id) {
+    return absl::AlreadyExistsError(absl::StrCat("case '", id, "' is registered twice"));
+  }
+  cases_.insert(position, std::move(spec));
+  return absl::OkStatus();
+}
+
+std::vector<const CaseSpec*> CaseRegistry::All() const { return Matching(""); }
+
+std::vector<const CaseSpec*> CaseRegistry::Matching(absl::string_view glob) const {
+  std::vector<const CaseSpec*> matches;
+  for (const CaseSpec& spec : cases_) {
+    if (glob.empty() || GlobMatches(glob, spec.Id())) matches.push_back(&spec);
+  }
+  return matches;
+}
+
+absl::StatusOr<const CaseSpec*> CaseRegistry::Find(absl::string_view id) const {
+  for (const CaseSpec& spec : cases_) {
+    if (spec.Id() == id) return &spec;
+  }
+  // Suggest the variants of the same pattern, which is the usual slip.
+  const absl::string_view pattern = id.substr(0, id.find('/'));
+  std::vector<std::string> near;
+  for (const CaseSpec& spec : cases_) {
+    if (spec.pattern == pattern) near.push_back(spec.Id());
+  }
+  std::string hint = near.empty() ? " (see 'racelab list')"
+                                  : absl::StrCat(" (did you mean ", absl::StrJoin(near, ", "), "?)");
+  return absl::NotFoundError(absl::StrCat("unknown case id '", id, "'", hint));
+}
+
+absl::Status CaseRegistry::ValidateCatalog() const {
+  std::map<std::string, std::pair<bool, bool>> racy_and_correct;
+  for (const CaseSpec& spec : cases_) {
+    auto& [has_racy, has_correct] = racy_and_correct[spec.pattern];
+    if (spec.variant == "racy") has_racy = true;
+    if (spec.expect == Expect::kClean) has_correct = true;
+  }
+  for (const auto& [pattern, flags] : racy_and_correct) {
+    if (!flags.first) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("pattern '", pattern, "' has no 'racy' variant"));
+    }
+    if (!flags.second) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("pattern '", pattern, "' has no correct variant"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool GlobMatches(absl::string_view glob, absl::string_view text) {
+  // Iterative matcher with single-star backtracking: linear in practice.
+  size_t g = 0, t = 0, star = absl::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (g < glob.size() && (glob[g] == '?' || glob[g] == text[t])) {
+      ++g;
+      ++t;
+    } else if (g < glob.size() && glob[g] == '*') {
+      star = g++;
+      resume = t;
+    } else if (star != absl::string_view::npos) {
+      g = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.size() && glob[g] == '*') ++g;
+  return g == glob.size();
+}
+
+CaseRegistrar::CaseRegistrar(CaseSpec spec) {
+  const std::string id = spec.Id();
+  if (absl::Status added = CaseRegistry::Global().Add(std::move(spec)); !added.ok()) {
+    std::fprintf(stderr, "racelab: cannot register case '%s': %s\n", id.c_str(),
+                 std::string(added.message()).c_str());
+    std::abort();
+  }
+}
+
+}  // namespace racelab

@@ -1,0 +1,89 @@
+// Names of the shared vocabulary (see finding.h). The switches have no
+// default so the compiler flags a new enumerator that has no name.
+#include "harness/model/finding.h"
+
+#include <cstdlib>
+
+namespace racelab {
+
+absl::string_view DetectorName(Detector detector) {
+  switch (detector) {
+    case Detector::kTsan: return "tsan";
+    case Detector::kAsan: return "asan";
+    case Detector::kLockorder: return "lockorder";
+    case Detector::kWatchdog: return "watchdog";
+    case Detector::kOracle: return "oracle";
+    case Detector::kCrash: return "crash";
+  }
+  std::abort();
+}
+
+absl::string_view FindingKindName(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kDataRace: return "data-race";
+    case FindingKind::kLockOrderInversion: return "lock-order-inversion";
+    case FindingKind::kSelfDeadlock: return "self-deadlock";
+    case FindingKind::kDeadlock: return "deadlock";
+    case FindingKind::kHang: return "hang";
+    case FindingKind::kMutexMisuse: return "mutex-misuse";
+    case FindingKind::kThreadLeak: return "thread-leak";
+    case FindingKind::kUseAfterFree: return "use-after-free";
+    case FindingKind::kInvariant: return "invariant";
+    case FindingKind::kCrash: return "crash";
+    case FindingKind::kOther: return "other";
+  }
+  std::abort();
+}
+
+absl::string_view ExpectName(Expect expect) {
+  switch (expect) {
+    case Expect::kBug: return "bug";
+    case Expect::kClean: return "clean";
+  }
+  std::abort();
+}
+
+absl::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kDetected: return "detected";
+    case Verdict::kMissed: return "missed";
+    case Verdict::kClean: return "clean";
+    case Verdict::kFalsePositive: return "false-positive";
+    case Verdict::kError: return "error";
+  }
+  std::abort();
+}
+
+const std::vector<Detector>& AllDetectors() {
+  static const auto* const kAll = new std::vector<Detector>{
+      Detector::kTsan,     Detector::kAsan,   Detector::kLockorder,
+      Detector::kWatchdog, Detector::kOracle, Detector::kCrash};
+  return *kAll;
+}
+
+const std::vector<FindingKind>& AllFindingKinds() {
+  static const auto* const kAll = new std::vector<FindingKind>{
+      FindingKind::kDataRace,    FindingKind::kLockOrderInversion,
+      FindingKind::kSelfDeadlock, FindingKind::kDeadlock,
+      FindingKind::kHang,        FindingKind::kMutexMisuse,
+      FindingKind::kThreadLeak,  FindingKind::kUseAfterFree,
+      FindingKind::kInvariant,   FindingKind::kCrash,
+      FindingKind::kOther};
+  return *kAll;
+}
+
+std::optional<Detector> ParseDetector(absl::string_view name) {
+  for (Detector detector : AllDetectors()) {
+    if (DetectorName(detector) == name) return detector;
+  }
+  return std::nullopt;
+}
+
+std::optional<FindingKind> ParseFindingKind(absl::string_view name) {
+  for (FindingKind kind : AllFindingKinds()) {
+    if (FindingKindName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+}  // namespace racelab

@@ -1,0 +1,77 @@
+// The vocabulary every racelab library shares: detectors, finding kinds,
+// expectations and verdicts (names fixed by shared/DESIGN.md), and the
+// Finding record a detector produces. Data only; no logic beyond naming.
+// All functions are pure and may be called from any thread.
+#ifndef RACELAB_HARNESS_MODEL_FINDING_H_
+#define RACELAB_HARNESS_MODEL_FINDING_H_
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+namespace racelab {
+
+// What produced a finding.
+enum class Detector {
+  kTsan,       // a ThreadSanitizer report
+  kAsan,       // an AddressSanitizer / UBSan report (asan preset)
+  kLockorder,  // the lock-order graph checker
+  kWatchdog,   // timeout / hang diagnosis
+  kOracle,     // the case's own invariant, checked after the run
+  kCrash,      // the child died by a signal or abort
+};
+
+enum class FindingKind {
+  kDataRace,
+  kLockOrderInversion,
+  kSelfDeadlock,
+  kDeadlock,
+  kHang,
+  kMutexMisuse,
+  kThreadLeak,
+  kUseAfterFree,
+  kInvariant,
+  kCrash,
+  kOther,  // a sanitizer report racelab does not classify; message says which
+};
+
+// `bug` for a racy variant, `clean` for a correct one.
+enum class Expect { kBug, kClean };
+
+enum class Verdict { kDetected, kMissed, kClean, kFalsePositive, kError };
+
+// DESIGN.md spellings: "tsan", "data-race", "bug", "false-positive", ...
+absl::string_view DetectorName(Detector detector);
+absl::string_view FindingKindName(FindingKind kind);
+absl::string_view ExpectName(Expect expect);
+absl::string_view VerdictName(Verdict verdict);
+
+// Inverse of the names above; nullopt for an unknown spelling.
+std::optional<Detector> ParseDetector(absl::string_view name);
+std::optional<FindingKind> ParseFindingKind(absl::string_view name);
+
+// Every enumerator, in declaration order (for listings and tests).
+const std::vector<Detector>& AllDetectors();
+const std::vector<FindingKind>& AllFindingKinds();
+
+// One source position in a stack, as far as it could be resolved.
+struct Location {
+  std::string file;      // relative to the source root when inside it
+  int line = 0;          // 0 when unknown
+  std::string function;  // may be empty
+  std::string thread;    // "T1", "main", ...; may be empty
+  std::string role;      // what this stack is: "write", "previous read", "mutex", ...
+};
+
+// One thing a detector saw in one run.
+struct Finding {
+  Detector detector = Detector::kCrash;
+  FindingKind kind = FindingKind::kOther;
+  std::string message;               // one line, human readable
+  std::vector<Location> locations;   // most relevant first; may be empty
+};
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_MODEL_FINDING_H_

@@ -1,0 +1,111 @@
+// Grading (see grade.h).
+#include "harness/report/grade.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace racelab {
+namespace {
+
+bool SameSites(const std::vector<Location>& a, const std::vector<Location>& b) {
+  auto key = [](const Location& l) { return std::tie(l.file, l.line, l.function, l.role); };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [&](const Location& x, const Location& y) { return key(x) == key(y); });
+}
+
+void Merge(std::vector<ReportedFinding>& merged, const Finding& finding) {
+  for (ReportedFinding& existing : merged) {
+    if (existing.detector == finding.detector && existing.kind == finding.kind &&
+        SameSites(existing.locations, finding.locations)) {
+      ++existing.count;
+      return;
+    }
+  }
+  merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.message,
+                                   finding.locations, 1});
+}
+
+bool Contains(const std::vector<FindingKind>& kinds, FindingKind kind) {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+}  // namespace
+
+CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRecord>& runs,
+                     const std::vector<Detector>& active) {
+  CaseResult result;
+  result.declaration = declaration;
+  result.runs = static_cast<int>(runs.size());
+  for (const RunRecord& run : runs) {
+    result.duration += run.wall;
+    if (!run.error.empty()) result.errors.push_back(run.error);
+    if (!run.observed.empty()) ++result.outcomes[run.observed];
+    if (!run.findings.empty()) ++result.runs_with_findings;
+    bool detected_here = false;
+    for (const Finding& finding : run.findings) {
+      Merge(result.findings, finding);
+      detected_here |= Contains(declaration.bug_kinds, finding.kind);
+    }
+    if (detected_here) ++result.runs_detected;
+  }
+
+  if (declaration.expect == Expect::kBug) {
+    std::vector<std::string> usable;
+    for (Detector detector : declaration.found_by) {
+      if (std::find(active.begin(), active.end(), detector) != active.end()) {
+        usable.emplace_back(DetectorName(detector));
+      }
+    }
+    if (usable.empty()) {
+      std::vector<std::string> needed;
+      for (Detector detector : declaration.found_by) needed.emplace_back(DetectorName(detector));
+      result.note = absl::StrCat("needs ", absl::StrJoin(needed, " or "), ", not in this build");
+    }
+  }
+
+  if (!result.errors.empty() || runs.empty()) {
+    result.verdict = Verdict::kError;
+  } else if (declaration.expect == Expect::kBug) {
+    result.verdict = result.runs_detected > 0 ? Verdict::kDetected : Verdict::kMissed;
+  } else {
+    result.verdict = result.runs_with_findings > 0 ? Verdict::kFalsePositive : Verdict::kClean;
+  }
+  return result;
+}
+
+bool IsAsExpected(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kDetected:
+    case Verdict::kClean: return true;
+    case Verdict::kMissed:
+    case Verdict::kFalsePositive:
+    case Verdict::kError: return false;
+  }
+  return false;
+}
+
+Summary Summarize(const std::vector<CaseResult>& results) {
+  Summary summary;
+  for (const CaseResult& result : results) {
+    ++summary.total;
+    if (IsAsExpected(result.verdict)) ++summary.as_expected;
+    switch (result.verdict) {
+      case Verdict::kDetected: ++summary.detected; break;
+      case Verdict::kMissed: ++summary.missed; break;
+      case Verdict::kClean: ++summary.clean; break;
+      case Verdict::kFalsePositive: ++summary.false_positives; break;
+      case Verdict::kError: ++summary.errors; break;
+    }
+  }
+  return summary;
+}
+
+int ExitCodeFor(const Summary& summary) {
+  if (summary.errors > 0) return 2;
+  return summary.as_expected == summary.total ? 0 : 1;
+}
+
+}  // namespace racelab

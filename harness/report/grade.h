@@ -1,0 +1,32 @@
+// Grading: the one pure function that turns a case's declaration and the
+// records of its runs into a verdict, plus the summary and exit code of a
+// whole run. No I/O; any thread.
+#ifndef RACELAB_HARNESS_REPORT_GRADE_H_
+#define RACELAB_HARNESS_REPORT_GRADE_H_
+
+#include <vector>
+
+#include "harness/model/run_record.h"
+#include "harness/report/report.h"
+
+namespace racelab {
+
+// Verdict rules (shared/DESIGN.md): any run the harness could not run →
+// error; expect=bug → detected when some run has a finding of a declared bug
+// kind, else missed; expect=clean → false-positive when any run has any
+// finding, else clean. `active` only feeds the note on an undetectable case.
+CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRecord>& runs,
+                     const std::vector<Detector>& active);
+
+// True for detected and clean.
+bool IsAsExpected(Verdict verdict);
+
+Summary Summarize(const std::vector<CaseResult>& results);
+
+// 0 everything as expected; 2 when any case is an error (the harness could
+// not do its job); otherwise 1.
+int ExitCodeFor(const Summary& summary);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_REPORT_GRADE_H_

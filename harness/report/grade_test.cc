@@ -1,0 +1,98 @@
+// Tests for grading: verdicts, merging of findings, summary and exit codes.
+#include "harness/report/grade.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace racelab {
+namespace {
+
+const std::vector<Detector> kTsanBuild = {Detector::kTsan, Detector::kWatchdog, Detector::kOracle,
+                                          Detector::kCrash};
+const std::vector<Detector> kPlainBuild = {Detector::kWatchdog, Detector::kOracle, Detector::kCrash};
+
+CaseDeclaration RacyCounter() {
+  return {"counter", "racy", Expect::kBug, {FindingKind::kDataRace, FindingKind::kInvariant},
+          {Detector::kTsan, Detector::kOracle}};
+}
+CaseDeclaration CleanCounter() { return {"counter", "atomic", Expect::kClean, {}, {}}; }
+
+Finding Race(int line) {
+  return Finding{Detector::kTsan, FindingKind::kDataRace, "race",
+                 {Location{"cases/counter/counter.cc", line, "Increment", "T1", "write"}}};
+}
+
+RunRecord MakeRun(std::vector<Finding> findings, std::string observed = "counter=1") {
+  RunRecord run;
+  run.findings = std::move(findings);
+  run.observed = std::move(observed);
+  run.wall = absl::Milliseconds(10);
+  return run;
+}
+
+TEST(GradeTest, RacyDetectedCountsRunsAndMergesEqualFindings) {
+  CaseResult result = GradeCase(RacyCounter(), {MakeRun({Race(31)}), MakeRun({}), MakeRun({Race(31), Race(40)})},
+                                kTsanBuild);
+  EXPECT_EQ(result.verdict, Verdict::kDetected);
+  EXPECT_EQ(result.runs, 3);
+  EXPECT_EQ(result.runs_with_findings, 2);
+  EXPECT_EQ(result.runs_detected, 2);
+  ASSERT_EQ(result.findings.size(), 2u);
+  EXPECT_EQ(result.findings[0].count, 2);
+  EXPECT_EQ(result.findings[1].count, 1);
+  EXPECT_EQ(result.duration, absl::Milliseconds(30));
+  EXPECT_EQ(result.outcomes.at("counter=1"), 3);
+  EXPECT_TRUE(result.note.empty());
+}
+
+TEST(GradeTest, RacyWithOnlyOtherKindsIsMissed) {
+  Finding hang{Detector::kWatchdog, FindingKind::kHang, "hang", {}};
+  CaseResult result = GradeCase(RacyCounter(), {MakeRun({hang})}, kTsanBuild);
+  EXPECT_EQ(result.verdict, Verdict::kMissed);
+  EXPECT_EQ(result.runs_with_findings, 1);
+  EXPECT_EQ(result.runs_detected, 0);
+}
+
+TEST(GradeTest, UndetectableInThisBuildIsMissedWithANote) {
+  CaseDeclaration needs_tsan{"lock_pipeline", "racy", Expect::kBug, {FindingKind::kMutexMisuse},
+                             {Detector::kTsan}};
+  CaseResult result = GradeCase(needs_tsan, {MakeRun({})}, kPlainBuild);
+  EXPECT_EQ(result.verdict, Verdict::kMissed);
+  EXPECT_THAT(result.note, ::testing::HasSubstr("needs tsan"));
+}
+
+TEST(GradeTest, CleanCaseWithAnyFindingIsAFalsePositive) {
+  EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({})}, kTsanBuild).verdict, Verdict::kClean);
+  EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({Race(3)})}, kTsanBuild).verdict,
+            Verdict::kFalsePositive);
+}
+
+TEST(GradeTest, AnyRunErrorMakesTheCaseAnError) {
+  RunRecord broken;
+  broken.error = "child ended without a result";
+  EXPECT_EQ(GradeCase(RacyCounter(), {MakeRun({Race(1)}), broken}, kTsanBuild).verdict, Verdict::kError);
+  EXPECT_EQ(GradeCase(CleanCounter(), {}, kTsanBuild).verdict, Verdict::kError);
+}
+
+TEST(GradeTest, SummaryAndExitCodes) {
+  std::vector<CaseResult> results(4);
+  results[0].verdict = Verdict::kDetected;
+  results[1].verdict = Verdict::kClean;
+  Summary all_good = Summarize({results[0], results[1]});
+  EXPECT_EQ(all_good.as_expected, 2);
+  EXPECT_EQ(ExitCodeFor(all_good), 0);
+
+  results[2].verdict = Verdict::kMissed;
+  results[3].verdict = Verdict::kFalsePositive;
+  Summary some_bad = Summarize(results);
+  EXPECT_EQ(some_bad.total, 4);
+  EXPECT_EQ(some_bad.missed, 1);
+  EXPECT_EQ(some_bad.false_positives, 1);
+  EXPECT_EQ(ExitCodeFor(some_bad), 1);
+
+  results[3].verdict = Verdict::kError;
+  EXPECT_EQ(ExitCodeFor(Summarize(results)), 2);
+}
+
+}  // namespace
+}  // namespace racelab

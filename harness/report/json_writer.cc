@@ -1,0 +1,84 @@
+// JSON report rendering (see json_writer.h). Uses nlohmann::json, which does
+// the escaping and number formatting we would otherwise write by hand.
+#include "harness/report/json_writer.h"
+
+#include <nlohmann/json.hpp>
+
+namespace racelab {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double Seconds(absl::Duration duration) {
+  // Three decimals keep reports readable and diffs small.
+  return static_cast<double>(absl::ToInt64Milliseconds(duration)) / 1000.0;
+}
+
+json LocationJson(const Location& location) {
+  json out = {{"file", location.file}, {"line", location.line}, {"function", location.function}};
+  if (!location.thread.empty()) out["thread"] = location.thread;
+  if (!location.role.empty()) out["role"] = location.role;
+  return out;
+}
+
+json FindingJson(const ReportedFinding& finding) {
+  json locations = json::array();
+  for (const Location& location : finding.locations) locations.push_back(LocationJson(location));
+  return {{"detector", DetectorName(finding.detector)},
+          {"kind", FindingKindName(finding.kind)},
+          {"count", finding.count},
+          {"message", finding.message},
+          {"locations", std::move(locations)}};
+}
+
+json ResultJson(const CaseResult& result) {
+  const CaseDeclaration& declaration = result.declaration;
+  json findings = json::array();
+  for (const ReportedFinding& finding : result.findings) findings.push_back(FindingJson(finding));
+  json bug_kinds = json::array();
+  for (FindingKind kind : declaration.bug_kinds) bug_kinds.push_back(FindingKindName(kind));
+  json outcomes = json::object();
+  for (const auto& [observed, runs] : result.outcomes) outcomes[observed] = runs;
+  json out = {{"id", declaration.Id()},
+              {"pattern", declaration.pattern},
+              {"variant", declaration.variant},
+              {"expect", ExpectName(declaration.expect)},
+              {"verdict", VerdictName(result.verdict)},
+              {"runs", result.runs},
+              {"runs_with_findings", result.runs_with_findings},
+              {"runs_detected", result.runs_detected},
+              {"duration_s", Seconds(result.duration)},
+              {"bug_kinds", std::move(bug_kinds)},
+              {"findings", std::move(findings)},
+              {"outcomes", std::move(outcomes)}};
+  if (!result.errors.empty()) out["errors"] = result.errors;
+  if (!result.note.empty()) out["note"] = result.note;
+  return out;
+}
+
+}  // namespace
+
+std::string FormatJsonReport(const Report& report) {
+  json results = json::array();
+  for (const CaseResult& result : report.results) results.push_back(ResultJson(result));
+  const Summary& s = report.summary;
+  const json document = {
+      {"schema", kJsonReportSchema},
+      {"build",
+       {{"preset", report.build.preset},
+        {"compiler", report.build.compiler},
+        {"sanitizer", report.build.sanitizer}}},
+      {"duration_s", Seconds(report.duration)},
+      {"results", std::move(results)},
+      {"summary",
+       {{"total", s.total},
+        {"as_expected", s.as_expected},
+        {"detected", s.detected},
+        {"missed", s.missed},
+        {"clean", s.clean},
+        {"false_positives", s.false_positives},
+        {"errors", s.errors}}}};
+  return document.dump(2) + "\n";
+}
+
+}  // namespace racelab

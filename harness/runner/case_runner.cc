@@ -1,0 +1,174 @@
+// Catalog case runner (see case_runner.h).
+#include "harness/runner/case_runner.h"
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "harness/catalog/child_result.h"
+#include "harness/detectors/tsan_report_parser.h"
+
+namespace racelab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ThreadSanitizer exits with this code when it reported anything; set
+// explicitly so a user's TSAN_OPTIONS cannot change what we read.
+constexpr int kTsanExitCode = 66;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A fresh private directory for one run's logs and result file.
+std::string MakeScratchDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/racelab-run.XXXXXX");
+  if (::mkdtemp(pattern.data()) == nullptr) return "";
+  return pattern;
+}
+
+// The sanitizer settings every child gets; the user's own options come first
+// so that ours, which the runner depends on, win.
+std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::string& scratch_dir) {
+  auto with_user = [](const char* name, const std::string& ours) {
+    const char* user = std::getenv(name);
+    return user != nullptr && *user != '\0' ? absl::StrCat(user, " ", ours) : ours;
+  };
+  return {
+      {"TSAN_OPTIONS",
+       with_user("TSAN_OPTIONS",
+                 absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
+                              " atexit_sleep_ms=0 halt_on_error=0 second_deadlock_stack=1"))},
+  };
+}
+
+// The last non-empty line the child printed, to explain a failure.
+std::string LastOutputLine(const ChildOutcome& outcome) {
+  const std::string& text = outcome.output_tail.empty() ? outcome.output_head : outcome.output_tail;
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  return lines.empty() ? "" : std::string(absl::StripAsciiWhitespace(lines.back()));
+}
+
+}  // namespace
+
+absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options) {
+  if (options.timeout) return *options.timeout;
+  if (spec.timeout > absl::ZeroDuration()) return spec.timeout;
+  return options.default_timeout;
+}
+
+RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
+                     const std::string& project_root, absl::Duration timeout) {
+  RunRecord record;
+  record.wall = outcome.wall;
+  record.ended = DescribeEnd(outcome);
+
+  // ThreadSanitizer: every log file the process (or its children) wrote, and
+  // anything it printed to the captured output despite log_path.
+  std::error_code ignored;
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
+    if (absl::StartsWith(entry.path().filename().string(), "tsan.")) {
+      for (Finding& finding : ParseTsanOutput(ReadFile(entry.path()), project_root)) {
+        record.findings.push_back(std::move(finding));
+      }
+    }
+  }
+  for (const std::string* text : {&outcome.output_head, &outcome.output_tail}) {
+    for (Finding& finding : ParseTsanOutput(*text, project_root)) {
+      record.findings.push_back(std::move(finding));
+    }
+  }
+
+  // The child's own result: what it observed and what its oracle said.
+  const fs::path result_path = fs::path(scratch_dir) / "result";
+  bool finished = false;
+  if (fs::exists(result_path, ignored)) {
+    absl::StatusOr<ChildResult> result = ParseChildResult(ReadFile(result_path));
+    if (result.ok()) {
+      finished = true;
+      record.observed = result->observed;
+      if (result->oracle == ChildResult::Oracle::kViolated) {
+        record.findings.push_back(Finding{Detector::kOracle, FindingKind::kInvariant,
+                                          absl::StrCat("invariant violated: ", result->violation),
+                                          {}});
+      }
+    } else {
+      record.error = std::string(result.status().message());
+    }
+  }
+
+  switch (outcome.end) {
+    case ChildOutcome::End::kTimedOut:
+      record.findings.push_back(Finding{
+          Detector::kWatchdog, FindingKind::kHang,
+          absl::StrCat("no progress within ", absl::FormatDuration(timeout),
+                       ": the run was killed (no lock-cycle diagnosis in this build)"),
+          {}});
+      break;
+    case ChildOutcome::End::kSignaled:
+      record.findings.push_back(Finding{
+          Detector::kCrash, FindingKind::kCrash,
+          absl::StrCat("child died: ", record.ended,
+                       LastOutputLine(outcome).empty() ? "" : "; last output: ",
+                       LastOutputLine(outcome)),
+          {}});
+      break;
+    case ChildOutcome::End::kFlooded:
+      record.error = absl::StrCat("child ", record.ended, "; run abandoned");
+      break;
+    case ChildOutcome::End::kExited:
+      if (!finished && record.findings.empty() && record.error.empty()) {
+        record.error = absl::StrCat("child ended (", record.ended, ") without a result",
+                                    LastOutputLine(outcome).empty() ? "" : ": ",
+                                    LastOutputLine(outcome));
+      } else if (finished && outcome.exit_code != 0 && outcome.exit_code != kTsanExitCode) {
+        record.error = absl::StrCat("child finished but ", record.ended);
+      }
+      break;
+  }
+  return record;
+}
+
+std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options) {
+  std::vector<RunRecord> records;
+  const absl::Duration timeout = EffectiveTimeout(spec, options);
+  for (int run = 0; run < options.repeat; ++run) {
+    const std::string scratch_dir = MakeScratchDir();
+    if (scratch_dir.empty()) {
+      RunRecord record;
+      record.error = "cannot create a scratch directory under $TMPDIR or /tmp";
+      records.push_back(std::move(record));
+      continue;
+    }
+    ChildSpec child;
+    child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
+    child.env = ChildEnvironment(scratch_dir);
+    child.timeout = timeout;
+    absl::StatusOr<ChildOutcome> outcome = RunChild(child);
+    if (outcome.ok()) {
+      records.push_back(CollectRun(*outcome, scratch_dir, options.project_root, timeout));
+    } else {
+      RunRecord record;
+      record.error = std::string(outcome.status().message());
+      records.push_back(std::move(record));
+    }
+    std::error_code ignored;
+    fs::remove_all(scratch_dir, ignored);
+  }
+  return records;
+}
+
+}  // namespace racelab

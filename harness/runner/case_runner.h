@@ -1,0 +1,42 @@
+// Runs catalog cases: each run of a case is its own child process (the case
+// binary re-executed with `__child <id>`), under the watchdog, with
+// ThreadSanitizer's output sent to a per-run scratch directory. Turns what
+// each child left behind — sanitizer logs, its result file, how it ended —
+// into a RunRecord of findings. Detection only: no grading, no printing.
+// Call from one thread at a time per RunOptions (runs are sequential).
+#ifndef RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_
+#define RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "harness/catalog/case_spec.h"
+#include "harness/model/run_record.h"
+#include "harness/runner/child_process.h"
+
+namespace racelab {
+
+struct RunOptions {
+  int repeat = 1;
+  std::optional<absl::Duration> timeout;            // overrides every case's own
+  absl::Duration default_timeout = absl::Seconds(10);  // for cases that set none
+  std::string case_binary;   // executable that understands `__child <id> <result-file>`
+  std::string project_root;  // source root; locations are made relative to it
+};
+
+// The wall-clock limit one run of `spec` gets under `options`.
+absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options);
+
+// Runs `spec` options.repeat times and returns one record per run.
+std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options);
+
+// Turns how a child ended and what it left in `scratch_dir` into a record.
+// Exposed for tests; RunCatalogCase calls it after every child.
+RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
+                     const std::string& project_root, absl::Duration timeout);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_

@@ -1,0 +1,298 @@
+// Child process spawning, capture and watchdog (see child_process.h).
+#include "harness/runner/child_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+
+extern char** environ;
+
+namespace racelab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Process groups of children being waited for, for the interrupt handler.
+// Slots are claimed and cleared with atomics: no lock in a signal handler.
+constexpr int kMaxActiveGroups = 64;
+std::atomic<pid_t> active_groups[kMaxActiveGroups];
+
+int ClaimGroupSlot(pid_t group) {
+  for (int slot = 0; slot < kMaxActiveGroups; ++slot) {
+    pid_t empty = 0;
+    if (active_groups[slot].compare_exchange_strong(empty, group)) return slot;
+  }
+  return -1;  // more concurrent children than slots: still killed at the end
+}
+
+void ReleaseGroupSlot(int slot) {
+  if (slot >= 0) active_groups[slot].store(0);
+}
+
+void KillActiveGroupsAndReraise(int signal_number) {
+  for (std::atomic<pid_t>& group : active_groups) {
+    const pid_t pid = group.load();
+    if (pid > 0) ::kill(-pid, SIGKILL);
+  }
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+// Closes a file descriptor on scope exit.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd = -1) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd() { Reset(); }
+  int get() const { return fd_; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string ErrnoText(int error) { return std::strerror(error); }
+
+absl::Status SpawnError(const std::string& program, int error) {
+  const std::string text = absl::StrCat("cannot start '", program, "': ", ErrnoText(error));
+  switch (error) {
+    case ENOENT: return absl::NotFoundError(text);
+    case EACCES:
+    case EPERM: return absl::PermissionDeniedError(text);
+    default: return absl::FailedPreconditionError(text);
+  }
+}
+
+// The child's environment: ours, with `overrides` replacing or adding.
+std::vector<std::string> ChildEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    absl::string_view text(*entry);
+    const size_t equals = text.find('=');
+    if (equals == absl::string_view::npos) continue;
+    merged[std::string(text.substr(0, equals))] = std::string(text.substr(equals + 1));
+  }
+  for (const auto& [name, value] : overrides) merged[name] = value;
+  std::vector<std::string> result;
+  result.reserve(merged.size());
+  for (const auto& [name, value] : merged) result.push_back(absl::StrCat(name, "=", value));
+  return result;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  pointers.reserve(strings.size() + 1);
+  for (std::string& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+// Keeps the first `head_limit` bytes and a rolling last `tail_limit` bytes.
+class OutputCapture {
+ public:
+  OutputCapture(size_t head_limit, size_t tail_limit)
+      : head_limit_(head_limit), tail_limit_(tail_limit) {}
+
+  void Append(const char* data, size_t size) {
+    total_ += size;
+    const size_t to_head = std::min(size, head_limit_ - std::min(head_limit_, head_.size()));
+    head_.append(data, to_head);
+    if (to_head < size && tail_limit_ > 0) {
+      tail_.append(data + to_head, size - to_head);
+      if (tail_.size() > 2 * tail_limit_) tail_.erase(0, tail_.size() - tail_limit_);
+    }
+  }
+  size_t total() const { return total_; }
+  void MoveInto(ChildOutcome& outcome) {
+    if (tail_.size() > tail_limit_) tail_.erase(0, tail_.size() - tail_limit_);
+    outcome.output_head = std::move(head_);
+    outcome.output_tail = std::move(tail_);
+    outcome.output_bytes = total_;
+  }
+
+ private:
+  size_t head_limit_, tail_limit_;
+  size_t total_ = 0;
+  std::string head_, tail_;
+};
+
+// Kills every process in the group and reaps those that are our children
+// (the leader, and orphans reparented to us as subreaper).
+void KillAndReapGroup(pid_t group) {
+  ::kill(-group, SIGKILL);
+  while (true) {
+    int status = 0;
+    const pid_t reaped = ::waitpid(-group, &status, 0);
+    if (reaped > 0) continue;
+    if (reaped < 0 && errno == EINTR) continue;
+    break;  // ECHILD: none left in the group that we can reap
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
+  if (spec.argv.empty()) return absl::InvalidArgumentError("RunChild: empty argv");
+  // Orphaned grandchildren come to us, so KillAndReapGroup can reap them.
+  static const bool kSubreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  (void)kSubreaper;
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe2: ", ErrnoText(errno)));
+  }
+  ScopedFd read_end(pipe_fds[0]);
+  ScopedFd write_end(pipe_fds[1]);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
+
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);  // its own group, led by itself
+  sigset_t no_signals, default_signals;
+  sigemptyset(&no_signals);
+  posix_spawnattr_setsigmask(&attributes, &no_signals);
+  sigemptyset(&default_signals);
+  for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
+    sigaddset(&default_signals, signal_number);
+  }
+  posix_spawnattr_setsigdefault(&attributes, &default_signals);
+
+  std::vector<std::string> argv_storage = spec.argv;
+  std::vector<std::string> env_storage = ChildEnvironment(spec.env);
+  std::vector<char*> argv = CStrings(argv_storage);
+  std::vector<char*> envp = CStrings(env_storage);
+
+  const Clock::time_point start = Clock::now();
+  pid_t pid = -1;
+  const bool search_path = spec.argv[0].find('/') == std::string::npos;
+  const int spawn_error =
+      search_path ? ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), envp.data())
+                  : ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawn_error != 0) return SpawnError(spec.argv[0], spawn_error);
+  write_end.Reset();  // only the child holds the write end now
+  const int group_slot = ClaimGroupSlot(pid);
+
+  ScopedFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
+
+  ChildOutcome outcome;
+  OutputCapture capture(spec.output_keep_head, spec.output_keep_tail);
+  const Clock::time_point deadline =
+      start + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.timeout));
+  bool output_open = true;
+  bool exited = false;
+  int wait_status = 0;
+  char buffer[64 * 1024];
+
+  while (!exited) {
+    const auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (remaining <= 0) {
+      outcome.end = ChildOutcome::End::kTimedOut;
+      break;
+    }
+    pollfd fds[2];
+    nfds_t count = 0;
+    if (output_open) fds[count++] = {read_end.get(), POLLIN, 0};
+    if (child_fd.get() >= 0) fds[count++] = {child_fd.get(), POLLIN, 0};
+    // Without a pidfd, fall back to checking for exit every 10 ms.
+    const int wait_ms = child_fd.get() >= 0 ? static_cast<int>(remaining)
+                                             : static_cast<int>(std::min<long long>(remaining, 10));
+    const int ready = ::poll(fds, count, wait_ms);
+    if (ready < 0 && errno != EINTR) {
+      KillAndReapGroup(pid);
+      ReleaseGroupSlot(group_slot);
+      return absl::InternalError(absl::StrCat("poll: ", ErrnoText(errno)));
+    }
+    if (output_open) {
+      const ssize_t got = ::read(read_end.get(), buffer, sizeof buffer);
+      if (got > 0) {
+        capture.Append(buffer, static_cast<size_t>(got));
+        if (capture.total() > spec.output_limit) {
+          outcome.end = ChildOutcome::End::kFlooded;
+          break;
+        }
+      } else if (got == 0) {
+        output_open = false;
+      }
+    }
+    const pid_t reaped = ::waitpid(pid, &wait_status, WNOHANG);
+    if (reaped == pid) exited = true;
+  }
+
+  if (exited) {
+    if (WIFSIGNALED(wait_status)) {
+      outcome.end = ChildOutcome::End::kSignaled;
+      outcome.signal = WTERMSIG(wait_status);
+    } else {
+      outcome.end = ChildOutcome::End::kExited;
+      outcome.exit_code = WEXITSTATUS(wait_status);
+    }
+  }
+  // Whatever ended the run, nothing of its group may outlive it.
+  KillAndReapGroup(pid);
+  ReleaseGroupSlot(group_slot);
+  // Drain what the child wrote before it ended (its descendants are dead, so
+  // the pipe reaches end-of-file), within the flood limit.
+  while (outcome.end != ChildOutcome::End::kFlooded) {
+    const ssize_t got = ::read(read_end.get(), buffer, sizeof buffer);
+    if (got <= 0) break;
+    capture.Append(buffer, static_cast<size_t>(got));
+    if (capture.total() > spec.output_limit) break;
+  }
+  capture.MoveInto(outcome);
+  outcome.wall = absl::FromChrono(Clock::now() - start);
+  return outcome;
+}
+
+void KillChildrenWhenInterrupted() {
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction action {};
+    action.sa_handler = KillActiveGroupsAndReraise;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal_number, &action, nullptr);
+  }
+}
+
+std::string DescribeEnd(const ChildOutcome& outcome) {
+  switch (outcome.end) {
+    case ChildOutcome::End::kExited: return absl::StrCat("exit ", outcome.exit_code);
+    case ChildOutcome::End::kSignaled:
+      return absl::StrCat("signal ", outcome.signal, " (SIG", sigabbrev_np(outcome.signal) ? sigabbrev_np(outcome.signal) : "?", ")");
+    case ChildOutcome::End::kTimedOut:
+      return absl::StrCat("timed out after ", absl::FormatDuration(absl::Trunc(outcome.wall, absl::Milliseconds(10))));
+    case ChildOutcome::End::kFlooded:
+      return absl::StrCat("killed for flooding its output (", outcome.output_bytes / (1024 * 1024),
+                          " MiB printed)");
+  }
+  return "unknown end";
+}
+
+}  // namespace racelab

@@ -1,0 +1,64 @@
+// Running one child process under a watchdog: spawn it in its own process
+// group, capture its stdout+stderr (bounded), and end it by its own exit, by
+// the wall-clock timeout, or by flooding its output. Whatever ends it, the
+// whole process group is killed and reaped before RunChild returns, so no
+// descendant that stayed in the group outlives the call.
+//
+// Thread-compatible: concurrent RunChild calls are safe as long as each uses
+// its own ChildSpec; the calling process becomes a child subreaper so that
+// orphaned grandchildren are reparented to it and reaped.
+#ifndef RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
+#define RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace racelab {
+
+struct ChildSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::vector<std::pair<std::string, std::string>> env;  // set in the child, overriding
+  absl::Duration timeout = absl::Seconds(10);
+  std::size_t output_keep_head = 256 * 1024;  // first bytes of output kept
+  std::size_t output_keep_tail = 64 * 1024;   // last bytes of output kept
+  std::size_t output_limit = 64 * 1024 * 1024;  // past this the child is killed
+};
+
+struct ChildOutcome {
+  enum class End {
+    kExited,    // exit_code is valid
+    kSignaled,  // signal is valid
+    kTimedOut,  // killed by the watchdog after `timeout`
+    kFlooded,   // killed for printing more than `output_limit` bytes
+  };
+  End end = End::kExited;
+  int exit_code = 0;
+  int signal = 0;
+  std::string output_head;       // first output_keep_head bytes
+  std::string output_tail;       // last output_keep_tail bytes after the head
+  std::size_t output_bytes = 0;  // everything the child printed
+  absl::Duration wall;           // spawn to reap
+};
+
+// Spawns `spec.argv` and waits for it under the watchdog. Returns
+// InvalidArgument for an empty argv, NotFound / PermissionDenied /
+// FailedPrecondition when the program cannot be started (naming it and why),
+// Internal when a system call the runner needs fails.
+absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec);
+
+// Installs SIGINT, SIGTERM and SIGHUP handlers that kill the process group of
+// every child RunChild is waiting for, then let the signal end this process
+// as it would have. Call once from main() before running children.
+void KillChildrenWhenInterrupted();
+
+// "exit 3", "signal 11 (SIGSEGV)", "timed out after 2s", "flooded (65 MiB)".
+std::string DescribeEnd(const ChildOutcome& outcome);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_

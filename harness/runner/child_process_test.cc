@@ -1,0 +1,135 @@
+// Tests for RunChild: every way a child can end is reported, and nothing it
+// started survives the call.
+#include "harness/runner/child_process.h"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+
+ChildSpec Spec(std::vector<std::string> args, absl::Duration timeout = absl::Seconds(20)) {
+  ChildSpec spec;
+  spec.argv = {RACELAB_TEST_CHILD};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.timeout = timeout;
+  return spec;
+}
+
+bool ProcessExists(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+
+TEST(ChildProcessTest, ReportsExitCodeAndCapturesBothStreams) {
+  absl::StatusOr<ChildOutcome> outcome = RunChild(Spec({"print", "hello"}));
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited);
+  EXPECT_EQ(outcome->exit_code, 0);
+  EXPECT_THAT(outcome->output_head, HasSubstr("hello"));
+  EXPECT_THAT(outcome->output_head, HasSubstr("to stderr"));
+
+  outcome = RunChild(Spec({"exit", "7"}));
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited);
+  EXPECT_EQ(outcome->exit_code, 7);
+  EXPECT_EQ(DescribeEnd(*outcome), "exit 7");
+}
+
+TEST(ChildProcessTest, ReportsACrashBySignal) {
+  absl::StatusOr<ChildOutcome> outcome = RunChild(Spec({"crash"}));
+  ASSERT_TRUE(outcome.ok());
+  ASSERT_EQ(outcome->end, ChildOutcome::End::kSignaled);
+  EXPECT_EQ(outcome->signal, SIGSEGV);
+  EXPECT_THAT(DescribeEnd(*outcome), HasSubstr("SIGSEGV"));
+}
+
+TEST(ChildProcessTest, ReportsAnAbort) {
+  absl::StatusOr<ChildOutcome> outcome = RunChild(Spec({"abort"}));
+  ASSERT_TRUE(outcome.ok());
+  ASSERT_EQ(outcome->end, ChildOutcome::End::kSignaled);
+  EXPECT_EQ(outcome->signal, SIGABRT);
+}
+
+TEST(ChildProcessTest, KillsAHangAtTheTimeout) {
+  absl::StatusOr<ChildOutcome> outcome = RunChild(Spec({"hang"}, absl::Milliseconds(300)));
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kTimedOut);
+  EXPECT_GE(outcome->wall, absl::Milliseconds(300));
+  // Killed at the deadline, not left to run: a generous bound, not a benchmark.
+  EXPECT_LT(outcome->wall, absl::Seconds(10));
+}
+
+TEST(ChildProcessTest, KillsAChildThatFloodsItsOutput) {
+  ChildSpec spec = Spec({"flood", "100"});
+  spec.output_limit = 8 << 20;
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kFlooded);
+  EXPECT_GT(outcome->output_bytes, spec.output_limit);
+  EXPECT_LE(outcome->output_head.size(), spec.output_keep_head);
+  EXPECT_LE(outcome->output_tail.size(), spec.output_keep_tail);
+}
+
+TEST(ChildProcessTest, A100MiBChildWithinTheLimitKeepsOnlyHeadAndTail) {
+  ChildSpec spec = Spec({"flood", "100"});
+  spec.output_limit = 200 << 20;
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited);
+  EXPECT_EQ(outcome->output_bytes, size_t{100} << 20);
+  EXPECT_EQ(outcome->output_head.size(), spec.output_keep_head);
+  EXPECT_EQ(outcome->output_tail.size(), spec.output_keep_tail);
+}
+
+TEST(ChildProcessTest, KillsGrandchildrenLeftInTheGroup) {
+  absl::StatusOr<ChildOutcome> outcome = RunChild(Spec({"orphan"}));
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited);
+  const size_t at = outcome->output_head.find("grandchild ");
+  ASSERT_NE(at, std::string::npos) << outcome->output_head;
+  int grandchild = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(
+      outcome->output_head.substr(at + 11, outcome->output_head.find('\n', at) - at - 11),
+      &grandchild));
+  // Reaped by RunChild (we are its subreaper), so the pid no longer exists.
+  EXPECT_FALSE(ProcessExists(grandchild));
+}
+
+TEST(ChildProcessTest, AMissingProgramIsAClearError) {
+  ChildSpec spec;
+  spec.argv = {"/nonexistent/racelab-no-such-program"};
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("racelab-no-such-program"));
+
+  spec.argv = {"racelab-no-such-program-in-path"};
+  EXPECT_EQ(RunChild(spec).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ChildProcessTest, ANonExecutableFileIsAClearError) {
+  ChildSpec spec;
+  spec.argv = {RACELAB_TESTDATA_DIR "/tsan_gcc_race.txt"};
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(ChildProcessTest, PassesEnvironmentOverrides) {
+  ChildSpec spec;
+  spec.argv = {"/bin/sh", "-c", "printf '%s' \"$RACELAB_TEST_VALUE\""};
+  spec.env = {{"RACELAB_TEST_VALUE", "from the runner"}};
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->output_head, "from the runner");
+}
+
+}  // namespace
+}  // namespace racelab

@@ -1,0 +1,38 @@
+// Command-line parsing for `racelab` (shared/DESIGN.md "Commands"). Pure:
+// turns argv into a Command or a usage error; runs nothing. Any thread.
+#ifndef RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_
+#define RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace racelab {
+
+struct Command {
+  enum class Verb { kHelp, kList, kRun, kChild };
+  Verb verb = Verb::kHelp;
+  // run
+  std::string filter;                  // glob over case ids; empty = all
+  int repeat = 1;
+  std::optional<absl::Duration> timeout;
+  std::string json_path;
+  std::vector<std::string> program;    // after `--`: black-box mode
+  // __child (internal: the runner's re-execution of the binary)
+  std::string child_case_id;
+  std::string child_result_path;
+};
+
+// Parses argv[1..]. Returns InvalidArgument with a one-line message for a
+// usage error (unknown command or flag, missing or malformed value).
+absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args);
+
+// The --help text.
+std::string UsageText();
+
+}  // namespace racelab
+
+#endif  // RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_

@@ -1,0 +1,54 @@
+// Tests for `racelab` flag parsing.
+#include "tools/racelab/cli_flags.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(CliFlagsTest, ParsesRunWithEveryOption) {
+  absl::StatusOr<Command> command = ParseCommandLine(
+      {"run", "--filter", "counter/*", "--repeat=20", "--timeout", "2.5", "--json", "out/r.json"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->verb, Command::Verb::kRun);
+  EXPECT_EQ(command->filter, "counter/*");
+  EXPECT_EQ(command->repeat, 20);
+  EXPECT_EQ(command->timeout, absl::Milliseconds(2500));
+  EXPECT_EQ(command->json_path, "out/r.json");
+}
+
+TEST(CliFlagsTest, ListHelpAndChild) {
+  EXPECT_EQ(ParseCommandLine({"list"})->verb, Command::Verb::kList);
+  EXPECT_EQ(ParseCommandLine({})->verb, Command::Verb::kHelp);
+  EXPECT_EQ(ParseCommandLine({"--help"})->verb, Command::Verb::kHelp);
+  absl::StatusOr<Command> child = ParseCommandLine({"__child", "counter/racy", "/tmp/x"});
+  ASSERT_TRUE(child.ok());
+  EXPECT_EQ(child->child_case_id, "counter/racy");
+  EXPECT_EQ(child->child_result_path, "/tmp/x");
+}
+
+TEST(CliFlagsTest, EverythingAfterDoubleDashIsTheProgram) {
+  absl::StatusOr<Command> command = ParseCommandLine({"run", "--repeat", "2", "--", "./app", "--repeat"});
+  ASSERT_TRUE(command.ok());
+  EXPECT_EQ(command->repeat, 2);
+  EXPECT_THAT(command->program, ::testing::ElementsAre("./app", "--repeat"));
+}
+
+TEST(CliFlagsTest, UsageErrorsSayWhatIsWrong) {
+  EXPECT_THAT(ParseCommandLine({"frobnicate"}).status().message(), HasSubstr("unknown command 'frobnicate'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--bogus"}).status().message(), HasSubstr("unknown option '--bogus'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--repeat", "0"}).status().message(), HasSubstr("--repeat"));
+  EXPECT_THAT(ParseCommandLine({"run", "--repeat", "many"}).status().message(), HasSubstr("'many'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--timeout", "-1"}).status().message(), HasSubstr("--timeout"));
+  EXPECT_THAT(ParseCommandLine({"run", "--timeout", "nan"}).status().message(), HasSubstr("--timeout"));
+  EXPECT_THAT(ParseCommandLine({"run", "--json"}).status().message(), HasSubstr("needs a value"));
+  EXPECT_THAT(ParseCommandLine({"run", "--"}).status().message(), HasSubstr("PROGRAM"));
+  EXPECT_THAT(ParseCommandLine({"list", "extra"}).status().message(), HasSubstr("no arguments"));
+  EXPECT_EQ(ParseCommandLine({"__child"}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace racelab

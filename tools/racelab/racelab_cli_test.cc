@@ -1,0 +1,108 @@
+// End-to-end tests of the `racelab` binary: output, exit codes and the JSON
+// file, run as a user would run it (a child process per invocation).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/runner/child_process.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Invocation {
+  int exit_code = -1;
+  std::string output;
+};
+
+Invocation Racelab(std::vector<std::string> args) {
+  ChildSpec spec;
+  spec.argv = {RACELAB_BINARY};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.timeout = absl::Seconds(120);
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  if (!outcome.ok()) return {};
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited) << DescribeEnd(*outcome);
+  return {outcome->exit_code, outcome->output_head};
+}
+
+std::string TempDir() {
+  std::string pattern = ::testing::TempDir() + "racelab_cli_test.XXXXXX";
+  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+  return pattern;
+}
+
+TEST(RacelabCliTest, ListShowsEveryPatternWithExpectations) {
+  Invocation list = Racelab({"list"});
+  EXPECT_EQ(list.exit_code, 0);
+  for (const char* id : {"counter/racy", "counter/locked", "counter/atomic", "fake_database/racy",
+                         "fake_database/locked", "abba_deadlock/racy", "abba_deadlock/ordered",
+                         "lock_pipeline/racy", "lock_pipeline/semaphore", "lock_pipeline/condition"}) {
+    EXPECT_THAT(list.output, HasSubstr(id));
+  }
+  EXPECT_THAT(list.output, HasSubstr("data-race,invariant (tsan,oracle)"));
+}
+
+TEST(RacelabCliTest, RunWritesTheTableAndTheJsonReport) {
+  const std::string json_path = TempDir() + "/nested/report.json";
+  Invocation run = Racelab({"run", "--filter", "counter/atomic", "--repeat", "2", "--json", json_path});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("counter/atomic"));
+  EXPECT_THAT(run.output, HasSubstr("\n1 passed, 0 failed\n"));
+
+  std::ifstream in(json_path);
+  ASSERT_TRUE(in.good()) << json_path;
+  const nlohmann::json report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["schema"], "racelab-report/1");
+  ASSERT_EQ(report["results"].size(), 1u);
+  EXPECT_EQ(report["results"][0]["verdict"], "clean");
+  EXPECT_EQ(report["results"][0]["runs"], 2);
+  EXPECT_EQ(report["summary"]["as_expected"], 1);
+}
+
+TEST(RacelabCliTest, UsageErrorsExitTwoWithAClearLine) {
+  Invocation unknown_filter = Racelab({"run", "--filter", "nope/*"});
+  EXPECT_EQ(unknown_filter.exit_code, 2);
+  EXPECT_THAT(unknown_filter.output, HasSubstr("no case id matches --filter 'nope/*'"));
+
+  Invocation bad_flag = Racelab({"run", "--repat", "3"});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_THAT(bad_flag.output, HasSubstr("unknown option '--repat'"));
+
+  Invocation unknown_case = Racelab({"__child", "counter/mutex", "/dev/null"});
+  EXPECT_EQ(unknown_case.exit_code, 2);
+  EXPECT_THAT(unknown_case.output, HasSubstr("unknown case id 'counter/mutex'"));
+
+  EXPECT_EQ(Racelab({"bogus"}).exit_code, 2);
+}
+
+TEST(RacelabCliTest, AnUnwritableReportIsAnErrorButTheTableIsStillPrinted) {
+  Invocation run = Racelab({"run", "--filter", "counter/atomic", "--json", "/proc/racelab/report.json"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("1 passed, 0 failed"));
+  EXPECT_THAT(run.output, HasSubstr("/proc/racelab/report.json"));
+}
+
+TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {
+  Invocation run = Racelab({"run", "--filter", "abba_deadlock/racy", "--timeout", "0.5"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("watchdog: hang x1"));
+  // Any case child racelab left behind would have been reparented to this
+  // process (RunChild makes it a subreaper): there must be none.
+  int status = 0;
+  EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
+}  // namespace
+}  // namespace racelab
