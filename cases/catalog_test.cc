@@ -3,6 +3,7 @@
 // every run: racy → detected by a detector active in this build, correct →
 // clean. A racy case that no detector of this build can see is skipped with
 // a message saying which detector it needs, never passed silently.
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,13 @@
 namespace racelab {
 namespace {
 
-// Runs per case in ctest. Every one of them must come out as declared.
+// Runs per case when a detector of this build finds the case in every run:
+// every one of them must come out as declared.
 constexpr int kRunsPerCase = 3;
+// Runs allowed when only a some-runs detector (e.g. the counter's oracle
+// without TSan) is active: at least one must detect. At the measured worst
+// per-run rate (46%, both cores busy) 40 runs all miss with p < 1e-10.
+constexpr int kSomeRunsBudget = 40;
 
 std::vector<std::string> AllCaseIds() {
   std::vector<std::string> ids;
@@ -35,12 +41,12 @@ std::string TestNameOf(const ::testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
-std::vector<std::string> UsableDetectors(const CaseSpec& spec) {
-  std::vector<std::string> usable;
-  for (Detector detector : spec.found_by) {
-    if (IsDetectorActive(detector)) usable.emplace_back(DetectorName(detector));
+std::vector<std::string> ActiveAmong(const std::vector<Detector>& detectors) {
+  std::vector<std::string> active;
+  for (Detector detector : detectors) {
+    if (IsDetectorActive(detector)) active.emplace_back(DetectorName(detector));
   }
-  return usable;
+  return active;
 }
 
 class CatalogCaseTest : public ::testing::TestWithParam<std::string> {};
@@ -50,32 +56,40 @@ TEST_P(CatalogCaseTest, GetsItsDeclaredVerdictInEveryRun) {
   ASSERT_TRUE(found.ok()) << found.status();
   const CaseSpec& spec = **found;
 
-  const std::vector<std::string> usable = UsableDetectors(spec);
-  if (spec.expect == Expect::kBug && usable.empty()) {
+  const std::vector<std::string> every_run = ActiveAmong(spec.found_by);
+  const std::vector<std::string> some_runs = ActiveAmong(spec.sometimes_found_by);
+  if (spec.expect == Expect::kBug && every_run.empty() && some_runs.empty()) {
     std::vector<std::string> needed;
     for (Detector detector : spec.found_by) needed.emplace_back(DetectorName(detector));
     GTEST_SKIP() << spec.Id() << " cannot be detected in preset '" << ThisBuild().preset
                  << "': it needs " << absl::StrJoin(needed, " or ");
   }
+  const bool held_to_every_run = spec.expect == Expect::kClean || !every_run.empty();
 
   RunOptions options;
-  options.repeat = kRunsPerCase;
+  options.repeat = held_to_every_run ? kRunsPerCase : kSomeRunsBudget;
   options.case_binary = RACELAB_BINARY;
   options.project_root = ThisBuild().source_root;
-  const CaseDeclaration declaration{spec.pattern, spec.variant, spec.expect, spec.bug_kinds,
-                                    spec.found_by};
-  const CaseResult result = GradeCase(declaration, RunCatalogCase(spec, options), ActiveDetectors());
+  const CaseResult result =
+      GradeCase(spec.Declaration(), RunCatalogCase(spec, options), ActiveDetectors());
   const std::string details = absl::StrCat("findings: ", FindingsByDetector(result), "; errors: ",
                                            absl::StrJoin(result.errors, " | "));
   ASSERT_TRUE(result.errors.empty()) << details;
-  if (spec.expect == Expect::kBug) {
-    RecordProperty("held_to_detectors", absl::StrJoin(usable, ","));
-    EXPECT_EQ(result.verdict, Verdict::kDetected) << details;
-    EXPECT_EQ(result.runs_detected, kRunsPerCase)
-        << "detected in only " << result.runs_detected << " of " << kRunsPerCase
-        << " runs (held to " << absl::StrJoin(usable, ", ") << "); " << details;
-  } else {
+  if (spec.expect == Expect::kClean) {
     EXPECT_EQ(result.verdict, Verdict::kClean) << details;
+  } else if (held_to_every_run) {
+    RecordProperty("held_to", absl::StrJoin(every_run, ","));
+    EXPECT_EQ(result.verdict, Verdict::kDetected) << details;
+    EXPECT_EQ(result.runs_detected, result.runs)
+        << "detected in only " << result.runs_detected << " of " << result.runs
+        << " runs (held to " << absl::StrJoin(every_run, ", ") << " in every run); " << details;
+  } else {
+    RecordProperty("held_to", absl::StrCat(absl::StrJoin(some_runs, ","), " in some runs"));
+    RecordProperty("runs_detected", absl::StrCat(result.runs_detected, "/", result.runs));
+    std::cout << spec.Id() << ": only " << absl::StrJoin(some_runs, ", ")
+              << " can see it in this build; detected in " << result.runs_detected << " of "
+              << result.runs << " runs\n";
+    EXPECT_EQ(result.verdict, Verdict::kDetected) << details;
   }
 }
 

@@ -27,12 +27,12 @@ absl::Status ValidateCaseSpec(const CaseSpec& spec) {
         "case '", id, "': variants named racy or racy_* expect bug, others expect clean"));
   }
   if (spec.expect == Expect::kBug &&
-      (spec.bug_kinds.empty() || spec.found_by.empty())) {
+      (spec.bug_kinds.empty() || (spec.found_by.empty() && spec.sometimes_found_by.empty()))) {
     return absl::InvalidArgumentError(absl::StrCat(
         "case '", id, "': a racy variant must list bug_kinds and found_by"));
   }
   if (spec.expect == Expect::kClean &&
-      (!spec.bug_kinds.empty() || !spec.found_by.empty())) {
+      (!spec.bug_kinds.empty() || !spec.found_by.empty() || !spec.sometimes_found_by.empty())) {
     return absl::InvalidArgumentError(absl::StrCat(
         "case '", id, "': a correct variant lists no bug_kinds or found_by"));
   }

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "harness/model/finding.h"
+#include "harness/model/run_record.h"
 
 namespace racelab {
 
@@ -34,11 +35,15 @@ struct CaseSpec {
   std::string variant;   // "racy", "racy_<how>", or the fix's name
   Expect expect = Expect::kClean;
   std::string title;     // one line: what this variant does
-  // Racy variants only: a finding of any of these kinds counts as detection,
-  // and these detectors are the ones that can produce it. A preset where none
-  // of `found_by` is active cannot detect the case and says so.
+  // Racy variants only: a finding of any of these kinds counts as detection.
+  // `found_by` detectors find the bug in every run; `sometimes_found_by`
+  // ones only in the runs where the bad interleaving really happens (an
+  // oracle watching for lost updates, say), so they are held to a budget of
+  // runs instead. A preset where none of either is active cannot detect the
+  // case and says so.
   std::vector<FindingKind> bug_kinds;
   std::vector<Detector> found_by;
+  std::vector<Detector> sometimes_found_by;
   // Per-run wall-clock limit; zero means the runner's default.
   absl::Duration timeout = absl::ZeroDuration();
   CaseBody body;
@@ -46,6 +51,11 @@ struct CaseSpec {
 
   // "pattern/variant".
   std::string Id() const { return pattern + "/" + variant; }
+
+  // What grading needs to know about this case.
+  CaseDeclaration Declaration() const {
+    return CaseDeclaration{pattern, variant, expect, bug_kinds, found_by, sometimes_found_by};
+  }
 };
 
 // Checks a spec on its own: id syntax, racy variants declare kinds and

@@ -26,7 +26,8 @@ struct CaseDeclaration {
   std::string variant;
   Expect expect = Expect::kClean;
   std::vector<FindingKind> bug_kinds;
-  std::vector<Detector> found_by;
+  std::vector<Detector> found_by;            // find it in every run
+  std::vector<Detector> sometimes_found_by;  // find it in some runs
 
   std::string Id() const { return pattern + "/" + variant; }
 };

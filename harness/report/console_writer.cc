@@ -22,15 +22,24 @@ std::string SiteText(const Location& location) {
 }  // namespace
 
 std::string FindingsByDetector(const CaseResult& result) {
-  std::map<std::string, std::vector<std::string>> by_detector;
+  // detector → kind → occurrences, in first-seen order within a detector.
+  std::map<std::string, std::vector<std::pair<std::string, int>>> by_detector;
   for (const ReportedFinding& finding : result.findings) {
-    by_detector[std::string(DetectorName(finding.detector))].push_back(
-        absl::StrCat(FindingKindName(finding.kind), " x", finding.count));
+    auto& kinds = by_detector[std::string(DetectorName(finding.detector))];
+    const std::string kind(FindingKindName(finding.kind));
+    auto same = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
+    if (same == kinds.end()) {
+      kinds.emplace_back(kind, finding.count);
+    } else {
+      same->second += finding.count;
+    }
   }
   if (by_detector.empty()) return "-";
   std::vector<std::string> parts;
   for (const auto& [detector, kinds] : by_detector) {
-    parts.push_back(absl::StrCat(detector, ": ", absl::StrJoin(kinds, ", ")));
+    std::vector<std::string> counted;
+    for (const auto& [kind, count] : kinds) counted.push_back(absl::StrCat(kind, " x", count));
+    parts.push_back(absl::StrCat(detector, ": ", absl::StrJoin(counted, ", ")));
   }
   return absl::StrJoin(parts, "; ");
 }

@@ -53,16 +53,23 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
   }
 
   if (declaration.expect == Expect::kBug) {
-    std::vector<std::string> usable;
-    for (Detector detector : declaration.found_by) {
-      if (std::find(active.begin(), active.end(), detector) != active.end()) {
-        usable.emplace_back(DetectorName(detector));
+    const auto names = [&](const std::vector<Detector>& detectors, bool only_active) {
+      std::vector<std::string> out;
+      for (Detector detector : detectors) {
+        const bool is_active = std::find(active.begin(), active.end(), detector) != active.end();
+        if (!only_active || is_active) out.emplace_back(DetectorName(detector));
       }
-    }
-    if (usable.empty()) {
-      std::vector<std::string> needed;
-      for (Detector detector : declaration.found_by) needed.emplace_back(DetectorName(detector));
+      return out;
+    };
+    const std::vector<std::string> every_run = names(declaration.found_by, true);
+    const std::vector<std::string> some_runs = names(declaration.sometimes_found_by, true);
+    const std::vector<std::string> needed = names(declaration.found_by, false);
+    if (every_run.empty() && some_runs.empty()) {
       result.note = absl::StrCat("needs ", absl::StrJoin(needed, " or "), ", not in this build");
+    } else if (every_run.empty()) {
+      result.note = absl::StrCat(absl::StrJoin(some_runs, " and "),
+                                 " sees it only in runs that hit the interleaving; ",
+                                 absl::StrJoin(needed, " or "), " would see it in every run");
     }
   }
 

@@ -14,7 +14,8 @@ namespace racelab {
 // Verdict rules (shared/DESIGN.md): any run the harness could not run →
 // error; expect=bug → detected when some run has a finding of a declared bug
 // kind, else missed; expect=clean → false-positive when any run has any
-// finding, else clean. `active` only feeds the note on an undetectable case.
+// finding, else clean. `active` only feeds the note on a case this build
+// cannot detect, or can detect only in some runs.
 CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRecord>& runs,
                      const std::vector<Detector>& active);
 

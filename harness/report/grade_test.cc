@@ -61,6 +61,17 @@ TEST(GradeTest, UndetectableInThisBuildIsMissedWithANote) {
   EXPECT_THAT(result.note, ::testing::HasSubstr("needs tsan"));
 }
 
+TEST(GradeTest, SomeRunsDetectorsOnlyAreNoted) {
+  CaseDeclaration counter{"counter", "racy", Expect::kBug, {FindingKind::kInvariant},
+                          {Detector::kTsan}, {Detector::kOracle}};
+  Finding lost{Detector::kOracle, FindingKind::kInvariant, "lost", {}};
+  CaseResult result = GradeCase(counter, {MakeRun({lost}), MakeRun({})}, kPlainBuild);
+  EXPECT_EQ(result.verdict, Verdict::kDetected);
+  EXPECT_EQ(result.runs_detected, 1);
+  EXPECT_THAT(result.note, ::testing::HasSubstr("oracle sees it only in runs"));
+  EXPECT_TRUE(GradeCase(counter, {MakeRun({lost})}, kTsanBuild).note.empty());
+}
+
 TEST(GradeTest, CleanCaseWithAnyFindingIsAFalsePositive) {
   EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({})}, kTsanBuild).verdict, Verdict::kClean);
   EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({Race(3)})}, kTsanBuild).verdict,

@@ -37,6 +37,11 @@ json ResultJson(const CaseResult& result) {
   for (const ReportedFinding& finding : result.findings) findings.push_back(FindingJson(finding));
   json bug_kinds = json::array();
   for (FindingKind kind : declaration.bug_kinds) bug_kinds.push_back(FindingKindName(kind));
+  const auto detector_names = [](const std::vector<Detector>& detectors) {
+    json names = json::array();
+    for (Detector detector : detectors) names.push_back(DetectorName(detector));
+    return names;
+  };
   json outcomes = json::object();
   for (const auto& [observed, runs] : result.outcomes) outcomes[observed] = runs;
   json out = {{"id", declaration.Id()},
@@ -49,6 +54,8 @@ json ResultJson(const CaseResult& result) {
               {"runs_detected", result.runs_detected},
               {"duration_s", Seconds(result.duration)},
               {"bug_kinds", std::move(bug_kinds)},
+              {"found_by", detector_names(declaration.found_by)},
+              {"sometimes_found_by", detector_names(declaration.sometimes_found_by)},
               {"findings", std::move(findings)},
               {"outcomes", std::move(outcomes)}};
   if (!result.errors.empty()) out["errors"] = result.errors;

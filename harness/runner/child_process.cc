@@ -212,12 +212,14 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   char buffer[64 * 1024];
 
   while (!exited) {
-    const auto remaining =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (remaining <= 0) {
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) {
       outcome.end = ChildOutcome::End::kTimedOut;
       break;
     }
+    // Rounded up, so the watchdog never fires before the deadline.
+    const long long remaining =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
     pollfd fds[2];
     nfds_t count = 0;
     if (output_open) fds[count++] = {read_end.get(), POLLIN, 0};

@@ -35,20 +35,19 @@ int Fail(absl::string_view message) {
   return kExitUsage;
 }
 
-CaseDeclaration DeclarationOf(const CaseSpec& spec) {
-  return CaseDeclaration{spec.pattern, spec.variant, spec.expect, spec.bug_kinds, spec.found_by};
-}
-
 int List(const CaseRegistry& registry) {
   std::vector<const CaseSpec*> cases = registry.All();
   size_t width = 4;
   for (const CaseSpec* spec : cases) width = std::max(width, spec->Id().size());
   absl::PrintF("%-*s  %-6s  %-40s  %s\n", static_cast<int>(width), "CASE", "EXPECT",
-               "BUG KINDS (FOUND BY)", "WHAT IT DOES");
+               "BUG KINDS (FOUND BY; ?=SOME RUNS)", "WHAT IT DOES");
   for (const CaseSpec* spec : cases) {
     std::vector<std::string> kinds, detectors;
     for (FindingKind kind : spec->bug_kinds) kinds.emplace_back(FindingKindName(kind));
     for (Detector detector : spec->found_by) detectors.emplace_back(DetectorName(detector));
+    for (Detector detector : spec->sometimes_found_by) {
+      detectors.push_back(absl::StrCat(DetectorName(detector), "?"));
+    }
     const std::string expected =
         kinds.empty() ? "-"
                       : absl::StrCat(absl::StrJoin(kinds, ","), " (", absl::StrJoin(detectors, ","), ")");
@@ -87,7 +86,7 @@ int Run(const CaseRegistry& registry, const Command& command) {
   report.build = ThisBuild();
   const std::vector<Detector> active = ActiveDetectors();
   for (const CaseSpec* spec : cases) {
-    report.results.push_back(GradeCase(DeclarationOf(*spec), RunCatalogCase(*spec, options), active));
+    report.results.push_back(GradeCase(spec->Declaration(), RunCatalogCase(*spec, options), active));
   }
   report.duration = absl::FromChrono(std::chrono::steady_clock::now() - start);
   report.summary = Summarize(report.results);
