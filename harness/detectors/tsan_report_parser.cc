@@ -57,7 +57,7 @@ void SplitFileLine(absl::string_view token, std::string& file, int& line) {
     ++numeric;
   }
   if (numeric > 0) {
-    absl::SimpleAtoi(parts[parts.size() - numeric], &line);
+    if (!absl::SimpleAtoi(parts[parts.size() - numeric], &line)) line = 0;
     parts.resize(parts.size() - numeric);
   }
   file = absl::StrJoin(parts, ":");

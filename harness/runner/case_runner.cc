@@ -42,6 +42,13 @@ std::string MakeScratchDir() {
 
 // The sanitizer settings every child gets; the user's own options come first
 // so that ours, which the runner depends on, win.
+//
+// suppress_equal_addresses=0: ThreadSanitizer v3 (clang 14's runtime) marks
+// an address as reported *before* it restores the previous access's stack;
+// when that stack has already left its trace (likely at -O0, where every
+// call adds trace events), the report is dropped and every later race on the
+// address is suppressed "as doubled". Measured on counter/racy under
+// tsan-clang: detected in 1 of 3 runs without this flag, 50 of 50 with it.
 std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::string& scratch_dir) {
   auto with_user = [](const char* name, const std::string& ours) {
     const char* user = std::getenv(name);
@@ -51,7 +58,8 @@ std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::str
       {"TSAN_OPTIONS",
        with_user("TSAN_OPTIONS",
                  absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
-                              " atexit_sleep_ms=0 halt_on_error=0 second_deadlock_stack=1"))},
+                              " atexit_sleep_ms=0 halt_on_error=0 second_deadlock_stack=1"
+                              " suppress_equal_addresses=0"))},
   };
 }
 
