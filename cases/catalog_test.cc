@@ -23,9 +23,10 @@ namespace {
 // every one of them must come out as declared.
 constexpr int kRunsPerCase = 3;
 // Runs allowed when only a some-runs detector (e.g. the counter's oracle
-// without TSan) is active: at least one must detect. At the measured worst
-// per-run rate (46%, both cores busy) 40 runs all miss with p < 1e-10.
-constexpr int kSomeRunsBudget = 40;
+// without TSan) is active: at least one must detect. The worst per-run rate
+// measured for counter/racy in `default` is 32% (both cores kept busy by two
+// other processes; 100% when idle), so 60 runs all miss with p < 1e-10.
+constexpr int kSomeRunsBudget = 60;
 
 std::vector<std::string> AllCaseIds() {
   std::vector<std::string> ids;
