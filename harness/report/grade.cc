@@ -10,22 +10,39 @@
 namespace racelab {
 namespace {
 
-bool SameSites(const std::vector<Location>& a, const std::vector<Location>& b) {
-  auto key = [](const Location& l) { return std::tie(l.file, l.line, l.function, l.role); };
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [&](const Location& x, const Location& y) { return key(x) == key(y); });
+// Findings are the same bug when detector, kind and first site agree. The
+// rest can differ between reports of one race (which thread pair, whether
+// the previous access's stack could be restored), so it is not compared.
+bool SameBug(const ReportedFinding& merged, const Finding& finding) {
+  if (merged.detector != finding.detector || merged.kind != finding.kind) return false;
+  if (merged.locations.empty() || finding.locations.empty()) {
+    return merged.locations.empty() && finding.locations.empty();
+  }
+  const Location& a = merged.locations.front();
+  const Location& b = finding.locations.front();
+  return std::tie(a.file, a.line, a.function) == std::tie(b.file, b.line, b.function);
 }
 
-void Merge(std::vector<ReportedFinding>& merged, const Finding& finding) {
-  for (ReportedFinding& existing : merged) {
-    if (existing.detector == finding.detector && existing.kind == finding.kind &&
-        SameSites(existing.locations, finding.locations)) {
-      ++existing.count;
-      return;
+// Merges one run's findings: `count` grows by one per run that had the bug,
+// and the report with the most sites is kept as its example.
+void MergeRun(std::vector<ReportedFinding>& merged, const std::vector<Finding>& findings) {
+  std::vector<bool> counted_this_run(merged.size(), false);
+  for (const Finding& finding : findings) {
+    size_t index = 0;
+    while (index < merged.size() && !SameBug(merged[index], finding)) ++index;
+    if (index == merged.size()) {
+      merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.message,
+                                       finding.locations, 0});
+      counted_this_run.push_back(false);
+    } else if (finding.locations.size() > merged[index].locations.size()) {
+      merged[index].message = finding.message;
+      merged[index].locations = finding.locations;
+    }
+    if (!counted_this_run[index]) {
+      ++merged[index].count;
+      counted_this_run[index] = true;
     }
   }
-  merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.message,
-                                   finding.locations, 1});
 }
 
 bool Contains(const std::vector<FindingKind>& kinds, FindingKind kind) {
@@ -41,12 +58,15 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
   result.runs = static_cast<int>(runs.size());
   for (const RunRecord& run : runs) {
     result.duration += run.wall;
-    if (!run.error.empty()) result.errors.push_back(run.error);
+    if (!run.error.empty() &&
+        std::find(result.errors.begin(), result.errors.end(), run.error) == result.errors.end()) {
+      result.errors.push_back(run.error);
+    }
     if (!run.observed.empty()) ++result.outcomes[run.observed];
     if (!run.findings.empty()) ++result.runs_with_findings;
+    MergeRun(result.findings, run.findings);
     bool detected_here = false;
     for (const Finding& finding : run.findings) {
-      Merge(result.findings, finding);
       detected_here |= Contains(declaration.bug_kinds, finding.kind);
     }
     if (detected_here) ++result.runs_detected;

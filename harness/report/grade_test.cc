@@ -45,6 +45,25 @@ TEST(GradeTest, RacyDetectedCountsRunsAndMergesEqualFindings) {
   EXPECT_TRUE(result.note.empty());
 }
 
+TEST(GradeTest, ReportsOfOneRaceInOneRunCountOnceAndKeepTheRichestExample) {
+  Finding partial = Race(31);  // the previous access's stack was lost
+  Finding full = Race(31);
+  full.message = "race with both stacks";
+  full.locations.push_back(Location{"cases/counter/counter.cc", 31, "Increment", "T2", "previous"});
+  full.locations[0].thread = "T3";  // another thread pair: still the same bug
+  CaseResult result = GradeCase(RacyCounter(), {MakeRun({partial, full, partial})}, kTsanBuild);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].count, 1);
+  EXPECT_EQ(result.findings[0].message, "race with both stacks");
+  EXPECT_EQ(result.findings[0].locations.size(), 2u);
+}
+
+TEST(GradeTest, RepeatedRunErrorsAreListedOnce) {
+  RunRecord broken;
+  broken.error = "child ended without a result";
+  EXPECT_EQ(GradeCase(CleanCounter(), {broken, broken}, kTsanBuild).errors.size(), 1u);
+}
+
 TEST(GradeTest, RacyWithOnlyOtherKindsIsMissed) {
   Finding hang{Detector::kWatchdog, FindingKind::kHang, "hang", {}};
   CaseResult result = GradeCase(RacyCounter(), {MakeRun({hang})}, kTsanBuild);

@@ -14,13 +14,14 @@
 
 namespace racelab {
 
-// Equal findings from several runs, merged: same detector, kind and sites.
+// One bug as reported over several runs: findings with the same detector,
+// kind and first site are merged.
 struct ReportedFinding {
   Detector detector = Detector::kCrash;
   FindingKind kind = FindingKind::kOther;
-  std::string message;  // from the first run that produced it
+  std::string message;             // of the merged report with the most sites
   std::vector<Location> locations;
-  int count = 0;        // occurrences over all runs
+  int count = 0;                   // runs in which it was found
 };
 
 struct CaseResult {
@@ -32,7 +33,7 @@ struct CaseResult {
   absl::Duration duration;
   std::vector<ReportedFinding> findings;
   std::map<std::string, int> outcomes;  // observed summary → runs that saw it
-  std::vector<std::string> errors;      // why runs could not be run or read
+  std::vector<std::string> errors;      // why runs could not be run or read (distinct)
   std::string note;                     // e.g. "needs tsan, which this build lacks"
 };
 
