@@ -5,13 +5,13 @@
 // transfer functions have the same shape; the lock order is the diff.
 #include <latch>
 #include <mutex>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
+#include "harness/catalog/window.h"
 
 namespace racelab::cases {
 namespace {
@@ -23,38 +23,6 @@ struct Account {
   int number;
   std::mutex mutex;
   int balance = kOpeningBalance;  // guarded by mutex
-};
-
-// What happens between taking the first lock and asking for the second.
-class Window {
- public:
-  virtual ~Window() = default;
-  virtual void Pass() = 0;
-};
-
-// For `racy`: a forced schedule. Both threads hold their first lock before
-// either asks for its second, so the run deadlocks on its first transfer,
-// every time, instead of when the scheduler happens to interleave them.
-class BothHoldFirstLockWindow : public Window {
- public:
-  void Pass() override {
-    if (!forced_) {
-      forced_ = true;  // each thread has its own Window; force round one only
-      both_hold_first_lock_.arrive_and_wait();
-    }
-  }
-  explicit BothHoldFirstLockWindow(std::latch& shared) : both_hold_first_lock_(shared) {}
-
- private:
-  std::latch& both_hold_first_lock_;
-  bool forced_ = false;
-};
-
-// For `ordered`: let the other thread run, which is the worst case for it.
-class YieldWindow : public Window {
- public:
-  explicit YieldWindow(std::latch&) {}
-  void Pass() override { std::this_thread::yield(); }
 };
 
 // Locks the source first: AB in one direction, BA in the other.
@@ -77,6 +45,9 @@ void OrderedTransfer(Account& from, Account& to, int amount, Window& window) {
   to.balance += amount;
 }
 
+// `racy` passes a Rendezvous after the first lock: both threads hold their
+// first lock before either asks for its second, so the run deadlocks on its
+// first transfer, every time. `ordered` passes a Yield, the worst case for it.
 template <auto Transfer, typename PassWindow>
 Observation TransferBothWays() {
   Account a{.number = 1};
@@ -111,12 +82,12 @@ const CaseRegistrar kRacy({
     .found_by = {Detector::kWatchdog},
     // The forced deadlock happens within microseconds; no need to wait long.
     .timeout = absl::Seconds(1),
-    .body = TransferBothWays<RacyTransfer, BothHoldFirstLockWindow>, .oracle = MoneyConserved});
+    .body = TransferBothWays<RacyTransfer, Rendezvous>, .oracle = MoneyConserved});
 
 const CaseRegistrar kOrdered({
     .pattern = "abba_deadlock", .variant = "ordered", .expect = Expect::kClean,
     .title = "both threads lock the lower-numbered account first",
-    .body = TransferBothWays<OrderedTransfer, YieldWindow>, .oracle = MoneyConserved});
+    .body = TransferBothWays<OrderedTransfer, Yield>, .oracle = MoneyConserved});
 
 }  // namespace
 }  // namespace racelab::cases

@@ -3,45 +3,19 @@
 // back plus one. `racy` does it with no lock, so concurrent updaters all
 // write back the same stale copy; `locked` holds a std::mutex across the
 // whole read-copy-write. Both updaters have the same shape.
-#include <chrono>
 #include <latch>
 #include <mutex>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
+#include "harness/catalog/window.h"
 
 namespace racelab::cases {
 namespace {
 
 constexpr int kUpdaters = 2;
-
-// The pause between reading the value and writing it back.
-class Window {
- public:
-  virtual ~Window() = default;
-  virtual void Pass() = 0;
-};
-
-// For `racy`: a forced schedule, not a sleep that hopes for one. Every
-// updater waits here until all have read the old value, so the lost update
-// happens on every run (the tutorial's sleep only makes it likely).
-class EveryoneHasReadWindow : public Window {
- public:
-  void Pass() override { everyone_has_read_.arrive_and_wait(); }
-
- private:
-  std::latch everyone_has_read_{kUpdaters};
-};
-
-// For `locked`: the tutorial's pause itself. Rendezvousing inside the lock
-// would deadlock, and the lock makes the length of the pause irrelevant.
-class TutorialPauseWindow : public Window {
- public:
-  void Pass() override { std::this_thread::sleep_for(std::chrono::milliseconds(1)); }
-};
 
 // Deliberately unsynchronised (the bug under test).
 class RacyDatabase {
@@ -77,11 +51,19 @@ class LockedDatabase {
   int value_ = 0;  // guarded by mutex_
 };
 
-template <typename Database, typename PauseWindow>
+// `racy` passes a Rendezvous between read and write-back: every updater has
+// read the old value before any writes, so the update is lost on every run
+// (the tutorial's sleep only makes it likely). `locked` passes the
+// tutorial's Pause: meeting the other updater while holding the lock would
+// deadlock, and the lock makes the pause harmless.
+template <typename Database, typename UpdateWindow>
 Observation UpdateTogether() {
   Database database;
-  PauseWindow window;
-  RunTogether(kUpdaters, [&](int) { database.Update(window); });
+  std::latch everyone_has_read(kUpdaters);
+  RunTogether(kUpdaters, [&](int) {
+    UpdateWindow window(everyone_has_read);
+    database.Update(window);
+  });
   const int value = database.value();
   return Observation{absl::StrCat("value=", value), {value}};
 }
@@ -99,12 +81,12 @@ const CaseRegistrar kRacy({
     .title = "update() reads, pauses and writes back with no lock",
     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
     .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = UpdateTogether<RacyDatabase, EveryoneHasReadWindow>, .oracle = EveryUpdateKept});
+    .body = UpdateTogether<RacyDatabase, Rendezvous>, .oracle = EveryUpdateKept});
 
 const CaseRegistrar kLocked({
     .pattern = "fake_database", .variant = "locked", .expect = Expect::kClean,
     .title = "the whole read-pause-write under one std::mutex",
-    .body = UpdateTogether<LockedDatabase, TutorialPauseWindow>, .oracle = EveryUpdateKept});
+    .body = UpdateTogether<LockedDatabase, Pause>, .oracle = EveryUpdateKept});
 
 }  // namespace
 }  // namespace racelab::cases

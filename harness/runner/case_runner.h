@@ -21,7 +21,7 @@ namespace racelab {
 struct RunOptions {
   int repeat = 1;
   std::optional<absl::Duration> timeout;            // overrides every case's own
-  absl::Duration default_timeout = absl::Seconds(10);  // for cases that set none
+  absl::Duration default_timeout = absl::Seconds(5);  // for cases that set none
   std::string case_binary;   // executable that understands `__child <id> <result-file>`
   std::string project_root;  // source root; locations are made relative to it
 };

@@ -27,6 +27,7 @@ Usage:
         --filter GLOB      only case ids matching GLOB ('*' and '?'), e.g. 'counter/*'
         --repeat N         runs per case (default 1)
         --timeout SECONDS  per-run wall-clock limit, overriding each case's own
+                           (default: the case's own, else 5 s)
         --json FILE        also write the JSON report (schema racelab-report/1)
 
 Exit codes: 0 everything as expected; 1 a miss or a false positive; 2 usage
