@@ -104,5 +104,42 @@ TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {
   EXPECT_EQ(errno, ECHILD);
 }
 
+TEST(RacelabCliTest, AnInterruptedRunKillsItsChild) {
+  // A shell starts racelab on a case that deadlocks, waits (polling, with a
+  // bound) until racelab has spawned the case's child, sends racelab
+  // SIGTERM, and reports whether the child is still running afterwards.
+  const std::string script = std::string(R"(
+    "$0" run --filter abba_deadlock/racy --timeout 60 >/dev/null 2>&1 &
+    runner=$!
+    child=
+    for attempt in $(seq 400); do
+      child=$(pgrep -P "$runner" | head -n 1) && [ -n "$child" ] && break
+      sleep 0.05
+    done
+    [ -n "$child" ] || { echo "no child appeared"; exit 3; }
+    kill -TERM "$runner"
+    wait "$runner"
+    echo "racelab exit $?"
+    for attempt in $(seq 100); do
+      state=$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null)
+      [ -z "$state" ] || [ "$state" = Z ] && { echo "child gone"; exit 0; }
+      sleep 0.05
+    done
+    echo "child $child still running"; exit 4
+  )");
+  ChildSpec spec;
+  spec.argv = {"/bin/sh", "-c", script, RACELAB_BINARY};
+  spec.timeout = absl::Seconds(60);
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->exit_code, 0) << outcome->output_head;
+  EXPECT_THAT(outcome->output_head, HasSubstr("racelab exit 143"));  // died by SIGTERM
+  EXPECT_THAT(outcome->output_head, HasSubstr("child gone"));
+  // Reap the killed child, reparented to us as subreaper.
+  int status = 0;
+  while (::waitpid(-1, &status, WNOHANG) > 0) {
+  }
+}
+
 }  // namespace
 }  // namespace racelab
