@@ -1,0 +1,269 @@
+// The lock-order checker (see checker.h).
+#include "harness/lockorder/checker.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace racelab::lockorder {
+namespace {
+
+std::uint64_t Mix(std::uint64_t chain, std::uint64_t value) {
+  // splitmix64 finaliser over the combination: cheap and well spread.
+  std::uint64_t x = chain * 0x9E3779B97F4A7C15ull + value + 0x632BE59BD9B4E019ull;
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return x == 0 ? 1 : x;  // 0 marks an empty chain-cache slot
+}
+
+size_t AddressSlot(std::uintptr_t address, size_t slots) {
+  return static_cast<size_t>((address >> 4) ^ (address >> 12)) & (slots - 1);
+}
+
+std::uint64_t ChainOf(const std::vector<ThreadLockState::Held>& held) {
+  return held.empty() ? 0 : held.back().chain;
+}
+
+const ThreadLockState::Held* FindHeld(const ThreadLockState& thread, LockId id) {
+  for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
+    if (it->lock->id == id) return &*it;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::uint64_t SiteHash(const Site& site) {
+  std::uint64_t hash = static_cast<std::uint64_t>(site.depth);
+  for (int i = 0; i < site.depth; ++i) hash = Mix(hash, site.pcs[i]);
+  return hash;
+}
+
+LockInfo* LockOrderChecker::Lookup(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                                   const Site& site) {
+  ThreadLockState::CachedLock& cached =
+      thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
+  if (cached.address == address && cached.lock != nullptr &&
+      !cached.lock->retired.load(std::memory_order_relaxed)) {
+    return cached.lock;
+  }
+  LockInfo* lock = LookupSlow(thread, address, kind, site);
+  cached = {address, lock};
+  return lock;
+}
+
+LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t address,
+                                       LockKind kind, const Site& site) {
+  SpinlockHolder hold(mu_);
+  EnsureRegistered(thread);
+  auto found = by_address_.find(address);
+  if (found != by_address_.end()) return found->second;
+  LockInfo& lock = locks_.emplace_back();
+  lock.id = graph_.AddLock();
+  lock.kind = kind;
+  lock.address = address;
+  by_address_.emplace(address, &lock);
+  sink_->OnLock(LockRecord{lock.id, kind, address, Intern(site)});
+  return &lock;
+}
+
+void LockOrderChecker::EnsureRegistered(ThreadLockState& thread) {
+  if (thread.thread != 0) return;
+  thread.thread = ++next_thread_;
+  sink_->OnThread(thread.thread, thread.os_tid);
+}
+
+SiteId LockOrderChecker::Intern(const Site& site) {
+  std::vector<SiteId>& same_hash = site_index_[SiteHash(site)];
+  for (SiteId id : same_hash) {
+    const Site& known = sites_[id];
+    if (known.depth == site.depth &&
+        std::equal(known.pcs, known.pcs + known.depth, site.pcs)) {
+      return id;
+    }
+  }
+  const SiteId id = static_cast<SiteId>(sites_.size());
+  sites_.push_back(site);
+  same_hash.push_back(id);
+  sink_->OnSite(id, site);
+  return id;
+}
+
+bool LockOrderChecker::ChainValidated(ThreadLockState& thread, std::uint64_t chain) {
+  const std::uint64_t cached = thread.chain_cache[chain & (thread.chain_cache.size() - 1)];
+  if (cached == chain) return true;
+  if (thread.validated_chains.count(chain) == 0) return false;
+  thread.chain_cache[chain & (thread.chain_cache.size() - 1)] = chain;
+  return true;
+}
+
+void LockOrderChecker::MarkValidated(ThreadLockState& thread, std::uint64_t chain) {
+  thread.validated_chains.insert(chain);
+  thread.chain_cache[chain & (thread.chain_cache.size() - 1)] = chain;
+}
+
+void LockOrderChecker::DropStaleHolds(ThreadLockState& thread) {
+  // A lock this thread took exclusively but another thread then unlocked
+  // (mutex misuse, reported then) is no longer held by anyone.
+  for (size_t i = 0; i < thread.held.size(); ++i) {
+    const ThreadLockState::Held& held = thread.held[i];
+    if (held.shared || held.lock->owner.load(std::memory_order_relaxed) == thread.thread) continue;
+    thread.held.erase(thread.held.begin() + static_cast<long>(i));
+    for (size_t j = i; j < thread.held.size(); ++j) {
+      thread.held[j].chain = Mix(j == 0 ? 0 : thread.held[j - 1].chain, thread.held[j].lock->id);
+    }
+    --i;
+  }
+}
+
+void LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address,
+                                             LockKind kind, bool shared, const Site& site) {
+  const LockInfo* lock = Lookup(thread, address, kind, site);
+  DropStaleHolds(thread);
+  if (const ThreadLockState::Held* held = FindHeld(thread, lock->id)) {
+    const bool recursive_relock = lock->kind == LockKind::kRecursiveMutex;
+    // Two shared holds of one rwlock are not a self-deadlock either.
+    const bool shared_relock = shared && held->shared;
+    if (recursive_relock || shared_relock) return;
+    SpinlockHolder hold(mu_);
+    EnsureRegistered(thread);
+    sink_->OnSelfDeadlock(SelfDeadlockRecord{thread.thread, lock->id, Intern(held->site),
+                                             Intern(site), held->shared && !shared});
+    return;
+  }
+  if (thread.held.empty()) return;
+  const std::uint64_t chain = Mix(ChainOf(thread.held), lock->id);
+  if (ChainValidated(thread, chain)) return;
+  AddEdgesSlow(thread, *lock, site);
+  MarkValidated(thread, chain);
+}
+
+void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock,
+                                    const Site& site) {
+  std::vector<LockId> held_ids;
+  held_ids.reserve(thread.held.size());
+  for (const ThreadLockState::Held& held : thread.held) held_ids.push_back(held.lock->id);
+
+  SpinlockHolder hold(mu_);
+  EnsureRegistered(thread);
+  const SiteId requested_site = Intern(site);
+  // As lockdep: an edge from each held lock down to and including the most
+  // recent one taken by a blocking call; edges into that one already cover
+  // the locks below it. Locks taken by try/timed calls have no edges into
+  // them, so they do not cover anything and the walk goes past them.
+  for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
+    EdgeWitness witness{thread.thread, Intern(it->site), requested_site, held_ids};
+    LockGraph::AddResult added = graph_.AddEdge(it->lock->id, lock.id, std::move(witness));
+    if (added.added == LockGraph::Added::kAdded ||
+        added.added == LockGraph::Added::kClosesCycle) {
+      sink_->OnEdge(*graph_.FindEdge(it->lock->id, lock.id));
+    }
+    if (added.added == LockGraph::Added::kClosesCycle) {
+      // Guarded when one lock outside the cycle was held across every edge.
+      std::vector<LockId> gates;
+      const Edge* first = graph_.FindEdge(added.cycle[0], added.cycle[1]);
+      for (LockId candidate : first->witness.held) {
+        if (std::find(added.cycle.begin(), added.cycle.end(), candidate) != added.cycle.end()) {
+          continue;
+        }
+        bool everywhere = true;
+        for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
+          const Edge* edge = graph_.FindEdge(added.cycle[i], added.cycle[i + 1]);
+          everywhere = std::find(edge->witness.held.begin(), edge->witness.held.end(),
+                                 candidate) != edge->witness.held.end();
+        }
+        if (everywhere) gates.push_back(candidate);
+      }
+      sink_->OnInversion(InversionRecord{thread.thread, added.cycle, gates});
+    }
+    if (it->blocking) break;
+  }
+}
+
+void LockOrderChecker::AfterAcquire(ThreadLockState& thread, std::uintptr_t address,
+                                    LockKind kind, bool shared, bool blocking, const Site& site) {
+  LockInfo* lock = Lookup(thread, address, kind, site);
+  DropStaleHolds(thread);
+  for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
+    if (it->lock == lock && (lock->kind == LockKind::kRecursiveMutex || (shared && it->shared))) {
+      ++it->recursion;
+      return;
+    }
+  }
+  ThreadLockState::Held held;
+  held.lock = lock;
+  held.site = site;
+  held.shared = shared;
+  held.blocking = blocking;
+  held.chain = Mix(ChainOf(thread.held), lock->id);
+  thread.held.push_back(held);
+  if (!shared) lock->owner.store(thread.thread, std::memory_order_relaxed);
+}
+
+void LockOrderChecker::BeforeRelease(ThreadLockState& thread, std::uintptr_t address,
+                                     const Site& site) {
+  for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
+    if (it->lock->address != address) continue;
+    if (--it->recursion > 0) return;
+    if (!it->shared) it->lock->owner.store(0, std::memory_order_relaxed);
+    const size_t index = static_cast<size_t>(std::distance(it, thread.held.rend())) - 1;
+    thread.held.erase(thread.held.begin() + static_cast<long>(index));
+    for (size_t i = index; i < thread.held.size(); ++i) {
+      thread.held[i].chain = Mix(i == 0 ? 0 : thread.held[i - 1].chain, thread.held[i].lock->id);
+    }
+    return;
+  }
+  ReportMisuse(thread, *Lookup(thread, address, LockKind::kMutex, site), site,
+               /*waiting=*/false);
+}
+
+bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t address,
+                                      const Site& site) {
+  for (const ThreadLockState::Held& held : thread.held) {
+    if (held.lock->address == address) {
+      BeforeRelease(thread, address, site);
+      return true;
+    }
+  }
+  ReportMisuse(thread, *Lookup(thread, address, LockKind::kMutex, site), site,
+               /*waiting=*/true);
+  return false;
+}
+
+void LockOrderChecker::ReportMisuse(ThreadLockState& thread, LockInfo& lock, const Site& site,
+                                    bool waiting) {
+  // The unlock goes ahead, so whoever held it holds it no longer.
+  const std::uint32_t owner =
+      waiting ? lock.owner.load(std::memory_order_relaxed)
+              : lock.owner.exchange(0, std::memory_order_relaxed);
+  // Once per lock and site: a broken hand-off repeats on every message.
+  const std::uint64_t key = Mix(SiteHash(site), lock.id);
+  if (!thread.reported_misuse.insert(key).second) return;
+  MisuseKind kind = owner != 0 ? MisuseKind::kUnlockNotOwner : MisuseKind::kUnlockUnlocked;
+  if (waiting) kind = MisuseKind::kWaitNotHeld;
+  SpinlockHolder hold(mu_);
+  EnsureRegistered(thread);
+  sink_->OnMisuse(MisuseRecord{thread.thread, lock.id, Intern(site), kind, owner});
+}
+
+void LockOrderChecker::Forget(std::uintptr_t address) {
+  SpinlockHolder hold(mu_);
+  auto found = by_address_.find(address);
+  if (found == by_address_.end()) return;
+  found->second->retired.store(true, std::memory_order_relaxed);
+  by_address_.erase(found);
+}
+
+std::size_t LockOrderChecker::lock_count() const {
+  SpinlockHolder hold(mu_);
+  return graph_.lock_count();
+}
+
+std::size_t LockOrderChecker::edge_count() const {
+  SpinlockHolder hold(mu_);
+  return graph_.edge_count();
+}
+
+}  // namespace racelab::lockorder

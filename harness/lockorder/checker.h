@@ -1,0 +1,124 @@
+// The lock-order checker: the synchronized facade around LockGraph. It keeps
+// each thread's held locks, turns "thread holds H, requests L" into graph
+// edges, and reports cycles (lock-order inversions), re-locking a held
+// non-recursive lock (self-deadlock) and unlocking a lock the thread does
+// not hold (mutex misuse) to a RecordSink the moment it sees them.
+//
+// Fast path: a thread that requests a lock on top of a chain of held locks
+// it has validated before does no global work and takes no lock: a
+// direct-mapped cache finds the lock, a per-thread set of validated chains
+// (Linux lockdep's idea) says the edges exist. The slow path takes the
+// checker's spinlock.
+//
+// Threading: any thread may call, each passing its own ThreadLockState
+// (never shared between threads). Sink callbacks run under the checker's
+// lock, one at a time.
+#ifndef RACELAB_HARNESS_LOCKORDER_CHECKER_H_
+#define RACELAB_HARNESS_LOCKORDER_CHECKER_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "harness/lockorder/lock_graph.h"
+#include "harness/lockorder/records.h"
+#include "harness/lockorder/spinlock.h"
+
+namespace racelab::lockorder {
+
+// Per-lock facts that threads read without the checker's lock.
+struct LockInfo {
+  LockId id = 0;
+  LockKind kind = LockKind::kMutex;
+  std::uintptr_t address = 0;
+  std::atomic<bool> retired{false};      // destroyed or re-initialised: a new LockInfo takes over
+  std::atomic<std::uint32_t> owner{0};   // thread holding it exclusively; 0 = none
+};
+
+// One thread's view. Owned and used by that thread only.
+struct ThreadLockState {
+  struct Held {
+    LockInfo* lock = nullptr;
+    Site site;                      // where it was acquired
+    bool shared = false;
+    bool blocking = true;           // false for try/timed acquisitions
+    int recursion = 1;
+    std::uint64_t chain = 0;        // hash of the held sequence up to and including this
+  };
+  std::uint32_t thread = 0;         // 0 until the checker first sees this thread
+  std::int64_t os_tid = 0;
+  std::vector<Held> held;           // acquisition order; no fixed limit
+
+  struct CachedLock {
+    std::uintptr_t address = 0;
+    LockInfo* lock = nullptr;
+  };
+  std::array<CachedLock, 64> lock_cache{};
+  std::array<std::uint64_t, 256> chain_cache{};  // direct-mapped validated chains
+  std::unordered_set<std::uint64_t> validated_chains;  // all of them
+  std::unordered_set<std::uint64_t> reported_misuse;   // (lock, site) already reported
+};
+
+class LockOrderChecker {
+ public:
+  // `sink` must outlive the checker. Not owned.
+  explicit LockOrderChecker(RecordSink* sink) : sink_(sink) {}
+  LockOrderChecker(const LockOrderChecker&) = delete;
+  LockOrderChecker& operator=(const LockOrderChecker&) = delete;
+
+  // Before a call that may block until the lock is acquired (lock, wrlock,
+  // rdlock, or retaking a mutex after a condition wait): records the edges
+  // from held locks, a cycle they close, or a self-deadlock, before the
+  // caller blocks.
+  void BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                             bool shared, const Site& site);
+  // After any successful acquisition (blocking, try or timed).
+  void AfterAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind, bool shared,
+                    bool blocking, const Site& site);
+  // Before an unlock: forgets the lock, or reports misuse when this thread
+  // does not hold it.
+  void BeforeRelease(ThreadLockState& thread, std::uintptr_t address, const Site& site);
+  // Condition waits: the mutex is released for the wait and retaken after.
+  // Returns false (after reporting misuse) when the thread does not hold it.
+  bool ReleaseForWait(ThreadLockState& thread, std::uintptr_t address, const Site& site);
+  // The lock at `address` was destroyed or (re)initialised: a later lock at
+  // the same address is a different lock.
+  void Forget(std::uintptr_t address);
+
+  std::size_t lock_count() const;
+  std::size_t edge_count() const;
+
+ private:
+  LockInfo* Lookup(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                   const Site& site);
+  LockInfo* LookupSlow(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                       const Site& site);
+  void EnsureRegistered(ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  SiteId Intern(const Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
+  void ReportMisuse(ThreadLockState& thread, LockInfo& lock, const Site& site, bool waiting);
+  static void DropStaleHolds(ThreadLockState& thread);
+  static bool ChainValidated(ThreadLockState& thread, std::uint64_t chain);
+  static void MarkValidated(ThreadLockState& thread, std::uint64_t chain);
+
+  RecordSink* const sink_;
+  mutable Spinlock mu_;
+  LockGraph graph_ ABSL_GUARDED_BY(mu_);
+  std::deque<LockInfo> locks_ ABSL_GUARDED_BY(mu_);  // deque: LockInfo addresses stay valid
+  std::unordered_map<std::uintptr_t, LockInfo*> by_address_ ABSL_GUARDED_BY(mu_);
+  std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
+  std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Hash of a site's frames (for interning and de-duplication).
+std::uint64_t SiteHash(const Site& site);
+
+}  // namespace racelab::lockorder
+
+#endif  // RACELAB_HARNESS_LOCKORDER_CHECKER_H_

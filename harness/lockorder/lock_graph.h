@@ -1,0 +1,97 @@
+// The lock-order graph: locks are nodes, "H was held while L was requested"
+// is an edge H → L with the first witness of it. Adding an edge that would
+// close a cycle reports the cycle instead of adding it, so the graph stays
+// acyclic and every new edge is checked incrementally (Pearce–Kelly dynamic
+// topological order, as in Abseil's GraphCycles): an edge that agrees with
+// the current order costs a hash lookup, one that does not searches only the
+// nodes whose rank lies between its ends. No limit on nodes, edges or cycle
+// length.
+//
+// A plain data structure: it uses no internal locking; calls into it must be
+// serialized externally (LockOrderChecker does).
+#ifndef RACELAB_HARNESS_LOCKORDER_LOCK_GRAPH_H_
+#define RACELAB_HARNESS_LOCKORDER_LOCK_GRAPH_H_
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace racelab::lockorder {
+
+using LockId = std::uint32_t;
+using SiteId = std::uint32_t;  // index into the checker's site table
+inline constexpr SiteId kNoSite = ~SiteId{0};
+
+// Who first did "hold `from`, request `to`", and where.
+struct EdgeWitness {
+  std::uint32_t thread = 0;        // racelab's thread number (1 = first seen)
+  SiteId held_site = kNoSite;      // where `from` was acquired
+  SiteId requested_site = kNoSite; // where `to` was requested
+  std::vector<LockId> held;        // every lock the thread held at that moment
+};
+
+struct Edge {
+  LockId from = 0;
+  LockId to = 0;
+  EdgeWitness witness;
+};
+
+class LockGraph {
+ public:
+  enum class Added {
+    kAlreadyKnown,   // the edge (or its reverse-closing attempt) was seen before
+    kAdded,          // new edge, no cycle
+    kClosesCycle,    // new edge that would close a cycle: kept aside, see `cycle`
+  };
+  struct AddResult {
+    Added added = Added::kAlreadyKnown;
+    // For kClosesCycle: the cycle as locks, starting and ending at `from`
+    // (from → to → ... → from), and its edges in the same order.
+    std::vector<LockId> cycle;
+  };
+
+  // Returns a new node.
+  LockId AddLock();
+  std::size_t lock_count() const { return nodes_.size(); }
+  std::size_t edge_count() const { return edges_.size(); }
+
+  // Records from → to. `from` and `to` must be existing, distinct locks.
+  AddResult AddEdge(LockId from, LockId to, EdgeWitness witness);
+
+  // The edge's first witness, when the edge was ever recorded (including
+  // edges that closed a cycle).
+  const Edge* FindEdge(LockId from, LockId to) const;
+
+  // Every recorded edge, in recording order.
+  const std::vector<Edge>& edges() const { return edges_; }
+
+ private:
+  struct Node {
+    std::int64_t rank = 0;
+    std::vector<LockId> out;  // edges kept in the acyclic order
+    std::vector<LockId> in;
+    bool visited = false;     // scratch for searches
+  };
+  static std::uint64_t Key(LockId from, LockId to) {
+    return (std::uint64_t{from} << 32) | to;
+  }
+  // Depth-first from `start` over out-edges, visiting nodes ranked below
+  // `upper`; returns true (and fills parent_) when `target` is reached.
+  bool ForwardSearch(LockId start, LockId target, std::int64_t upper);
+  void BackwardSearch(LockId start, std::int64_t lower);
+  void Reorder();
+  void ClearVisited();
+
+  std::vector<Node> nodes_;
+  std::vector<Edge> edges_;
+  std::unordered_map<std::uint64_t, std::size_t> edge_index_;  // Key → edges_ index
+  std::int64_t next_rank_ = 0;
+  // Scratch space for one AddEdge.
+  std::vector<LockId> forward_, backward_, stack_;
+  std::vector<LockId> parent_;  // parent_[n]: the node the forward search reached n from
+};
+
+}  // namespace racelab::lockorder
+
+#endif  // RACELAB_HARNESS_LOCKORDER_LOCK_GRAPH_H_

@@ -1,0 +1,77 @@
+// What the lock-order checker records, as data: the records a checker hands
+// to its sink as it learns them, and that the record file stores one per
+// line (record_file.h). Plain structs; no logic.
+#ifndef RACELAB_HARNESS_LOCKORDER_RECORDS_H_
+#define RACELAB_HARNESS_LOCKORDER_RECORDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/lockorder/lock_graph.h"
+
+namespace racelab::lockorder {
+
+inline constexpr int kMaxSiteFrames = 6;
+
+// An acquisition site: the return addresses of the innermost frames above
+// the lock call, innermost first, unsymbolised (symbolised when reported).
+struct Site {
+  std::uintptr_t pcs[kMaxSiteFrames] = {};
+  int depth = 0;
+};
+
+enum class LockKind { kMutex, kRecursiveMutex, kRwLock };
+
+enum class MisuseKind {
+  kUnlockNotOwner,   // unlocked by a thread that does not hold it (another thread does)
+  kUnlockUnlocked,   // unlocked while no thread holds it
+  kWaitNotHeld,      // condition wait with a mutex the thread does not hold
+};
+
+struct LockRecord {
+  LockId id = 0;
+  LockKind kind = LockKind::kMutex;
+  std::uintptr_t address = 0;
+  SiteId first_site = kNoSite;  // where it was first acquired (its class, for hints)
+};
+
+struct InversionRecord {
+  std::uint32_t thread = 0;          // the thread whose request closed the cycle
+  std::vector<LockId> cycle;         // starts and ends at the same lock
+  std::vector<LockId> gate_locks;    // held across every edge of the cycle; non-empty = guarded
+};
+
+struct SelfDeadlockRecord {
+  std::uint32_t thread = 0;
+  LockId lock = 0;
+  SiteId held_site = kNoSite;
+  SiteId requested_site = kNoSite;
+  bool shared_held = false;  // the thread holds it shared and asked for it exclusively
+};
+
+struct MisuseRecord {
+  std::uint32_t thread = 0;
+  LockId lock = 0;
+  SiteId site = kNoSite;
+  MisuseKind kind = MisuseKind::kUnlockNotOwner;
+  std::uint32_t owner = 0;  // the holding thread for kUnlockNotOwner; 0 = none
+};
+
+// Receives the checker's records in the order they happen. Called with the
+// checker's lock held: implementations must not take pthread locks.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void OnThread(std::uint32_t thread, std::int64_t os_tid) = 0;
+  virtual void OnSite(SiteId id, const Site& site) = 0;
+  virtual void OnLock(const LockRecord& lock) = 0;
+  virtual void OnEdge(const Edge& edge) = 0;
+  virtual void OnInversion(const InversionRecord& inversion) = 0;
+  virtual void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) = 0;
+  virtual void OnMisuse(const MisuseRecord& misuse) = 0;
+};
+
+}  // namespace racelab::lockorder
+
+#endif  // RACELAB_HARNESS_LOCKORDER_RECORDS_H_
