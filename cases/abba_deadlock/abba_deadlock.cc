@@ -79,7 +79,7 @@ const CaseRegistrar kRacy({
     .pattern = "abba_deadlock", .variant = "racy", .expect = Expect::kBug,
     .title = "thread 1 locks A then B, thread 2 locks B then A",
     .bug_kinds = {FindingKind::kLockOrderInversion, FindingKind::kDeadlock, FindingKind::kHang},
-    .found_by = {Detector::kWatchdog},
+    .found_by = {Detector::kLockorder, Detector::kWatchdog},
     // The forced deadlock happens within microseconds; no need to wait long.
     .timeout = absl::Seconds(1),
     .body = TransferBothWays<RacyTransfer, Rendezvous>, .oracle = MoneyConserved});

@@ -135,7 +135,7 @@ const CaseRegistrar kRacy({
     .pattern = "lock_pipeline", .variant = "racy", .expect = Expect::kBug,
     .title = "two std::mutexes, each unlocked by the thread that does not own it",
     .bug_kinds = {FindingKind::kMutexMisuse},
-    .found_by = {Detector::kTsan},
+    .found_by = {Detector::kTsan, Detector::kLockorder},
     .body = ProduceAndConsume<RacyPipeline>, .oracle = ReceivedInOrder});
 
 const CaseRegistrar kSemaphore({

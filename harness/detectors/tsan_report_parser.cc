@@ -96,16 +96,20 @@ std::optional<Location> PickLocation(const Section& section, absl::string_view p
                                      absl::string_view title) {
   std::string root(absl::StripSuffix(project_root, "/"));
   root += "/";
+  // racelab's own pthread hooks sit between the user's call and TSan's
+  // interceptor; they are never the user's line.
+  const std::string hooks = root + "harness/lockorder/";
   const StackFrame* chosen = nullptr;
   for (const StackFrame& frame : section.frames) {
-    if (root.size() > 1 && absl::StartsWith(frame.file, root)) {
+    if (root.size() > 1 && absl::StartsWith(frame.file, root) &&
+        !absl::StartsWith(frame.file, hooks)) {
       chosen = &frame;
       break;
     }
   }
   if (chosen == nullptr) {
     for (const StackFrame& frame : section.frames) {
-      if (!IsToolchainFile(frame.file)) {
+      if (!IsToolchainFile(frame.file) && !absl::StartsWith(frame.file, hooks)) {
         chosen = &frame;
         break;
       }

@@ -127,6 +127,9 @@ void LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::uintp
     // Two shared holds of one rwlock are not a self-deadlock either.
     const bool shared_relock = shared && held->shared;
     if (recursive_relock || shared_relock) return;
+    // Once per lock and site: a thread that relies on another to unlock its
+    // mutex (a hand-off through a plain mutex) would repeat it every round.
+    if (!thread.reported_once.insert(Mix(SiteHash(site), ~std::uint64_t{lock->id})).second) return;
     SpinlockHolder hold(mu_);
     EnsureRegistered(thread);
     sink_->OnSelfDeadlock(SelfDeadlockRecord{thread.thread, lock->id, Intern(held->site),
@@ -240,7 +243,7 @@ void LockOrderChecker::ReportMisuse(ThreadLockState& thread, LockInfo& lock, con
               : lock.owner.exchange(0, std::memory_order_relaxed);
   // Once per lock and site: a broken hand-off repeats on every message.
   const std::uint64_t key = Mix(SiteHash(site), lock.id);
-  if (!thread.reported_misuse.insert(key).second) return;
+  if (!thread.reported_once.insert(key).second) return;
   MisuseKind kind = owner != 0 ? MisuseKind::kUnlockNotOwner : MisuseKind::kUnlockUnlocked;
   if (waiting) kind = MisuseKind::kWaitNotHeld;
   SpinlockHolder hold(mu_);

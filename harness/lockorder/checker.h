@@ -61,7 +61,7 @@ struct ThreadLockState {
   std::array<CachedLock, 64> lock_cache{};
   std::array<std::uint64_t, 256> chain_cache{};  // direct-mapped validated chains
   std::unordered_set<std::uint64_t> validated_chains;  // all of them
-  std::unordered_set<std::uint64_t> reported_misuse;   // (lock, site) already reported
+  std::unordered_set<std::uint64_t> reported_once;     // (what, lock, site) already reported
 };
 
 class LockOrderChecker {

@@ -19,6 +19,7 @@ std::vector<Detector> ActiveDetectors() {
   const absl::string_view sanitizer = RACELAB_BUILD_SANITIZER;
   if (sanitizer == "thread") active.push_back(Detector::kTsan);
   if (sanitizer == "address") active.push_back(Detector::kAsan);
+  active.push_back(Detector::kLockorder);
   active.push_back(Detector::kWatchdog);
   active.push_back(Detector::kOracle);
   active.push_back(Detector::kCrash);

@@ -20,8 +20,8 @@ struct BuildInfo {
 
 const BuildInfo& ThisBuild();
 
-// The detectors this build carries: oracle, watchdog and crash always; tsan
-// under the thread sanitizer; asan under the address sanitizer.
+// The detectors this build carries: lockorder, oracle, watchdog and crash
+// always; tsan under the thread sanitizer; asan under the address sanitizer.
 std::vector<Detector> ActiveDetectors();
 bool IsDetectorActive(Detector detector);
 

@@ -14,7 +14,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "harness/catalog/child_result.h"
+#include "harness/detectors/lockorder_findings.h"
 #include "harness/detectors/tsan_report_parser.h"
+#include "harness/lockorder/record_file.h"
 
 namespace racelab {
 namespace {
@@ -55,6 +57,7 @@ std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::str
     return user != nullptr && *user != '\0' ? absl::StrCat(user, " ", ours) : ours;
   };
   return {
+      {"RACELAB_LOCKORDER_FILE", absl::StrCat(scratch_dir, "/lockorder")},
       {"TSAN_OPTIONS",
        with_user("TSAN_OPTIONS",
                  absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
@@ -79,17 +82,28 @@ absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options)
 }
 
 RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
-                     const std::string& project_root, absl::Duration timeout) {
+                     const std::string& project_root, absl::Duration timeout,
+                     Symbolizer& symbolizer) {
   RunRecord record;
   record.wall = outcome.wall;
   record.ended = DescribeEnd(outcome);
 
-  // ThreadSanitizer: every log file the process (or its children) wrote, and
-  // anything it printed to the captured output despite log_path.
+  // ThreadSanitizer and the lock-order checker: every file the process (or
+  // its children) wrote, and any TSan report printed despite log_path.
   std::error_code ignored;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
-    if (absl::StartsWith(entry.path().filename().string(), "tsan.")) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "tsan.")) {
       for (Finding& finding : ParseTsanOutput(ReadFile(entry.path()), project_root)) {
+        record.findings.push_back(std::move(finding));
+      }
+    } else if (absl::StartsWith(name, "lockorder.")) {
+      absl::StatusOr<lockorder::Recording> recording = lockorder::ReadRecording(entry.path());
+      if (!recording.ok()) {
+        record.error = std::string(recording.status().message());
+        continue;
+      }
+      for (Finding& finding : LockOrderFindings(*recording, project_root, symbolizer)) {
         record.findings.push_back(std::move(finding));
       }
     }
@@ -123,7 +137,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
       record.findings.push_back(Finding{
           Detector::kWatchdog, FindingKind::kHang,
           absl::StrCat("no progress within ", absl::FormatDuration(timeout),
-                       ": the run was killed (no lock-cycle diagnosis in this build)"),
+                       ": the run was killed"),
           {}});
       break;
     case ChildOutcome::End::kSignaled:
@@ -153,6 +167,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
 std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options) {
   std::vector<RunRecord> records;
   const absl::Duration timeout = EffectiveTimeout(spec, options);
+  Symbolizer symbolizer;
   for (int run = 0; run < options.repeat; ++run) {
     const std::string scratch_dir = MakeScratchDir();
     if (scratch_dir.empty()) {
@@ -167,7 +182,8 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
     child.timeout = timeout;
     absl::StatusOr<ChildOutcome> outcome = RunChild(child);
     if (outcome.ok()) {
-      records.push_back(CollectRun(*outcome, scratch_dir, options.project_root, timeout));
+      records.push_back(
+          CollectRun(*outcome, scratch_dir, options.project_root, timeout, symbolizer));
     } else {
       RunRecord record;
       record.error = std::string(outcome.status().message());

@@ -1,6 +1,7 @@
 // Runs catalog cases: each run of a case is its own child process (the case
 // binary re-executed with `__child <id>`), under the watchdog, with
-// ThreadSanitizer's output sent to a per-run scratch directory. Turns what
+// ThreadSanitizer's output and the lock-order checker's records sent to a
+// per-run scratch directory. Turns what
 // each child left behind — sanitizer logs, its result file, how it ended —
 // into a RunRecord of findings. Detection only: no grading, no printing.
 // Call from one thread at a time per RunOptions (runs are sequential).
@@ -13,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "harness/catalog/case_spec.h"
+#include "harness/detectors/symbolizer.h"
 #include "harness/model/run_record.h"
 #include "harness/runner/child_process.h"
 
@@ -34,8 +36,10 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
 
 // Turns how a child ended and what it left in `scratch_dir` into a record.
 // Exposed for tests; RunCatalogCase calls it after every child.
+// `symbolizer` resolves lock-order sites; share one across runs of a case.
 RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
-                     const std::string& project_root, absl::Duration timeout);
+                     const std::string& project_root, absl::Duration timeout,
+                     Symbolizer& symbolizer);
 
 }  // namespace racelab
 

@@ -36,10 +36,11 @@ class CollectRunTest : public ::testing::Test {
     return text.str();
   }
   RunRecord Collect(const ChildOutcome& outcome) {
-    return CollectRun(outcome, dir_, "/tmp/tsr", absl::Seconds(2));
+    return CollectRun(outcome, dir_, "/tmp/tsr", absl::Seconds(2), symbolizer_);
   }
 
   std::string dir_;
+  Symbolizer symbolizer_;
 };
 
 ChildOutcome Exited(int code) {

@@ -1,0 +1,165 @@
+// Lock-order records → findings (see lockorder_findings.h).
+#include "harness/detectors/lockorder_findings.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+
+namespace racelab {
+namespace {
+
+using lockorder::Edge;
+using lockorder::InversionRecord;
+using lockorder::LockId;
+using lockorder::MisuseKind;
+using lockorder::Recording;
+using lockorder::SiteId;
+
+bool IsToolchain(absl::string_view file) {
+  return file.empty() || file == "??" || absl::StartsWith(file, "/usr/") ||
+         absl::StartsWith(file, "../");
+}
+
+std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
+
+std::string Where(const std::optional<Location>& location) {
+  if (!location) return "an unknown site";
+  return absl::StrCat(location->file, ":", location->line);
+}
+
+std::optional<Location> Located(const Recording& recording, SiteId site, absl::string_view root,
+                                Symbolizer& symbolizer, std::uint32_t thread, std::string role) {
+  std::optional<Location> location = SiteLocation(recording, site, root, symbolizer);
+  if (location) {
+    location->thread = ThreadName(thread);
+    location->role = std::move(role);
+  }
+  return location;
+}
+
+const Edge* FindEdge(const Recording& recording, LockId from, LockId to) {
+  for (const Edge& edge : recording.edges) {
+    if (edge.from == from && edge.to == to) return &edge;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string ThreadName(std::uint32_t thread) { return absl::StrCat("T", thread); }
+
+std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
+                                     absl::string_view project_root, Symbolizer& symbolizer) {
+  auto frames = recording.sites.find(site);
+  if (frames == recording.sites.end()) return std::nullopt;
+  std::string root(absl::StripSuffix(project_root, "/"));
+  root += "/";
+  const std::string hooks = root + "harness/lockorder/";
+  std::optional<SourceFrame> project, fallback;
+  for (const lockorder::ModuleOffset& pc : frames->second) {
+    auto module = recording.modules.find(pc.module);
+    if (module == recording.modules.end()) continue;
+    for (const SourceFrame& frame : symbolizer.Frames(module->second, pc.offset)) {
+      if (absl::StartsWith(frame.file, hooks)) continue;
+      if (!project && root.size() > 1 && absl::StartsWith(frame.file, root)) project = frame;
+      if (!fallback && !IsToolchain(frame.file)) fallback = frame;
+    }
+    if (project) break;
+  }
+  const std::optional<SourceFrame>& chosen = project ? project : fallback;
+  if (!chosen) return std::nullopt;
+  Location location;
+  location.file = std::string(absl::StripPrefix(chosen->file, root));
+  location.line = chosen->line;
+  location.function = chosen->function;
+  return location;
+}
+
+std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_view project_root,
+                                       Symbolizer& symbolizer) {
+  // One addr2line per module for every site.
+  std::map<int, std::vector<std::uintptr_t>> by_module;
+  for (const auto& [id, frames] : recording.sites) {
+    for (const lockorder::ModuleOffset& pc : frames) by_module[pc.module].push_back(pc.offset);
+  }
+  for (const auto& [module, offsets] : by_module) {
+    auto path = recording.modules.find(module);
+    if (path != recording.modules.end()) symbolizer.Prefetch(path->second, offsets);
+  }
+
+  std::vector<Finding> findings;
+  for (const InversionRecord& inversion : recording.inversions) {
+    if (!inversion.gate_locks.empty()) continue;  // guarded: informational only
+    Finding finding;
+    finding.detector = Detector::kLockorder;
+    finding.kind = FindingKind::kLockOrderInversion;
+    std::vector<std::string> names, steps;
+    for (LockId lock : inversion.cycle) names.push_back(LockName(lock));
+    for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
+      const Edge* edge = FindEdge(recording, inversion.cycle[i], inversion.cycle[i + 1]);
+      if (edge == nullptr) continue;
+      const std::string from = LockName(edge->from), to = LockName(edge->to);
+      std::optional<Location> held =
+          Located(recording, edge->witness.held_site, project_root, symbolizer,
+                  edge->witness.thread, absl::StrCat("holds ", from, ", taken here"));
+      std::optional<Location> requested =
+          Located(recording, edge->witness.requested_site, project_root, symbolizer,
+                  edge->witness.thread, absl::StrCat("requests ", to, " here"));
+      steps.push_back(absl::StrCat(ThreadName(edge->witness.thread), " holds ", from, " (", Where(held),
+                                   ") and requests ", to, " (", Where(requested), ")"));
+      if (held) finding.locations.push_back(*held);
+      if (requested) finding.locations.push_back(*requested);
+    }
+    finding.message = absl::StrCat("lock-order inversion ", absl::StrJoin(names, " -> "), ": ",
+                                   absl::StrJoin(steps, "; "));
+    findings.push_back(std::move(finding));
+  }
+  for (const lockorder::SelfDeadlockRecord& record : recording.self_deadlocks) {
+    Finding finding;
+    finding.detector = Detector::kLockorder;
+    finding.kind = FindingKind::kSelfDeadlock;
+    const std::string lock = LockName(record.lock);
+    std::optional<Location> held = Located(recording, record.held_site, project_root, symbolizer,
+                                           record.thread, absl::StrCat("holds ", lock, ", taken here"));
+    std::optional<Location> requested =
+        Located(recording, record.requested_site, project_root, symbolizer, record.thread,
+                absl::StrCat("requests ", lock, " again here"));
+    finding.message = absl::StrCat(
+        ThreadName(record.thread), " requests ", lock, record.shared_held ? " exclusively" : "",
+        " again at ", Where(requested), " while still holding it", record.shared_held ? " shared" : "",
+        " (taken at ", Where(held), "): unless another thread unlocks it for it, ",
+        ThreadName(record.thread), " waits for itself forever");
+    if (requested) finding.locations.push_back(*requested);
+    if (held) finding.locations.push_back(*held);
+    findings.push_back(std::move(finding));
+  }
+  for (const lockorder::MisuseRecord& record : recording.misuses) {
+    Finding finding;
+    finding.detector = Detector::kLockorder;
+    finding.kind = FindingKind::kMutexMisuse;
+    const std::string lock = LockName(record.lock);
+    std::optional<Location> site =
+        Located(recording, record.site, project_root, symbolizer, record.thread,
+                record.kind == MisuseKind::kWaitNotHeld ? "waits here" : "unlocks here");
+    switch (record.kind) {
+      case MisuseKind::kUnlockNotOwner:
+        finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ", Where(site),
+                                       ", but ", ThreadName(record.owner), " holds it");
+        break;
+      case MisuseKind::kUnlockUnlocked:
+        finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ",
+                                       Where(site), ", which no thread holds");
+        break;
+      case MisuseKind::kWaitNotHeld:
+        finding.message = absl::StrCat(ThreadName(record.thread), " waits on a condition with ", lock,
+                                       " at ", Where(site), ", which it does not hold");
+        break;
+    }
+    if (site) finding.locations.push_back(*site);
+    findings.push_back(std::move(finding));
+  }
+  return findings;
+}
+
+}  // namespace racelab

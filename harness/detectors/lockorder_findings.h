@@ -1,0 +1,34 @@
+// Lock-order records → findings (detector `lockorder`): unguarded cycles
+// become lock-order-inversion, re-locks self-deadlock, foreign unlocks and
+// waits mutex-misuse. Each site is symbolised and reduced to the first frame
+// in project code outside racelab's own hooks. Guarded cycles (a gate lock
+// held across every edge) are not findings. No printing; call from one thread.
+#ifndef RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
+#define RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "harness/detectors/symbolizer.h"
+#include "harness/lockorder/record_file.h"
+#include "harness/model/finding.h"
+
+namespace racelab {
+
+std::vector<Finding> LockOrderFindings(const lockorder::Recording& recording,
+                                       absl::string_view project_root, Symbolizer& symbolizer);
+
+// The user's frame of a recorded site: the first frame under `project_root`
+// that is not in harness/lockorder/, else the first with a source file
+// outside the toolchain; nullopt when nothing resolves.
+std::optional<Location> SiteLocation(const lockorder::Recording& recording, lockorder::SiteId site,
+                                     absl::string_view project_root, Symbolizer& symbolizer);
+
+// "T<n>" for racelab's thread number n.
+std::string ThreadName(std::uint32_t thread);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_

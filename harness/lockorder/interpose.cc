@@ -1,0 +1,363 @@
+// The pthread hooks that feed the lock-order checker from unmodified code:
+// std::mutex, std::recursive_mutex, std::timed_mutex, std::shared_mutex and
+// std::condition_variable all end in these pthread calls. Linked into the
+// `racelab` binary (so case code is checked in every preset, and the
+// definitions here beat clang's static TSan runtime, whose pthread symbols
+// are weak) and built as libracelab_lockorder_preload.so for LD_PRELOAD.
+//
+// Each hook forwards to the next definition: ThreadSanitizer's interceptor
+// when there is one (`__interceptor_<name>`), else the next object's
+// (dlsym RTLD_NEXT, i.e. glibc). Checking is off unless the environment
+// names a record file (RACELAB_LOCKORDER_FILE: records go to <value>.<pid>).
+// While the checker works, a thread-local guard sends re-entrant calls
+// straight through, and ThreadSanitizer is told to ignore the checker's own
+// memory accesses and synchronisation, so its lock cannot create
+// happens-before between user threads and hide their races.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <ctime>
+#include <new>
+#include <string>
+
+#include "harness/lockorder/checker.h"
+#include "harness/lockorder/record_file.h"
+
+// ThreadSanitizer's entry points, present only in TSan builds.
+extern "C" {
+void AnnotateIgnoreReadsBegin(const char* file, int line) __attribute__((weak));
+void AnnotateIgnoreReadsEnd(const char* file, int line) __attribute__((weak));
+void AnnotateIgnoreWritesBegin(const char* file, int line) __attribute__((weak));
+void AnnotateIgnoreWritesEnd(const char* file, int line) __attribute__((weak));
+void AnnotateIgnoreSyncBegin(const char* file, int line) __attribute__((weak));
+void AnnotateIgnoreSyncEnd(const char* file, int line) __attribute__((weak));
+}
+
+namespace racelab::lockorder {
+namespace {
+
+constexpr char kRecordFileVariable[] = "RACELAB_LOCKORDER_FILE";
+
+enum Mode : int { kUnknown, kInitializing, kOff, kOn };
+std::atomic<int> mode{kUnknown};
+alignas(RecordFileWriter) unsigned char writer_storage[sizeof(RecordFileWriter)];
+alignas(LockOrderChecker) unsigned char checker_storage[sizeof(LockOrderChecker)];
+LockOrderChecker* checker = nullptr;
+
+#define RACELAB_TLS __attribute__((tls_model("initial-exec"))) thread_local
+RACELAB_TLS bool in_hook = false;
+RACELAB_TLS bool thread_exited = false;  // after this thread's state was freed
+RACELAB_TLS ThreadLockState* thread_state = nullptr;
+RACELAB_TLS std::uintptr_t stack_low = 0;
+RACELAB_TLS std::uintptr_t stack_high = 0;
+
+// Frees the thread's state when the thread exits.
+struct ThreadStateOwner {
+  ~ThreadStateOwner() {
+    in_hook = true;
+    delete thread_state;
+    thread_state = nullptr;
+    thread_exited = true;
+    in_hook = false;
+  }
+};
+thread_local ThreadStateOwner thread_state_owner;
+
+bool Initialize() {
+  int expected = kUnknown;
+  if (!mode.compare_exchange_strong(expected, kInitializing, std::memory_order_acq_rel)) {
+    while ((expected = mode.load(std::memory_order_acquire)) == kInitializing) sched_yield();
+    return expected == kOn;
+  }
+  const char* prefix = std::getenv(kRecordFileVariable);
+  int fd = -1;
+  if (prefix != nullptr && *prefix != '\0') {
+    const std::string path = std::string(prefix) + "." + std::to_string(::getpid());
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) {
+    mode.store(kOff, std::memory_order_release);
+    return false;
+  }
+  auto* writer = new (writer_storage) RecordFileWriter(fd);
+  checker = new (checker_storage) LockOrderChecker(writer);
+  mode.store(kOn, std::memory_order_release);
+  return true;
+}
+
+bool Active() {
+  const int current = mode.load(std::memory_order_acquire);
+  if (current == kOn) return !in_hook && !thread_exited;
+  if (current == kOff) return false;
+  if (in_hook) return false;
+  in_hook = true;
+  const bool on = Initialize();
+  in_hook = false;
+  return on && !thread_exited;
+}
+
+// While the checker runs: no re-entry, and invisible to ThreadSanitizer.
+class HookScope {
+ public:
+  HookScope() {
+    in_hook = true;
+    if (AnnotateIgnoreSyncBegin != nullptr) {
+      AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+      AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+      AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
+    }
+  }
+  ~HookScope() {
+    if (AnnotateIgnoreSyncEnd != nullptr) {
+      AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
+      AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+      AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+    }
+    in_hook = false;
+  }
+};
+
+ThreadLockState& State() {
+  if (thread_state == nullptr) {
+    thread_state = new ThreadLockState();
+    thread_state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
+    (void)&thread_state_owner;  // registers the owner's destructor for this thread
+    pthread_attr_t attributes;
+    if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
+      void* base = nullptr;
+      size_t size = 0;
+      if (pthread_attr_getstack(&attributes, &base, &size) == 0) {
+        stack_low = reinterpret_cast<std::uintptr_t>(base);
+        stack_high = stack_low + size;
+      }
+      pthread_attr_destroy(&attributes);
+    }
+  }
+  return *thread_state;
+}
+
+// Return addresses of the hook's callers, by walking frame pointers inside
+// this thread's stack; stops early where frames lack them.
+__attribute__((always_inline)) inline Site CaptureSite() {
+  Site site;
+  auto* frame = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
+  while (site.depth < kMaxSiteFrames) {
+    const auto at = reinterpret_cast<std::uintptr_t>(frame);
+    if (at < stack_low || at + 2 * sizeof(std::uintptr_t) > stack_high || (at & 7) != 0) break;
+    const std::uintptr_t return_address = frame[1];
+    if (return_address < 4096) break;
+    site.pcs[site.depth++] = return_address;
+    auto* next = reinterpret_cast<std::uintptr_t*>(frame[0]);
+    if (next <= frame) break;
+    frame = next;
+  }
+  return site;
+}
+
+LockKind MutexKind(const pthread_mutex_t* mutex) {
+  // glibc keeps the type in the low bits of __kind (PTHREAD_MUTEX_KIND_MASK_NP).
+  return (mutex->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP ? LockKind::kRecursiveMutex
+                                                                    : LockKind::kMutex;
+}
+
+std::uintptr_t Address(const void* lock) { return reinterpret_cast<std::uintptr_t>(lock); }
+
+template <typename Fn>
+Fn Next(Fn interceptor, const char* name) {
+  if (interceptor != nullptr) return interceptor;
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+
+// Hook bodies shared by every lock type.
+template <typename Call>
+int Blocking(const void* lock, LockKind kind, bool shared, Call call) {
+  if (!Active()) return call();
+  ThreadLockState& state = State();
+  const Site site = CaptureSite();
+  {
+    HookScope scope;
+    checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+  }
+  const int result = call();
+  if (result == 0) {
+    HookScope scope;
+    checker->AfterAcquire(state, Address(lock), kind, shared, /*blocking=*/true, site);
+  }
+  return result;
+}
+
+template <typename Call>
+int NonBlocking(const void* lock, LockKind kind, bool shared, Call call) {
+  const int result = call();
+  if (result != 0 || !Active()) return result;
+  ThreadLockState& state = State();
+  const Site site = CaptureSite();
+  HookScope scope;
+  checker->AfterAcquire(state, Address(lock), kind, shared, /*blocking=*/false, site);
+  return result;
+}
+
+template <typename Call>
+int Release(const void* lock, Call call) {
+  if (Active()) {
+    ThreadLockState& state = State();
+    const Site site = CaptureSite();
+    HookScope scope;
+    checker->BeforeRelease(state, Address(lock), site);
+  }
+  return call();
+}
+
+template <typename Call>
+int Forgetting(const void* lock, Call call) {
+  if (Active()) {
+    HookScope scope;
+    checker->Forget(Address(lock));
+  }
+  return call();
+}
+
+template <typename Call>
+int ConditionWait(pthread_mutex_t* mutex, Call call) {
+  if (!Active()) return call();
+  ThreadLockState& state = State();
+  const Site site = CaptureSite();
+  bool held = false;
+  {
+    HookScope scope;
+    held = checker->ReleaseForWait(state, Address(mutex), site);
+  }
+  const int result = call();  // glibc retakes the mutex inside, out of our sight
+  if (held && Active()) {
+    HookScope scope;
+    checker->BeforeBlockingAcquire(state, Address(mutex), MutexKind(mutex), false, site);
+    checker->AfterAcquire(state, Address(mutex), MutexKind(mutex), false, true, site);
+  }
+  return result;
+}
+
+}  // namespace
+}  // namespace racelab::lockorder
+
+// --- The interposed entry points --------------------------------------------
+using racelab::lockorder::Blocking;
+using racelab::lockorder::ConditionWait;
+using racelab::lockorder::Forgetting;
+using racelab::lockorder::LockKind;
+using racelab::lockorder::MutexKind;
+using racelab::lockorder::Next;
+using racelab::lockorder::NonBlocking;
+using racelab::lockorder::Release;
+
+// Declares TSan's interceptor for NAME (weak: absent outside TSan builds) and
+// a static pointer to whatever comes next.
+#define RACELAB_NEXT(ret, name, params)                                        \
+  extern "C" ret __interceptor_##name params __attribute__((weak));            \
+  static ret(*NextOf_##name()) params {                                        \
+    static auto* const next = Next(&__interceptor_##name, #name);              \
+    return next;                                                               \
+  }
+
+RACELAB_NEXT(int, pthread_mutex_lock, (pthread_mutex_t*))
+RACELAB_NEXT(int, pthread_mutex_trylock, (pthread_mutex_t*))
+RACELAB_NEXT(int, pthread_mutex_timedlock, (pthread_mutex_t*, const struct timespec*))
+RACELAB_NEXT(int, pthread_mutex_clocklock, (pthread_mutex_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, pthread_mutex_unlock, (pthread_mutex_t*))
+RACELAB_NEXT(int, pthread_mutex_init, (pthread_mutex_t*, const pthread_mutexattr_t*))
+RACELAB_NEXT(int, pthread_mutex_destroy, (pthread_mutex_t*))
+RACELAB_NEXT(int, pthread_rwlock_rdlock, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_rwlock_wrlock, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_rwlock_trywrlock, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t*, const struct timespec*))
+RACELAB_NEXT(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t*, const struct timespec*))
+RACELAB_NEXT(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, pthread_rwlock_unlock, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_rwlock_init, (pthread_rwlock_t*, const pthread_rwlockattr_t*))
+RACELAB_NEXT(int, pthread_rwlock_destroy, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_cond_wait, (pthread_cond_t*, pthread_mutex_t*))
+RACELAB_NEXT(int, pthread_cond_timedwait, (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
+RACELAB_NEXT(int, pthread_cond_clockwait,
+             (pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*))
+
+extern "C" {
+
+int pthread_mutex_lock(pthread_mutex_t* m) {
+  return Blocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_lock()(m); });
+}
+int pthread_mutex_trylock(pthread_mutex_t* m) {
+  return NonBlocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_trylock()(m); });
+}
+int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* t) {
+  return NonBlocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_timedlock()(m, t); });
+}
+int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timespec* t) {
+  return NonBlocking(m, MutexKind(m), false,
+                     [&] { return NextOf_pthread_mutex_clocklock()(m, c, t); });
+}
+int pthread_mutex_unlock(pthread_mutex_t* m) {
+  return Release(m, [&] { return NextOf_pthread_mutex_unlock()(m); });
+}
+int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* a) {
+  return Forgetting(m, [&] { return NextOf_pthread_mutex_init()(m, a); });
+}
+int pthread_mutex_destroy(pthread_mutex_t* m) {
+  return Forgetting(m, [&] { return NextOf_pthread_mutex_destroy()(m); });
+}
+
+int pthread_rwlock_rdlock(pthread_rwlock_t* l) {
+  return Blocking(l, LockKind::kRwLock, true, [&] { return NextOf_pthread_rwlock_rdlock()(l); });
+}
+int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
+  return Blocking(l, LockKind::kRwLock, false, [&] { return NextOf_pthread_rwlock_wrlock()(l); });
+}
+int pthread_rwlock_tryrdlock(pthread_rwlock_t* l) {
+  return NonBlocking(l, LockKind::kRwLock, true, [&] { return NextOf_pthread_rwlock_tryrdlock()(l); });
+}
+int pthread_rwlock_trywrlock(pthread_rwlock_t* l) {
+  return NonBlocking(l, LockKind::kRwLock, false, [&] { return NextOf_pthread_rwlock_trywrlock()(l); });
+}
+int pthread_rwlock_timedrdlock(pthread_rwlock_t* l, const struct timespec* t) {
+  return NonBlocking(l, LockKind::kRwLock, true,
+                     [&] { return NextOf_pthread_rwlock_timedrdlock()(l, t); });
+}
+int pthread_rwlock_timedwrlock(pthread_rwlock_t* l, const struct timespec* t) {
+  return NonBlocking(l, LockKind::kRwLock, false,
+                     [&] { return NextOf_pthread_rwlock_timedwrlock()(l, t); });
+}
+int pthread_rwlock_clockrdlock(pthread_rwlock_t* l, clockid_t c, const struct timespec* t) {
+  return NonBlocking(l, LockKind::kRwLock, true,
+                     [&] { return NextOf_pthread_rwlock_clockrdlock()(l, c, t); });
+}
+int pthread_rwlock_clockwrlock(pthread_rwlock_t* l, clockid_t c, const struct timespec* t) {
+  return NonBlocking(l, LockKind::kRwLock, false,
+                     [&] { return NextOf_pthread_rwlock_clockwrlock()(l, c, t); });
+}
+int pthread_rwlock_unlock(pthread_rwlock_t* l) {
+  return Release(l, [&] { return NextOf_pthread_rwlock_unlock()(l); });
+}
+int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
+  return Forgetting(l, [&] { return NextOf_pthread_rwlock_init()(l, a); });
+}
+int pthread_rwlock_destroy(pthread_rwlock_t* l) {
+  return Forgetting(l, [&] { return NextOf_pthread_rwlock_destroy()(l); });
+}
+
+int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
+  return ConditionWait(m, [&] { return NextOf_pthread_cond_wait()(c, m); });
+}
+int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const struct timespec* t) {
+  return ConditionWait(m, [&] { return NextOf_pthread_cond_timedwait()(c, m, t); });
+}
+int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t k,
+                           const struct timespec* t) {
+  return ConditionWait(m, [&] { return NextOf_pthread_cond_clockwait()(c, m, k, t); });
+}
+
+}  // extern "C"

@@ -1,0 +1,357 @@
+// Writing and reading lock-order record files (see record_file.h).
+#include "harness/lockorder/record_file.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace racelab::lockorder {
+namespace {
+
+std::string SiteField(SiteId site) { return site == kNoSite ? "-" : absl::StrCat(site); }
+
+std::string IdList(const std::vector<LockId>& ids) {
+  return ids.empty() ? "-" : absl::StrJoin(ids, ",");
+}
+
+std::string SelfExecutable() {
+  char buffer[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "?";
+}
+
+// Parses one line's fields, remembering where for error messages.
+class LineParser {
+ public:
+  LineParser(const std::string& path, int line_number, absl::string_view line)
+      : path_(path), line_number_(line_number), fields_(absl::StrSplit(line, ' ')) {}
+
+  size_t size() const { return fields_.size(); }
+  absl::string_view field(size_t i) const { return fields_[i]; }
+  absl::Status Error(absl::string_view what) const {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ":", line_number_, ": ", what));
+  }
+  template <typename Int>
+  absl::Status Number(size_t i, Int& out) const {
+    if (i >= fields_.size() || !absl::SimpleAtoi(fields_[i], &out)) {
+      return Error(absl::StrCat("field ", i + 1, " of '", fields_[0], "' is not a number"));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Hex(absl::string_view text, std::uintptr_t& out) const {
+    std::uint64_t value = 0;
+    if (!absl::ConsumePrefix(&text, "0x") || !absl::SimpleHexAtoi(text, &value)) {
+      return Error(absl::StrCat("'", text, "' is not a 0x address"));
+    }
+    out = static_cast<std::uintptr_t>(value);
+    return absl::OkStatus();
+  }
+  absl::Status Ids(size_t i, std::vector<LockId>& out) const {
+    out.clear();
+    if (i >= fields_.size()) return Error("missing id list");
+    if (fields_[i] == "-") return absl::OkStatus();
+    for (absl::string_view id : absl::StrSplit(fields_[i], ',')) {
+      LockId value = 0;
+      if (!absl::SimpleAtoi(id, &value)) return Error(absl::StrCat("bad id '", id, "'"));
+      out.push_back(value);
+    }
+    return absl::OkStatus();
+  }
+  // Everything after the first `skip` fields, spaces kept (paths).
+  std::string Rest(absl::string_view line, size_t skip) const {
+    size_t at = 0;
+    for (size_t i = 0; i < skip && at != absl::string_view::npos; ++i) {
+      at = line.find(' ', at);
+      if (at != absl::string_view::npos) ++at;
+    }
+    return at == absl::string_view::npos ? "" : std::string(line.substr(at));
+  }
+
+ private:
+  const std::string& path_;
+  int line_number_;
+  std::vector<absl::string_view> fields_;
+};
+
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    if (absl::Status s = (expr); !s.ok()) return s; \
+  } while (false)
+
+absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& out) {
+  const absl::string_view type = p.field(0);
+  auto site_ref = [&](size_t i, SiteId& site) -> absl::Status {
+    if (i >= p.size()) return p.Error("missing site");
+    if (p.field(i) == "-") {
+      site = kNoSite;
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(p.Number(i, site));
+    if (out.sites.count(site) == 0) return p.Error(absl::StrCat("site ", site, " is not declared"));
+    return absl::OkStatus();
+  };
+  auto lock_ref = [&](size_t i, LockId& lock) -> absl::Status {
+    RETURN_IF_ERROR(p.Number(i, lock));
+    if (out.locks.count(lock) == 0) return p.Error(absl::StrCat("lock ", lock, " is not declared"));
+    return absl::OkStatus();
+  };
+  auto thread_ref = [&](size_t i, std::uint32_t& thread) -> absl::Status {
+    RETURN_IF_ERROR(p.Number(i, thread));
+    if (out.threads.count(thread) == 0) {
+      return p.Error(absl::StrCat("thread ", thread, " is not declared"));
+    }
+    return absl::OkStatus();
+  };
+
+  if (type == "process" && p.size() >= 3) {
+    RETURN_IF_ERROR(p.Number(1, out.pid));
+    out.executable = p.Rest(line, 2);
+  } else if (type == "module" && p.size() >= 3) {
+    int module = 0;
+    RETURN_IF_ERROR(p.Number(1, module));
+    out.modules[module] = p.Rest(line, 2);
+  } else if (type == "thread" && p.size() == 3) {
+    std::uint32_t thread = 0;
+    std::int64_t tid = 0;
+    RETURN_IF_ERROR(p.Number(1, thread));
+    RETURN_IF_ERROR(p.Number(2, tid));
+    out.threads[thread] = tid;
+  } else if (type == "site" && p.size() >= 2) {
+    SiteId site = 0;
+    RETURN_IF_ERROR(p.Number(1, site));
+    std::vector<ModuleOffset> frames;
+    for (size_t i = 2; i < p.size(); ++i) {
+      std::vector<absl::string_view> parts = absl::StrSplit(p.field(i), absl::MaxSplits('+', 1));
+      ModuleOffset frame;
+      if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &frame.module)) {
+        return p.Error(absl::StrCat("bad frame '", p.field(i), "'"));
+      }
+      RETURN_IF_ERROR(p.Hex(parts[1], frame.offset));
+      if (out.modules.count(frame.module) == 0) {
+        return p.Error(absl::StrCat("module ", frame.module, " is not declared"));
+      }
+      frames.push_back(frame);
+    }
+    out.sites[site] = std::move(frames);
+  } else if (type == "lock" && p.size() == 5) {
+    LockRecord lock;
+    RETURN_IF_ERROR(p.Number(1, lock.id));
+    if (p.field(2) == "mutex") {
+      lock.kind = LockKind::kMutex;
+    } else if (p.field(2) == "recursive") {
+      lock.kind = LockKind::kRecursiveMutex;
+    } else if (p.field(2) == "rwlock") {
+      lock.kind = LockKind::kRwLock;
+    } else {
+      return p.Error(absl::StrCat("unknown lock kind '", p.field(2), "'"));
+    }
+    RETURN_IF_ERROR(p.Hex(p.field(3), lock.address));
+    RETURN_IF_ERROR(site_ref(4, lock.first_site));
+    out.locks[lock.id] = lock;
+  } else if (type == "edge" && p.size() == 7) {
+    Edge edge;
+    RETURN_IF_ERROR(lock_ref(1, edge.from));
+    RETURN_IF_ERROR(lock_ref(2, edge.to));
+    RETURN_IF_ERROR(thread_ref(3, edge.witness.thread));
+    RETURN_IF_ERROR(site_ref(4, edge.witness.held_site));
+    RETURN_IF_ERROR(site_ref(5, edge.witness.requested_site));
+    RETURN_IF_ERROR(p.Ids(6, edge.witness.held));
+    out.edges.push_back(std::move(edge));
+  } else if (type == "inversion" && p.size() == 4) {
+    InversionRecord inversion;
+    RETURN_IF_ERROR(thread_ref(1, inversion.thread));
+    RETURN_IF_ERROR(p.Ids(2, inversion.cycle));
+    RETURN_IF_ERROR(p.Ids(3, inversion.gate_locks));
+    if (inversion.cycle.size() < 3 || inversion.cycle.front() != inversion.cycle.back()) {
+      return p.Error("a cycle must start and end at the same lock");
+    }
+    for (LockId lock : inversion.cycle) {
+      if (out.locks.count(lock) == 0) return p.Error(absl::StrCat("lock ", lock, " is not declared"));
+    }
+    out.inversions.push_back(std::move(inversion));
+  } else if (type == "self-deadlock" && p.size() == 6) {
+    SelfDeadlockRecord record;
+    RETURN_IF_ERROR(thread_ref(1, record.thread));
+    RETURN_IF_ERROR(lock_ref(2, record.lock));
+    RETURN_IF_ERROR(site_ref(3, record.held_site));
+    RETURN_IF_ERROR(site_ref(4, record.requested_site));
+    if (p.field(5) != "0" && p.field(5) != "1") return p.Error("held-shared flag must be 0 or 1");
+    record.shared_held = p.field(5) == "1";
+    out.self_deadlocks.push_back(record);
+  } else if (type == "misuse" && p.size() == 6) {
+    MisuseRecord record;
+    RETURN_IF_ERROR(thread_ref(1, record.thread));
+    RETURN_IF_ERROR(lock_ref(2, record.lock));
+    RETURN_IF_ERROR(site_ref(3, record.site));
+    if (p.field(4) == MisuseKindName(MisuseKind::kUnlockNotOwner)) {
+      record.kind = MisuseKind::kUnlockNotOwner;
+    } else if (p.field(4) == MisuseKindName(MisuseKind::kUnlockUnlocked)) {
+      record.kind = MisuseKind::kUnlockUnlocked;
+    } else if (p.field(4) == MisuseKindName(MisuseKind::kWaitNotHeld)) {
+      record.kind = MisuseKind::kWaitNotHeld;
+    } else {
+      return p.Error(absl::StrCat("unknown misuse '", p.field(4), "'"));
+    }
+    RETURN_IF_ERROR(p.Number(5, record.owner));
+    out.misuses.push_back(record);
+  } else {
+    return p.Error(absl::StrCat("unexpected record '", line.substr(0, 80), "'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::string_view LockKindName(LockKind kind) {
+  switch (kind) {
+    case LockKind::kMutex: return "mutex";
+    case LockKind::kRecursiveMutex: return "recursive";
+    case LockKind::kRwLock: return "rwlock";
+  }
+  return "?";
+}
+
+absl::string_view MisuseKindName(MisuseKind kind) {
+  switch (kind) {
+    case MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
+    case MisuseKind::kUnlockUnlocked: return "unlock-unlocked";
+    case MisuseKind::kWaitNotHeld: return "wait-not-held";
+  }
+  return "?";
+}
+
+absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::string& path) {
+  Recording out;
+  out.path = path;
+  if (text.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":1: empty file, expected '",
+                                                   kRecordFileHeader, "'"));
+  }
+  if (text.back() != '\n') {
+    const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", lines, ": truncated (the last line has no end)"));
+  }
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text.substr(0, text.size() - 1), '\n')) {
+    ++line_number;
+    if (line_number == 1) {
+      if (line != kRecordFileHeader) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":1: not a racelab lock-order file (expected '", kRecordFileHeader, "')"));
+      }
+      continue;
+    }
+    if (line.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": empty line"));
+    }
+    RETURN_IF_ERROR(ParseLine(LineParser(path, line_number, line), line, out));
+  }
+  return out;
+}
+
+absl::StatusOr<Recording> ReadRecording(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const std::string reason = std::strerror(errno);
+    return errno == ENOENT ? absl::NotFoundError(absl::StrCat(path, ": ", reason))
+                           : absl::PermissionDeniedError(absl::StrCat(path, ": ", reason));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseRecording(text.str(), path);
+}
+
+RecordFileWriter::RecordFileWriter(int fd) : fd_(fd) {
+  WriteLine(kRecordFileHeader);
+  WriteLine(absl::StrCat("process ", ::getpid(), " ", SelfExecutable()));
+}
+
+RecordFileWriter::~RecordFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RecordFileWriter::WriteLine(std::string line) {
+  line.push_back('\n');
+  size_t written = 0;
+  while (written < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to report it from inside a lock hook
+    written += static_cast<size_t>(n);
+  }
+}
+
+int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(pc), &info) == 0 || info.dli_fbase == nullptr) {
+    offset = pc;
+    return -1;
+  }
+  const auto base = reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+  offset = pc - base;
+  auto found = module_by_base_.find(base);
+  if (found != module_by_base_.end()) return found->second;
+  const int module = static_cast<int>(module_by_base_.size());
+  module_by_base_.emplace(base, module);
+  // The main program's name from dladdr is argv[0] or empty: use its path.
+  std::string path = info.dli_fname != nullptr ? info.dli_fname : "";
+  if (path.empty() || path[0] != '/') path = SelfExecutable();
+  WriteLine(absl::StrCat("module ", module, " ", path));
+  return module;
+}
+
+void RecordFileWriter::OnThread(std::uint32_t thread, std::int64_t os_tid) {
+  WriteLine(absl::StrCat("thread ", thread, " ", os_tid));
+}
+
+void RecordFileWriter::OnSite(SiteId id, const Site& site) {
+  std::string line = absl::StrCat("site ", id);
+  for (int i = 0; i < site.depth; ++i) {
+    std::uintptr_t offset = 0;
+    const int module = ModuleOf(site.pcs[i], offset);
+    if (module < 0) break;  // not in any loaded object: the walk went astray
+    absl::StrAppend(&line, " ", module, "+0x", absl::Hex(offset));
+  }
+  WriteLine(std::move(line));
+}
+
+void RecordFileWriter::OnLock(const LockRecord& lock) {
+  WriteLine(absl::StrCat("lock ", lock.id, " ", LockKindName(lock.kind), " 0x",
+                         absl::Hex(lock.address), " ", SiteField(lock.first_site)));
+}
+
+void RecordFileWriter::OnEdge(const Edge& edge) {
+  WriteLine(absl::StrCat("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
+                         SiteField(edge.witness.held_site), " ",
+                         SiteField(edge.witness.requested_site), " ", IdList(edge.witness.held)));
+}
+
+void RecordFileWriter::OnInversion(const InversionRecord& inversion) {
+  WriteLine(absl::StrCat("inversion ", inversion.thread, " ", IdList(inversion.cycle), " ",
+                         IdList(inversion.gate_locks)));
+}
+
+void RecordFileWriter::OnSelfDeadlock(const SelfDeadlockRecord& record) {
+  WriteLine(absl::StrCat("self-deadlock ", record.thread, " ", record.lock, " ",
+                         SiteField(record.held_site), " ", SiteField(record.requested_site), " ",
+                         record.shared_held ? 1 : 0));
+}
+
+void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
+  WriteLine(absl::StrCat("misuse ", misuse.thread, " ", misuse.lock, " ", SiteField(misuse.site),
+                         " ", MisuseKindName(misuse.kind), " ", misuse.owner));
+}
+
+}  // namespace racelab::lockorder

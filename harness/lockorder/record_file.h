@@ -1,0 +1,96 @@
+// The lock-order record file, format version 1: what one process's checker
+// learned, one record per line, each line written whole with one write(2)
+// so that a process killed at any moment leaves only complete lines. The
+// runner and `racelab-lockorder report` read it back.
+//
+//   racelab-lockorder/1
+//   process <pid> <executable path>
+//   module <m> <path>                     an ELF object the sites point into
+//   thread <t> <os tid>                   racelab's thread number t ("T<t>")
+//   site <s> <m>+0x<offset> ...           return addresses, innermost first
+//   lock <id> mutex|recursive|rwlock 0x<address> <first-acquisition site>
+//   edge <from> <to> <t> <held site> <requested site> <held ids,...|->
+//   inversion <t> <cycle ids,...> <gate ids,...|->
+//   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
+//   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held <owner t|0>
+//
+// A site field is "-" when unknown. Ids are decimal. Lines may come in any
+// order as long as every id is declared (module, thread, site, lock) before
+// a line uses it.
+#ifndef RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
+#define RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "harness/lockorder/records.h"
+
+namespace racelab::lockorder {
+
+inline constexpr char kRecordFileHeader[] = "racelab-lockorder/1";
+
+// One frame of a recorded site: an offset into a module.
+struct ModuleOffset {
+  int module = 0;
+  std::uintptr_t offset = 0;
+};
+
+// A whole record file, parsed.
+struct Recording {
+  std::string path;  // the file it came from
+  std::int64_t pid = 0;
+  std::string executable;
+  std::map<int, std::string> modules;
+  std::map<std::uint32_t, std::int64_t> threads;  // racelab thread → OS tid
+  std::map<SiteId, std::vector<ModuleOffset>> sites;
+  std::map<LockId, LockRecord> locks;
+  std::vector<Edge> edges;
+  std::vector<InversionRecord> inversions;
+  std::vector<SelfDeadlockRecord> self_deadlocks;
+  std::vector<MisuseRecord> misuses;
+};
+
+// Parses a record file's text. Returns InvalidArgument "<path>:<line>: what
+// was wrong" for a foreign, corrupt or truncated file (including an
+// unterminated last line and a reference to an undeclared id).
+absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::string& path);
+
+// Reads and parses a file; NotFound / PermissionDenied when it cannot be read.
+absl::StatusOr<Recording> ReadRecording(const std::string& path);
+
+// A RecordSink that appends the records to a file descriptor, one write(2)
+// per line. Sites are resolved to module+offset with dladdr as they arrive.
+// Not thread-safe on its own: the checker calls it under its lock.
+class RecordFileWriter : public RecordSink {
+ public:
+  // Takes ownership of `fd` (opened O_APPEND). Writes the header and the
+  // process line at once.
+  explicit RecordFileWriter(int fd);
+  ~RecordFileWriter() override;
+
+  void OnThread(std::uint32_t thread, std::int64_t os_tid) override;
+  void OnSite(SiteId id, const Site& site) override;
+  void OnLock(const LockRecord& lock) override;
+  void OnEdge(const Edge& edge) override;
+  void OnInversion(const InversionRecord& inversion) override;
+  void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
+  void OnMisuse(const MisuseRecord& misuse) override;
+
+ private:
+  void WriteLine(std::string line);
+  int ModuleOf(std::uintptr_t pc, std::uintptr_t& offset);
+
+  int fd_;
+  std::map<std::uintptr_t, int> module_by_base_;
+};
+
+absl::string_view LockKindName(LockKind kind);
+absl::string_view MisuseKindName(MisuseKind kind);
+
+}  // namespace racelab::lockorder
+
+#endif  // RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
