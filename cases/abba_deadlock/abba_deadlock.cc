@@ -48,13 +48,19 @@ void OrderedTransfer(Account& from, Account& to, int amount, Window& window) {
 // `racy` passes a Rendezvous after the first lock: both threads hold their
 // first lock before either asks for its second, so the run deadlocks on its
 // first transfer, every time. `ordered` passes a Yield, the worst case for it.
-template <auto Transfer, typename PassWindow>
+// Whether the two directions run at the same time, or the second starts only
+// once the first has finished (so no run can ever deadlock).
+enum class Timing { kOverlapping, kOneAfterTheOther };
+
+template <auto Transfer, typename PassWindow, Timing kTiming = Timing::kOverlapping>
 Observation TransferBothWays() {
   Account a{.number = 1};
   Account b{.number = 2};
   std::latch both_hold_first_lock(2);
+  std::latch first_direction_done(1);
   RunTogether(2, [&](int index) {
     PassWindow window(both_hold_first_lock);
+    if (kTiming == Timing::kOneAfterTheOther && index == 1) first_direction_done.wait();
     for (int i = 0; i < kTransfersPerThread; ++i) {
       if (index == 0) {
         Transfer(a, b, 1, window);
@@ -62,6 +68,7 @@ Observation TransferBothWays() {
         Transfer(b, a, 2, window);
       }
     }
+    if (index == 0) first_direction_done.count_down();
   });
   const int total = a.balance + b.balance;
   return Observation{absl::StrCat("total=", total), {total}};
@@ -83,6 +90,14 @@ const CaseRegistrar kRacy({
     // The forced deadlock happens within microseconds; no need to wait long.
     .timeout = absl::Seconds(1),
     .body = TransferBothWays<RacyTransfer, Rendezvous>, .oracle = MoneyConserved});
+
+const CaseRegistrar kRacyLatent({
+    .pattern = "abba_deadlock", .variant = "racy_latent", .expect = Expect::kBug,
+    .title = "A then B, and later (never at the same time) B then A: a deadlock waiting to happen",
+    .bug_kinds = {FindingKind::kLockOrderInversion},
+    .found_by = {Detector::kLockorder},
+    .body = TransferBothWays<RacyTransfer, Yield, Timing::kOneAfterTheOther>,
+    .oracle = MoneyConserved});
 
 const CaseRegistrar kOrdered({
     .pattern = "abba_deadlock", .variant = "ordered", .expect = Expect::kClean,

@@ -190,6 +190,22 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
       records.push_back(std::move(record));
     }
     std::error_code ignored;
+    if (!options.keep_lockorder_dir.empty()) {
+      fs::create_directories(options.keep_lockorder_dir, ignored);
+      for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
+        const std::string name = entry.path().filename().string();
+        if (!absl::StartsWith(name, "lockorder.")) continue;
+        const std::string kept = absl::StrCat(spec.pattern, ".", spec.variant, ".run", run + 1, ".",
+                                              name.substr(10), ".lockorder");
+        std::error_code copy_error;
+        fs::copy_file(entry.path(), fs::path(options.keep_lockorder_dir) / kept,
+                      fs::copy_options::overwrite_existing, copy_error);
+        if (copy_error && records.back().error.empty()) {
+          records.back().error = absl::StrCat("cannot keep ", name, " in ",
+                                              options.keep_lockorder_dir, ": ", copy_error.message());
+        }
+      }
+    }
     fs::remove_all(scratch_dir, ignored);
   }
   return records;

@@ -26,6 +26,9 @@ struct RunOptions {
   absl::Duration default_timeout = absl::Seconds(5);  // for cases that set none
   std::string case_binary;   // executable that understands `__child <id> <result-file>`
   std::string project_root;  // source root; locations are made relative to it
+  // When set, every run's lock-order record files are kept here, named
+  // <pattern>.<variant>.run<N>.<pid>.lockorder (for racelab-lockorder report).
+  std::string keep_lockorder_dir;
 };
 
 // The wall-clock limit one run of `spec` gets under `options`.

@@ -23,12 +23,15 @@ Usage:
   racelab list
       Every case id with its expect and the finding kinds a racy variant must produce.
   racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [--json FILE]
+              [--lockorder-dir DIR]
       Run catalog cases, each run in its own child process, and print the table.
         --filter GLOB      only case ids matching GLOB ('*' and '?'), e.g. 'counter/*'
         --repeat N         runs per case (default 1)
         --timeout SECONDS  per-run wall-clock limit, overriding each case's own
                            (default: the case's own, else 5 s)
         --json FILE        also write the JSON report (schema racelab-report/1)
+        --lockorder-dir DIR  keep each run's lock-order record files in DIR, for
+                           'racelab-lockorder report DIR/*.lockorder'
 
 Exit codes: 0 everything as expected; 1 a miss or a false positive; 2 usage
 error, bad input, or a case the harness could not run.
@@ -91,6 +94,11 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
         return Usage(absl::StrCat("--timeout wants seconds, more than 0 and at most 86400, got '", *v, "'"));
       }
       command.timeout = absl::Seconds(seconds);
+    } else if (flag == "--lockorder-dir") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (v->empty()) return Usage("--lockorder-dir needs a directory");
+      command.lockorder_dir = *v;
     } else if (flag == "--json") {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();

@@ -78,6 +78,7 @@ int Run(const CaseRegistry& registry, const Command& command) {
   options.timeout = command.timeout;
   options.case_binary = SelfPath();
   options.project_root = ThisBuild().source_root;
+  options.keep_lockorder_dir = command.lockorder_dir;
   if (options.case_binary.empty()) return Fail("cannot find this program's own path in /proc/self/exe");
 
   KillChildrenWhenInterrupted();

@@ -1,0 +1,155 @@
+// Lock-order analysis across record files (see lockorder_analysis.h).
+#include "harness/detectors/lockorder_analysis.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "harness/detectors/lockorder_findings.h"
+#include "harness/lockorder/lock_graph.h"
+
+namespace racelab {
+namespace {
+
+using lockorder::Edge;
+using lockorder::LockGraph;
+using lockorder::LockId;
+using lockorder::Recording;
+
+std::string ClassKey(const std::optional<Location>& site) {
+  return site ? absl::StrCat(site->file, ":", site->line) : "?";
+}
+
+}  // namespace
+
+int LockOrderAnalysis::UnguardedCycles() const {
+  int count = 0;
+  for (const AnalyzedCycle& cycle : cycles) count += cycle.gate_locks.empty() ? 1 : 0;
+  return count;
+}
+
+absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string>& paths,
+                                                   const std::string& project_root,
+                                                   Symbolizer& symbolizer) {
+  std::vector<Recording> recordings;
+  for (const std::string& path : paths) {
+    absl::StatusOr<Recording> recording = lockorder::ReadRecording(path);
+    if (!recording.ok()) return recording.status();
+    recordings.push_back(*std::move(recording));
+  }
+
+  LockOrderAnalysis analysis;
+  analysis.files = paths;
+  // Class view across every file: class key → class node in one graph.
+  LockGraph class_graph;
+  std::map<std::string, LockId> class_ids;
+  std::vector<std::string> class_names;
+  std::set<std::pair<std::string, std::string>> class_pairs_in_instance_cycles;
+
+  for (const Recording& recording : recordings) {
+    const std::string prefix = absl::StrCat("p", recording.pid, "_");
+    std::map<LockId, std::optional<Location>> first_sites;
+    for (const auto& [id, lock] : recording.locks) {
+      AnalyzedLock analyzed;
+      analyzed.name = absl::StrCat("M", id);
+      analyzed.node = prefix + analyzed.name;
+      analyzed.first_site = SiteLocation(recording, lock.first_site, project_root, symbolizer);
+      first_sites[id] = analyzed.first_site;
+      analysis.locks.push_back(std::move(analyzed));
+    }
+    // Replay the edges: every edge that closes a cycle is one cycle.
+    LockGraph graph;
+    std::map<LockId, LockId> node_of;
+    auto node = [&](LockId lock) {
+      auto [it, inserted] = node_of.emplace(lock, 0);
+      if (inserted) it->second = graph.AddLock();
+      return it->second;
+    };
+    std::map<std::pair<LockId, LockId>, const Edge*> recorded;
+    for (const Edge& edge : recording.edges) {
+      recorded.emplace(std::make_pair(edge.from, edge.to), &edge);
+      analysis.edges.push_back({prefix + absl::StrCat("M", edge.from),
+                                prefix + absl::StrCat("M", edge.to),
+                                ThreadName(edge.witness.thread), false});
+    }
+    std::map<LockId, LockId> lock_of;  // graph node → lock
+    for (const Edge& edge : recording.edges) {
+      const LockId from = node(edge.from), to = node(edge.to);
+      lock_of[from] = edge.from;
+      lock_of[to] = edge.to;
+      LockGraph::AddResult added = graph.AddEdge(from, to, edge.witness);
+      if (added.added != LockGraph::Added::kClosesCycle) continue;
+      AnalyzedCycle cycle;
+      cycle.file = recording.path;
+      cycle.pid = recording.pid;
+      std::set<LockId> gates;
+      bool first_step = true;
+      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
+        const LockId a = lock_of[added.cycle[i]], b = lock_of[added.cycle[i + 1]];
+        const Edge* step_edge = recorded[{a, b}];
+        if (step_edge == nullptr) continue;
+        CycleStep step;
+        step.from = absl::StrCat("M", a);
+        step.to = absl::StrCat("M", b);
+        step.from_node = prefix + step.from;
+        step.to_node = prefix + step.to;
+        step.thread = ThreadName(step_edge->witness.thread);
+        step.held_site = SiteLocation(recording, step_edge->witness.held_site, project_root, symbolizer);
+        step.requested_site =
+            SiteLocation(recording, step_edge->witness.requested_site, project_root, symbolizer);
+        // Gate locks: held across every step, outside the cycle.
+        std::set<LockId> held(step_edge->witness.held.begin(), step_edge->witness.held.end());
+        if (first_step) {
+          gates = held;
+          first_step = false;
+        } else {
+          std::set<LockId> both;
+          for (LockId lock : gates) {
+            if (held.count(lock) != 0) both.insert(lock);
+          }
+          gates = both;
+        }
+        class_pairs_in_instance_cycles.insert({ClassKey(first_sites[a]), ClassKey(first_sites[b])});
+        cycle.steps.push_back(std::move(step));
+      }
+      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) gates.erase(lock_of[added.cycle[i]]);
+      for (LockId gate : gates) cycle.gate_locks.push_back(absl::StrCat("M", gate));
+      for (LockOrderAnalysis::GraphEdge& graph_edge : analysis.edges) {
+        for (const CycleStep& step : cycle.steps) {
+          if (graph_edge.from_node == step.from_node && graph_edge.to_node == step.to_node) {
+            graph_edge.in_cycle = true;
+          }
+        }
+      }
+      analysis.cycles.push_back(std::move(cycle));
+    }
+    // The same edges, between classes.
+    for (const Edge& edge : recording.edges) {
+      const std::string from = ClassKey(first_sites[edge.from]), to = ClassKey(first_sites[edge.to]);
+      if (from == to) continue;  // two instances of one class: not an order between classes
+      auto class_node = [&](const std::string& key) {
+        auto [it, inserted] = class_ids.emplace(key, 0);
+        if (inserted) {
+          it->second = class_graph.AddLock();
+          class_names.push_back(key);
+        }
+        return it->second;
+      };
+      LockGraph::AddResult added =
+          class_graph.AddEdge(class_node(from), class_node(to), edge.witness);
+      if (added.added != LockGraph::Added::kClosesCycle) continue;
+      ClassHint hint;
+      bool seen_in_one_process = true;
+      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
+        seen_in_one_process &= class_pairs_in_instance_cycles.count(
+                                   {class_names[added.cycle[i]], class_names[added.cycle[i + 1]]}) != 0;
+      }
+      if (seen_in_one_process) continue;
+      for (LockId id : added.cycle) hint.classes.push_back(class_names[id]);
+      analysis.class_hints.push_back(std::move(hint));
+    }
+  }
+  return analysis;
+}
+
+}  // namespace racelab

@@ -1,0 +1,71 @@
+// Lock-order analysis across record files, for `racelab-lockorder report`:
+// rebuilds each process's lock graph from its recorded edges, finds every
+// cycle (guarded or not) with the threads and symbolised sites that make it
+// up, and merges all files into a class view (locks grouped by the site
+// that first took them) whose cycles are hints about instances that never
+// met in one run. Data only; writers in harness/report/ render it.
+#ifndef RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
+#define RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "harness/detectors/symbolizer.h"
+#include "harness/lockorder/record_file.h"
+#include "harness/model/finding.h"
+
+namespace racelab {
+
+// One lock of one process.
+struct AnalyzedLock {
+  std::string name;                      // "M3"
+  std::string node;                      // unique across files: "p1234_M3"
+  std::optional<Location> first_site;    // where it was first taken (its class)
+};
+
+// One step of a cycle: a thread held `from` and requested `to`.
+struct CycleStep {
+  std::string from, to;                  // lock names
+  std::string from_node, to_node;
+  std::string thread;                    // "T2"
+  std::optional<Location> held_site;     // where `from` was taken
+  std::optional<Location> requested_site;
+};
+
+struct AnalyzedCycle {
+  std::string file;
+  std::int64_t pid = 0;
+  std::vector<CycleStep> steps;          // in cycle order; the last step returns to the first lock
+  std::vector<std::string> gate_locks;   // non-empty: guarded, not a deadlock
+};
+
+// A cycle among lock classes that no single process closed.
+struct ClassHint {
+  std::vector<std::string> classes;      // "file:line" of each class's first acquisition, cycle order
+};
+
+struct LockOrderAnalysis {
+  std::vector<std::string> files;
+  std::vector<AnalyzedLock> locks;
+  struct GraphEdge {
+    std::string from_node, to_node, thread;
+    bool in_cycle = false;
+  };
+  std::vector<GraphEdge> edges;
+  std::vector<AnalyzedCycle> cycles;
+  std::vector<ClassHint> class_hints;
+
+  int UnguardedCycles() const;
+};
+
+// Reads and analyses `paths`. Returns the first file's error ("file:line:
+// what") when any file cannot be read or parsed: nothing is analysed then.
+absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string>& paths,
+                                                   const std::string& project_root,
+                                                   Symbolizer& symbolizer);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
