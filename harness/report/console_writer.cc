@@ -7,19 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "harness/report/site_text.h"
 
 namespace racelab {
-namespace {
-
-std::string SiteText(const Location& location) {
-  std::string text = absl::StrCat(location.file, ":", location.line);
-  if (!location.function.empty()) absl::StrAppend(&text, " in ", location.function);
-  if (!location.thread.empty()) absl::StrAppend(&text, " [", location.thread, "]");
-  if (!location.role.empty()) absl::StrAppend(&text, " (", location.role, ")");
-  return text;
-}
-
-}  // namespace
 
 std::string FindingsByDetector(const CaseResult& result) {
   // detector → kind → occurrences, in first-seen order within a detector.

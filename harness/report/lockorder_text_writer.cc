@@ -3,15 +3,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/report/lockorder_writers.h"
+#include "harness/report/site_text.h"
 
 namespace racelab {
 namespace {
 
 std::string Site(const std::optional<Location>& location) {
   if (!location) return "an unknown site";
-  std::string text = absl::StrCat(location->file, ":", location->line);
-  if (!location->function.empty()) absl::StrAppend(&text, " in ", location->function);
-  return text;
+  return SiteText(*location, /*with_thread_and_role=*/false);
 }
 
 }  // namespace

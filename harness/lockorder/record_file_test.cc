@@ -1,0 +1,85 @@
+// Tests for the lock-order record file: what the writer writes, the reader
+// reads back; foreign, truncated and corrupt files are refused with the
+// file, the line and the reason.
+#include "harness/lockorder/record_file.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace racelab::lockorder {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Header() { return std::string(kRecordFileHeader) + "\nprocess 42 /bin/prog\n"; }
+
+TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
+  std::string path = ::testing::TempDir() + "record_file_test.XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  ASSERT_GE(fd, 0);
+  {
+    RecordFileWriter writer(fd);
+    Site site;
+    site.pcs[0] = reinterpret_cast<std::uintptr_t>(&Header);  // inside this test binary
+    site.depth = 1;
+    writer.OnThread(1, 1001);
+    writer.OnThread(2, 1002);
+    writer.OnSite(0, site);
+    writer.OnLock(LockRecord{0, LockKind::kMutex, 0x1000, 0});
+    writer.OnLock(LockRecord{1, LockKind::kRecursiveMutex, 0x2000, kNoSite});
+    writer.OnEdge(Edge{0, 1, EdgeWitness{1, 0, 0, {0}}});
+    writer.OnEdge(Edge{1, 0, EdgeWitness{2, 0, kNoSite, {1}}});
+    writer.OnInversion(InversionRecord{2, {1, 0, 1}, {}});
+    writer.OnSelfDeadlock(SelfDeadlockRecord{1, 0, 0, 0, true});
+    writer.OnMisuse(MisuseRecord{2, 0, 0, MisuseKind::kUnlockNotOwner, 1});
+  }
+  absl::StatusOr<Recording> read = ReadRecording(path);
+  ::unlink(path.c_str());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->pid, ::getpid());
+  ASSERT_EQ(read->modules.size(), 1u);
+  ASSERT_EQ(read->sites.at(0).size(), 1u);
+  EXPECT_EQ(read->threads.at(2), 1002);
+  EXPECT_EQ(read->locks.at(1).kind, LockKind::kRecursiveMutex);
+  EXPECT_EQ(read->locks.at(1).address, 0x2000u);
+  ASSERT_EQ(read->edges.size(), 2u);
+  EXPECT_EQ(read->edges[1].witness.requested_site, kNoSite);
+  EXPECT_THAT(read->inversions.at(0).cycle, ::testing::ElementsAre(1, 0, 1));
+  EXPECT_TRUE(read->self_deadlocks.at(0).shared_held);
+  EXPECT_EQ(read->misuses.at(0).kind, MisuseKind::kUnlockNotOwner);
+  EXPECT_EQ(read->misuses.at(0).owner, 1u);
+}
+
+TEST(RecordFileTest, RefusesForeignTruncatedAndCorruptFiles) {
+  auto error = [](const std::string& text) {
+    return std::string(ParseRecording(text, "f.lockorder").status().message());
+  };
+  EXPECT_THAT(error(""), HasSubstr("f.lockorder:1: empty file"));
+  EXPECT_THAT(error("hello world\n"), HasSubstr("f.lockorder:1: not a racelab lock-order file"));
+  EXPECT_THAT(error(Header() + "thread 1 7"), HasSubstr("f.lockorder:3: truncated"));
+  EXPECT_THAT(error(Header() + "thread 1 x\n"), HasSubstr("f.lockorder:3: field 3"));
+  EXPECT_THAT(error(Header() + "lock 0 mutex 0x10 5\n"), HasSubstr(":3: site 5 is not declared"));
+  EXPECT_THAT(error(Header() + "thread 1 7\nedge 0 1 1 - - -\n"),
+              HasSubstr(":4: lock 0 is not declared"));
+  EXPECT_THAT(error(Header() + "lock 0 spinlock 0x10 -\n"), HasSubstr("unknown lock kind 'spinlock'"));
+  EXPECT_THAT(error(Header() + "thread 1 7\nlock 0 mutex 0x10 -\ninversion 1 0,0 -\n"),
+              HasSubstr(":5: a cycle must start and end"));
+  EXPECT_THAT(error(Header() + "\n"), HasSubstr(":3: empty line"));
+  EXPECT_THAT(error(Header() + "frobnicate 1\n"), HasSubstr(":3: unexpected record 'frobnicate 1'"));
+  EXPECT_THAT(error(Header() + "site 0 3+0x10\n"), HasSubstr("module 3 is not declared"));
+  EXPECT_THAT(error(Header() + "module 0 /x\nsite 0 0+zz\n"), HasSubstr("'zz' is not a 0x address"));
+}
+
+TEST(RecordFileTest, AMissingFileIsNotFound) {
+  EXPECT_EQ(ReadRecording("/nonexistent/x.lockorder").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace racelab::lockorder

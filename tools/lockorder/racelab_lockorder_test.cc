@@ -1,0 +1,105 @@
+// End-to-end tests of `racelab-lockorder report` on record files kept by a
+// real `racelab run --lockorder-dir`.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <nlohmann/json.hpp>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/runner/child_process.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Invocation {
+  int exit_code = -1;
+  std::string output;
+};
+
+Invocation Invoke(std::vector<std::string> argv) {
+  ChildSpec spec;
+  spec.argv = std::move(argv);
+  spec.timeout = absl::Seconds(120);
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  if (!outcome.ok() || outcome->end != ChildOutcome::End::kExited) return {};
+  return {outcome->exit_code, outcome->output_head};
+}
+
+// Record files of one run of `case_id`, kept in a fresh directory.
+std::vector<std::string> RecordFilesOf(const std::string& case_id) {
+  std::string dir = ::testing::TempDir() + "lockorder_tool_test.XXXXXX";
+  EXPECT_NE(::mkdtemp(dir.data()), nullptr);
+  Invocation run = Invoke({RACELAB_BINARY, "run", "--filter", case_id, "--lockorder-dir", dir});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+  EXPECT_FALSE(files.empty());
+  return files;
+}
+
+TEST(RacelabLockorderTest, PrintsTheLatentCycleWithBothThreadsAndFourSites) {
+  std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
+  for (const std::string& file : RecordFilesOf("abba_deadlock/racy_latent")) args.push_back(file);
+  const std::string json_path = ::testing::TempDir() + "lockorder_tool_test.json";
+  args.insert(args.end(), {"--json", json_path});
+  Invocation report = Invoke(args);
+  EXPECT_EQ(report.exit_code, 1) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("cycle 1: M1 -> M0 -> M1"));
+  EXPECT_THAT(report.output, HasSubstr("T1 holds M0, taken at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output, HasSubstr("T2 holds M1, taken at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output, HasSubstr("then requests M0 at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output, HasSubstr("then requests M1 at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output, HasSubstr("1 cycle, 0 guarded"));
+
+  std::ifstream in(json_path);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_EQ(json["schema"], "racelab-lockorder-report/1");
+  ASSERT_EQ(json["cycles"].size(), 1u);
+  for (const auto& step : json["cycles"][0]["steps"]) {
+    EXPECT_EQ(step["held_site"]["file"], "cases/abba_deadlock/abba_deadlock.cc");
+    EXPECT_EQ(step["requested_site"]["file"], "cases/abba_deadlock/abba_deadlock.cc");
+  }
+}
+
+TEST(RacelabLockorderTest, CorrectCodeHasNoCycleAndExitsZero) {
+  std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
+  for (const std::string& file : RecordFilesOf("abba_deadlock/ordered")) args.push_back(file);
+  Invocation report = Invoke(args);
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, HasSubstr("0 cycles, 0 guarded"));
+}
+
+TEST(RacelabLockorderTest, WritesDotWithTheCycleHighlighted) {
+  std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
+  for (const std::string& file : RecordFilesOf("abba_deadlock/racy_latent")) args.push_back(file);
+  const std::string dot_path = ::testing::TempDir() + "lockorder_tool_test.dot";
+  args.insert(args.end(), {"--dot", dot_path});
+  EXPECT_EQ(Invoke(args).exit_code, 1);
+  std::ifstream in(dot_path);
+  std::stringstream dot;
+  dot << in.rdbuf();
+  EXPECT_THAT(dot.str(), HasSubstr("digraph lockorder"));
+  EXPECT_THAT(dot.str(), HasSubstr("color=red"));
+}
+
+TEST(RacelabLockorderTest, BadInputIsRefusedWithFileAndLine) {
+  const std::string bad = ::testing::TempDir() + "lockorder_tool_test.bad";
+  std::ofstream(bad) << "racelab-lockorder/1\nprocess 1 /x\nedge 0 1 1 - - -\n";
+  Invocation report = Invoke({RACELAB_LOCKORDER_BINARY, "report", bad});
+  EXPECT_EQ(report.exit_code, 2);
+  EXPECT_THAT(report.output, HasSubstr(bad + ":3: lock 0 is not declared"));
+
+  EXPECT_EQ(Invoke({RACELAB_LOCKORDER_BINARY, "report"}).exit_code, 2);
+  EXPECT_EQ(Invoke({RACELAB_LOCKORDER_BINARY, "report", "/nonexistent.lockorder"}).exit_code, 2);
+  EXPECT_EQ(Invoke({RACELAB_LOCKORDER_BINARY, "frob"}).exit_code, 2);
+  EXPECT_EQ(Invoke({RACELAB_LOCKORDER_BINARY, "report", "x", "--bogus"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace racelab
