@@ -75,14 +75,31 @@ class LockOrderChecker {
   // rdlock, or retaking a mutex after a condition wait): records the edges
   // from held locks, a cycle they close, or a self-deadlock, before the
   // caller blocks.
-  void BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
-                             bool shared, const Site& site);
-  // After any successful acquisition (blocking, try or timed).
+  // Returns the lock, to hand to AfterAcquire.
+  LockInfo* BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                                  bool shared, const Site& site);
+  // After any successful acquisition (blocking, try or timed) of `lock`
+  // (from BeforeBlockingAcquire or FindLock).
+  void AfterAcquire(ThreadLockState& thread, LockInfo* lock, bool shared, bool blocking,
+                    const Site& site);
   void AfterAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind, bool shared,
-                    bool blocking, const Site& site);
-  // Before an unlock: forgets the lock, or reports misuse when this thread
-  // does not hold it.
-  void BeforeRelease(ThreadLockState& thread, std::uintptr_t address, const Site& site);
+                    bool blocking, const Site& site) {
+    AfterAcquire(thread, FindLock(thread, address, kind, site), shared, blocking, site);
+  }
+  // The lock at `address`, known from now on; `site` is its first acquisition
+  // site when it is new.
+  LockInfo* FindLock(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                     const Site& site) {
+    return Lookup(thread, address, kind, site);
+  }
+  // Before an unlock: forgets the lock and returns true when this thread
+  // holds it; returns false otherwise, and the caller reports it with
+  // ReportUnheldRelease (so the site is captured only then).
+  bool ReleaseIfHeld(ThreadLockState& thread, std::uintptr_t address);
+  void ReportUnheldRelease(ThreadLockState& thread, std::uintptr_t address, const Site& site);
+  void BeforeRelease(ThreadLockState& thread, std::uintptr_t address, const Site& site) {
+    if (!ReleaseIfHeld(thread, address)) ReportUnheldRelease(thread, address, site);
+  }
   // Condition waits: the mutex is released for the wait and retaken after.
   // Returns false (after reporting misuse) when the thread does not hold it.
   bool ReleaseForWait(ThreadLockState& thread, std::uintptr_t address, const Site& site);
@@ -102,7 +119,10 @@ class LockOrderChecker {
   SiteId Intern(const Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
   void ReportMisuse(ThreadLockState& thread, LockInfo& lock, const Site& site, bool waiting);
-  static void DropStaleHolds(ThreadLockState& thread);
+  void DropStaleHolds(ThreadLockState& thread) {
+    if (foreign_unlock_seen_.load(std::memory_order_relaxed)) DropStaleHoldsSlow(thread);
+  }
+  static void DropStaleHoldsSlow(ThreadLockState& thread);
   static bool ChainValidated(ThreadLockState& thread, std::uint64_t chain);
   static void MarkValidated(ThreadLockState& thread, std::uint64_t chain);
 
@@ -114,6 +134,9 @@ class LockOrderChecker {
   std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set once any thread unlocked a lock another thread held: only then can a
+  // thread's held list contain locks it no longer holds.
+  std::atomic<bool> foreign_unlock_seen_{false};
 };
 
 // Hash of a site's frames (for interning and de-duplication).

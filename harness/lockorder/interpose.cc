@@ -26,6 +26,7 @@
 #include <string>
 
 #include "harness/lockorder/checker.h"
+#include "harness/lockorder/hooks.h"
 #include "harness/lockorder/record_file.h"
 
 // ThreadSanitizer's entry points, present only in TSan builds.
@@ -90,9 +91,9 @@ bool Initialize() {
   return true;
 }
 
-bool Active() {
+__attribute__((always_inline)) inline bool Active() {
   const int current = mode.load(std::memory_order_acquire);
-  if (current == kOn) return !in_hook && !thread_exited;
+  if (__builtin_expect(current == kOn, 1)) return !in_hook && !thread_exited;
   if (current == kOff) return false;
   if (in_hook) return false;
   in_hook = true;
@@ -122,9 +123,10 @@ class HookScope {
   }
 };
 
-ThreadLockState& State() {
-  if (thread_state == nullptr) {
+__attribute__((noinline)) ThreadLockState& NewState() {
+  {
     thread_state = new ThreadLockState();
+    thread_state->held.reserve(16);
     thread_state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;
@@ -139,6 +141,11 @@ ThreadLockState& State() {
     }
   }
   return *thread_state;
+}
+
+__attribute__((always_inline)) inline ThreadLockState& State() {
+  if (__builtin_expect(thread_state != nullptr, 1)) return *thread_state;
+  return NewState();
 }
 
 // Return addresses of the hook's callers, by walking frame pointers inside
@@ -173,26 +180,28 @@ Fn Next(Fn interceptor, const char* name) {
   return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
 }
 
-// Hook bodies shared by every lock type.
+// Hook bodies shared by every lock type. Inlined into each hook, so that the
+// site walk starts in the hook's own frame.
 template <typename Call>
-int Blocking(const void* lock, LockKind kind, bool shared, Call call) {
+__attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared, Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
+  LockInfo* info = nullptr;
   {
     HookScope scope;
-    checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+    info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
   }
   const int result = call();
   if (result == 0) {
     HookScope scope;
-    checker->AfterAcquire(state, Address(lock), kind, shared, /*blocking=*/true, site);
+    checker->AfterAcquire(state, info, shared, /*blocking=*/true, site);
   }
   return result;
 }
 
 template <typename Call>
-int NonBlocking(const void* lock, LockKind kind, bool shared, Call call) {
+__attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared, Call call) {
   const int result = call();
   if (result != 0 || !Active()) return result;
   ThreadLockState& state = State();
@@ -203,18 +212,19 @@ int NonBlocking(const void* lock, LockKind kind, bool shared, Call call) {
 }
 
 template <typename Call>
-int Release(const void* lock, Call call) {
+__attribute__((always_inline)) inline int Release(const void* lock, Call call) {
   if (Active()) {
     ThreadLockState& state = State();
-    const Site site = CaptureSite();
     HookScope scope;
-    checker->BeforeRelease(state, Address(lock), site);
+    if (!checker->ReleaseIfHeld(state, Address(lock))) {
+      checker->ReportUnheldRelease(state, Address(lock), CaptureSite());
+    }
   }
   return call();
 }
 
 template <typename Call>
-int Forgetting(const void* lock, Call call) {
+__attribute__((always_inline)) inline int Forgetting(const void* lock, Call call) {
   if (Active()) {
     HookScope scope;
     checker->Forget(Address(lock));
@@ -223,7 +233,7 @@ int Forgetting(const void* lock, Call call) {
 }
 
 template <typename Call>
-int ConditionWait(pthread_mutex_t* mutex, Call call) {
+__attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
@@ -235,13 +245,27 @@ int ConditionWait(pthread_mutex_t* mutex, Call call) {
   const int result = call();  // glibc retakes the mutex inside, out of our sight
   if (held && Active()) {
     HookScope scope;
-    checker->BeforeBlockingAcquire(state, Address(mutex), MutexKind(mutex), false, site);
-    checker->AfterAcquire(state, Address(mutex), MutexKind(mutex), false, true, site);
+    LockInfo* info =
+        checker->BeforeBlockingAcquire(state, Address(mutex), MutexKind(mutex), false, site);
+    checker->AfterAcquire(state, info, false, true, site);
   }
   return result;
 }
 
 }  // namespace
+
+void SetLockOrderChecking(bool on) {
+  in_hook = true;
+  const bool active = Initialize();
+  if (on && !active && checker == nullptr) {
+    const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
+    auto* writer = new (writer_storage) RecordFileWriter(fd);
+    checker = new (checker_storage) LockOrderChecker(writer);
+  }
+  mode.store(on ? kOn : kOff, std::memory_order_release);
+  in_hook = false;
+}
+
 }  // namespace racelab::lockorder
 
 // --- The interposed entry points --------------------------------------------

@@ -1,0 +1,127 @@
+// Costs of lock-order checking, side by side (run in the `release` preset):
+//   build/release/harness/lockorder_benchmark
+// - a std::mutex lock/unlock pair while holding 0, 1 or 4 other locks: raw,
+//   and through racelab's hooks and checker (chain already validated);
+// - the same for absl::Mutex with Abseil's deadlock detection off and on;
+// - two threads contending for one std::mutex, raw and checked;
+// - adding edges to the lock graph as it grows (cycle checks included).
+#include <algorithm>
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "benchmark/benchmark.h"
+#include "harness/lockorder/hooks.h"
+#include "harness/lockorder/lock_graph.h"
+
+namespace racelab::lockorder {
+namespace {
+
+// glibc's own entry points, found past this binary's hooks: the raw cost.
+void BM_PthreadMutex_Unhooked(benchmark::State& state) {
+  using MutexCall = int (*)(pthread_mutex_t*);
+  auto lock = reinterpret_cast<MutexCall>(dlsym(RTLD_NEXT, "pthread_mutex_lock"));
+  auto unlock = reinterpret_cast<MutexCall>(dlsym(RTLD_NEXT, "pthread_mutex_unlock"));
+  pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+  for (auto _ : state) {
+    lock(&mutex);
+    unlock(&mutex);
+  }
+}
+BENCHMARK(BM_PthreadMutex_Unhooked);
+
+// std::mutex through the hooks: with checking off (the pass-through cost)
+// and on, while holding `depth` other locks.
+void StdMutexPair(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  const int depth = static_cast<int>(state.range(0));
+  std::vector<std::mutex> outer(static_cast<size_t>(depth));
+  std::mutex inner;
+  for (std::mutex& m : outer) m.lock();
+  for (auto _ : state) {
+    inner.lock();
+    inner.unlock();
+  }
+  for (auto it = outer.rbegin(); it != outer.rend(); ++it) it->unlock();
+  SetLockOrderChecking(false);
+}
+void BM_StdMutex_HooksOff(benchmark::State& state) { StdMutexPair(state, false); }
+void BM_StdMutex_Checked(benchmark::State& state) { StdMutexPair(state, true); }
+BENCHMARK(BM_StdMutex_HooksOff)->Arg(0)->Arg(1)->Arg(4);
+BENCHMARK(BM_StdMutex_Checked)->Arg(0)->Arg(1)->Arg(4);
+
+void AbslMutexPair(benchmark::State& state, absl::OnDeadlockCycle mode) {
+  absl::SetMutexDeadlockDetectionMode(mode);
+  const int depth = static_cast<int>(state.range(0));
+  std::vector<absl::Mutex> outer(static_cast<size_t>(depth));
+  absl::Mutex inner;
+  for (absl::Mutex& m : outer) m.Lock();
+  for (auto _ : state) {
+    inner.Lock();
+    inner.Unlock();
+  }
+  for (auto it = outer.rbegin(); it != outer.rend(); ++it) it->Unlock();
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+void BM_AbslMutex_DetectionIgnore(benchmark::State& state) {
+  AbslMutexPair(state, absl::OnDeadlockCycle::kIgnore);
+}
+void BM_AbslMutex_DetectionReport(benchmark::State& state) {
+  AbslMutexPair(state, absl::OnDeadlockCycle::kReport);
+}
+BENCHMARK(BM_AbslMutex_DetectionIgnore)->Arg(0)->Arg(1)->Arg(4);
+BENCHMARK(BM_AbslMutex_DetectionReport)->Arg(0)->Arg(1)->Arg(4);
+
+std::mutex contended;
+void ContendedPair(benchmark::State& state, bool checked) {
+  if (state.thread_index() == 0) SetLockOrderChecking(checked);
+  for (auto _ : state) {
+    contended.lock();
+    benchmark::DoNotOptimize(&contended);
+    contended.unlock();
+  }
+  if (state.thread_index() == 0) SetLockOrderChecking(false);
+}
+void BM_Contended_Raw(benchmark::State& state) { ContendedPair(state, false); }
+void BM_Contended_Checked(benchmark::State& state) { ContendedPair(state, true); }
+BENCHMARK(BM_Contended_Raw)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_Contended_Checked)->Threads(1)->Threads(2)->UseRealTime();
+
+// Adds 10 edges per lock, all consistent with one hidden random order (so
+// no cycle, but most edges disagree with insertion order and force the
+// incremental reordering), then closes one cycle.
+void BM_GraphAddEdges(benchmark::State& state) {
+  const int locks = static_cast<int>(state.range(0));
+  const int edges = 10 * locks;
+  std::mt19937 random(42);
+  std::vector<int> order(static_cast<size_t>(locks));
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), random);
+  std::vector<std::pair<LockId, LockId>> pairs;
+  std::uniform_int_distribution<int> pick(0, locks - 1);
+  while (static_cast<int>(pairs.size()) < edges) {
+    int a = pick(random), b = pick(random);
+    if (a == b) continue;
+    if (a > b) std::swap(a, b);
+    pairs.emplace_back(order[a], order[b]);
+  }
+  for (auto _ : state) {
+    LockGraph graph;
+    for (int i = 0; i < locks; ++i) graph.AddLock();
+    for (const auto& [from, to] : pairs) graph.AddEdge(from, to, {});
+    benchmark::DoNotOptimize(graph.AddEdge(order[locks - 1], order[0], {}));
+  }
+  state.SetItemsProcessed(state.iterations() * edges);
+  state.counters["edges"] = edges;
+}
+BENCHMARK(BM_GraphAddEdges)->Arg(1000)->Arg(10000)->Arg(30000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace racelab::lockorder
+
+BENCHMARK_MAIN();
