@@ -7,18 +7,6 @@
 namespace racelab::lockorder {
 namespace {
 
-std::uint64_t Mix(std::uint64_t chain, std::uint64_t value) {
-  // One multiply-xorshift round: on the fast path of every lock, so cheap;
-  // 64 bits keep accidental equality of two chains out of reach.
-  std::uint64_t x = (chain ^ (value + 0x632BE59BD9B4E019ull)) * 0x9E3779B97F4A7C15ull;
-  x ^= x >> 29;
-  return x == 0 ? 1 : x;  // 0 marks an empty chain-cache slot
-}
-
-size_t AddressSlot(std::uintptr_t address, size_t slots) {
-  return static_cast<size_t>((address >> 4) ^ (address >> 12)) & (slots - 1);
-}
-
 std::uint64_t ChainOf(const std::vector<ThreadLockState::Held>& held) {
   return held.empty() ? 0 : held.back().chain;
 }
@@ -185,40 +173,7 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
   }
 }
 
-void LockOrderChecker::AfterAcquire(ThreadLockState& thread, LockInfo* lock, bool shared,
-                                    bool blocking, const Site& site) {
-  DropStaleHolds(thread);
-  if (lock->kind == LockKind::kRecursiveMutex || shared) {
-    for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
-      if (it->lock == lock && (lock->kind == LockKind::kRecursiveMutex || it->shared)) {
-        ++it->recursion;
-        return;
-      }
-    }
-  }
-  const std::uint64_t chain = Mix(ChainOf(thread.held), lock->id);
-  // Built in place: copying a finished Held into the vector stalls on
-  // store forwarding (measured: 40% of this function's time).
-  ThreadLockState::Held& held = thread.held.emplace_back();
-  held.lock = lock;
-  held.site = site;
-  held.shared = shared;
-  held.blocking = blocking;
-  held.chain = chain;
-  if (!shared) lock->owner.store(thread.thread, std::memory_order_relaxed);
-}
-
-bool LockOrderChecker::ReleaseIfHeld(ThreadLockState& thread, std::uintptr_t address) {
-  // Fast path: locks are mostly released in reverse order.
-  if (!thread.held.empty()) {
-    ThreadLockState::Held& top = thread.held.back();
-    if (top.lock->address == address) {
-      if (--top.recursion > 0) return true;
-      if (!top.shared) top.lock->owner.store(0, std::memory_order_relaxed);
-      thread.held.pop_back();
-      return true;
-    }
-  }
+bool LockOrderChecker::ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t address) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
     if (it->lock->address != address) continue;
     if (--it->recursion > 0) return true;
@@ -229,6 +184,16 @@ bool LockOrderChecker::ReleaseIfHeld(ThreadLockState& thread, std::uintptr_t add
       thread.held[i].chain = Mix(i == 0 ? 0 : thread.held[i - 1].chain, thread.held[i].lock->id);
     }
     return true;
+  }
+  return false;
+}
+
+bool LockOrderChecker::CountRecursion(ThreadLockState& thread, const LockInfo* lock) {
+  for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
+    if (it->lock == lock && (lock->kind == LockKind::kRecursiveMutex || it->shared)) {
+      ++it->recursion;
+      return true;
+    }
   }
   return false;
 }

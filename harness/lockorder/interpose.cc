@@ -149,13 +149,15 @@ __attribute__((always_inline)) inline ThreadLockState& State() {
 }
 
 // Return addresses of the hook's callers, by walking frame pointers inside
-// this thread's stack; stops early where frames lack them.
-__attribute__((always_inline)) inline Site CaptureSite() {
-  Site site;
+// this thread's stack; stops early where frames lack them. Always inlined,
+// so the walk starts in the hook's own frame.
+__attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
+  site.depth = 0;
   auto* frame = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
+  const std::uintptr_t low = stack_low, high = stack_high;
   while (site.depth < kMaxSiteFrames) {
     const auto at = reinterpret_cast<std::uintptr_t>(frame);
-    if (at < stack_low || at + 2 * sizeof(std::uintptr_t) > stack_high || (at & 7) != 0) break;
+    if (at < low || at + 2 * sizeof(std::uintptr_t) > high || (at & 7) != 0) break;
     const std::uintptr_t return_address = frame[1];
     if (return_address < 4096) break;
     site.pcs[site.depth++] = return_address;
@@ -163,6 +165,11 @@ __attribute__((always_inline)) inline Site CaptureSite() {
     if (next <= frame) break;
     frame = next;
   }
+}
+
+__attribute__((always_inline)) inline Site CaptureSite() {
+  Site site;
+  CaptureSiteInto(site);
   return site;
 }
 
@@ -183,19 +190,32 @@ Fn Next(Fn interceptor, const char* name) {
 // Hook bodies shared by every lock type. Inlined into each hook, so that the
 // site walk starts in the hook's own frame.
 template <typename Call>
-__attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared, Call call) {
+__attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
+                                                  Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
-  const Site site = CaptureSite();
   LockInfo* info = nullptr;
+  Site site;  // walked only when the slow path needs it before the call
+  bool site_known = false;
   {
     HookScope scope;
-    info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+    info = checker->TryFastBeforeBlockingAcquire(state, Address(lock));
+    if (info == nullptr) {
+      CaptureSiteInto(site);
+      site_known = true;
+      info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+    }
   }
   const int result = call();
   if (result == 0) {
     HookScope scope;
-    checker->AfterAcquire(state, info, shared, /*blocking=*/true, site);
+    if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) {
+      if (site_known) {
+        *slot = site;
+      } else {
+        CaptureSiteInto(*slot);
+      }
+    }
   }
   return result;
 }
