@@ -1,6 +1,10 @@
 // Lock-order records → findings (see lockorder_findings.h).
 #include "harness/detectors/lockorder_findings.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -160,6 +164,77 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     findings.push_back(std::move(finding));
   }
   return findings;
+}
+
+std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_view project_root,
+                                      Symbolizer& symbolizer, absl::string_view timeout) {
+  if (!recording.wait_dump_complete) return std::nullopt;
+  std::map<std::uint32_t, const Recording::Wait*> waiting;
+  for (const Recording::Wait& wait : recording.waits) waiting[wait.thread] = &wait;
+
+  // Follow "waits for a lock held by" from each mutex waiter; a thread seen
+  // twice closes a wait-for cycle.
+  std::vector<const Recording::Wait*> cycle;
+  for (const Recording::Wait& start : recording.waits) {
+    if (start.condition) continue;
+    std::vector<const Recording::Wait*> path;
+    std::set<std::uint32_t> seen;
+    const Recording::Wait* at = &start;
+    while (at != nullptr && !at->condition && at->owner != 0 && seen.insert(at->thread).second) {
+      path.push_back(at);
+      auto next = waiting.find(at->owner);
+      at = next == waiting.end() ? nullptr : next->second;
+    }
+    if (at != nullptr && !at->condition && seen.count(at->thread) != 0) {
+      auto begin = std::find(path.begin(), path.end(), at);
+      cycle.assign(begin, path.end());
+      break;
+    }
+  }
+
+  Finding finding;
+  finding.detector = Detector::kWatchdog;
+  if (!cycle.empty()) {
+    finding.kind = FindingKind::kDeadlock;
+    std::vector<std::string> steps;
+    for (const Recording::Wait* wait : cycle) {
+      steps.push_back(absl::StrCat(ThreadName(wait->thread), " waits for ", LockName(wait->lock),
+                                   ", held by ", ThreadName(wait->owner)));
+      // Where the waiter took what it holds and asked for what it waits on:
+      // the lock-order edge from its held lock into the awaited one.
+      for (const Edge& edge : recording.edges) {
+        if (edge.to != wait->lock || edge.witness.thread != wait->thread) continue;
+        std::optional<Location> held = Located(recording, edge.witness.held_site, project_root,
+                                               symbolizer, wait->thread,
+                                               absl::StrCat("holds ", LockName(edge.from), ", taken here"));
+        std::optional<Location> requested =
+            Located(recording, edge.witness.requested_site, project_root, symbolizer, wait->thread,
+                    absl::StrCat("waits for ", LockName(wait->lock), " here"));
+        if (held) finding.locations.push_back(*held);
+        if (requested) finding.locations.push_back(*requested);
+        break;
+      }
+    }
+    finding.message = absl::StrCat("deadlock after ", timeout, ": ", absl::StrJoin(steps, "; "));
+    return finding;
+  }
+  finding.kind = FindingKind::kHang;
+  std::vector<std::string> blocked;
+  for (const Recording::Wait& wait : recording.waits) {
+    if (wait.condition) {
+      blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
+                                     LockName(wait.lock), ") that nobody signalled"));
+    } else {
+      blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits for ", LockName(wait.lock),
+                                     wait.owner != 0 ? absl::StrCat(", held by ", ThreadName(wait.owner))
+                                                     : std::string(", held by no thread")));
+    }
+  }
+  finding.message = absl::StrCat("no progress within ", timeout, ", no lock cycle: ",
+                                 blocked.empty() ? "no thread is blocked on a lock or condition "
+                                                   "variable (busy, sleeping, or in a join)"
+                                                 : absl::StrJoin(blocked, "; "));
+  return finding;
 }
 
 }  // namespace racelab

@@ -26,6 +26,14 @@ std::vector<Finding> LockOrderFindings(const lockorder::Recording& recording,
 std::optional<Location> SiteLocation(const lockorder::Recording& recording, lockorder::SiteId site,
                                      absl::string_view project_root, Symbolizer& symbolizer);
 
+// The watchdog's diagnosis from a wait-for dump (detector watchdog): a
+// `deadlock` naming the threads, locks and sites of a wait-for cycle, or a
+// `hang` listing each blocked thread and what it waits on; nullopt when the
+// recording has no complete dump. `timeout` is for the message.
+std::optional<Finding> WaitForFinding(const lockorder::Recording& recording,
+                                      absl::string_view project_root, Symbolizer& symbolizer,
+                                      absl::string_view timeout);
+
 // "T<n>" for racelab's thread number n.
 std::string ThreadName(std::uint32_t thread);
 

@@ -11,6 +11,7 @@ namespace racelab::lockorder {
 // no other thread takes locks (between benchmark runs, say).
 void SetLockOrderChecking(bool on);
 
+
 }  // namespace racelab::lockorder
 
 #endif  // RACELAB_HARNESS_LOCKORDER_HOOKS_H_

@@ -15,11 +15,13 @@
 // happens-before between user threads and hide their races.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <new>
@@ -28,6 +30,7 @@
 #include "harness/lockorder/checker.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/record_file.h"
+#include "harness/lockorder/wait_dump.h"
 
 // ThreadSanitizer's entry points, present only in TSan builds.
 extern "C" {
@@ -50,17 +53,77 @@ alignas(RecordFileWriter) unsigned char writer_storage[sizeof(RecordFileWriter)]
 alignas(LockOrderChecker) unsigned char checker_storage[sizeof(LockOrderChecker)];
 LockOrderChecker* checker = nullptr;
 
+// What one thread is blocked on, readable from the wait-dump signal handler:
+// only atomics, and slots are never freed (a dead thread's slot is idle).
+struct WaitSlot {
+  std::atomic<WaitSlot*> next{nullptr};
+  std::atomic<std::uint32_t> thread{0};
+  std::atomic<LockInfo*> lock{nullptr};  // null: not blocked in a hook
+  std::atomic<bool> condition{false};
+};
+std::atomic<WaitSlot*> wait_slots{nullptr};
+RecordFileWriter* writer = nullptr;
+
 #define RACELAB_TLS __attribute__((tls_model("initial-exec"))) thread_local
 RACELAB_TLS bool in_hook = false;
 RACELAB_TLS bool thread_exited = false;  // after this thread's state was freed
 RACELAB_TLS ThreadLockState* thread_state = nullptr;
 RACELAB_TLS std::uintptr_t stack_low = 0;
 RACELAB_TLS std::uintptr_t stack_high = 0;
+RACELAB_TLS WaitSlot* wait_slot = nullptr;
+
+// Async-signal-safe decimal formatting into `out`; returns the end.
+char* AppendNumber(char* out, std::uint64_t value) {
+  char digits[20];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (count > 0) *out++ = digits[--count];
+  return out;
+}
+
+char* AppendText(char* out, const char* text) {
+  while (*text != '\0') *out++ = *text++;
+  return out;
+}
+
+// The wait-dump handler: one `wait` line per blocked thread, then
+// `wait-end`. Only atomics, write(2) and stack buffers.
+void DumpWaits(int) {
+  const int saved_errno = errno;
+  const int fd = writer != nullptr ? writer->fd() : -1;
+  std::uint64_t count = 0;
+  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
+       slot = slot->next.load(std::memory_order_acquire)) {
+    LockInfo* lock = slot->lock.load(std::memory_order_acquire);
+    if (lock == nullptr) continue;
+    char line[128];
+    char* end = AppendText(line, "wait ");
+    end = AppendNumber(end, slot->thread.load(std::memory_order_relaxed));
+    end = AppendText(end, " ");
+    end = AppendNumber(end, lock->id);
+    end = AppendText(end, slot->condition.load(std::memory_order_relaxed) ? " condition " : " mutex ");
+    end = AppendNumber(end, lock->owner.load(std::memory_order_relaxed));
+    *end++ = '\n';
+    if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
+  }
+  if (fd >= 0) {
+    char line[32];
+    char* end = AppendText(line, "wait-end ");
+    end = AppendNumber(end, count);
+    *end++ = '\n';
+    (void)!::write(fd, line, static_cast<size_t>(end - line));
+  }
+  errno = saved_errno;
+}
 
 // Frees the thread's state when the thread exits.
 struct ThreadStateOwner {
   ~ThreadStateOwner() {
     in_hook = true;
+    if (wait_slot != nullptr) wait_slot->lock.store(nullptr, std::memory_order_release);
     delete thread_state;
     thread_state = nullptr;
     thread_exited = true;
@@ -85,8 +148,13 @@ bool Initialize() {
     mode.store(kOff, std::memory_order_release);
     return false;
   }
-  auto* writer = new (writer_storage) RecordFileWriter(fd);
+  writer = new (writer_storage) RecordFileWriter(fd);
   checker = new (checker_storage) LockOrderChecker(writer);
+  struct sigaction action {};
+  action.sa_handler = DumpWaits;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(WaitDumpSignal(), &action, nullptr);
   mode.store(kOn, std::memory_order_release);
   return true;
 }
@@ -127,6 +195,12 @@ __attribute__((noinline)) ThreadLockState& NewState() {
   {
     thread_state = new ThreadLockState();
     thread_state->held.reserve(16);
+    wait_slot = new WaitSlot();
+    WaitSlot* head = wait_slots.load(std::memory_order_relaxed);
+    do {
+      wait_slot->next.store(head, std::memory_order_relaxed);
+    } while (!wait_slots.compare_exchange_weak(head, wait_slot, std::memory_order_release,
+                                               std::memory_order_relaxed));
     thread_state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;
@@ -187,6 +261,14 @@ Fn Next(Fn interceptor, const char* name) {
   return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
 }
 
+// Marks this thread as blocked on `lock` for the wait dump.
+__attribute__((always_inline)) inline void PublishWait(const ThreadLockState& state,
+                                                       LockInfo* lock, bool condition) {
+  wait_slot->thread.store(state.thread, std::memory_order_relaxed);
+  wait_slot->condition.store(condition, std::memory_order_relaxed);
+  wait_slot->lock.store(lock, std::memory_order_release);
+}
+
 // Hook bodies shared by every lock type. Inlined into each hook, so that the
 // site walk starts in the hook's own frame.
 template <typename Call>
@@ -206,7 +288,9 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
       info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
     }
   }
+  PublishWait(state, info, /*condition=*/false);
   const int result = call();
+  wait_slot->lock.store(nullptr, std::memory_order_relaxed);
   if (result == 0) {
     HookScope scope;
     if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) {
@@ -262,7 +346,14 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
     HookScope scope;
     held = checker->ReleaseForWait(state, Address(mutex), site);
   }
+  LockInfo* mutex_info = nullptr;
+  {
+    HookScope scope;
+    mutex_info = checker->FindLock(state, Address(mutex), MutexKind(mutex), site);
+  }
+  PublishWait(state, mutex_info, /*condition=*/true);
   const int result = call();  // glibc retakes the mutex inside, out of our sight
+  wait_slot->lock.store(nullptr, std::memory_order_relaxed);
   if (held && Active()) {
     HookScope scope;
     LockInfo* info =
@@ -279,7 +370,7 @@ void SetLockOrderChecking(bool on) {
   const bool active = Initialize();
   if (on && !active && checker == nullptr) {
     const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
-    auto* writer = new (writer_storage) RecordFileWriter(fd);
+    writer = new (writer_storage) RecordFileWriter(fd);
     checker = new (checker_storage) LockOrderChecker(writer);
   }
   mode.store(on ? kOn : kOff, std::memory_order_release);

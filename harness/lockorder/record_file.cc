@@ -189,6 +189,28 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     if (p.field(5) != "0" && p.field(5) != "1") return p.Error("held-shared flag must be 0 or 1");
     record.shared_held = p.field(5) == "1";
     out.self_deadlocks.push_back(record);
+  } else if (type == "wait" && p.size() == 5) {
+    Recording::Wait wait;
+    RETURN_IF_ERROR(p.Number(1, wait.thread));
+    RETURN_IF_ERROR(lock_ref(2, wait.lock));
+    if (p.field(3) != "mutex" && p.field(3) != "condition") {
+      return p.Error(absl::StrCat("unknown wait '", p.field(3), "'"));
+    }
+    wait.condition = p.field(3) == "condition";
+    RETURN_IF_ERROR(p.Number(4, wait.owner));
+    if (out.wait_dump_complete) {  // a later dump replaces an earlier one
+      out.waits.clear();
+      out.wait_dump_complete = false;
+    }
+    out.waits.push_back(wait);
+  } else if (type == "wait-end" && p.size() == 2) {
+    size_t count = 0;
+    RETURN_IF_ERROR(p.Number(1, count));
+    if (out.wait_dump_complete) out.waits.clear();
+    if (count != out.waits.size()) {
+      return p.Error(absl::StrCat("wait-end counts ", count, " waits, the dump has ", out.waits.size()));
+    }
+    out.wait_dump_complete = true;
   } else if (type == "misuse" && p.size() == 6) {
     MisuseRecord record;
     RETURN_IF_ERROR(thread_ref(1, record.thread));

@@ -13,6 +13,8 @@
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
 //   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held <owner t|0>
+//   wait <t> <lock> mutex|condition <owner t|0>   live state, dumped when the watchdog asks
+//   wait-end <number of wait lines>               the dump is complete
 //
 // A site field is "-" when unknown. Ids are decimal. Lines may come in any
 // order as long as every id is declared (module, thread, site, lock) before
@@ -52,6 +54,15 @@ struct Recording {
   std::vector<InversionRecord> inversions;
   std::vector<SelfDeadlockRecord> self_deadlocks;
   std::vector<MisuseRecord> misuses;
+  // The wait-for state dumped at the watchdog's request (the last dump).
+  struct Wait {
+    std::uint32_t thread = 0;
+    LockId lock = 0;
+    bool condition = false;   // waiting on a condition variable with `lock`
+    std::uint32_t owner = 0;  // thread holding `lock` exclusively; 0 = none
+  };
+  std::vector<Wait> waits;
+  bool wait_dump_complete = false;
 };
 
 // Parses a record file's text. Returns InvalidArgument "<path>:<line>: what
@@ -79,6 +90,10 @@ class RecordFileWriter : public RecordSink {
   void OnInversion(const InversionRecord& inversion) override;
   void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
   void OnMisuse(const MisuseRecord& misuse) override;
+
+  // The descriptor records go to (the wait-for dump writes to it from a
+  // signal handler with plain write(2) calls).
+  int fd() const { return fd_; }
 
  private:
   void WriteLine(std::string line);

@@ -17,6 +17,7 @@
 #include "harness/detectors/lockorder_findings.h"
 #include "harness/detectors/tsan_report_parser.h"
 #include "harness/lockorder/record_file.h"
+#include "harness/lockorder/wait_dump.h"
 
 namespace racelab {
 namespace {
@@ -73,6 +74,18 @@ std::string LastOutputLine(const ChildOutcome& outcome) {
   return lines.empty() ? "" : std::string(absl::StripAsciiWhitespace(lines.back()));
 }
 
+// True once a lock-order record file in `scratch_dir` ends its wait dump.
+bool WaitDumpComplete(const std::string& scratch_dir) {
+  std::error_code ignored;
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
+    if (absl::StartsWith(entry.path().filename().string(), "lockorder.") &&
+        absl::StrContains(ReadFile(entry.path()), "\nwait-end ")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options) {
@@ -91,6 +104,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
   // ThreadSanitizer and the lock-order checker: every file the process (or
   // its children) wrote, and any TSan report printed despite log_path.
   std::error_code ignored;
+  std::vector<lockorder::Recording> recordings;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
     const std::string name = entry.path().filename().string();
     if (absl::StartsWith(name, "tsan.")) {
@@ -106,6 +120,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
       for (Finding& finding : LockOrderFindings(*recording, project_root, symbolizer)) {
         record.findings.push_back(std::move(finding));
       }
+      recordings.push_back(*std::move(recording));
     }
   }
   for (const std::string* text : {&outcome.output_head, &outcome.output_tail}) {
@@ -133,13 +148,23 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
   }
 
   switch (outcome.end) {
-    case ChildOutcome::End::kTimedOut:
-      record.findings.push_back(Finding{
-          Detector::kWatchdog, FindingKind::kHang,
-          absl::StrCat("no progress within ", absl::FormatDuration(timeout),
-                       ": the run was killed"),
-          {}});
+    case ChildOutcome::End::kTimedOut: {
+      // The child's own wait-for dump explains the hang when it has one.
+      std::optional<Finding> diagnosis;
+      for (const lockorder::Recording& recording : recordings) {
+        if (!diagnosis) {
+          diagnosis = WaitForFinding(recording, project_root, symbolizer,
+                                     absl::FormatDuration(timeout));
+        }
+      }
+      record.findings.push_back(
+          diagnosis ? *std::move(diagnosis)
+                    : Finding{Detector::kWatchdog, FindingKind::kHang,
+                              absl::StrCat("no progress within ", absl::FormatDuration(timeout),
+                                           ": the run was killed (it left no wait-for state)"),
+                              {}});
       break;
+    }
     case ChildOutcome::End::kSignaled:
       record.findings.push_back(Finding{
           Detector::kCrash, FindingKind::kCrash,
@@ -180,6 +205,8 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
     child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
     child.env = ChildEnvironment(scratch_dir);
     child.timeout = timeout;
+    child.diagnosis_signal = lockorder::WaitDumpSignal();
+    child.diagnosis_done = [&scratch_dir] { return WaitDumpComplete(scratch_dir); };
     absl::StatusOr<ChildOutcome> outcome = RunChild(child);
     if (outcome.ok()) {
       records.push_back(

@@ -249,6 +249,16 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
     if (reaped == pid) exited = true;
   }
 
+  if (outcome.end == ChildOutcome::End::kTimedOut && spec.diagnosis_signal != 0) {
+    // Ask the hung child what it is waiting for before it dies.
+    ::kill(pid, spec.diagnosis_signal);
+    const Clock::time_point give_up =
+        Clock::now() + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.diagnosis_grace));
+    while (Clock::now() < give_up && !(spec.diagnosis_done && spec.diagnosis_done())) {
+      if (::waitpid(pid, &wait_status, WNOHANG) == pid) break;  // it died meanwhile
+      ::usleep(10 * 1000);
+    }
+  }
   if (exited) {
     if (WIFSIGNALED(wait_status)) {
       outcome.end = ChildOutcome::End::kSignaled;

@@ -11,6 +11,7 @@
 #define RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,12 @@ struct ChildSpec {
   std::size_t output_keep_head = 256 * 1024;  // first bytes of output kept
   std::size_t output_keep_tail = 64 * 1024;   // last bytes of output kept
   std::size_t output_limit = 64 * 1024 * 1024;  // past this the child is killed
+  // On timeout, before the kill: send this signal to the child (0: none),
+  // then wait until `diagnosis_done` returns true (polled every 10 ms) or
+  // `diagnosis_grace` has passed, whichever is first.
+  int diagnosis_signal = 0;
+  absl::Duration diagnosis_grace = absl::Milliseconds(500);
+  std::function<bool()> diagnosis_done;
 };
 
 struct ChildOutcome {

@@ -96,7 +96,7 @@ TEST(RacelabCliTest, AnUnwritableReportIsAnErrorButTheTableIsStillPrinted) {
 TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {
   Invocation run = Racelab({"run", "--filter", "abba_deadlock/racy", "--timeout", "0.5"});
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("watchdog: hang x1"));
+  EXPECT_THAT(run.output, HasSubstr("watchdog: deadlock x1"));
   // Any case child racelab left behind would have been reparented to this
   // process (RunChild makes it a subreaper): there must be none.
   int status = 0;

@@ -1,0 +1,80 @@
+// Tests for turning lock-order records into findings: the watchdog's
+// wait-for diagnosis (deadlock cycle vs hang) and guarded cycles.
+#include "harness/detectors/lockorder_findings.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+using lockorder::Recording;
+
+Recording WithLocks(int count) {
+  Recording recording;
+  for (lockorder::LockId id = 0; id < static_cast<lockorder::LockId>(count); ++id) {
+    recording.locks[id] = lockorder::LockRecord{id, lockorder::LockKind::kMutex, 0x100u * (id + 1),
+                                                lockorder::kNoSite};
+  }
+  recording.wait_dump_complete = true;
+  return recording;
+}
+
+TEST(WaitForFindingTest, AWaitForCycleIsADeadlock) {
+  Recording recording = WithLocks(3);
+  recording.waits = {{1, 1, false, 2}, {2, 0, false, 1}, {3, 2, true, 0}};
+  Symbolizer symbolizer;
+  std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
+  ASSERT_TRUE(finding);
+  EXPECT_EQ(finding->detector, Detector::kWatchdog);
+  EXPECT_EQ(finding->kind, FindingKind::kDeadlock);
+  EXPECT_THAT(finding->message, HasSubstr("T1 waits for M1, held by T2"));
+  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M0, held by T1"));
+}
+
+TEST(WaitForFindingTest, BlockedThreadsWithoutACycleAreAHang) {
+  Recording recording = WithLocks(2);
+  recording.waits = {{1, 0, true, 0}, {2, 1, false, 3}};  // T3 holds M1 but is not blocked
+  Symbolizer symbolizer;
+  std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
+  ASSERT_TRUE(finding);
+  EXPECT_EQ(finding->kind, FindingKind::kHang);
+  EXPECT_THAT(finding->message, HasSubstr("T1 waits on a condition variable (with M0)"));
+  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by T3"));
+}
+
+TEST(WaitForFindingTest, NoThreadBlockedIsStillAHangThatSaysSo) {
+  Recording recording = WithLocks(1);
+  Symbolizer symbolizer;
+  std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
+  ASSERT_TRUE(finding);
+  EXPECT_EQ(finding->kind, FindingKind::kHang);
+  EXPECT_THAT(finding->message, HasSubstr("no thread is blocked"));
+}
+
+TEST(WaitForFindingTest, NoCompleteDumpNoDiagnosis) {
+  Recording recording = WithLocks(1);
+  recording.wait_dump_complete = false;
+  Symbolizer symbolizer;
+  EXPECT_FALSE(WaitForFinding(recording, "/src", symbolizer, "2s"));
+}
+
+TEST(LockOrderFindingsTest, GuardedCyclesAreNotFindings) {
+  Recording recording = WithLocks(3);
+  recording.threads = {{1, 11}, {2, 12}};
+  recording.inversions = {lockorder::InversionRecord{2, {1, 2, 1}, {0}},
+                          lockorder::InversionRecord{2, {1, 2, 1}, {}}};
+  recording.misuses = {lockorder::MisuseRecord{2, 0, lockorder::kNoSite,
+                                               lockorder::MisuseKind::kUnlockNotOwner, 1}};
+  Symbolizer symbolizer;
+  std::vector<Finding> findings = LockOrderFindings(recording, "/src", symbolizer);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].kind, FindingKind::kLockOrderInversion);
+  EXPECT_EQ(findings[1].kind, FindingKind::kMutexMisuse);
+  EXPECT_THAT(findings[1].message, HasSubstr("T2 unlocks M0"));
+  EXPECT_THAT(findings[1].message, HasSubstr("but T1 holds it"));
+}
+
+}  // namespace
+}  // namespace racelab
