@@ -2,6 +2,7 @@
 #include "harness/lockorder/checker.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace racelab::lockorder {
@@ -168,6 +169,7 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
         if (everywhere) gates.push_back(candidate);
       }
       sink_->OnInversion(InversionRecord{thread.thread, added.cycle, gates});
+      if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
     }
     if (it->blocking) break;
   }

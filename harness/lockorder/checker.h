@@ -99,8 +99,10 @@ class LockOrderChecker {
     return thread.chain_cache[chain & (thread.chain_cache.size() - 1)] == chain ? lock : nullptr;
   }
 
-  // `sink` must outlive the checker. Not owned.
-  explicit LockOrderChecker(RecordSink* sink) : sink_(sink) {}
+  // `sink` must outlive the checker. Not owned. With `abort_on_inversion`,
+  // the process aborts right after an unguarded cycle has been recorded.
+  explicit LockOrderChecker(RecordSink* sink, bool abort_on_inversion = false)
+      : sink_(sink), abort_on_inversion_(abort_on_inversion) {}
   LockOrderChecker(const LockOrderChecker&) = delete;
   LockOrderChecker& operator=(const LockOrderChecker&) = delete;
 
@@ -196,6 +198,7 @@ class LockOrderChecker {
   static void MarkValidated(ThreadLockState& thread, std::uint64_t chain);
 
   RecordSink* const sink_;
+  const bool abort_on_inversion_;
   mutable Spinlock mu_;
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
   std::deque<LockInfo> locks_ ABSL_GUARDED_BY(mu_);  // deque: LockInfo addresses stay valid

@@ -46,6 +46,7 @@ namespace racelab::lockorder {
 namespace {
 
 constexpr char kRecordFileVariable[] = "RACELAB_LOCKORDER_FILE";
+constexpr char kAbortVariable[] = "RACELAB_LOCKORDER_ABORT";  // "1": abort at the first cycle
 
 enum Mode : int { kUnknown, kInitializing, kOff, kOn };
 std::atomic<int> mode{kUnknown};
@@ -149,7 +150,9 @@ bool Initialize() {
     return false;
   }
   writer = new (writer_storage) RecordFileWriter(fd);
-  checker = new (checker_storage) LockOrderChecker(writer);
+  const char* abort_switch = std::getenv(kAbortVariable);
+  checker = new (checker_storage)
+      LockOrderChecker(writer, abort_switch != nullptr && std::string(abort_switch) == "1");
   struct sigaction action {};
   action.sa_handler = DumpWaits;
   action.sa_flags = SA_RESTART;
