@@ -9,27 +9,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/runner/child_process.h"
+#include "tools/testing/invocation.h"
 
 namespace racelab {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Invocation {
-  int exit_code = -1;
-  std::string output;
-};
-
-Invocation Invoke(std::vector<std::string> argv) {
-  ChildSpec spec;
-  spec.argv = std::move(argv);
-  spec.timeout = absl::Seconds(120);
-  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
-  EXPECT_TRUE(outcome.ok()) << outcome.status();
-  if (!outcome.ok() || outcome->end != ChildOutcome::End::kExited) return {};
-  return {outcome->exit_code, outcome->output_head};
-}
 
 // Record files of one run of `case_id`, kept in a fresh directory.
 std::vector<std::string> RecordFilesOf(const std::string& case_id) {

@@ -13,27 +13,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/runner/child_process.h"
+#include "tools/testing/invocation.h"
 
 namespace racelab {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Invocation {
-  int exit_code = -1;
-  std::string output;
-};
-
 Invocation Racelab(std::vector<std::string> args) {
-  ChildSpec spec;
-  spec.argv = {RACELAB_BINARY};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.timeout = absl::Seconds(120);
-  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
-  EXPECT_TRUE(outcome.ok()) << outcome.status();
-  if (!outcome.ok()) return {};
-  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited) << DescribeEnd(*outcome);
-  return {outcome->exit_code, outcome->output_head};
+  args.insert(args.begin(), RACELAB_BINARY);
+  return Invoke(std::move(args));
 }
 
 std::string TempDir() {
