@@ -37,7 +37,10 @@ struct LockInfo {
   LockKind kind = LockKind::kMutex;
   std::uintptr_t address = 0;
   std::atomic<bool> retired{false};      // destroyed or re-initialised: a new LockInfo takes over
-  std::atomic<std::uint32_t> owner{0};   // thread holding it exclusively; 0 = none
+  // The thread holding it exclusively; 0 = none. On its own cache line: it
+  // changes hands with the mutex, and must not drag the read-mostly fields
+  // above (read on every acquisition) along between cores.
+  alignas(64) std::atomic<std::uint32_t> owner{0};
 };
 
 // One thread's view. Owned and used by that thread only.
