@@ -56,7 +56,7 @@ template <auto Transfer, typename PassWindow, Timing kTiming = Timing::kOverlapp
 Observation TransferBothWays() {
   Account a{.number = 1};
   Account b{.number = 2};
-  std::latch both_hold_first_lock(2);
+  Meeting both_hold_first_lock(2);
   std::latch first_direction_done(1);
   RunTogether(2, [&](int index) {
     PassWindow window(both_hold_first_lock);

@@ -3,7 +3,6 @@
 // back plus one. `racy` does it with no lock, so concurrent updaters all
 // write back the same stale copy; `locked` holds a std::mutex across the
 // whole read-copy-write. Both updaters have the same shape.
-#include <latch>
 #include <mutex>
 
 #include "absl/status/status.h"
@@ -59,9 +58,9 @@ class LockedDatabase {
 template <typename Database, typename UpdateWindow>
 Observation UpdateTogether() {
   Database database;
-  std::latch everyone_has_read(kUpdaters);
+  Meeting updaters(kUpdaters);
   RunTogether(kUpdaters, [&](int) {
-    UpdateWindow window(everyone_has_read);
+    UpdateWindow window(updaters);
     database.Update(window);
   });
   const int value = database.value();

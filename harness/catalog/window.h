@@ -5,11 +5,12 @@
 // correct variant passes one that forces nothing. Same body, different
 // window: the variants keep one shape.
 //
-// Thread-compatible: each thread uses its own Window object; the latch a
-// Rendezvous waits on is what the threads share.
+// Thread-compatible: each thread uses its own Window object; the Meeting
+// they were made from is what the threads share.
 #ifndef RACELAB_HARNESS_CATALOG_WINDOW_H_
 #define RACELAB_HARNESS_CATALOG_WINDOW_H_
 
+#include <atomic>
 #include <chrono>
 #include <latch>
 #include <thread>
@@ -22,27 +23,58 @@ class Window {
   virtual void Pass() = 0;
 };
 
-// The first Pass() waits until every thread sharing `everyone` has reached
-// its own window; later passes go straight through. For racy variants.
+// What the windows of one run share: made once per run for `threads`
+// threads, then each thread builds its own window from it.
+struct Meeting {
+  explicit Meeting(int threads) : threads(threads), latch(threads) {}
+  const int threads;
+  std::latch latch;
+  std::atomic<int> arrived{0};
+};
+
+// The first Pass() waits until every thread of the meeting has reached its
+// own window; later passes go straight through. For racy variants.
 class Rendezvous final : public Window {
  public:
-  explicit Rendezvous(std::latch& everyone) : everyone_(everyone) {}
+  explicit Rendezvous(Meeting& meeting) : meeting_(meeting) {}
   void Pass() override {
     if (passed_) return;
     passed_ = true;
-    everyone_.arrive_and_wait();
+    meeting_.latch.arrive_and_wait();
   }
 
  private:
-  std::latch& everyone_;
+  Meeting& meeting_;
+  bool passed_ = false;
+};
+
+// Like Rendezvous, but the meeting is invisible to ThreadSanitizer: threads
+// count in and spin on a relaxed atomic, which orders nothing, so accesses
+// on either side of the window stay unordered for TSan's happens-before
+// (a latch would order the reads before the writes and hide the race). For
+// racy variants whose race TSan must still see.
+class UnorderedRendezvous final : public Window {
+ public:
+  explicit UnorderedRendezvous(Meeting& meeting) : meeting_(meeting) {}
+  void Pass() override {
+    if (passed_) return;
+    passed_ = true;
+    meeting_.arrived.fetch_add(1, std::memory_order_relaxed);
+    while (meeting_.arrived.load(std::memory_order_relaxed) < meeting_.threads) {
+      std::this_thread::yield();
+    }
+  }
+
+ private:
+  Meeting& meeting_;
   bool passed_ = false;
 };
 
 // Lets other threads run (a yield), forcing nothing: the worst case a
-// correct variant must survive. The latch is unused; it keeps the shape.
+// correct variant must survive. The meeting is unused; it keeps the shape.
 class Yield final : public Window {
  public:
-  explicit Yield(std::latch&) {}
+  explicit Yield(Meeting&) {}
   void Pass() override { std::this_thread::yield(); }
 };
 
@@ -50,7 +82,7 @@ class Yield final : public Window {
 // correct variant may pass it only where the outcome does not depend on it.
 class Pause final : public Window {
  public:
-  explicit Pause(std::latch&) {}
+  explicit Pause(Meeting&) {}
   void Pass() override { std::this_thread::sleep_for(std::chrono::milliseconds(1)); }
 };
 

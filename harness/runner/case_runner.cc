@@ -52,6 +52,12 @@ std::string MakeScratchDir() {
 // call adds trace events), the report is dropped and every later race on the
 // address is suppressed "as doubled". Measured on counter/racy under
 // tsan-clang: detected in 1 of 3 runs without this flag, 50 of 50 with it.
+//
+// history_size=7 (the largest): a longer per-thread trace, so the earlier
+// access of a race can still be restored when the racing threads did many
+// calls in between (bank_account/racy spins in a rendezvous between check and
+// act: its race was reported in 9 of 10 runs with gcc's default, 30 of 30
+// with 7).
 std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::string& scratch_dir) {
   auto with_user = [](const char* name, const std::string& ours) {
     const char* user = std::getenv(name);
@@ -63,7 +69,7 @@ std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::str
        with_user("TSAN_OPTIONS",
                  absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
                               " atexit_sleep_ms=0 halt_on_error=0 second_deadlock_stack=1"
-                              " suppress_equal_addresses=0"))},
+                              " suppress_equal_addresses=0 history_size=7"))},
   };
 }
 
