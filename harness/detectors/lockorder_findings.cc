@@ -223,7 +223,7 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
   for (const Recording::Wait& wait : recording.waits) {
     if (wait.condition) {
       blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
-                                     LockName(wait.lock), ") that nobody signalled"));
+                                     LockName(wait.lock), ")"));
     } else {
       blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits for ", LockName(wait.lock),
                                      wait.owner != 0 ? absl::StrCat(", held by ", ThreadName(wait.owner))
