@@ -1,0 +1,73 @@
+// cases/missing_join — boil water, then make coffee. The water is boiled on
+// another thread. `racy` makes the coffee without joining that thread
+// first (it joins only at the end), so the coffee may be made with cold
+// water and the read of the kettle races with the write; `joined` joins the
+// water thread before making coffee.
+#include <atomic>
+#include <sched.h>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "harness/catalog/registry.h"
+
+namespace racelab::cases {
+namespace {
+
+struct Kitchen {
+  bool water_boiled = false;  // written by the water thread, read by the cook
+  // Racy variant only: lets the water thread boil only after the cook has
+  // looked, through a relaxed atomic, which orders nothing for TSan. This
+  // forces the bad order every run without hiding the race.
+  std::atomic<bool> cook_has_looked{false};
+};
+
+void BoilWater(Kitchen& kitchen, bool wait_for_cook) {
+  if (wait_for_cook) {
+    while (!kitchen.cook_has_looked.load(std::memory_order_relaxed)) ::sched_yield();
+  }
+  kitchen.water_boiled = true;
+}
+
+// Returns whether the coffee was made with boiled water.
+bool MakeCoffee(Kitchen& kitchen) {
+  const bool hot = kitchen.water_boiled;
+  kitchen.cook_has_looked.store(true, std::memory_order_relaxed);
+  return hot;
+}
+
+Observation RacyMorning() {
+  Kitchen kitchen;
+  std::thread water(BoilWater, std::ref(kitchen), /*wait_for_cook=*/true);
+  const bool hot = MakeCoffee(kitchen);  // the bug: no join before this
+  water.join();
+  return Observation{hot ? "hot coffee" : "cold coffee", {hot ? 1 : 0}};
+}
+
+Observation JoinedMorning() {
+  Kitchen kitchen;
+  std::thread water(BoilWater, std::ref(kitchen), /*wait_for_cook=*/false);
+  water.join();
+  const bool hot = MakeCoffee(kitchen);
+  return Observation{hot ? "hot coffee" : "cold coffee", {hot ? 1 : 0}};
+}
+
+// Oracle: the coffee is made after the water boiled.
+absl::Status CoffeeAfterWater(const Observation& observation) {
+  if (observation.values.at(0) == 1) return absl::OkStatus();
+  return absl::FailedPreconditionError("coffee was made before the water boiled");
+}
+
+const CaseRegistrar kRacy({
+    .pattern = "missing_join", .variant = "racy", .expect = Expect::kBug,
+    .title = "coffee is made without joining the water thread",
+    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+    .found_by = {Detector::kTsan, Detector::kOracle},
+    .body = RacyMorning, .oracle = CoffeeAfterWater});
+
+const CaseRegistrar kJoined({
+    .pattern = "missing_join", .variant = "joined", .expect = Expect::kClean,
+    .title = "join the water thread, then make coffee",
+    .body = JoinedMorning, .oracle = CoffeeAfterWater});
+
+}  // namespace
+}  // namespace racelab::cases
