@@ -3,35 +3,32 @@
 // first (it joins only at the end), so the coffee may be made with cold
 // water and the read of the kettle races with the write; `joined` joins the
 // water thread before making coffee.
-#include <atomic>
-#include <sched.h>
+#include <functional>
 #include <thread>
 
 #include "absl/status/status.h"
 #include "harness/catalog/registry.h"
+#include "harness/catalog/window.h"
 
 namespace racelab::cases {
 namespace {
 
 struct Kitchen {
   bool water_boiled = false;  // written by the water thread, read by the cook
-  // Racy variant only: lets the water thread boil only after the cook has
-  // looked, through a relaxed atomic, which orders nothing for TSan. This
-  // forces the bad order every run without hiding the race.
-  std::atomic<bool> cook_has_looked{false};
+  // Racy variant only: the water boils only after the cook has looked, an
+  // order forced every run without hiding the race from TSan.
+  UnorderedSignal cook_has_looked;
 };
 
 void BoilWater(Kitchen& kitchen, bool wait_for_cook) {
-  if (wait_for_cook) {
-    while (!kitchen.cook_has_looked.load(std::memory_order_relaxed)) ::sched_yield();
-  }
+  if (wait_for_cook) kitchen.cook_has_looked.AwaitRaised();
   kitchen.water_boiled = true;
 }
 
 // Returns whether the coffee was made with boiled water.
 bool MakeCoffee(Kitchen& kitchen) {
   const bool hot = kitchen.water_boiled;
-  kitchen.cook_has_looked.store(true, std::memory_order_relaxed);
+  kitchen.cook_has_looked.Raise();
   return hot;
 }
 

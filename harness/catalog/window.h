@@ -73,6 +73,22 @@ class UnorderedRendezvous final : public Window {
   bool passed_ = false;
 };
 
+// A one-way "it has happened" between two threads that ThreadSanitizer
+// cannot see: a relaxed flag and a spin. A racy variant uses it to force an
+// order (the reader looks before the writer writes) without creating the
+// happens-before that would hide the race it demonstrates. Never for
+// correct variants.
+class UnorderedSignal {
+ public:
+  void Raise() { raised_.store(true, std::memory_order_relaxed); }
+  void AwaitRaised() const {
+    while (!raised_.load(std::memory_order_relaxed)) ::sched_yield();
+  }
+
+ private:
+  std::atomic<bool> raised_{false};
+};
+
 // Lets other threads run (a yield), forcing nothing: the worst case a
 // correct variant must survive. The meeting is unused; it keeps the shape.
 class Yield final : public Window {
