@@ -5,6 +5,9 @@
 // correct variant passes one that forces nothing. Same body, different
 // window: the variants keep one shape.
 //
+// UnorderedSignal, at the end, is the one-way counterpart for forcing "this
+// thread looks before that one writes" in racy variants.
+//
 // Thread-compatible: each thread uses its own Window object; the Meeting
 // they were made from is what the threads share.
 #ifndef RACELAB_HARNESS_CATALOG_WINDOW_H_
