@@ -2,12 +2,12 @@
 // pan, fries it, and takes it out. `racy` uses the pan with no lock, so two
 // dishes end up in it at once; `locked` holds one mutex for the pan while a
 // dish is in it. Both pans have the same Fry() shape.
-#include <algorithm>
 #include <atomic>
 #include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "harness/catalog/occupancy.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
@@ -17,31 +17,14 @@ namespace {
 
 constexpr int kCooks = 3;
 
-// Counts the dishes really in the pan, to catch two at once.
-class PanWatcher {
- public:
-  void In() {
-    const int now = inside_.fetch_add(1) + 1;
-    int seen = most_.load();
-    while (now > seen && !most_.compare_exchange_weak(seen, now)) {
-    }
-  }
-  void Out() { inside_.fetch_sub(1); }
-  int most() const { return most_.load(); }
-
- private:
-  std::atomic<int> inside_{0};
-  std::atomic<int> most_{0};
-};
-
 // Deliberately unsynchronised (the bug under test).
 class RacyPan {
  public:
-  void Fry(int dish, PanWatcher& watcher, Window& window) {
+  void Fry(int dish, Occupancy& watcher, Window& window) {
     contents_ = dish;  // put the dish in: nobody checks the pan is free
-    watcher.In();
+    watcher.Enter();
     window.Pass();     // frying
-    watcher.Out();
+    watcher.Leave();
     contents_ = -1;    // take it out
   }
 
@@ -51,12 +34,12 @@ class RacyPan {
 
 class LockedPan {
  public:
-  void Fry(int dish, PanWatcher& watcher, Window& window) {
+  void Fry(int dish, Occupancy& watcher, Window& window) {
     std::lock_guard lock(mutex_);
     contents_ = dish;
-    watcher.In();
+    watcher.Enter();
     window.Pass();
-    watcher.Out();
+    watcher.Leave();
     contents_ = -1;
   }
 
@@ -71,7 +54,7 @@ class LockedPan {
 template <typename Pan, typename FryWindow>
 Observation CookTogether() {
   Pan pan;
-  PanWatcher watcher;
+  Occupancy watcher;
   Meeting cooks(kCooks);
   RunTogether(kCooks, [&](int cook) {
     FryWindow window(cooks);

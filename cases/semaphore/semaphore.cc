@@ -2,13 +2,13 @@
 // the resource with a plain counter that is checked and then incremented,
 // so several users pass the check together; `counting` uses
 // std::counting_semaphore<N>. The two gates have the same Enter/Leave shape.
-#include <algorithm>
 #include <atomic>
 #include <semaphore>
 #include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "harness/catalog/occupancy.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
@@ -50,23 +50,6 @@ class CountingGate {
   std::counting_semaphore<kCapacity> slots_{kCapacity};
 };
 
-// Counts who is really inside, to catch more than kCapacity at once.
-class Occupancy {
- public:
-  void In() {
-    const int now = inside_.fetch_add(1) + 1;
-    int seen = most_.load();
-    while (now > seen && !most_.compare_exchange_weak(seen, now)) {
-    }
-  }
-  void Out() { inside_.fetch_sub(1); }
-  int most() const { return most_.load(); }
-
- private:
-  std::atomic<int> inside_{0};
-  std::atomic<int> most_{0};
-};
-
 // `racy` passes an UnorderedRendezvous between check and increment: every
 // user has passed the check before any increments, every run, and TSan
 // still sees the counter race. `counting` passes a Yield (waiting for all
@@ -79,9 +62,9 @@ Observation UseTogether() {
   RunTogether(kUsers, [&](int) {
     EnterWindow window(users);
     gate.Enter(window);
-    occupancy.In();
+    occupancy.Enter();
     std::this_thread::yield();
-    occupancy.Out();
+    occupancy.Leave();
     gate.Leave();
   });
   return Observation{absl::StrCat("most_inside=", occupancy.most()), {occupancy.most()}};

@@ -15,7 +15,6 @@
 // happens-before between user threads and hide their races.
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -54,15 +53,6 @@ alignas(RecordFileWriter) unsigned char writer_storage[sizeof(RecordFileWriter)]
 alignas(LockOrderChecker) unsigned char checker_storage[sizeof(LockOrderChecker)];
 LockOrderChecker* checker = nullptr;
 
-// What one thread is blocked on, readable from the wait-dump signal handler:
-// only atomics, and slots are never freed (a dead thread's slot is idle).
-struct WaitSlot {
-  std::atomic<WaitSlot*> next{nullptr};
-  std::atomic<std::uint32_t> thread{0};
-  std::atomic<LockInfo*> lock{nullptr};  // null: not blocked in a hook
-  std::atomic<bool> condition{false};
-};
-std::atomic<WaitSlot*> wait_slots{nullptr};
 RecordFileWriter* writer = nullptr;
 
 #define RACELAB_TLS __attribute__((tls_model("initial-exec"))) thread_local
@@ -72,53 +62,6 @@ RACELAB_TLS ThreadLockState* thread_state = nullptr;
 RACELAB_TLS std::uintptr_t stack_low = 0;
 RACELAB_TLS std::uintptr_t stack_high = 0;
 RACELAB_TLS WaitSlot* wait_slot = nullptr;
-
-// Async-signal-safe decimal formatting into `out`; returns the end.
-char* AppendNumber(char* out, std::uint64_t value) {
-  char digits[20];
-  int count = 0;
-  do {
-    digits[count++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  while (count > 0) *out++ = digits[--count];
-  return out;
-}
-
-char* AppendText(char* out, const char* text) {
-  while (*text != '\0') *out++ = *text++;
-  return out;
-}
-
-// The wait-dump handler: one `wait` line per blocked thread, then
-// `wait-end`. Only atomics, write(2) and stack buffers.
-void DumpWaits(int) {
-  const int saved_errno = errno;
-  const int fd = writer != nullptr ? writer->fd() : -1;
-  std::uint64_t count = 0;
-  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
-       slot = slot->next.load(std::memory_order_acquire)) {
-    LockInfo* lock = slot->lock.load(std::memory_order_acquire);
-    if (lock == nullptr) continue;
-    char line[128];
-    char* end = AppendText(line, "wait ");
-    end = AppendNumber(end, slot->thread.load(std::memory_order_relaxed));
-    end = AppendText(end, " ");
-    end = AppendNumber(end, lock->id);
-    end = AppendText(end, slot->condition.load(std::memory_order_relaxed) ? " condition " : " mutex ");
-    end = AppendNumber(end, lock->owner.load(std::memory_order_relaxed));
-    *end++ = '\n';
-    if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
-  }
-  if (fd >= 0) {
-    char line[32];
-    char* end = AppendText(line, "wait-end ");
-    end = AppendNumber(end, count);
-    *end++ = '\n';
-    (void)!::write(fd, line, static_cast<size_t>(end - line));
-  }
-  errno = saved_errno;
-}
 
 // Frees the thread's state when the thread exits.
 struct ThreadStateOwner {
@@ -153,11 +96,7 @@ bool Initialize() {
   const char* abort_switch = std::getenv(kAbortVariable);
   checker = new (checker_storage)
       LockOrderChecker(writer, abort_switch != nullptr && std::string(abort_switch) == "1");
-  struct sigaction action {};
-  action.sa_handler = DumpWaits;
-  action.sa_flags = SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(WaitDumpSignal(), &action, nullptr);
+  InstallWaitDumpHandler(writer->fd());
   mode.store(kOn, std::memory_order_release);
   return true;
 }
@@ -198,12 +137,7 @@ __attribute__((noinline)) ThreadLockState& NewState() {
   {
     thread_state = new ThreadLockState();
     thread_state->held.reserve(16);
-    wait_slot = new WaitSlot();
-    WaitSlot* head = wait_slots.load(std::memory_order_relaxed);
-    do {
-      wait_slot->next.store(head, std::memory_order_relaxed);
-    } while (!wait_slots.compare_exchange_weak(head, wait_slot, std::memory_order_release,
-                                               std::memory_order_relaxed));
+    wait_slot = NewWaitSlot();
     thread_state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;

@@ -1,0 +1,83 @@
+// The wait-for dump (see wait_dump.h): the slot list and the
+// async-signal-safe handler that writes it out.
+#include "harness/lockorder/wait_dump.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace racelab::lockorder {
+namespace {
+
+std::atomic<WaitSlot*> wait_slots{nullptr};
+std::atomic<int> dump_fd{-1};
+
+// Async-signal-safe decimal formatting into `out`; returns the end.
+char* AppendNumber(char* out, std::uint64_t value) {
+  char digits[20];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (count > 0) *out++ = digits[--count];
+  return out;
+}
+
+char* AppendText(char* out, const char* text) {
+  while (*text != '\0') *out++ = *text++;
+  return out;
+}
+
+// One `wait` line per blocked thread, then `wait-end`. Only atomics,
+// write(2) and stack buffers.
+void DumpWaits(int) {
+  const int saved_errno = errno;
+  const int fd = dump_fd.load(std::memory_order_acquire);
+  std::uint64_t count = 0;
+  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
+       slot = slot->next.load(std::memory_order_acquire)) {
+    LockInfo* lock = slot->lock.load(std::memory_order_acquire);
+    if (lock == nullptr) continue;
+    char line[128];
+    char* end = AppendText(line, "wait ");
+    end = AppendNumber(end, slot->thread.load(std::memory_order_relaxed));
+    end = AppendText(end, " ");
+    end = AppendNumber(end, lock->id);
+    end = AppendText(end, slot->condition.load(std::memory_order_relaxed) ? " condition " : " mutex ");
+    end = AppendNumber(end, lock->owner.load(std::memory_order_relaxed));
+    *end++ = '\n';
+    if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
+  }
+  if (fd >= 0) {
+    char line[32];
+    char* end = AppendText(line, "wait-end ");
+    end = AppendNumber(end, count);
+    *end++ = '\n';
+    (void)!::write(fd, line, static_cast<size_t>(end - line));
+  }
+  errno = saved_errno;
+}
+
+}  // namespace
+
+WaitSlot* NewWaitSlot() {
+  auto* slot = new WaitSlot();
+  WaitSlot* head = wait_slots.load(std::memory_order_relaxed);
+  do {
+    slot->next.store(head, std::memory_order_relaxed);
+  } while (!wait_slots.compare_exchange_weak(head, slot, std::memory_order_release,
+                                             std::memory_order_relaxed));
+  return slot;
+}
+
+void InstallWaitDumpHandler(int record_fd) {
+  dump_fd.store(record_fd, std::memory_order_release);
+  struct sigaction action {};
+  action.sa_handler = DumpWaits;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(WaitDumpSignal(), &action, nullptr);
+}
+
+}  // namespace racelab::lockorder
