@@ -20,6 +20,12 @@ std::string ClassKey(const std::optional<Location>& site) {
   return site ? absl::StrCat(site->file, ":", site->line) : "?";
 }
 
+// The locks seen on each side of the edges between one pair of sites.
+struct SitePairUse {
+  std::set<std::string> held_locks, requested_locks;  // lock nodes
+  bool in_instance_cycle = false;
+};
+
 }  // namespace
 
 int LockOrderAnalysis::UnguardedCycles() const {
@@ -45,6 +51,7 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
   std::map<std::string, LockId> class_ids;
   std::vector<std::string> class_names;
   std::set<std::pair<std::string, std::string>> class_pairs_in_instance_cycles;
+  std::map<std::pair<std::string, std::string>, SitePairUse> site_pairs;  // (held, requested)
 
   for (const Recording& recording : recordings) {
     const std::string prefix = absl::StrCat("p", recording.pid, "_");
@@ -110,6 +117,7 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
           gates = both;
         }
         class_pairs_in_instance_cycles.insert({ClassKey(first_sites[a]), ClassKey(first_sites[b])});
+        site_pairs[{ClassKey(step.held_site), ClassKey(step.requested_site)}].in_instance_cycle = true;
         cycle.steps.push_back(std::move(step));
       }
       for (size_t i = 0; i + 1 < added.cycle.size(); ++i) gates.erase(lock_of[added.cycle[i]]);
@@ -122,6 +130,19 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
         }
       }
       analysis.cycles.push_back(std::move(cycle));
+    }
+    // Which locks each pair of sites saw, for the data-dependent order hints.
+    std::map<lockorder::SiteId, std::string> site_keys;
+    auto site_key = [&](lockorder::SiteId site) {
+      auto [it, inserted] = site_keys.emplace(site, "");
+      if (inserted) it->second = ClassKey(SiteLocation(recording, site, project_root, symbolizer));
+      return it->second;
+    };
+    for (const Edge& edge : recording.edges) {
+      SitePairUse& use = site_pairs[{site_key(edge.witness.held_site),
+                                     site_key(edge.witness.requested_site)}];
+      use.held_locks.insert(prefix + absl::StrCat("M", edge.from));
+      use.requested_locks.insert(prefix + absl::StrCat("M", edge.to));
     }
     // The same edges, between classes.
     for (const Edge& edge : recording.edges) {
@@ -148,6 +169,17 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
       for (LockId id : added.cycle) hint.classes.push_back(class_names[id]);
       analysis.class_hints.push_back(std::move(hint));
     }
+  }
+  for (const auto& [sites, use] : site_pairs) {
+    if (use.in_instance_cycle || sites.first == "?" || sites.second == "?") continue;
+    if (use.held_locks.size() < 2 || use.requested_locks.size() < 2) continue;
+    ClassHint hint;
+    hint.kind = ClassHint::Kind::kDataDependentOrder;
+    hint.held_site = sites.first;
+    hint.requested_site = sites.second;
+    hint.held_locks = static_cast<int>(use.held_locks.size());
+    hint.requested_locks = static_cast<int>(use.requested_locks.size());
+    analysis.class_hints.push_back(std::move(hint));
   }
   return analysis;
 }

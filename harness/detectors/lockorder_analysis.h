@@ -3,7 +3,8 @@
 // cycle (guarded or not) with the threads and symbolised sites that make it
 // up, and merges all files into a class view (locks grouped by the site
 // that first took them) whose cycles are hints about instances that never
-// met in one run. Data only; writers in harness/report/ render it.
+// met in one run, plus hints where the order between instances of a site
+// pair depends on the data. Data only; writers in harness/report/ render it.
 #ifndef RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
 #define RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
 
@@ -41,9 +42,22 @@ struct AnalyzedCycle {
   std::vector<std::string> gate_locks;   // non-empty: guarded, not a deadlock
 };
 
-// A cycle among lock classes that no single process closed.
+// What the class view suggests beyond the cycles that did close.
 struct ClassHint {
-  std::vector<std::string> classes;      // "file:line" of each class's first acquisition, cycle order
+  enum class Kind {
+    // A cycle among lock classes (locks grouped by the site that first took
+    // them) that no single process closed.
+    kClassCycle,
+    // Locks taken at one site are held while locks taken at another are
+    // requested, and each site took more than one lock: which instance comes
+    // first is decided by the data, as in transfer(a, b) vs transfer(b, a)
+    // on different account pairs. Silent when the instances did form a cycle.
+    kDataDependentOrder,
+  };
+  Kind kind = Kind::kClassCycle;
+  std::vector<std::string> classes;      // kClassCycle: "file:line" of each class, cycle order
+  std::string held_site, requested_site; // kDataDependentOrder: "file:line"
+  int held_locks = 0, requested_locks = 0;  // distinct locks each site took (all files)
 };
 
 struct LockOrderAnalysis {

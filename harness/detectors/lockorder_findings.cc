@@ -25,6 +25,15 @@ bool IsToolchain(absl::string_view file) {
          absl::StartsWith(file, "../");
 }
 
+// The standard library's lock wrappers, instantiated in the user's
+// translation unit: gcc's line table can put them in the user's file (seen:
+// __gthread_mutex_lock at transfer_test_program.cc:749), so they are
+// skipped by name.
+bool IsLibraryWrapper(absl::string_view function) {
+  return absl::StartsWith(function, "__gthread_") || absl::StartsWith(function, "std::") ||
+         absl::StartsWith(function, "__gnu_cxx::");
+}
+
 std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
 
 std::string Where(const std::optional<Location>& location) {
@@ -65,7 +74,7 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
     auto module = recording.modules.find(pc.module);
     if (module == recording.modules.end()) continue;
     for (const SourceFrame& frame : symbolizer.Frames(module->second, pc.offset)) {
-      if (absl::StartsWith(frame.file, hooks)) continue;
+      if (absl::StartsWith(frame.file, hooks) || IsLibraryWrapper(frame.function)) continue;
       if (!project && root.size() > 1 && absl::StartsWith(frame.file, root)) project = frame;
       if (!fallback && !IsToolchain(frame.file)) fallback = frame;
     }

@@ -51,6 +51,7 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
   lock.kind = kind;
   lock.address = address;
   by_address_.emplace(address, &lock);
+  lock_pages_[(address >> kPageShift) & (kPageSlots - 1)].fetch_add(1, std::memory_order_relaxed);
   sink_->OnLock(LockRecord{lock.id, kind, address, Intern(site)});
   return &lock;
 }
@@ -238,8 +239,19 @@ void LockOrderChecker::ReportMisuse(ThreadLockState& thread, LockInfo& lock, con
 void LockOrderChecker::Forget(std::uintptr_t address) {
   SpinlockHolder hold(mu_);
   auto found = by_address_.find(address);
-  if (found == by_address_.end()) return;
+  if (found != by_address_.end()) Retire(found);
+}
+
+void LockOrderChecker::ForgetRange(std::uintptr_t begin, std::uintptr_t end) {
+  SpinlockHolder hold(mu_);
+  auto it = by_address_.lower_bound(begin);
+  while (it != by_address_.end() && it->first < end) Retire(it++);
+}
+
+void LockOrderChecker::Retire(std::map<std::uintptr_t, LockInfo*>::iterator found) {
   found->second->retired.store(true, std::memory_order_relaxed);
+  lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(
+      1, std::memory_order_relaxed);
   by_address_.erase(found);
 }
 

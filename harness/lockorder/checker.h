@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -46,6 +47,7 @@ struct LockInfo {
 // One thread's view. Owned and used by that thread only.
 struct ThreadLockState {
   struct Held {
+    Held() {}  // user-provided: emplace_back() does not zero the site first
     LockInfo* lock = nullptr;
     Site site;                      // where it was acquired
     bool shared = false;
@@ -95,9 +97,9 @@ class LockOrderChecker {
       return nullptr;
     }
     if (thread.held.empty()) return lock;
-    for (const ThreadLockState::Held& held : thread.held) {
-      if (held.lock == lock) return nullptr;  // a re-lock: the slow path judges it
-    }
+    // No scan of the held locks for a re-lock: the slow path never marks a
+    // chain that re-locks a held lock as validated, so a validated chain
+    // cannot contain one.
     const std::uint64_t chain = Mix(thread.held.back().chain, lock->id);
     return thread.chain_cache[chain & (thread.chain_cache.size() - 1)] == chain ? lock : nullptr;
   }
@@ -177,6 +179,21 @@ class LockOrderChecker {
   // The lock at `address` was destroyed or (re)initialised: a later lock at
   // the same address is a different lock.
   void Forget(std::uintptr_t address);
+  // The memory [begin, end) was freed: every lock in it is gone (a
+  // std::mutex is never destroyed through pthread, so this is how a heap
+  // address reused by a later lock is told apart from the old one).
+  void ForgetRange(std::uintptr_t begin, std::uintptr_t end);
+  // False when no known lock can lie in [begin, end): lock-free, for the
+  // free() hook, which runs on every deallocation. True may be a false alarm.
+  bool MayHoldLocks(std::uintptr_t begin, std::uintptr_t end) const {
+    if (end <= begin) return false;
+    const std::uintptr_t first = begin >> kPageShift, last = (end - 1) >> kPageShift;
+    if (last - first >= kMaxPagesFiltered) return true;
+    for (std::uintptr_t page = first; page <= last; ++page) {
+      if (lock_pages_[page & (kPageSlots - 1)].load(std::memory_order_relaxed) != 0) return true;
+    }
+    return false;
+  }
 
   std::size_t lock_count() const;
   std::size_t edge_count() const;
@@ -205,7 +222,16 @@ class LockOrderChecker {
   mutable Spinlock mu_;
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
   std::deque<LockInfo> locks_ ABSL_GUARDED_BY(mu_);  // deque: LockInfo addresses stay valid
-  std::unordered_map<std::uintptr_t, LockInfo*> by_address_ ABSL_GUARDED_BY(mu_);
+  void Retire(std::map<std::uintptr_t, LockInfo*>::iterator found)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Live locks by address; ordered, for ForgetRange.
+  std::map<std::uintptr_t, LockInfo*> by_address_ ABSL_GUARDED_BY(mu_);
+  // How many live locks lie in each page (hashed into kPageSlots counters):
+  // written under mu_, read by MayHoldLocks without it.
+  static constexpr int kPageShift = 12;
+  static constexpr std::size_t kPageSlots = std::size_t{1} << 14;
+  static constexpr std::uintptr_t kMaxPagesFiltered = 16;
+  std::array<std::atomic<std::uint32_t>, kPageSlots> lock_pages_{};
   std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;

@@ -15,6 +15,7 @@
 // happens-before between user threads and hide their races.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,7 +40,22 @@ void AnnotateIgnoreWritesBegin(const char* file, int line) __attribute__((weak))
 void AnnotateIgnoreWritesEnd(const char* file, int line) __attribute__((weak));
 void AnnotateIgnoreSyncBegin(const char* file, int line) __attribute__((weak));
 void AnnotateIgnoreSyncEnd(const char* file, int line) __attribute__((weak));
+// The sanitizers' allocator interface (ThreadSanitizer and AddressSanitizer).
+int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile void*, size_t),
+                                              void (*on_free)(const volatile void*))
+    __attribute__((weak));
+size_t __sanitizer_get_allocated_size(const volatile void* block) __attribute__((weak));
+// glibc's free, under the name that interposing `free` does not hide.
+void __libc_free(void* block);
 }
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define RACELAB_SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define RACELAB_SANITIZER_ALLOCATOR 1
+#endif
+#endif
 
 namespace racelab::lockorder {
 namespace {
@@ -76,6 +92,8 @@ struct ThreadStateOwner {
 };
 thread_local ThreadStateOwner thread_state_owner;
 
+void WatchFrees();
+
 bool Initialize() {
   int expected = kUnknown;
   if (!mode.compare_exchange_strong(expected, kInitializing, std::memory_order_acq_rel)) {
@@ -97,6 +115,7 @@ bool Initialize() {
   checker = new (checker_storage)
       LockOrderChecker(writer, abort_switch != nullptr && std::string(abort_switch) == "1");
   InstallWaitDumpHandler(writer->fd());
+  WatchFrees();
   mode.store(kOn, std::memory_order_release);
   return true;
 }
@@ -273,6 +292,38 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
   return call();
 }
 
+// A heap block is being freed: the locks in it are gone, so a lock later
+// built at one of their addresses is a new lock (std::mutex has no destroy
+// call to say so). Lock-free unless the block may hold a known lock.
+inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) {
+  if (block == nullptr || mode.load(std::memory_order_acquire) != kOn || in_hook) return;
+  const std::uintptr_t begin = Address(block);
+  const std::uintptr_t end = begin + block_size(block);
+  if (!checker->MayHoldLocks(begin, end)) return;
+  HookScope scope;
+  checker->ForgetRange(begin, end);
+}
+
+#ifdef RACELAB_SANITIZER_ALLOCATOR
+// The sanitizer owns malloc and free: it calls these around every user
+// allocation (operator new and delete included).
+void OnSanitizerMalloc(const volatile void*, size_t) {}
+void OnSanitizerFree(const volatile void* block) {
+  ForgetLocksIn(const_cast<const void*>(block), [](const void* b) {
+    return __sanitizer_get_allocated_size(b);
+  });
+}
+#endif
+
+// Called once, when a checker starts.
+void WatchFrees() {
+#ifdef RACELAB_SANITIZER_ALLOCATOR
+  if (__sanitizer_install_malloc_and_free_hooks != nullptr) {
+    __sanitizer_install_malloc_and_free_hooks(OnSanitizerMalloc, OnSanitizerFree);
+  }
+#endif
+}
+
 template <typename Call>
 __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, Call call) {
   if (!Active()) return call();
@@ -309,6 +360,7 @@ void SetLockOrderChecking(bool on) {
     const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
     writer = new (writer_storage) RecordFileWriter(fd);
     checker = new (checker_storage) LockOrderChecker(writer);
+    WatchFrees();
   }
   mode.store(on ? kOn : kOff, std::memory_order_release);
   in_hook = false;
@@ -317,6 +369,16 @@ void SetLockOrderChecking(bool on) {
 }  // namespace racelab::lockorder
 
 // --- The interposed entry points --------------------------------------------
+#ifndef RACELAB_SANITIZER_ALLOCATOR
+// Without a sanitizer, glibc's free is interposed (operator delete calls it).
+extern "C" void free(void* block) {
+  racelab::lockorder::ForgetLocksIn(block, [](const void* b) {
+    return malloc_usable_size(const_cast<void*>(b));
+  });
+  __libc_free(block);
+}
+#endif
+
 using racelab::lockorder::Blocking;
 using racelab::lockorder::ConditionWait;
 using racelab::lockorder::Forgetting;

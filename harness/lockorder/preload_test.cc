@@ -1,5 +1,7 @@
 // The lock-order checker on a program built without racelab, through the
-// preload library: LD_PRELOAD=libracelab_lockorder_preload.so.
+// preload library (LD_PRELOAD=libracelab_lockorder_preload.so), and on the
+// same program linked with the hooks and built with the preset's sanitizer
+// (where frees are watched through the sanitizer's allocator hooks).
 #include <signal.h>
 #include <stdlib.h>
 
@@ -13,53 +15,83 @@
 namespace racelab::lockorder {
 namespace {
 
-TEST(PreloadTest, FindsTheLatentInversionInAnUnmodifiedBinary) {
+struct ProgramRun {
+  ChildOutcome outcome;
+  std::vector<Recording> recordings;  // one per process that recorded
+};
+
+// Runs `program` with the record file in a fresh directory, plus `env`.
+ProgramRun RunRecorded(const std::string& program,
+                       std::vector<std::pair<std::string, std::string>> env) {
+  ProgramRun run;
   std::string dir = ::testing::TempDir() + "preload_test.XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  if (::mkdtemp(dir.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return run;
+  }
   ChildSpec spec;
-  spec.argv = {RACELAB_PRELOAD_TEST_PROGRAM};
-  spec.env = {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY},
-              {"RACELAB_LOCKORDER_FILE", dir + "/lockorder"}};
+  spec.argv = {program};
+  spec.env = std::move(env);
+  spec.env.emplace_back("RACELAB_LOCKORDER_FILE", dir + "/lockorder");
   spec.timeout = absl::Seconds(30);
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
-  ASSERT_EQ(outcome->end, ChildOutcome::End::kExited) << outcome->output_head;
-  EXPECT_EQ(outcome->exit_code, 0) << outcome->output_head;
-
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
-  ASSERT_EQ(files.size(), 1u) << "one process, one record file";
-  absl::StatusOr<Recording> recording = ReadRecording(files[0]);
-  ASSERT_TRUE(recording.ok()) << recording.status();
-  EXPECT_THAT(recording->executable, ::testing::HasSubstr("preload_test_program"));
-  ASSERT_EQ(recording->inversions.size(), 1u);
-  EXPECT_EQ(recording->inversions[0].cycle.size(), 3u);
-  EXPECT_TRUE(recording->inversions[0].gate_locks.empty());
-  EXPECT_TRUE(recording->misuses.empty());
-  EXPECT_TRUE(recording->self_deadlocks.empty());
+  if (!outcome.ok()) {
+    ADD_FAILURE() << outcome.status();
+  } else {
+    run.outcome = *outcome;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    absl::StatusOr<Recording> recording = ReadRecording(entry.path());
+    if (!recording.ok()) {
+      ADD_FAILURE() << recording.status();
+      continue;
+    }
+    run.recordings.push_back(*std::move(recording));
+  }
   std::filesystem::remove_all(dir);
+  return run;
+}
+
+// The program's own latent AB/BA is its only cycle: the two mutex pairs that
+// reuse one heap block are new locks, not the old ones again.
+void ExpectOnlyTheLatentInversion(const ProgramRun& run) {
+  ASSERT_EQ(run.outcome.end, ChildOutcome::End::kExited) << run.outcome.output_head;
+  EXPECT_EQ(run.outcome.exit_code, 0) << run.outcome.output_head;
+  EXPECT_THAT(run.outcome.output_head, ::testing::HasSubstr("heap block reused: yes"))
+      << "the allocator did not reuse the block, so the test proves nothing";
+  ASSERT_EQ(run.recordings.size(), 1u) << "one process, one record file";
+  const Recording& recording = run.recordings[0];
+  EXPECT_THAT(recording.executable, ::testing::HasSubstr("test_program"));
+  ASSERT_EQ(recording.inversions.size(), 1u);
+  EXPECT_EQ(recording.inversions[0].cycle.size(), 3u);
+  EXPECT_TRUE(recording.inversions[0].gate_locks.empty());
+  EXPECT_TRUE(recording.misuses.empty());
+  EXPECT_TRUE(recording.self_deadlocks.empty());
+}
+
+TEST(PreloadTest, FindsTheLatentInversionInAnUnmodifiedBinary) {
+  ExpectOnlyTheLatentInversion(
+      RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM, {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}}));
 }
 
 TEST(PreloadTest, AbortsAtTheFirstCycleWhenAsked) {
-  std::string dir = ::testing::TempDir() + "preload_test.XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  ChildSpec spec;
-  spec.argv = {RACELAB_PRELOAD_TEST_PROGRAM};
-  spec.env = {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY},
-              {"RACELAB_LOCKORDER_FILE", dir + "/lockorder"},
-              {"RACELAB_LOCKORDER_ABORT", "1"}};
-  spec.timeout = absl::Seconds(30);
-  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
-  ASSERT_EQ(outcome->end, ChildOutcome::End::kSignaled) << DescribeEnd(*outcome);
-  EXPECT_EQ(outcome->signal, SIGABRT);
-  std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
-  ASSERT_EQ(files.size(), 1u);
-  absl::StatusOr<Recording> recording = ReadRecording(files[0]);
-  ASSERT_TRUE(recording.ok()) << recording.status();
-  EXPECT_EQ(recording->inversions.size(), 1u) << "recorded before the abort";
-  std::filesystem::remove_all(dir);
+  ProgramRun run = RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM,
+                               {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY},
+                                {"RACELAB_LOCKORDER_ABORT", "1"}});
+  ASSERT_EQ(run.outcome.end, ChildOutcome::End::kSignaled) << DescribeEnd(run.outcome);
+  EXPECT_EQ(run.outcome.signal, SIGABRT);
+  ASSERT_EQ(run.recordings.size(), 1u);
+  EXPECT_EQ(run.recordings[0].inversions.size(), 1u) << "recorded before the abort";
+}
+
+TEST(HookedBinaryTest, FindsTheLatentInversionAndTellsReusedHeapLocksApart) {
+  // No quarantine, so that AddressSanitizer hands the freed block back at
+  // once; ThreadSanitizer's own deadlock detector would fail the run with
+  // exit 66 for the latent AB/BA that this test wants racelab to find.
+  ExpectOnlyTheLatentInversion(RunRecorded(
+      RACELAB_HOOKED_TEST_PROGRAM,
+      {{"ASAN_OPTIONS", "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"},
+       {"TSAN_OPTIONS", "detect_deadlocks=0"}}));
 }
 
 }  // namespace

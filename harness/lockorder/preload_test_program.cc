@@ -1,7 +1,12 @@
 // A program that knows nothing of racelab, for preload_test: two threads
 // that never overlap take two std::mutexes in opposite orders (a latent
-// AB/BA deadlock), and a condition-variable hand-off that is correct.
+// AB/BA deadlock), a condition-variable hand-off that is correct, and two
+// mutex pairs that live one after the other in the same heap block, taken
+// in opposite orders (different locks at reused addresses: no cycle).
+// Prints whether the heap block really was reused.
 #include <condition_variable>
+#include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -36,11 +41,37 @@ void HandOff() {
   producer.join();
 }
 
+struct MutexPair {
+  std::mutex first;
+  std::mutex second;
+};
+
+// Returns whether the second pair got the first one's block (glibc's and
+// the sanitizers' per-thread caches hand a just-freed chunk back first).
+bool ReuseOneHeapBlock() {
+  auto* old_pair = new MutexPair;
+  {
+    std::lock_guard first(old_pair->first);
+    std::lock_guard second(old_pair->second);
+  }
+  const auto old_address = reinterpret_cast<std::uintptr_t>(old_pair);
+  delete old_pair;
+  auto* new_pair = new MutexPair;
+  const bool reused = reinterpret_cast<std::uintptr_t>(new_pair) == old_address;
+  {
+    std::lock_guard second(new_pair->second);
+    std::lock_guard first(new_pair->first);
+  }
+  delete new_pair;
+  return reused;
+}
+
 }  // namespace
 
 int main() {
   std::thread(FirstThenSecond).join();
   std::thread(SecondThenFirst).join();
   HandOff();
+  std::printf("heap block reused: %s\n", ReuseOneHeapBlock() ? "yes" : "no");
   return 0;
 }

@@ -16,8 +16,12 @@ inline constexpr int kMaxSiteFrames = 6;
 
 // An acquisition site: the return addresses of the innermost frames above
 // the lock call, innermost first, unsymbolised (symbolised when reported).
+// Only pcs[0, depth) are meaningful: the constructor leaves the rest
+// unwritten, since sites are built on every acquisition and walked straight
+// into place.
 struct Site {
-  std::uintptr_t pcs[kMaxSiteFrames] = {};
+  Site() {}  // user-provided: value-initialisation does not zero pcs
+  std::uintptr_t pcs[kMaxSiteFrames];
   int depth = 0;
 };
 

@@ -42,7 +42,17 @@ std::string FormatLockOrderJson(const LockOrderAnalysis& analysis) {
                       {"steps", std::move(steps)}});
   }
   json hints = json::array();
-  for (const ClassHint& hint : analysis.class_hints) hints.push_back({{"classes", hint.classes}});
+  for (const ClassHint& hint : analysis.class_hints) {
+    if (hint.kind == ClassHint::Kind::kClassCycle) {
+      hints.push_back({{"kind", "class-cycle"}, {"classes", hint.classes}});
+    } else {
+      hints.push_back({{"kind", "data-dependent-order"},
+                       {"held_site", hint.held_site},
+                       {"requested_site", hint.requested_site},
+                       {"held_locks", hint.held_locks},
+                       {"requested_locks", hint.requested_locks}});
+    }
+  }
   const json document = {{"schema", "racelab-lockorder-report/1"},
                          {"files", analysis.files},
                          {"locks", std::move(locks)},

@@ -43,8 +43,18 @@ std::string FormatLockOrderText(const LockOrderAnalysis& analysis) {
     }
   }
   for (const ClassHint& hint : analysis.class_hints) {
-    absl::StrAppend(&out, "\nhint: locks first taken at ", absl::StrJoin(hint.classes, " -> "),
-                    " form a cycle across different lock instances (no single run closed it)\n");
+    if (hint.kind == ClassHint::Kind::kClassCycle) {
+      absl::StrAppend(&out, "\nhint: locks first taken at ", absl::StrJoin(hint.classes, " -> "),
+                      " form a cycle across different lock instances (no single run closed it)\n");
+      continue;
+    }
+    absl::StrAppend(&out, "\nhint: ", hint.held_locks, " locks taken at ", hint.held_site,
+                    " were held while ", hint.requested_locks, " locks were requested at ",
+                    hint.requested_site,
+                    ": which lock comes first is decided by the data (as in transfer(a, b) vs "
+                    "transfer(b, a)). Unless every caller takes them in one global order (by "
+                    "address or id), two calls with the roles swapped deadlock; "
+                    "std::scoped_lock takes both without an order.\n");
   }
   const int unguarded = analysis.UnguardedCycles();
   absl::StrAppend(&out, "\n", unguarded, unguarded == 1 ? " cycle" : " cycles", ", ",

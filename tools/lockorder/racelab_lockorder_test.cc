@@ -73,6 +73,35 @@ TEST(RacelabLockorderTest, WritesDotWithTheCycleHighlighted) {
   EXPECT_THAT(dot.str(), HasSubstr("color=red"));
 }
 
+TEST(RacelabLockorderTest, HintsThatTransferOrderIsDecidedByTheData) {
+  std::string dir = ::testing::TempDir() + "lockorder_tool_test.XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  ChildSpec spec;
+  spec.argv = {RACELAB_TRANSFER_PROGRAM};
+  spec.env = {{"RACELAB_LOCKORDER_FILE", dir + "/lockorder"}};
+  spec.timeout = absl::Seconds(30);
+  absl::StatusOr<ChildOutcome> program = RunChild(spec);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->exit_code, 0) << program->output_head;
+
+  std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) args.push_back(entry.path());
+  const std::string json_path = dir + "/report.json";
+  args.insert(args.end(), {"--json", json_path});
+  Invocation report = Invoke(args);
+  EXPECT_EQ(report.exit_code, 0) << "no cycle closed: a hint is not a finding\n" << report.output;
+  EXPECT_THAT(report.output,
+              HasSubstr("hint: 2 locks taken at tools/lockorder/transfer_test_program.cc:"));
+  EXPECT_THAT(report.output, HasSubstr("2 locks were requested at "
+                                       "tools/lockorder/transfer_test_program.cc:"));
+  std::ifstream in(json_path);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  ASSERT_EQ(json["class_hints"].size(), 1u) << json.dump(2);
+  EXPECT_EQ(json["class_hints"][0]["kind"], "data-dependent-order");
+  EXPECT_EQ(json["class_hints"][0]["held_locks"], 2);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RacelabLockorderTest, BadInputIsRefusedWithFileAndLine) {
   const std::string bad = ::testing::TempDir() + "lockorder_tool_test.bad";
   std::ofstream(bad) << "racelab-lockorder/1\nprocess 1 /x\nedge 0 1 1 - - -\n";
