@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "harness/catalog/child_result.h"
 #include "harness/detectors/lockorder_findings.h"
+#include "harness/detectors/asan_report_parser.h"
 #include "harness/detectors/tsan_report_parser.h"
 #include "harness/lockorder/record_file.h"
 #include "harness/lockorder/wait_dump.h"
@@ -70,6 +71,11 @@ std::vector<std::pair<std::string, std::string>> ChildEnvironment(const std::str
                  absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
                               " atexit_sleep_ms=0 halt_on_error=0 second_deadlock_stack=1"
                               " suppress_equal_addresses=0 history_size=7"))},
+      // AddressSanitizer (which stops at its first report) and UBSan (which
+      // goes on) write to files of their own, read like TSan's.
+      {"ASAN_OPTIONS", with_user("ASAN_OPTIONS", absl::StrCat("log_path=", scratch_dir, "/asan"))},
+      {"UBSAN_OPTIONS", with_user("UBSAN_OPTIONS", absl::StrCat("log_path=", scratch_dir,
+                                                                "/ubsan print_stacktrace=1"))},
   };
 }
 
@@ -117,6 +123,10 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
       for (Finding& finding : ParseTsanOutput(ReadFile(entry.path()), project_root)) {
         record.findings.push_back(std::move(finding));
       }
+    } else if (absl::StartsWith(name, "asan.") || absl::StartsWith(name, "ubsan.")) {
+      for (Finding& finding : ParseAsanOutput(ReadFile(entry.path()), project_root)) {
+        record.findings.push_back(std::move(finding));
+      }
     } else if (absl::StartsWith(name, "lockorder.")) {
       absl::StatusOr<lockorder::Recording> recording = lockorder::ReadRecording(entry.path());
       if (!recording.ok()) {
@@ -131,6 +141,9 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
   }
   for (const std::string* text : {&outcome.output_head, &outcome.output_tail}) {
     for (Finding& finding : ParseTsanOutput(*text, project_root)) {
+      record.findings.push_back(std::move(finding));
+    }
+    for (Finding& finding : ParseAsanOutput(*text, project_root)) {
       record.findings.push_back(std::move(finding));
     }
   }

@@ -1,0 +1,118 @@
+// AddressSanitizer / LeakSanitizer / UBSan output → findings (see
+// asan_report_parser.h).
+#include "harness/detectors/asan_report_parser.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace racelab {
+namespace {
+
+bool IsToolchain(absl::string_view file) {
+  return file.empty() || absl::StartsWith(file, "/usr/") || absl::StartsWith(file, "../");
+}
+
+// "file:line[:col]" at the end of `text` → location; nullopt otherwise.
+std::optional<Location> FileLine(absl::string_view text, absl::string_view function) {
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  if (parts.size() < 2) return std::nullopt;
+  int line = 0, column = 0;
+  size_t file_parts = parts.size() - 1;
+  if (parts.size() >= 3 && absl::SimpleAtoi(parts.back(), &column) &&
+      absl::SimpleAtoi(parts[parts.size() - 2], &line)) {
+    file_parts = parts.size() - 2;
+  } else if (!absl::SimpleAtoi(parts.back(), &line)) {
+    return std::nullopt;
+  }
+  Location location;
+  location.file = absl::StrJoin(parts.begin(), parts.begin() + static_cast<long>(file_parts), ":");
+  location.line = line;
+  location.function = std::string(function);
+  return location;
+}
+
+// "#N 0xADDR in FUNCTION FILE:LINE[:COL]" → location; nullopt for other lines
+// (and for frames without a source file).
+std::optional<Location> ParseFrame(absl::string_view line) {
+  line = absl::StripLeadingAsciiWhitespace(line);
+  if (!absl::ConsumePrefix(&line, "#")) return std::nullopt;
+  const size_t in = line.find(" in ");
+  if (in == absl::string_view::npos) return std::nullopt;
+  absl::string_view rest = absl::StripAsciiWhitespace(line.substr(in + 4));
+  const size_t last_space = rest.rfind(' ');
+  if (last_space == absl::string_view::npos) return std::nullopt;
+  return FileLine(rest.substr(last_space + 1), rest.substr(0, last_space));
+}
+
+Location Relative(Location location, absl::string_view root) {
+  std::string prefix = absl::StrCat(absl::StripSuffix(root, "/"), "/");
+  if (absl::StartsWith(location.file, prefix)) location.file.erase(0, prefix.size());
+  return location;
+}
+
+}  // namespace
+
+std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view project_root) {
+  std::vector<Finding> findings;
+  const std::string root = absl::StrCat(absl::StripSuffix(project_root, "/"), "/");
+  std::optional<Location> project_frame, other_frame;
+  bool in_report = false, stack_ended = false;
+  auto finish = [&] {
+    if (!in_report) return;
+    std::optional<Location>& chosen = project_frame ? project_frame : other_frame;
+    if (chosen) findings.back().locations.push_back(Relative(*chosen, project_root));
+    in_report = false;
+  };
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    const size_t error = line.find("ERROR: AddressSanitizer: ");
+    const size_t leak = line.find("ERROR: LeakSanitizer: ");
+    const size_t runtime_error = line.find(": runtime error: ");
+    if (error != absl::string_view::npos || leak != absl::string_view::npos) {
+      finish();
+      const bool is_leak = leak != absl::string_view::npos;
+      absl::string_view what = line.substr(
+          (is_leak ? leak : error) + (is_leak ? 22 : 25));
+      const absl::string_view title = what.substr(0, what.find(" on "));
+      Finding finding;
+      finding.detector = Detector::kAsan;
+      finding.kind = title == "heap-use-after-free" ? FindingKind::kUseAfterFree : FindingKind::kOther;
+      finding.message = absl::StrCat(is_leak ? "LeakSanitizer: " : "AddressSanitizer: ",
+                                     absl::StripAsciiWhitespace(title));
+      findings.push_back(std::move(finding));
+      in_report = true;
+      stack_ended = false;
+      project_frame.reset();
+      other_frame.reset();
+    } else if (runtime_error != absl::string_view::npos) {
+      finish();
+      Finding finding;
+      finding.detector = Detector::kAsan;
+      finding.kind = FindingKind::kOther;
+      finding.message = absl::StrCat("UBSan: ", line.substr(runtime_error + 17));
+      const std::string where(line.substr(0, runtime_error));
+      if (std::optional<Location> location = FileLine(where, "")) {
+        finding.locations.push_back(Relative(*location, project_root));
+      }
+      findings.push_back(std::move(finding));
+    } else if (in_report && !stack_ended) {
+      if (std::optional<Location> frame = ParseFrame(line)) {
+        if (!project_frame && absl::StartsWith(frame->file, root)) project_frame = frame;
+        if (!other_frame && !IsToolchain(frame->file)) other_frame = frame;
+      } else if (absl::StripAsciiWhitespace(line).empty() && (project_frame || other_frame)) {
+        stack_ended = true;  // only the first stack (the bad access) places the finding
+      }
+    }
+  }
+  finish();
+  return findings;
+}
+
+}  // namespace racelab
