@@ -119,12 +119,16 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
   std::vector<lockorder::Recording> recordings;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
     const std::string name = entry.path().filename().string();
-    if (absl::StartsWith(name, "tsan.")) {
-      for (Finding& finding : ParseTsanOutput(ReadFile(entry.path()), project_root)) {
+    if (absl::StartsWith(name, "tsan.") || absl::StartsWith(name, "asan.") ||
+        absl::StartsWith(name, "ubsan.")) {
+      // Both parsers on every sanitizer log: the runtimes share one
+      // log_path flag, and clang's TSan runtime also reads UBSAN_OPTIONS,
+      // so its reports land in ubsan.<pid>.
+      const std::string text = ReadFile(entry.path());
+      for (Finding& finding : ParseTsanOutput(text, project_root)) {
         record.findings.push_back(std::move(finding));
       }
-    } else if (absl::StartsWith(name, "asan.") || absl::StartsWith(name, "ubsan.")) {
-      for (Finding& finding : ParseAsanOutput(ReadFile(entry.path()), project_root)) {
+      for (Finding& finding : ParseAsanOutput(text, project_root)) {
         record.findings.push_back(std::move(finding));
       }
     } else if (absl::StartsWith(name, "lockorder.")) {
