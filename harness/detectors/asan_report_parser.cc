@@ -2,6 +2,8 @@
 // asan_report_parser.h).
 #include "harness/detectors/asan_report_parser.h"
 
+#include "harness/detectors/source_files.h"
+
 #include <optional>
 #include <string>
 
@@ -15,10 +17,6 @@
 
 namespace racelab {
 namespace {
-
-bool IsToolchain(absl::string_view file) {
-  return file.empty() || absl::StartsWith(file, "/usr/") || absl::StartsWith(file, "../");
-}
 
 // "file:line[:col]" at the end of `text` → location; nullopt otherwise.
 std::optional<Location> FileLine(absl::string_view text, absl::string_view function) {
@@ -53,8 +51,7 @@ std::optional<Location> ParseFrame(absl::string_view line) {
 }
 
 Location Relative(Location location, absl::string_view root) {
-  std::string prefix = absl::StrCat(absl::StripSuffix(root, "/"), "/");
-  if (absl::StartsWith(location.file, prefix)) location.file.erase(0, prefix.size());
+  location.file = ProjectRelative(location.file, root);
   return location;
 }
 
@@ -62,7 +59,7 @@ Location Relative(Location location, absl::string_view root) {
 
 std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view project_root) {
   std::vector<Finding> findings;
-  const std::string root = absl::StrCat(absl::StripSuffix(project_root, "/"), "/");
+  const std::string root = RootPrefix(project_root);
   std::optional<Location> project_frame, other_frame;
   bool in_report = false, stack_ended = false;
   auto finish = [&] {
@@ -105,7 +102,7 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
     } else if (in_report && !stack_ended) {
       if (std::optional<Location> frame = ParseFrame(line)) {
         if (!project_frame && absl::StartsWith(frame->file, root)) project_frame = frame;
-        if (!other_frame && !IsToolchain(frame->file)) other_frame = frame;
+        if (!other_frame && !IsToolchainFile(frame->file)) other_frame = frame;
       } else if (absl::StripAsciiWhitespace(line).empty() && (project_frame || other_frame)) {
         stack_ended = true;  // only the first stack (the bad access) places the finding
       }

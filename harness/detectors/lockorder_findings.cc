@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "harness/detectors/source_files.h"
 
 namespace racelab {
 namespace {
@@ -19,11 +20,6 @@ using lockorder::LockId;
 using lockorder::MisuseKind;
 using lockorder::Recording;
 using lockorder::SiteId;
-
-bool IsToolchain(absl::string_view file) {
-  return file.empty() || file == "??" || absl::StartsWith(file, "/usr/") ||
-         absl::StartsWith(file, "../");
-}
 
 // The standard library's lock wrappers, instantiated in the user's
 // translation unit: gcc's line table can put them in the user's file (seen:
@@ -66,8 +62,7 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
                                      absl::string_view project_root, Symbolizer& symbolizer) {
   auto frames = recording.sites.find(site);
   if (frames == recording.sites.end()) return std::nullopt;
-  std::string root(absl::StripSuffix(project_root, "/"));
-  root += "/";
+  const std::string root = RootPrefix(project_root);
   const std::string hooks = root + "harness/lockorder/";
   std::optional<SourceFrame> project, fallback;
   for (const lockorder::ModuleOffset& pc : frames->second) {
@@ -76,14 +71,14 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
     for (const SourceFrame& frame : symbolizer.Frames(module->second, pc.offset)) {
       if (absl::StartsWith(frame.file, hooks) || IsLibraryWrapper(frame.function)) continue;
       if (!project && root.size() > 1 && absl::StartsWith(frame.file, root)) project = frame;
-      if (!fallback && !IsToolchain(frame.file)) fallback = frame;
+      if (!fallback && !IsToolchainFile(frame.file)) fallback = frame;
     }
     if (project) break;
   }
   const std::optional<SourceFrame>& chosen = project ? project : fallback;
   if (!chosen) return std::nullopt;
   Location location;
-  location.file = std::string(absl::StripPrefix(chosen->file, root));
+  location.file = ProjectRelative(chosen->file, project_root);
   location.line = chosen->line;
   location.function = chosen->function;
   return location;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "harness/detectors/source_files.h"
 
 namespace racelab {
 namespace {
@@ -87,15 +88,9 @@ std::string RoleOf(absl::string_view header, absl::string_view title) {
   return std::string(role);
 }
 
-bool IsToolchainFile(absl::string_view file) {
-  return file.empty() || absl::StartsWith(file, "/usr/") || absl::StartsWith(file, "../") ||
-         absl::StrContains(file, "libsanitizer") || absl::StrContains(file, "compiler-rt");
-}
-
 std::optional<Location> PickLocation(const Section& section, absl::string_view project_root,
                                      absl::string_view title) {
-  std::string root(absl::StripSuffix(project_root, "/"));
-  root += "/";
+  const std::string root = RootPrefix(project_root);
   // racelab's own pthread hooks sit between the user's call and TSan's
   // interceptor; they are never the user's line.
   const std::string hooks = root + "harness/lockorder/";
@@ -117,7 +112,7 @@ std::optional<Location> PickLocation(const Section& section, absl::string_view p
   }
   if (chosen == nullptr) return std::nullopt;
   Location location;
-  location.file = std::string(absl::StripPrefix(chosen->file, root));
+  location.file = ProjectRelative(chosen->file, project_root);
   location.line = chosen->line;
   location.function = chosen->function;
   location.thread = ThreadOf(section.header);
