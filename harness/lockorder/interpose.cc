@@ -29,17 +29,11 @@
 
 #include "harness/lockorder/checker.h"
 #include "harness/lockorder/hooks.h"
+#include "harness/lockorder/invisible_to_tsan.h"
 #include "harness/lockorder/record_file.h"
 #include "harness/lockorder/wait_dump.h"
 
-// ThreadSanitizer's entry points, present only in TSan builds.
 extern "C" {
-void AnnotateIgnoreReadsBegin(const char* file, int line) __attribute__((weak));
-void AnnotateIgnoreReadsEnd(const char* file, int line) __attribute__((weak));
-void AnnotateIgnoreWritesBegin(const char* file, int line) __attribute__((weak));
-void AnnotateIgnoreWritesEnd(const char* file, int line) __attribute__((weak));
-void AnnotateIgnoreSyncBegin(const char* file, int line) __attribute__((weak));
-void AnnotateIgnoreSyncEnd(const char* file, int line) __attribute__((weak));
 // The sanitizers' allocator interface (ThreadSanitizer and AddressSanitizer).
 int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile void*, size_t),
                                               void (*on_free)(const volatile void*))
@@ -79,10 +73,23 @@ RACELAB_TLS std::uintptr_t stack_low = 0;
 RACELAB_TLS std::uintptr_t stack_high = 0;
 RACELAB_TLS WaitSlot* wait_slot = nullptr;
 
+// While the checker runs: no re-entry, and invisible to ThreadSanitizer.
+class HookScope {
+ public:
+  HookScope() { in_hook = true; }
+  ~HookScope() { in_hook = false; }
+  HookScope(const HookScope&) = delete;
+  HookScope& operator=(const HookScope&) = delete;
+
+ private:
+  InvisibleToTsan invisible_;
+};
+
 // Frees the thread's state when the thread exits.
 struct ThreadStateOwner {
   ~ThreadStateOwner() {
     in_hook = true;
+    InvisibleToTsan invisible;
     if (wait_slot != nullptr) wait_slot->lock.store(nullptr, std::memory_order_release);
     delete thread_state;
     thread_state = nullptr;
@@ -125,35 +132,18 @@ __attribute__((always_inline)) inline bool Active() {
   if (__builtin_expect(current == kOn, 1)) return !in_hook && !thread_exited;
   if (current == kOff) return false;
   if (in_hook) return false;
-  in_hook = true;
-  const bool on = Initialize();
-  in_hook = false;
+  bool on = false;
+  {
+    HookScope scope;
+    on = Initialize();
+  }
   return on && !thread_exited;
 }
 
-// While the checker runs: no re-entry, and invisible to ThreadSanitizer.
-class HookScope {
- public:
-  HookScope() {
-    in_hook = true;
-    if (AnnotateIgnoreSyncBegin != nullptr) {
-      AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
-      AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
-      AnnotateIgnoreSyncBegin(__FILE__, __LINE__);
-    }
-  }
-  ~HookScope() {
-    if (AnnotateIgnoreSyncEnd != nullptr) {
-      AnnotateIgnoreSyncEnd(__FILE__, __LINE__);
-      AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
-      AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
-    }
-    in_hook = false;
-  }
-};
 
 __attribute__((noinline)) ThreadLockState& NewState() {
   {
+    HookScope scope;
     thread_state = new ThreadLockState();
     thread_state->held.reserve(16);
     wait_slot = NewWaitSlot();
@@ -354,7 +344,7 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
 }  // namespace
 
 void SetLockOrderChecking(bool on) {
-  in_hook = true;
+  HookScope scope;
   const bool active = Initialize();
   if (on && !active && checker == nullptr) {
     const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -363,7 +353,6 @@ void SetLockOrderChecking(bool on) {
     WatchFrees();
   }
   mode.store(on ? kOn : kOff, std::memory_order_release);
-  in_hook = false;
 }
 
 }  // namespace racelab::lockorder
@@ -389,11 +378,20 @@ using racelab::lockorder::NonBlocking;
 using racelab::lockorder::Release;
 
 // Declares TSan's interceptor for NAME (weak: absent outside TSan builds) and
-// a static pointer to whatever comes next.
+// a pointer to whatever comes next, resolved on first use. Not a
+// function-local static: TSan models its guard as acquire/release, so the
+// first thread through each hook would have ordered every later one after
+// itself and hidden their races. A relaxed atomic orders nothing; two
+// threads resolving at once store the same pointer.
 #define RACELAB_NEXT(ret, name, params)                                        \
   extern "C" ret __interceptor_##name params __attribute__((weak));            \
+  static std::atomic<ret(*) params> next_##name{nullptr};                      \
   static ret(*NextOf_##name()) params {                                        \
-    static auto* const next = Next(&__interceptor_##name, #name);              \
+    auto* next = next_##name.load(std::memory_order_relaxed);                  \
+    if (__builtin_expect(next == nullptr, 0)) {                                \
+      next = Next(&__interceptor_##name, #name);                               \
+      next_##name.store(next, std::memory_order_relaxed);                      \
+    }                                                                          \
     return next;                                                               \
   }
 

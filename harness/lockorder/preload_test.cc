@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/lockorder/record_file.h"
+#include "harness/model/build_info.h"
 #include "harness/runner/child_process.h"
 
 namespace racelab::lockorder {
@@ -92,6 +93,24 @@ TEST(HookedBinaryTest, FindsTheLatentInversionAndTellsReusedHeapLocksApart) {
       RACELAB_HOOKED_TEST_PROGRAM,
       {{"ASAN_OPTIONS", "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"},
        {"TSAN_OPTIONS", "detect_deadlocks=0"}}));
+}
+
+// The hooks initialise in the first thread that locks and keep per-thread
+// state; none of it may order one user thread after another for TSan.
+// Deterministic: the program forces the schedule, so before the hooks hid
+// their own synchronisation this failed in every run.
+TEST(HookedBinaryTest, LeavesARaceBetweenTheFirstTwoLockingThreadsToTsan) {
+  if (!IsDetectorActive(Detector::kTsan)) GTEST_SKIP() << "needs ThreadSanitizer";
+  for (int round = 0; round < 5; ++round) {
+    const ProgramRun run =
+        RunRecorded(RACELAB_HIDDEN_RACE_TEST_PROGRAM, {{"TSAN_OPTIONS", "exitcode=66"}});
+    ASSERT_EQ(run.outcome.end, ChildOutcome::End::kExited) << DescribeEnd(run.outcome);
+    EXPECT_EQ(run.outcome.exit_code, 66) << "round " << round << ": TSan reported no race\n"
+                                         << run.outcome.output_head;
+    EXPECT_THAT(run.outcome.output_head,
+                ::testing::HasSubstr("WARNING: ThreadSanitizer: data race"));
+    ASSERT_EQ(run.recordings.size(), 1u) << "the checker was on";
+  }
 }
 
 }  // namespace
