@@ -1,11 +1,11 @@
 // A program with one data race and no other synchronisation between its two
 // threads, for preload_test: the hooks must not hide the race from
 // ThreadSanitizer. The reader reads `shared_value` and then takes the
-// program's first lock (so the hooks initialise in the reader's thread);
-// only then does the writer take a lock of its own and write the value.
-// Any happens-before the hooks' own bookkeeping created from the reader's
-// lock to the writer's would hide the race; without one, TSan reports it
-// in every run. The order is forced with a relaxed flag, which TSan does
+// program's first lock; only then does the writer take a lock of its own
+// and write the value. Any happens-before that the hooks' own work (their
+// initialisation, per-thread setup, finding the next pthread function)
+// created from the reader's lock to the writer's would hide the race;
+// without one, TSan reports it in every run. The order is forced with a relaxed flag, which TSan does
 // not count as synchronisation.
 #include <sched.h>
 

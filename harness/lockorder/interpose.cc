@@ -140,6 +140,12 @@ __attribute__((always_inline)) inline bool Active() {
   return on && !thread_exited;
 }
 
+// Initialises at load time, while the process has one thread, rather than
+// in whichever thread locks first: what the checker creates (its record
+// file descriptor, for ThreadSanitizer's fd model) then happens before every
+// thread that uses it. Lazy initialisation in Active() stays for locks taken
+// by constructors that run before this one.
+__attribute__((constructor)) void InitializeAtLoad() { (void)Active(); }
 
 __attribute__((noinline)) ThreadLockState& NewState() {
   {

@@ -3,10 +3,10 @@
 // annotations; a no-op in builds without TSan). For the lock-order hooks,
 // which run inside user threads: the checker's own atomics, spinlock and
 // lazy initialisation must not create happens-before between user threads
-// and so hide their races. They did: the first thread to lock initialised
-// the hooks and released `mode`, the next thread's first lock acquired it,
-// and TSan then missed a race between the two in about one run of ten
-// (bank_account/racy). Scopes nest (TSan counts them). Any thread.
+// and so hide their races (when the first thread to lock initialised the
+// hooks, releasing `mode` for the next thread's first lock to acquire, TSan
+// missed bank_account/racy's race in about one run of ten). Scopes nest
+// (TSan counts them). Any thread.
 #ifndef RACELAB_HARNESS_LOCKORDER_INVISIBLE_TO_TSAN_H_
 #define RACELAB_HARNESS_LOCKORDER_INVISIBLE_TO_TSAN_H_
 

@@ -95,10 +95,11 @@ TEST(HookedBinaryTest, FindsTheLatentInversionAndTellsReusedHeapLocksApart) {
        {"TSAN_OPTIONS", "detect_deadlocks=0"}}));
 }
 
-// The hooks initialise in the first thread that locks and keep per-thread
-// state; none of it may order one user thread after another for TSan.
-// Deterministic: the program forces the schedule, so before the hooks hid
-// their own synchronisation this failed in every run.
+// The hooks set up per-thread state and find the next pthread function on a
+// thread's first lock; none of it may order one user thread after another
+// for TSan. Deterministic: the program forces the schedule, so with the
+// hooks' old function-local statics (whose guards TSan treats as
+// acquire/release) or their old lazy initialisation this failed every run.
 TEST(HookedBinaryTest, LeavesARaceBetweenTheFirstTwoLockingThreadsToTsan) {
   if (!IsDetectorActive(Detector::kTsan)) GTEST_SKIP() << "needs ThreadSanitizer";
   for (int round = 0; round < 5; ++round) {
