@@ -23,13 +23,14 @@ Usage:
   racelab list
       Every case id with its expect and the finding kinds a racy variant must produce.
   racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [--json FILE]
-              [--lockorder-dir DIR]
+              [--junit FILE] [--lockorder-dir DIR]
       Run catalog cases, each run in its own child process, and print the table.
         --filter GLOB      only case ids matching GLOB ('*' and '?'), e.g. 'counter/*'
         --repeat N         runs per case (default 1)
         --timeout SECONDS  per-run wall-clock limit, overriding each case's own
                            (default: the case's own, else 5 s)
         --json FILE        also write the JSON report (schema racelab-report/1)
+        --junit FILE       also write a JUnit XML report (a testsuite per pattern)
         --lockorder-dir DIR  keep each run's lock-order record files in DIR, for
                            'racelab-lockorder report DIR/*.lockorder'
 
@@ -104,6 +105,11 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       if (!v.ok()) return v.status();
       if (v->empty()) return Usage("--json needs a file name");
       command.json_path = *v;
+    } else if (flag == "--junit") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (v->empty()) return Usage("--junit needs a file name");
+      command.junit_path = *v;
     } else {
       return Usage(absl::StrCat("unknown option '", flag, "' for 'run'"));
     }

@@ -20,6 +20,7 @@ struct Command {
   int repeat = 1;
   std::optional<absl::Duration> timeout;
   std::string json_path;
+  std::string junit_path;
   std::string lockorder_dir;           // keep lock-order record files here
   std::vector<std::string> program;    // after `--`: black-box mode
   // __child (internal: the runner's re-execution of the binary)

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -59,6 +60,18 @@ TEST(RacelabCliTest, RunWritesTheTableAndTheJsonReport) {
   EXPECT_EQ(report["summary"]["as_expected"], 1);
 }
 
+TEST(RacelabCliTest, RunWritesAJunitReport) {
+  const std::string junit_path = TempDir() + "/nested/report.junit.xml";
+  Invocation run = Racelab({"run", "--filter", "counter/*", "--junit", junit_path});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  std::ifstream in(junit_path);
+  ASSERT_TRUE(in.good()) << junit_path;
+  const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"counter\" tests=\"3\" failures=\"0\""));
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"counter\" name=\"atomic\""));
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"counter\" name=\"racy\""));
+}
+
 TEST(RacelabCliTest, UsageErrorsExitTwoWithAClearLine) {
   Invocation unknown_filter = Racelab({"run", "--filter", "nope/*"});
   EXPECT_EQ(unknown_filter.exit_code, 2);
@@ -75,11 +88,14 @@ TEST(RacelabCliTest, UsageErrorsExitTwoWithAClearLine) {
   EXPECT_EQ(Racelab({"bogus"}).exit_code, 2);
 }
 
-TEST(RacelabCliTest, AnUnwritableReportIsAnErrorButTheTableIsStillPrinted) {
-  Invocation run = Racelab({"run", "--filter", "counter/atomic", "--json", "/proc/racelab/report.json"});
+TEST(RacelabCliTest, AnUnwritableReportIsAnErrorButTheOthersAreStillWritten) {
+  const std::string junit_path = TempDir() + "/still_written.junit.xml";
+  Invocation run = Racelab({"run", "--filter", "counter/atomic", "--json",
+                            "/proc/racelab/report.json", "--junit", junit_path});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("1 passed, 0 failed"));
   EXPECT_THAT(run.output, HasSubstr("/proc/racelab/report.json"));
+  EXPECT_TRUE(std::ifstream(junit_path).good()) << "the JUnit report was lost";
 }
 
 TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {

@@ -21,6 +21,7 @@
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
 #include "harness/report/json_writer.h"
+#include "harness/report/junit_writer.h"
 #include "harness/runner/case_runner.h"
 #include "harness/runner/child_process.h"
 #include "tools/racelab/cli_flags.h"
@@ -93,12 +94,16 @@ int Run(const CaseRegistry& registry, const Command& command) {
   report.summary = Summarize(report.results);
 
   std::cout << FormatConsoleReport(report) << std::flush;
-  if (!command.json_path.empty()) {
-    if (absl::Status written = WriteFileAtomically(command.json_path, FormatJsonReport(report));
-        !written.ok()) {
-      return Fail(written.message());
+  // Every report is attempted; one that cannot be written does not cost the others.
+  std::vector<std::string> unwritten;
+  for (const auto& [path, format] :
+       {std::pair{command.json_path, &FormatJsonReport}, {command.junit_path, &FormatJunitReport}}) {
+    if (path.empty()) continue;
+    if (absl::Status written = WriteFileAtomically(path, format(report)); !written.ok()) {
+      unwritten.emplace_back(written.message());
     }
   }
+  if (!unwritten.empty()) return Fail(absl::StrJoin(unwritten, "; "));
   return ExitCodeFor(report.summary);
 }
 
