@@ -88,13 +88,11 @@ class HookScope {
 // Frees the thread's state when the thread exits.
 struct ThreadStateOwner {
   ~ThreadStateOwner() {
-    in_hook = true;
-    InvisibleToTsan invisible;
+    HookScope scope;
     if (wait_slot != nullptr) wait_slot->lock.store(nullptr, std::memory_order_release);
     delete thread_state;
     thread_state = nullptr;
     thread_exited = true;
-    in_hook = false;
   }
 };
 thread_local ThreadStateOwner thread_state_owner;
