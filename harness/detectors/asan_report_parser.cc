@@ -79,8 +79,14 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
           (is_leak ? leak : error) + (is_leak ? 22 : 25));
       const absl::string_view title = what.substr(0, what.find(" on "));
       Finding finding;
-      finding.detector = Detector::kAsan;
-      finding.kind = title == "heap-use-after-free" ? FindingKind::kUseAfterFree : FindingKind::kOther;
+      // A deadly signal (SEGV, BUS, FPE, ...) is the program crashing, which
+      // ASan only reports on its way down.
+      const bool deadly = !is_leak && (title == "SEGV" || title == "BUS" || title == "FPE" ||
+                                       title == "ABRT" || title == "ILL" || title == "stack-overflow");
+      finding.detector = deadly ? Detector::kCrash : Detector::kAsan;
+      finding.kind = deadly ? FindingKind::kCrash
+                     : title == "heap-use-after-free" ? FindingKind::kUseAfterFree
+                                                      : FindingKind::kOther;
       finding.message = absl::StrCat(is_leak ? "LeakSanitizer: " : "AddressSanitizer: ",
                                      absl::StripAsciiWhitespace(title));
       findings.push_back(std::move(finding));

@@ -35,6 +35,37 @@ absl::string_view FindingKindName(FindingKind kind) {
   std::abort();
 }
 
+absl::string_view FindingKindDescription(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::kDataRace:
+      return "Two threads access the same memory without ordering, and at least one writes.";
+    case FindingKind::kLockOrderInversion:
+      return "A cycle in the lock-order graph: threads take the same locks in opposite orders, "
+             "a potential deadlock whether or not this run hung.";
+    case FindingKind::kSelfDeadlock:
+      return "A thread asks again for a non-recursive lock it already holds.";
+    case FindingKind::kDeadlock:
+      return "The run hung, and the threads wait for each other in a cycle.";
+    case FindingKind::kHang:
+      return "No progress within the timeout, and no wait-for cycle: a lost wakeup, a stuck "
+             "join, a livelock.";
+    case FindingKind::kMutexMisuse:
+      return "A mutex unlocked by a thread that does not hold it, unlocked while unlocked, or "
+             "destroyed while held.";
+    case FindingKind::kThreadLeak:
+      return "A thread was neither joined nor detached before the program ended.";
+    case FindingKind::kUseAfterFree:
+      return "Memory used after it was freed.";
+    case FindingKind::kInvariant:
+      return "The case's own invariant failed after the run: the result shows the bug.";
+    case FindingKind::kCrash:
+      return "The program died by a signal or an abort.";
+    case FindingKind::kOther:
+      return "A sanitizer report racelab does not classify further.";
+  }
+  std::abort();
+}
+
 absl::string_view ExpectName(Expect expect) {
   switch (expect) {
     case Expect::kBug: return "bug";

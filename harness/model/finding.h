@@ -47,6 +47,9 @@ absl::string_view FindingKindName(FindingKind kind);
 absl::string_view ExpectName(Expect expect);
 absl::string_view VerdictName(Verdict verdict);
 
+// One sentence saying what a finding of `kind` means (shared/DESIGN.md).
+absl::string_view FindingKindDescription(FindingKind kind);
+
 // Inverse of the names above; nullopt for an unknown spelling.
 std::optional<Detector> ParseDetector(absl::string_view name);
 std::optional<FindingKind> ParseFindingKind(absl::string_view name);
@@ -70,6 +73,9 @@ struct Finding {
   FindingKind kind = FindingKind::kOther;
   std::string message;               // one line, human readable
   std::vector<Location> locations;   // most relevant first; may be empty
+  // Multi-line evidence beyond the locations, as text: every thread's stack
+  // (gdb) for a hang, the last lines printed before a crash. May be empty.
+  std::string details;
 };
 
 }  // namespace racelab

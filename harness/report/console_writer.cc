@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "harness/report/grade.h"
 #include "harness/report/site_text.h"
 
 namespace racelab {
@@ -34,7 +36,35 @@ std::string FindingsByDetector(const CaseResult& result) {
   return absl::StrJoin(parts, "; ");
 }
 
-std::string FormatConsoleReport(const Report& report) {
+namespace {
+
+// Evidence printed under a finding: at most this many lines of its details.
+constexpr int kMaxDetailLines = 40;
+
+constexpr absl::string_view kGreen = "\033[32m", kRed = "\033[31m", kYellow = "\033[33m",
+                            kReset = "\033[0m";
+
+std::string Coloured(absl::string_view text, absl::string_view colour, ConsoleStyle style) {
+  return style.colour ? absl::StrCat(colour, text, kReset) : std::string(text);
+}
+
+// `details`, indented, cut after kMaxDetailLines.
+std::string IndentedDetails(absl::string_view details) {
+  std::vector<absl::string_view> lines = absl::StrSplit(details, '\n');
+  std::string out;
+  for (size_t i = 0; i < lines.size() && i < kMaxDetailLines; ++i) {
+    absl::StrAppend(&out, "      | ", lines[i], "\n");
+  }
+  if (lines.size() > kMaxDetailLines) {
+    absl::StrAppend(&out, "      | ... ", lines.size() - kMaxDetailLines,
+                    " more lines in the JSON and HTML reports\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
   size_t id_width = 4, findings_width = 8;
   for (const CaseResult& result : report.results) {
     id_width = std::max(id_width, result.declaration.Id().size());
@@ -43,10 +73,19 @@ std::string FormatConsoleReport(const Report& report) {
   std::string out;
   const auto row = [&](absl::string_view id, absl::string_view expect, absl::string_view findings,
                        absl::string_view verdict, absl::string_view time) {
-    absl::StrAppendFormat(&out, "%-*s  %-6s  %-*s  %-14s  %8s\n", static_cast<int>(id_width), id,
+    absl::StrAppendFormat(&out, "%-*s  %-6s  %-*s  %s  %8s\n", static_cast<int>(id_width), id,
                           expect, static_cast<int>(findings_width), findings, verdict, time);
   };
-  row("CASE", "EXPECT", "FINDINGS", "VERDICT", "TIME");
+  // Padded before colouring, so escape codes do not upset the columns.
+  const auto verdict_cell = [&](const CaseResult& result, const std::string& text) {
+    const std::string padded = absl::StrFormat("%-14s", text);
+    return Coloured(padded,
+                    result.verdict == Verdict::kError ? kYellow
+                    : IsAsExpected(result.verdict)    ? kGreen
+                                                      : kRed,
+                    style);
+  };
+  row("CASE", "EXPECT", "FINDINGS", absl::StrFormat("%-14s", "VERDICT"), "TIME");
   for (const CaseResult& result : report.results) {
     const std::string runs =
         result.declaration.expect == Expect::kBug
@@ -55,7 +94,7 @@ std::string FormatConsoleReport(const Report& report) {
                    ? absl::StrCat(" ", result.runs_with_findings, "/", result.runs)
                    : "");
     row(result.declaration.Id(), ExpectName(result.declaration.expect),
-        FindingsByDetector(result), absl::StrCat(VerdictName(result.verdict), runs),
+        FindingsByDetector(result), verdict_cell(result, absl::StrCat(VerdictName(result.verdict), runs)),
         absl::StrFormat("%.2fs", absl::ToDoubleSeconds(result.duration)));
   }
 
@@ -75,6 +114,7 @@ std::string FormatConsoleReport(const Report& report) {
       for (const Location& location : finding.locations) {
         absl::StrAppend(&out, "      at ", SiteText(location), "\n");
       }
+      if (!finding.details.empty()) absl::StrAppend(&out, IndentedDetails(finding.details));
     }
     for (const std::string& error : result.errors) absl::StrAppend(&out, "  error: ", error, "\n");
     if (!result.note.empty()) absl::StrAppend(&out, "  note: ", result.note, "\n");
@@ -87,7 +127,16 @@ std::string FormatConsoleReport(const Report& report) {
                         report.build.preset, report.build.compiler, report.build.sanitizer, s.total,
                         s.detected, s.missed, s.clean, s.false_positives, s.errors,
                         absl::ToDoubleSeconds(report.duration));
-  absl::StrAppend(&out, s.as_expected, " passed, ", s.total - s.as_expected, " failed\n");
+  if (!report.complete) {
+    absl::StrAppend(&out, Coloured(absl::StrCat("INCOMPLETE: ", report.incomplete_reason,
+                                                "; the results above are the cases that finished"),
+                                   kYellow, style),
+                    "\n");
+  }
+  const int failed = s.total - s.as_expected;
+  absl::StrAppend(&out, Coloured(absl::StrCat(s.as_expected, " passed, ", failed, " failed"),
+                                 failed == 0 && report.complete ? kGreen : kRed, style),
+                  "\n");
   return out;
 }
 

@@ -10,8 +10,12 @@
 
 namespace racelab {
 
+struct ConsoleStyle {
+  bool colour = false;  // ANSI colours for verdicts and the closing line
+};
+
 // The whole console report as text.
-std::string FormatConsoleReport(const Report& report);
+std::string FormatConsoleReport(const Report& report, ConsoleStyle style = {});
 
 // "tsan: data-race x3; oracle: invariant x2", or "-" when there are none.
 std::string FindingsByDetector(const CaseResult& result);

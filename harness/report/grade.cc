@@ -2,6 +2,7 @@
 #include "harness/report/grade.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -10,13 +11,27 @@
 namespace racelab {
 namespace {
 
+using Site = std::tuple<std::string, int, std::string>;  // file, line, function
+
+std::set<Site> SiteSet(const std::vector<Location>& locations) {
+  std::set<Site> sites;
+  for (const Location& location : locations) sites.emplace(location.file, location.line, location.function);
+  return sites;
+}
+
 // Findings are the same bug when detector, kind and first site agree. The
 // rest can differ between reports of one race (which thread pair, whether
 // the previous access's stack could be restored), so it is not compared.
+// A cycle (lock-order inversion, deadlock) has no first site: which thread
+// closed it decides where its report starts, so its sites are compared as a
+// set.
 bool SameBug(const ReportedFinding& merged, const Finding& finding) {
   if (merged.detector != finding.detector || merged.kind != finding.kind) return false;
   if (merged.locations.empty() || finding.locations.empty()) {
     return merged.locations.empty() && finding.locations.empty();
+  }
+  if (finding.kind == FindingKind::kLockOrderInversion || finding.kind == FindingKind::kDeadlock) {
+    return SiteSet(merged.locations) == SiteSet(finding.locations);
   }
   const Location& a = merged.locations.front();
   const Location& b = finding.locations.front();
@@ -32,11 +47,12 @@ void MergeRun(std::vector<ReportedFinding>& merged, const std::vector<Finding>& 
     while (index < merged.size() && !SameBug(merged[index], finding)) ++index;
     if (index == merged.size()) {
       merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.message,
-                                       finding.locations, 0});
+                                       finding.locations, 0, finding.details});
       counted_this_run.push_back(false);
     } else if (finding.locations.size() > merged[index].locations.size()) {
       merged[index].message = finding.message;
       merged[index].locations = finding.locations;
+      merged[index].details = finding.details;
     }
     if (!counted_this_run[index]) {
       ++merged[index].count;
@@ -70,6 +86,9 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
       detected_here |= Contains(declaration.bug_kinds, finding.kind);
     }
     if (detected_here) ++result.runs_detected;
+  }
+  for (ReportedFinding& finding : result.findings) {
+    finding.expected = declaration.expect == Expect::kBug && Contains(declaration.bug_kinds, finding.kind);
   }
 
   if (declaration.expect == Expect::kBug) {

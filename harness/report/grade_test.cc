@@ -58,6 +58,35 @@ TEST(GradeTest, ReportsOfOneRaceInOneRunCountOnceAndKeepTheRichestExample) {
   EXPECT_EQ(result.findings[0].locations.size(), 2u);
 }
 
+TEST(GradeTest, ACycleReportedFromEitherThreadIsOneBug) {
+  const Location a_held{"t.cc", 10, "Transfer", "T1", "holds M0"};
+  const Location a_wants{"t.cc", 11, "Transfer", "T1", "requests M1"};
+  const Location b_held{"t.cc", 20, "Audit", "T2", "holds M1"};
+  const Location b_wants{"t.cc", 21, "Audit", "T2", "requests M0"};
+  const Finding from_first{Detector::kLockorder, FindingKind::kLockOrderInversion, "cycle",
+                           {a_held, a_wants, b_held, b_wants}};
+  const Finding from_second{Detector::kLockorder, FindingKind::kLockOrderInversion, "cycle",
+                            {b_held, b_wants, a_held, a_wants}};
+  const CaseDeclaration abba{"abba", "racy", Expect::kBug, {FindingKind::kLockOrderInversion},
+                             {Detector::kLockorder}};
+  CaseResult result = GradeCase(abba, {MakeRun({from_first}), MakeRun({from_second})},
+                                {Detector::kLockorder});
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].count, 2);
+  EXPECT_TRUE(result.findings[0].expected);
+}
+
+TEST(GradeTest, OnlyDeclaredKindsOfABuggyCaseAreExpected) {
+  Finding crash{Detector::kCrash, FindingKind::kCrash, "died", {}};
+  CaseResult racy = GradeCase(RacyCounter(), {MakeRun({Race(31), crash})}, kTsanBuild);
+  ASSERT_EQ(racy.findings.size(), 2u);
+  EXPECT_TRUE(racy.findings[0].expected);
+  EXPECT_FALSE(racy.findings[1].expected);
+  CaseResult clean = GradeCase(CleanCounter(), {MakeRun({Race(31)})}, kTsanBuild);
+  ASSERT_EQ(clean.findings.size(), 1u);
+  EXPECT_FALSE(clean.findings[0].expected);
+}
+
 TEST(GradeTest, RepeatedRunErrorsAreListedOnce) {
   RunRecord broken;
   broken.error = "child ended without a result";

@@ -24,11 +24,13 @@ json LocationJson(const Location& location) {
 json FindingJson(const ReportedFinding& finding) {
   json locations = json::array();
   for (const Location& location : finding.locations) locations.push_back(LocationJson(location));
-  return {{"detector", DetectorName(finding.detector)},
-          {"kind", FindingKindName(finding.kind)},
-          {"count", finding.count},
-          {"message", finding.message},
-          {"locations", std::move(locations)}};
+  json out = {{"detector", DetectorName(finding.detector)},
+              {"kind", FindingKindName(finding.kind)},
+              {"count", finding.count},
+              {"message", finding.message},
+              {"locations", std::move(locations)}};
+  if (!finding.details.empty()) out["details"] = finding.details;
+  return out;
 }
 
 json ResultJson(const CaseResult& result) {
@@ -69,12 +71,13 @@ std::string FormatJsonReport(const Report& report) {
   json results = json::array();
   for (const CaseResult& result : report.results) results.push_back(ResultJson(result));
   const Summary& s = report.summary;
-  const json document = {
+  json document = {
       {"schema", kJsonReportSchema},
       {"build",
        {{"preset", report.build.preset},
         {"compiler", report.build.compiler},
         {"sanitizer", report.build.sanitizer}}},
+      {"complete", report.complete},
       {"duration_s", Seconds(report.duration)},
       {"results", std::move(results)},
       {"summary",
@@ -85,6 +88,8 @@ std::string FormatJsonReport(const Report& report) {
         {"clean", s.clean},
         {"false_positives", s.false_positives},
         {"errors", s.errors}}}};
+  if (!report.complete) document["incomplete_reason"] = report.incomplete_reason;
+  if (!report.program.empty()) document["program"] = report.program;
   return document.dump(2) + "\n";
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "harness/detectors/lockorder_analysis.h"
 #include "harness/model/build_info.h"
 #include "harness/model/finding.h"
 #include "harness/model/run_record.h"
@@ -22,6 +23,10 @@ struct ReportedFinding {
   std::string message;             // of the merged report with the most sites
   std::vector<Location> locations;
   int count = 0;                   // runs in which it was found
+  std::string details;             // Finding::details of the example kept
+  // Set by grading: a finding of a declared bug kind in an expect=bug case
+  // (what a racy variant is there to produce), not a problem to fix.
+  bool expected = false;
 };
 
 struct CaseResult {
@@ -49,6 +54,17 @@ struct Summary {
 
 struct Report {
   BuildInfo build;
+  // False when the run was cut short (SIGINT, SIGTERM): `results` then holds
+  // only the cases that finished, and `incomplete_reason` says why.
+  bool complete = true;
+  std::string incomplete_reason;
+  std::vector<std::string> program;  // black-box mode: the command that was run
+  // The directory that locations' relative file names are relative to: the
+  // source root for catalog runs, the working directory in black-box mode.
+  std::string locations_root;
+  // Case id → the lock-order graph of its first run, when it was kept (the
+  // HTML report draws it).
+  std::map<std::string, LockOrderAnalysis> lock_graphs;
   absl::Duration duration;
   std::vector<CaseResult> results;
   Summary summary;

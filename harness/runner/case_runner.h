@@ -37,13 +37,6 @@ absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options)
 // Runs `spec` options.repeat times and returns one record per run.
 std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options);
 
-// Turns how a child ended and what it left in `scratch_dir` into a record.
-// Exposed for tests; RunCatalogCase calls it after every child.
-// `symbolizer` resolves lock-order sites; share one across runs of a case.
-RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
-                     const std::string& project_root, absl::Duration timeout,
-                     Symbolizer& symbolizer);
-
 }  // namespace racelab
 
 #endif  // RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_

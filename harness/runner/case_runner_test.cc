@@ -1,6 +1,6 @@
 // Tests for CollectRun: how a child's end and what it left in its scratch
 // directory become findings, errors and observations.
-#include "harness/runner/case_runner.h"
+#include "harness/runner/run_collection.h"
 
 #include <stdlib.h>
 

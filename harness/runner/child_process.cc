@@ -42,13 +42,21 @@ void ReleaseGroupSlot(int slot) {
   if (slot >= 0) active_groups[slot].store(0);
 }
 
-void KillActiveGroupsAndReraise(int signal_number) {
+std::atomic<int> interrupting_signal{0};
+
+// The interrupt handler: every child group dies; the first signal is
+// remembered for the caller, a second one ends this process as it would
+// have without a handler.
+void KillActiveGroupsOnInterrupt(int signal_number) {
   for (std::atomic<pid_t>& group : active_groups) {
     const pid_t pid = group.load();
     if (pid > 0) ::kill(-pid, SIGKILL);
   }
-  ::signal(signal_number, SIG_DFL);
-  ::raise(signal_number);
+  int none = 0;
+  if (!interrupting_signal.compare_exchange_strong(none, signal_number)) {
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+  }
 }
 
 // Closes a file descriptor on scope exit.
@@ -69,6 +77,12 @@ class ScopedFd {
 };
 
 std::string ErrnoText(int error) { return std::strerror(error); }
+
+absl::Status InterruptedError() {
+  const int signal_number = interrupting_signal.load();
+  return absl::CancelledError(absl::StrCat("interrupted by SIG",
+                                           sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"));
+}
 
 absl::Status SpawnError(const std::string& program, int error) {
   const std::string text = absl::StrCat("cannot start '", program, "': ", ErrnoText(error));
@@ -151,6 +165,7 @@ void KillAndReapGroup(pid_t group) {
 
 absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("RunChild: empty argv");
+  if (InterruptedBy() != 0) return InterruptedError();
   // Orphaned grandchildren come to us, so KillAndReapGroup can reap them.
   static const bool kSubreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)kSubreaper;
@@ -198,6 +213,12 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   if (spawn_error != 0) return SpawnError(spec.argv[0], spawn_error);
   write_end.Reset();  // only the child holds the write end now
   const int group_slot = ClaimGroupSlot(pid);
+  // A signal between the check above and the claim did not see this group.
+  if (InterruptedBy() != 0) {
+    KillAndReapGroup(pid);
+    ReleaseGroupSlot(group_slot);
+    return InterruptedError();
+  }
 
   ScopedFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
@@ -259,6 +280,10 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
       ::usleep(10 * 1000);
     }
   }
+  if (outcome.end == ChildOutcome::End::kTimedOut && spec.before_kill &&
+      ::waitpid(pid, &wait_status, WNOHANG) == 0) {
+    spec.before_kill(pid);
+  }
   if (exited) {
     if (WIFSIGNALED(wait_status)) {
       outcome.end = ChildOutcome::End::kSignaled;
@@ -281,17 +306,20 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   }
   capture.MoveInto(outcome);
   outcome.wall = absl::FromChrono(Clock::now() - start);
+  if (InterruptedBy() != 0) return InterruptedError();
   return outcome;
 }
 
-void KillChildrenWhenInterrupted() {
+void StopChildrenWhenInterrupted() {
   for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
     struct sigaction action {};
-    action.sa_handler = KillActiveGroupsAndReraise;
+    action.sa_handler = KillActiveGroupsOnInterrupt;
     sigemptyset(&action.sa_mask);
     ::sigaction(signal_number, &action, nullptr);
   }
 }
+
+int InterruptedBy() { return interrupting_signal.load(); }
 
 std::string DescribeEnd(const ChildOutcome& outcome) {
   switch (outcome.end) {

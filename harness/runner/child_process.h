@@ -34,6 +34,9 @@ struct ChildSpec {
   int diagnosis_signal = 0;
   absl::Duration diagnosis_grace = absl::Milliseconds(500);
   std::function<bool()> diagnosis_done;
+  // On timeout, after the diagnosis and before the kill: called with the
+  // child's pid while it still lives (e.g. to collect its stacks).
+  std::function<void(int pid)> before_kill;
 };
 
 struct ChildOutcome {
@@ -55,13 +58,20 @@ struct ChildOutcome {
 // Spawns `spec.argv` and waits for it under the watchdog. Returns
 // InvalidArgument for an empty argv, NotFound / PermissionDenied /
 // FailedPrecondition when the program cannot be started (naming it and why),
-// Internal when a system call the runner needs fails.
+// Internal when a system call the runner needs fails, Cancelled when this
+// process was interrupted (see StopChildrenWhenInterrupted) before or while
+// the child ran.
 absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec);
 
 // Installs SIGINT, SIGTERM and SIGHUP handlers that kill the process group of
-// every child RunChild is waiting for, then let the signal end this process
-// as it would have. Call once from main() before running children.
-void KillChildrenWhenInterrupted();
+// every child RunChild is waiting for and remember the signal, so that the
+// caller can stop starting runs, report what finished and exit. A second
+// signal ends this process at once, as the signal would have. Call once from
+// main() before running children.
+void StopChildrenWhenInterrupted();
+
+// The signal that interrupted this process, or 0.
+int InterruptedBy();
 
 // "exit 3", "signal 11 (SIGSEGV)", "timed out after 2s", "flooded (65 MiB)".
 std::string DescribeEnd(const ChildOutcome& outcome);

@@ -14,6 +14,16 @@ absl::Status Usage(absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(message, " (see 'racelab --help')"));
 }
 
+// The Command field a flag that takes a path fills; nullptr for other flags.
+std::string* PathFlag(Command& command, absl::string_view flag) {
+  if (flag == "--json") return &command.json_path;
+  if (flag == "--junit") return &command.junit_path;
+  if (flag == "--sarif") return &command.sarif_path;
+  if (flag == "--html") return &command.html_path;
+  if (flag == "--lockorder-dir") return &command.lockorder_dir;
+  return nullptr;
+}
+
 }  // namespace
 
 std::string UsageText() {
@@ -22,20 +32,30 @@ std::string UsageText() {
 Usage:
   racelab list
       Every case id with its expect and the finding kinds a racy variant must produce.
-  racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [--json FILE]
-              [--junit FILE] [--lockorder-dir DIR]
+  racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [REPORTS...]
       Run catalog cases, each run in its own child process, and print the table.
+  racelab run [--repeat N] [--timeout SECONDS] [--expect bug|clean] [REPORTS...]
+              -- PROGRAM [ARGS...]
+      Run a program of your own as a case (black-box mode): lock-order checking
+      through a preload library, the watchdog (wait-for dump and gdb stacks on a
+      timeout), ThreadSanitizer when PROGRAM was built with it, crashes.
         --filter GLOB      only case ids matching GLOB ('*' and '?'), e.g. 'counter/*'
         --repeat N         runs per case (default 1)
         --timeout SECONDS  per-run wall-clock limit, overriding each case's own
-                           (default: the case's own, else 5 s)
-        --json FILE        also write the JSON report (schema racelab-report/1)
-        --junit FILE       also write a JUnit XML report (a testsuite per pattern)
+                           (default: the case's own, else 5 s; 10 s for a PROGRAM)
+        --expect bug|clean what PROGRAM should produce (default clean)
         --lockorder-dir DIR  keep each run's lock-order record files in DIR, for
                            'racelab-lockorder report DIR/*.lockorder'
+      REPORTS (each written atomically; the console table is always printed):
+        --json FILE        the JSON report (schema racelab-report/1)
+        --junit FILE       JUnit XML (a testsuite per pattern)
+        --sarif FILE       SARIF 2.1.0 (a rule per finding kind, a result per finding)
+        --html FILE        one self-contained HTML page
 
-Exit codes: 0 everything as expected; 1 a miss or a false positive; 2 usage
-error, bad input, or a case the harness could not run.
+Exit codes: 0 everything as expected; 1 a miss, a false positive, or a finding
+in a PROGRAM expected clean; 2 usage error, bad input, a case the harness could
+not run, a PROGRAM that cannot be started, or an interrupted run (SIGINT,
+SIGTERM: the reports then hold what finished and say the run is incomplete).
 )";
 }
 
@@ -60,6 +80,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   if (verb != "run") return Usage(absl::StrCat("unknown command '", verb, "'"));
 
   command.verb = Command::Verb::kRun;
+  bool expect_given = false;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string flag = args[i];
     if (flag == "--") {
@@ -95,24 +116,28 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
         return Usage(absl::StrCat("--timeout wants seconds, more than 0 and at most 86400, got '", *v, "'"));
       }
       command.timeout = absl::Seconds(seconds);
-    } else if (flag == "--lockorder-dir") {
+    } else if (flag == "--expect") {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();
-      if (v->empty()) return Usage("--lockorder-dir needs a directory");
-      command.lockorder_dir = *v;
-    } else if (flag == "--json") {
+      if (*v != "bug" && *v != "clean") {
+        return Usage(absl::StrCat("--expect wants 'bug' or 'clean', got '", *v, "'"));
+      }
+      command.expect_bug = *v == "bug";
+      expect_given = true;
+    } else if (std::string* path = PathFlag(command, flag); path != nullptr) {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();
-      if (v->empty()) return Usage("--json needs a file name");
-      command.json_path = *v;
-    } else if (flag == "--junit") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      if (v->empty()) return Usage("--junit needs a file name");
-      command.junit_path = *v;
+      if (v->empty()) return Usage(absl::StrCat(flag, " needs a ", flag == "--lockorder-dir" ? "directory" : "file name"));
+      *path = *v;
     } else {
       return Usage(absl::StrCat("unknown option '", flag, "' for 'run'"));
     }
+  }
+  if (command.program.empty() && expect_given) {
+    return Usage("--expect applies to a program of your own ('racelab run --expect bug -- PROGRAM')");
+  }
+  if (!command.program.empty() && !command.filter.empty()) {
+    return Usage("--filter selects catalog cases; it cannot be used with '-- PROGRAM'");
   }
   return command;
 }

@@ -21,6 +21,9 @@ struct Command {
   std::optional<absl::Duration> timeout;
   std::string json_path;
   std::string junit_path;
+  std::string sarif_path;
+  std::string html_path;
+  bool expect_bug = false;             // --expect bug (black-box mode only)
   std::string lockorder_dir;           // keep lock-order record files here
   std::vector<std::string> program;    // after `--`: black-box mode
   // __child (internal: the runner's re-execution of the binary)

@@ -109,16 +109,19 @@ TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {
   EXPECT_EQ(errno, ECHILD);
 }
 
-TEST(RacelabCliTest, AnInterruptedRunKillsItsChild) {
-  // A shell starts racelab on a case that deadlocks, waits (polling, with a
-  // bound) until racelab has spawned the case's child, sends racelab
-  // SIGTERM, and reports whether the child is still running afterwards.
+TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
+  // A shell starts racelab on the abba_deadlock cases, waits (polling, with a
+  // bound) until racelab has spawned the child of the one that deadlocks,
+  // sends racelab SIGTERM, and reports whether that child is still running
+  // afterwards. The case before it finished; its report must survive.
+  const std::string dir = TempDir();
   const std::string script = std::string(R"(
-    "$0" run --filter abba_deadlock/racy --timeout 60 >/dev/null 2>&1 &
+    "$0" run --filter 'abba_deadlock/*' --timeout 60 --json "$1/report.json" \
+        --junit "$1/report.xml" >"$1/console.txt" 2>&1 &
     runner=$!
     child=
     for attempt in $(seq 400); do
-      child=$(pgrep -P "$runner" | head -n 1) && [ -n "$child" ] && break
+      child=$(pgrep -P "$runner" -f '__child abba_deadlock/racy ' | head -n 1) && [ -n "$child" ] && break
       sleep 0.05
     done
     [ -n "$child" ] || { echo "no child appeared"; exit 3; }
@@ -133,17 +136,30 @@ TEST(RacelabCliTest, AnInterruptedRunKillsItsChild) {
     echo "child $child still running"; exit 4
   )");
   ChildSpec spec;
-  spec.argv = {"/bin/sh", "-c", script, RACELAB_BINARY};
+  spec.argv = {"/bin/sh", "-c", script, RACELAB_BINARY, dir};
   spec.timeout = absl::Seconds(60);
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->exit_code, 0) << outcome->output_head;
-  EXPECT_THAT(outcome->output_head, HasSubstr("racelab exit 143"));  // died by SIGTERM
+  EXPECT_THAT(outcome->output_head, HasSubstr("racelab exit 2"));
   EXPECT_THAT(outcome->output_head, HasSubstr("child gone"));
   // Reap the killed child, reparented to us as subreaper.
   int status = 0;
   while (::waitpid(-1, &status, WNOHANG) > 0) {
   }
+
+  std::ifstream in(dir + "/report.json");
+  ASSERT_TRUE(in.good()) << "no JSON report after SIGTERM";
+  const nlohmann::json report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["complete"], false);
+  EXPECT_EQ(report["incomplete_reason"], "interrupted by SIGTERM");
+  ASSERT_EQ(report["results"].size(), 1u) << report.dump(2);
+  EXPECT_EQ(report["results"][0]["id"], "abba_deadlock/ordered");
+  EXPECT_EQ(report["results"][0]["verdict"], "clean");
+  EXPECT_TRUE(std::filesystem::exists(dir + "/report.xml"));
+  std::ifstream console(dir + "/console.txt");
+  const std::string console_text((std::istreambuf_iterator<char>(console)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(console_text, HasSubstr("INCOMPLETE: interrupted by SIGTERM"));
 }
 
 }  // namespace

@@ -7,6 +7,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,9 +25,18 @@
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
 #include "harness/report/json_writer.h"
+#include "harness/detectors/lockorder_analysis.h"
+#include "harness/detectors/symbolizer.h"
+#include "harness/report/graphviz.h"
+#include "harness/report/html_writer.h"
 #include "harness/report/junit_writer.h"
+#include "harness/report/progress_line.h"
+#include "harness/report/sarif_writer.h"
 #include "harness/runner/case_runner.h"
 #include "harness/runner/child_process.h"
+#include "harness/runner/program_inspection.h"
+#include "harness/runner/program_runner.h"
+#include "harness/runner/run_collection.h"
 #include "tools/racelab/cli_flags.h"
 
 namespace racelab {
@@ -65,11 +78,131 @@ std::string SelfPath() {
   return n > 0 ? std::string(buffer.data(), static_cast<size_t>(n)) : "";
 }
 
-int Run(const CaseRegistry& registry, const Command& command) {
-  if (!command.program.empty()) {
-    return Fail(absl::StrCat("running a program of your own ('-- ", command.program[0],
-                             "') is not available in this version; run catalog cases instead"));
+// The lock-order preload library: $RACELAB_PRELOAD_LIBRARY, else the one
+// built next to this binary; "" when there is none.
+std::string PreloadLibrary() {
+  if (const char* chosen = std::getenv("RACELAB_PRELOAD_LIBRARY"); chosen != nullptr && *chosen) {
+    return chosen;
   }
+  const std::filesystem::path beside =
+      std::filesystem::path(SelfPath()).parent_path() / "libracelab_lockorder_preload.so";
+  std::error_code ignored;
+  return std::filesystem::exists(beside, ignored) ? beside.string() : "";
+}
+
+// gdb, for every thread's stack on a timeout; "" when it is not installed.
+// RACELAB_GDB=none turns it off.
+std::string Gdb() {
+  if (const char* chosen = std::getenv("RACELAB_GDB"); chosen != nullptr && *chosen) {
+    return std::string(chosen) == "none" ? "" : chosen;
+  }
+  for (const char* candidate : {"/usr/bin/gdb", "/usr/local/bin/gdb"}) {
+    if (::access(candidate, X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+// Where run record files are kept: --lockorder-dir, or, when the HTML report
+// needs the graphs and none was given, a temporary directory removed on exit.
+class LockOrderKeep {
+ public:
+  explicit LockOrderKeep(const Command& command) : dir_(command.lockorder_dir) {
+    if (dir_.empty() && !command.html_path.empty()) {
+      dir_ = MakeScratchDir();
+      temporary_ = true;
+    }
+  }
+  LockOrderKeep(const LockOrderKeep&) = delete;
+  LockOrderKeep& operator=(const LockOrderKeep&) = delete;
+  ~LockOrderKeep() {
+    std::error_code ignored;
+    if (temporary_) std::filesystem::remove_all(dir_, ignored);
+  }
+  const std::string& dir() const { return dir_; }
+
+  // The graph of the case's first run, into the report (for the HTML page).
+  void AddFirstRunGraph(const CaseDeclaration& declaration, const std::string& root,
+                        Symbolizer& symbolizer, Report& report) const {
+    if (dir_.empty()) return;
+    const std::vector<std::string> files =
+        KeptLockOrderFiles(dir_, KeptRunPrefix(declaration.pattern, declaration.variant, 1));
+    if (files.empty()) return;
+    absl::StatusOr<LockOrderAnalysis> graph = AnalyzeLockOrder(files, root, symbolizer);
+    if (graph.ok()) report.lock_graphs[declaration.Id()] = *std::move(graph);
+  }
+
+ private:
+  std::string dir_;
+  bool temporary_ = false;
+};
+
+// Prints the console report, writes every report file asked for and
+// returns the exit code. Every report is attempted; one that cannot be
+// written does not cost the others.
+int Finish(Report& report, const Command& command) {
+  report.summary = Summarize(report.results);
+  if (const int signal_number = InterruptedBy(); signal_number != 0) {
+    report.complete = false;
+    report.incomplete_reason = absl::StrCat("interrupted by SIG", sigabbrev_np(signal_number));
+  }
+  std::cout << FormatConsoleReport(report, ConsoleStyle{IsInteractive(stdout)}) << std::flush;
+  const HtmlOptions html{&RenderDotToSvg};
+  const std::vector<std::pair<std::string, std::function<std::string()>>> writers = {
+      {command.json_path, [&] { return FormatJsonReport(report); }},
+      {command.junit_path, [&] { return FormatJunitReport(report); }},
+      {command.sarif_path, [&] { return FormatSarifReport(report); }},
+      {command.html_path, [&] { return FormatHtmlReport(report, html); }},
+  };
+  std::vector<std::string> unwritten;
+  for (const auto& [path, format] : writers) {
+    if (path.empty()) continue;
+    if (absl::Status written = WriteFileAtomically(path, format()); !written.ok()) {
+      unwritten.emplace_back(written.message());
+    }
+  }
+  if (!unwritten.empty()) return Fail(absl::StrJoin(unwritten, "; "));
+  if (!report.complete) return Fail(absl::StrCat(report.incomplete_reason, ": reports hold the ",
+                                                 report.results.size(), " finished cases"));
+  return ExitCodeFor(report.summary);
+}
+
+// Black-box mode: the program after `--` is the one case.
+int RunProgramCase(const Command& command) {
+  absl::StatusOr<ProgramTraits> traits = InspectProgram(command.program[0]);
+  if (!traits.ok()) return Fail(traits.status().message());
+  ProgramRunOptions options;
+  options.repeat = command.repeat;
+  if (command.timeout) options.timeout = *command.timeout;
+  options.project_root = std::filesystem::current_path().string();
+  options.preload_library = PreloadLibrary();
+  options.gdb = Gdb();
+  const LockOrderKeep keep(command);
+  options.keep_lockorder_dir = keep.dir();
+
+  StopChildrenWhenInterrupted();
+  const auto start = std::chrono::steady_clock::now();
+  Report report;
+  report.build = ThisBuild();
+  report.program = command.program;
+  report.locations_root = options.project_root;
+  const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
+  const CaseDeclaration declaration = ProgramDeclaration(
+      command.program[0], command.expect_bug ? Expect::kBug : Expect::kClean, detectors);
+  std::vector<RunRecord> runs = RunProgram(command.program, declaration, *traits, options);
+  if (!runs.empty()) {
+    CaseResult result = GradeCase(declaration, runs, detectors);
+    const std::string note = ProgramDetectorNote(*traits, options);
+    if (!note.empty()) result.note = result.note.empty() ? note : absl::StrCat(result.note, "; ", note);
+    report.results.push_back(std::move(result));
+    Symbolizer symbolizer;
+    keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
+  }
+  report.duration = absl::FromChrono(std::chrono::steady_clock::now() - start);
+  return Finish(report, command);
+}
+
+int Run(const CaseRegistry& registry, const Command& command) {
+  if (!command.program.empty()) return RunProgramCase(command);
   std::vector<const CaseSpec*> cases = registry.Matching(command.filter);
   if (cases.empty()) {
     return Fail(absl::StrCat("no case id matches --filter '", command.filter, "' (see 'racelab list')"));
@@ -79,32 +212,30 @@ int Run(const CaseRegistry& registry, const Command& command) {
   options.timeout = command.timeout;
   options.case_binary = SelfPath();
   options.project_root = ThisBuild().source_root;
-  options.keep_lockorder_dir = command.lockorder_dir;
+  const LockOrderKeep keep(command);
+  options.keep_lockorder_dir = keep.dir();
   if (options.case_binary.empty()) return Fail("cannot find this program's own path in /proc/self/exe");
 
-  KillChildrenWhenInterrupted();
+  StopChildrenWhenInterrupted();
   const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] { return absl::FromChrono(std::chrono::steady_clock::now() - start); };
   Report report;
   report.build = ThisBuild();
+  report.locations_root = options.project_root;
   const std::vector<Detector> active = ActiveDetectors();
-  for (const CaseSpec* spec : cases) {
-    report.results.push_back(GradeCase(spec->Declaration(), RunCatalogCase(*spec, options), active));
-  }
-  report.duration = absl::FromChrono(std::chrono::steady_clock::now() - start);
-  report.summary = Summarize(report.results);
-
-  std::cout << FormatConsoleReport(report) << std::flush;
-  // Every report is attempted; one that cannot be written does not cost the others.
-  std::vector<std::string> unwritten;
-  for (const auto& [path, format] :
-       {std::pair{command.json_path, &FormatJsonReport}, {command.junit_path, &FormatJunitReport}}) {
-    if (path.empty()) continue;
-    if (absl::Status written = WriteFileAtomically(path, format(report)); !written.ok()) {
-      unwritten.emplace_back(written.message());
+  Symbolizer symbolizer;
+  {
+    ProgressLine progress(IsInteractive(stderr));
+    for (size_t i = 0; i < cases.size(); ++i) {
+      progress.Show(static_cast<int>(i), static_cast<int>(cases.size()), cases[i]->Id(), elapsed());
+      std::vector<RunRecord> runs = RunCatalogCase(*cases[i], options);
+      if (InterruptedBy() != 0) break;  // this case did not finish: not reported
+      report.results.push_back(GradeCase(cases[i]->Declaration(), runs, active));
+      keep.AddFirstRunGraph(cases[i]->Declaration(), options.project_root, symbolizer, report);
     }
   }
-  if (!unwritten.empty()) return Fail(absl::StrJoin(unwritten, "; "));
-  return ExitCodeFor(report.summary);
+  report.duration = elapsed();
+  return Finish(report, command);
 }
 
 int Child(const CaseRegistry& registry, const Command& command) {

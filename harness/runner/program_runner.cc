@@ -1,0 +1,171 @@
+// Black-box program runner (see program_runner.h).
+#include "harness/runner/program_runner.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "harness/detectors/symbolizer.h"
+#include "harness/lockorder/wait_dump.h"
+#include "harness/runner/child_process.h"
+#include "harness/runner/run_collection.h"
+
+namespace racelab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How long gdb may take to attach and print every thread's stack.
+constexpr absl::Duration kStackTimeout = absl::Seconds(20);
+// At most this many lines of stacks are kept per run.
+constexpr int kMaxStackLines = 400;
+
+// `ours` in front of the variable's current value, `separator` between.
+std::string Prepended(const char* name, const std::string& ours, absl::string_view separator) {
+  const char* user = std::getenv(name);
+  return user != nullptr && *user != '\0' ? absl::StrCat(ours, separator, user) : ours;
+}
+
+// Every thread's stack, as gdb prints it after attaching to `pid`; only the
+// "Thread ..." headers and "#N ..." frame lines are kept.
+std::string ThreadStacks(const std::string& gdb, int pid) {
+  ChildSpec spec;
+  spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx",
+               "-ex", "set pagination off", "-ex", "thread apply all bt"};
+  spec.timeout = kStackTimeout;
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  if (!outcome.ok()) return absl::StrCat("(gdb could not run: ", outcome.status().message(), ")");
+  std::vector<std::string> kept;
+  for (absl::string_view line :
+       absl::StrSplit(absl::StrCat(outcome->output_head, outcome->output_tail), '\n')) {
+    if (absl::StartsWith(line, "Thread ") || absl::StartsWith(line, "#")) {
+      if (absl::StartsWith(line, "Thread ") && !kept.empty()) kept.emplace_back("");
+      kept.emplace_back(line);
+    }
+    if (static_cast<int>(kept.size()) >= kMaxStackLines) break;
+  }
+  if (kept.empty()) {
+    return absl::StrCat("(gdb printed no stacks: ", DescribeEnd(*outcome), "; last output: ",
+                        LastOutputLines(*outcome, 2), ")");
+  }
+  return absl::StrJoin(kept, "\n");
+}
+
+// A script is given the preload library too: it reaches the programs the
+// script starts.
+bool UsesPreload(const ProgramTraits& traits, const ProgramRunOptions& options) {
+  return !options.preload_library.empty() && (traits.preload_reaches_locks || !traits.is_elf);
+}
+
+}  // namespace
+
+std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
+                                       const ProgramRunOptions& options) {
+  std::vector<Detector> detectors;
+  if (traits.tsan) detectors.push_back(Detector::kTsan);
+  if (traits.asan) detectors.push_back(Detector::kAsan);
+  if (UsesPreload(traits, options)) detectors.push_back(Detector::kLockorder);
+  detectors.push_back(Detector::kWatchdog);
+  detectors.push_back(Detector::kCrash);
+  return detectors;
+}
+
+std::string ProgramDetectorNote(const ProgramTraits& traits, const ProgramRunOptions& options) {
+  std::vector<std::string> notes;
+  if (options.preload_library.empty()) {
+    notes.emplace_back("lockorder: the preload library was not found");
+  } else if (traits.is_elf && !traits.preload_reaches_locks) {
+    notes.push_back(absl::StrCat("lockorder does not apply: ", traits.why_no_preload));
+  }
+  if (traits.is_elf && !traits.tsan) {
+    notes.emplace_back("tsan does not apply: not built with -fsanitize=thread");
+  }
+  return absl::StrJoin(notes, "; ");
+}
+
+CaseDeclaration ProgramDeclaration(const std::string& program, Expect expect,
+                                   const std::vector<Detector>& detectors) {
+  std::string name;
+  for (char c : fs::path(program).filename().string()) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    name.push_back(std::isalnum(u) ? static_cast<char>(std::tolower(u)) : '_');
+  }
+  CaseDeclaration declaration;
+  declaration.pattern = "program";
+  declaration.variant = name.empty() ? "unnamed" : name;
+  declaration.expect = expect;
+  if (expect == Expect::kBug) {
+    declaration.bug_kinds = AllFindingKinds();
+    declaration.found_by = detectors;
+  }
+  return declaration;
+}
+
+std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
+                                  const CaseDeclaration& declaration, const ProgramTraits& traits,
+                                  const ProgramRunOptions& options) {
+  std::vector<RunRecord> records;
+  Symbolizer symbolizer;
+  const bool preload = UsesPreload(traits, options);
+  for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
+    const std::string scratch_dir = MakeScratchDir();
+    if (scratch_dir.empty()) {
+      RunRecord record;
+      record.error = "cannot create a scratch directory under $TMPDIR or /tmp";
+      records.push_back(std::move(record));
+      continue;
+    }
+    ChildSpec child;
+    child.argv = argv;
+    child.argv[0] = traits.path;
+    child.env = ScratchEnvironment(scratch_dir);
+    if (preload) {
+      child.env.emplace_back("LD_PRELOAD", Prepended("LD_PRELOAD", options.preload_library, ":"));
+      // gcc's ASan runtime insists on being first in the library list; the
+      // preload library does not instrument anything, so that order is moot.
+      for (auto& [name, value] : child.env) {
+        if (name == "ASAN_OPTIONS") absl::StrAppend(&value, " verify_asan_link_order=0");
+      }
+      child.diagnosis_signal = lockorder::WaitDumpSignal();
+      child.diagnosis_done = [&scratch_dir] { return WaitDumpComplete(scratch_dir); };
+    }
+    child.timeout = options.timeout;
+    std::string stacks;
+    if (!options.gdb.empty()) {
+      child.before_kill = [&](int pid) { stacks = ThreadStacks(options.gdb, pid); };
+    }
+    absl::StatusOr<ChildOutcome> outcome = RunChild(child);
+    std::error_code ignored;
+    if (absl::IsCancelled(outcome.status())) {
+      fs::remove_all(scratch_dir, ignored);
+      break;
+    }
+    if (outcome.ok()) {
+      RunRecord record = CollectRun(*outcome, scratch_dir, options.project_root, options.timeout,
+                                    symbolizer, ResultFile::kNone);
+      for (Finding& finding : record.findings) {
+        const bool hung = finding.kind == FindingKind::kDeadlock || finding.kind == FindingKind::kHang;
+        if (hung && !stacks.empty()) {
+          finding.details = absl::StrCat("every thread's stack (gdb):\n", stacks);
+        }
+      }
+      records.push_back(std::move(record));
+    } else {
+      RunRecord record;
+      record.error = std::string(outcome.status().message());
+      records.push_back(std::move(record));
+    }
+    const std::string kept = KeepLockOrderRecords(scratch_dir, options.keep_lockorder_dir,
+                                                  KeptRunPrefix(declaration.pattern, declaration.variant, run + 1));
+    if (!kept.empty() && records.back().error.empty()) records.back().error = kept;
+    fs::remove_all(scratch_dir, ignored);
+  }
+  return records;
+}
+
+}  // namespace racelab

@@ -1,0 +1,57 @@
+// What the two runners (catalog cases and black-box programs) share about
+// one run: a private scratch directory, the environment that sends every
+// sanitizer log and lock-order record into it, and the collection of what a
+// run left there into a RunRecord of findings. Detection only.
+#ifndef RACELAB_HARNESS_RUNNER_RUN_COLLECTION_H_
+#define RACELAB_HARNESS_RUNNER_RUN_COLLECTION_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "harness/detectors/symbolizer.h"
+#include "harness/model/run_record.h"
+#include "harness/runner/child_process.h"
+
+namespace racelab {
+
+// A fresh private directory under $TMPDIR (or /tmp); "" when none can be made.
+std::string MakeScratchDir();
+
+// Variables that send the run's ThreadSanitizer, AddressSanitizer, UBSan
+// logs and lock-order records into `scratch_dir` (the user's own sanitizer
+// options are kept, ours appended so that they win).
+std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::string& scratch_dir);
+
+// True once a lock-order record file in `scratch_dir` ends its wait dump.
+bool WaitDumpComplete(const std::string& scratch_dir);
+
+// Whether the child was asked to write a result file (catalog cases are; a
+// black-box program is not, and its exit code is its own business).
+enum class ResultFile { kExpected, kNone };
+
+// Turns how a child ended and what it left in `scratch_dir` into a record.
+// `symbolizer` resolves lock-order sites; share one across runs.
+RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
+                     const std::string& project_root, absl::Duration timeout,
+                     Symbolizer& symbolizer, ResultFile result_file = ResultFile::kExpected);
+
+// The name prefix of the kept record files of run `run` (1-based) of a
+// case: "<pattern>.<variant>.run<N>.".
+std::string KeptRunPrefix(const std::string& pattern, const std::string& variant, int run);
+
+// Copies the run's lock-order record files into `keep_dir` (when not empty)
+// as <prefix><pid>.lockorder. Returns "" or what could not be copied.
+std::string KeepLockOrderRecords(const std::string& scratch_dir, const std::string& keep_dir,
+                                 const std::string& prefix);
+
+// The record files in `keep_dir` whose names start with `prefix`, sorted.
+std::vector<std::string> KeptLockOrderFiles(const std::string& keep_dir, const std::string& prefix);
+
+// The last `count` non-empty lines the child printed, oldest first.
+std::string LastOutputLines(const ChildOutcome& outcome, int count);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_RUNNER_RUN_COLLECTION_H_

@@ -1,0 +1,219 @@
+// Black-box mode end to end: `racelab run -- PROGRAM` on the standalone
+// programs in tests/programs/ (built with this preset's sanitizer, nothing of
+// racelab linked in). Every buggy program must be reported with the right
+// kind in every run, no correct one may be flagged, and a program that
+// cannot be started must say why and exit 2.
+#include <unistd.h>
+
+#include <elf.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/model/build_info.h"
+#include "harness/runner/program_inspection.h"
+#include "tools/testing/invocation.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kTimeout = "3";
+
+struct Expectation {
+  std::string program;
+  bool bug = false;
+  // Finding kinds that must all be reported, when the lock-order preload
+  // library reaches the program's locks (gcc builds) ...
+  std::vector<std::string> kinds;
+  // ... and when it cannot (clang links its sanitizer runtime, interceptors
+  // included, into the executable; ThreadSanitizer's own detectors and the
+  // watchdog are left).
+  std::vector<std::string> kinds_without_preload;
+  bool needs_tsan = false;
+};
+
+std::string Name(const ::testing::TestParamInfo<Expectation>& info) { return info.param.program; }
+
+void PrintTo(const Expectation& expectation, std::ostream* out) { *out << expectation.program; }
+
+std::string ProgramPath(const std::string& name) {
+  return std::string(RACELAB_BLACKBOX_PROGRAM_DIR) + "/" + name;
+}
+
+std::string TempDir() {
+  std::string pattern = ::testing::TempDir() + "racelab_blackbox_test.XXXXXX";
+  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+  return pattern;
+}
+
+// Whether this preset's programs can be reached by LD_PRELOAD: not when
+// clang linked a sanitizer runtime into them.
+bool PreloadReachesThisPreset() {
+  return !(ThisBuild().compiler.rfind("Clang", 0) == 0 && ThisBuild().sanitizer != "none");
+}
+
+struct BlackBoxRun {
+  Invocation invocation;
+  nlohmann::json report;
+};
+
+BlackBoxRun RunBlackBox(const std::vector<std::string>& options, const std::string& program) {
+  const std::string json_path = TempDir() + "/report.json";
+  std::vector<std::string> argv = {RACELAB_BINARY, "run", "--timeout", kTimeout, "--json", json_path};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back("--");
+  argv.push_back(program);
+  BlackBoxRun run;
+  run.invocation = Invoke(argv);
+  std::ifstream in(json_path);
+  if (in.good()) run.report = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return run;
+}
+
+class BlackBoxProgramTest : public ::testing::TestWithParam<Expectation> {};
+
+TEST_P(BlackBoxProgramTest, IsReportedAsItShouldBe) {
+  const Expectation& expectation = GetParam();
+  if (expectation.needs_tsan && !IsDetectorActive(Detector::kTsan)) {
+    GTEST_SKIP() << expectation.program << " needs a ThreadSanitizer build (tsan, tsan-clang)";
+  }
+  const std::vector<std::string>& kinds =
+      PreloadReachesThisPreset() ? expectation.kinds : expectation.kinds_without_preload;
+  // Two runs each: a racy program must be found in every run, not usually.
+  BlackBoxRun run = RunBlackBox({"--repeat", "2", "--expect", expectation.bug ? "bug" : "clean"},
+                                ProgramPath(expectation.program));
+  EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  ASSERT_EQ(run.report["results"].size(), 1u) << run.invocation.output;
+  const nlohmann::json& result = run.report["results"][0];
+  EXPECT_EQ(result["id"], "program/" + expectation.program);
+  if (!expectation.bug) {
+    EXPECT_EQ(result["verdict"], "clean") << run.invocation.output;
+    EXPECT_EQ(result["findings"].size(), 0u) << run.invocation.output;
+    return;
+  }
+  EXPECT_EQ(result["verdict"], "detected") << run.invocation.output;
+  std::set<std::string> reported;
+  for (const nlohmann::json& finding : result["findings"]) {
+    reported.insert(finding["kind"].get<std::string>());
+    if (finding["count"] != 2) ADD_FAILURE() << "found in " << finding["count"] << " of 2 runs: " << finding;
+  }
+  for (const std::string& kind : kinds) {
+    EXPECT_TRUE(reported.count(kind)) << "no " << kind << " finding:\n" << run.invocation.output;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Programs, BlackBoxProgramTest,
+    ::testing::Values(
+        Expectation{"abba_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
+        Expectation{"latent_inversion", true, {"lock-order-inversion"}, {"lock-order-inversion"}},
+        Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
+        Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
+        Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
+        Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
+        Expectation{"crash", true, {"crash"}, {"crash"}},
+        Expectation{"trylock_reverse"}, Expectation{"gate_lock"}, Expectation{"cond_handoff"},
+        Expectation{"hand_over_hand"}, Expectation{"message_passing"},
+        Expectation{"spawns_children"}),
+    Name);
+
+// The sites of a lock-order finding come from the program's own debug info.
+TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
+  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("latent_inversion"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  std::set<int> lines;
+  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+    if (finding["kind"] != "lock-order-inversion") continue;
+    for (const nlohmann::json& location : finding["locations"]) {
+      if (location["file"].get<std::string>().find("tests/programs/latent_inversion.cc") !=
+          std::string::npos) {
+        lines.insert(location["line"].get<int>());
+      }
+    }
+  }
+  // Both acquisitions of both orders: lines 15, 16, 21 and 22.
+  EXPECT_EQ(lines, (std::set<int>{15, 16, 21, 22})) << run.invocation.output;
+}
+
+// On a timeout, every thread's stack comes with the hang (where gdb exists).
+TEST(BlackBoxTest, AHangCarriesEveryThreadsStack) {
+  if (::access("/usr/bin/gdb", X_OK) != 0) GTEST_SKIP() << "gdb is not installed";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("lost_wakeup"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  bool stacks = false;
+  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+    const std::string details = finding.value("details", "");
+    if (finding["kind"] == "hang" && details.find("Thread ") != std::string::npos &&
+        details.find("lost_wakeup.cc") != std::string::npos) {
+      stacks = true;
+    }
+  }
+  EXPECT_TRUE(stacks) << run.invocation.output;
+}
+
+TEST(BlackBoxTest, AFindingInAProgramExpectedCleanExitsOne) {
+  BlackBoxRun run = RunBlackBox({}, ProgramPath("crash"));
+  EXPECT_EQ(run.invocation.exit_code, 1) << run.invocation.output;
+  EXPECT_THAT(run.invocation.output, HasSubstr("false-positive"));
+  EXPECT_THAT(run.invocation.output, HasSubstr("worker: processed job 2"));  // its last output
+}
+
+TEST(BlackBoxTest, ACleanProgramExpectedBuggyExitsOne) {
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("gate_lock"));
+  EXPECT_EQ(run.invocation.exit_code, 1) << run.invocation.output;
+  EXPECT_THAT(run.invocation.output, HasSubstr("missed"));
+}
+
+TEST(BlackBoxTest, AMissingProgramIsAClearError) {
+  BlackBoxRun run = RunBlackBox({}, "/nonexistent/racelab/program");
+  EXPECT_EQ(run.invocation.exit_code, 2);
+  EXPECT_THAT(run.invocation.output, HasSubstr("cannot start '/nonexistent/racelab/program': not found"));
+  BlackBoxRun unknown = RunBlackBox({}, "racelab-no-such-command");
+  EXPECT_EQ(unknown.invocation.exit_code, 2);
+  EXPECT_THAT(unknown.invocation.output, HasSubstr("not found"));
+}
+
+TEST(BlackBoxTest, ANonExecutableFileIsAClearError) {
+  const std::string path = TempDir() + "/notes.txt";
+  std::ofstream(path) << "not a program\n";
+  BlackBoxRun run = RunBlackBox({}, path);
+  EXPECT_EQ(run.invocation.exit_code, 2);
+  EXPECT_THAT(run.invocation.output, HasSubstr("not executable"));
+}
+
+TEST(BlackBoxTest, AProgramForAnotherArchitectureIsAClearError) {
+  // A copy of a real program with its ELF machine field set to AArch64.
+  const std::string path = TempDir() + "/foreign";
+  std::filesystem::copy_file(ProgramPath("gate_lock"), path);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    const uint16_t aarch64 = EM_AARCH64;
+    file.seekp(offsetof(Elf64_Ehdr, e_machine));
+    file.write(reinterpret_cast<const char*>(&aarch64), sizeof aarch64);
+  }
+  BlackBoxRun run = RunBlackBox({}, path);
+  EXPECT_EQ(run.invocation.exit_code, 2);
+  EXPECT_THAT(run.invocation.output, HasSubstr("wrong architecture (built for AArch64"));
+}
+
+TEST(BlackBoxTest, InspectionAgreesOnWhetherThePreloadLibraryApplies) {
+  absl::StatusOr<ProgramTraits> traits = InspectProgram(ProgramPath("gate_lock"));
+  ASSERT_TRUE(traits.ok()) << traits.status();
+  EXPECT_TRUE(traits->is_elf);
+  EXPECT_EQ(traits->preload_reaches_locks, PreloadReachesThisPreset()) << traits->why_no_preload;
+  EXPECT_EQ(traits->tsan, IsDetectorActive(Detector::kTsan));
+  EXPECT_EQ(traits->asan, IsDetectorActive(Detector::kAsan));
+}
+
+}  // namespace
+}  // namespace racelab
