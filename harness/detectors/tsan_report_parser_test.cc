@@ -106,6 +106,29 @@ TEST(TsanParserTest, OutsideTheProjectFallsBackToTheFirstNonToolchainFrame) {
   EXPECT_EQ(findings[0].locations[0].file, "/tmp/tsr/r.cc");
 }
 
+TEST(TsanParserTest, PreloadedHookFramesAreNeverTheUsersLine) {
+  // A program of someone else's (root /home/u/app) with racelab's preload
+  // library between its lock call and TSan's interceptor.
+  const std::string text =
+      "WARNING: ThreadSanitizer: lock-order-inversion (potential deadlock) (pid=7)\n"
+      "  Cycle in lock order graph: M1 (0x1) => M2 (0x2) => M1\n"
+      "\n"
+      "  Mutex M2 acquired here while holding mutex M1 in thread T1:\n"
+      "    #0 pthread_mutex_lock ../sanitizer_common_interceptors.inc:4324 (libtsan.so.2+0x558e1)\n"
+      "    #1 operator() /src/racelab/harness/lockorder/interpose.cc:452 (libracelab_lockorder_preload.so+0x9)\n"
+      "    #2 pthread_mutex_lock /src/racelab/harness/lockorder/interpose.cc:460 (libracelab_lockorder_preload.so+0x9)\n"
+      "    #3 Reserve /home/u/app/stock.cc:16 (app+0x1284)\n"
+      "\n"
+      "SUMMARY: ThreadSanitizer: lock-order-inversion (potential deadlock) /src/racelab/harness/lockorder/interpose.cc:452\n";
+  for (const char* root : {"/home/u/app", "/elsewhere"}) {
+    std::vector<Finding> findings = ParseTsanOutput(text, root);
+    ASSERT_EQ(findings.size(), 1u);
+    ASSERT_FALSE(findings[0].locations.empty());
+    EXPECT_THAT(findings[0].locations[0].file, ::testing::EndsWith("stock.cc")) << root;
+    EXPECT_EQ(findings[0].locations[0].line, 16);
+  }
+}
+
 TEST(TsanParserTest, DeadlySignalIsACrash) {
   const std::string text =
       "ThreadSanitizer:DEADLYSIGNAL\n"

@@ -41,6 +41,9 @@ int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile v
 size_t __sanitizer_get_allocated_size(const volatile void* block) __attribute__((weak));
 // glibc's free, under the name that interposing `free` does not hide.
 void __libc_free(void* block);
+// A sanitizer runtime's free (gcc's libtsan and libasan export it), when the
+// program that loaded the preload library has one.
+void __interceptor_free(void* block) __attribute__((weak));
 }
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -286,15 +289,29 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
   return call();
 }
 
+// Only the re-entrancy half of HookScope, for code that is never
+// instrumented and may run where ThreadSanitizer has no thread state yet:
+// the interposed free of the preload library, which a sanitized program's
+// runtime calls while it is still setting a new thread up.
+class ReentryGuard {
+ public:
+  ReentryGuard() { in_hook = true; }
+  ~ReentryGuard() { in_hook = false; }
+  ReentryGuard(const ReentryGuard&) = delete;
+  ReentryGuard& operator=(const ReentryGuard&) = delete;
+};
+
 // A heap block is being freed: the locks in it are gone, so a lock later
 // built at one of their addresses is a new lock (std::mutex has no destroy
 // call to say so). Lock-free unless the block may hold a known lock.
+// `Guard` is HookScope, or ReentryGuard from uninstrumented free().
+template <typename Guard>
 inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) {
   if (block == nullptr || mode.load(std::memory_order_acquire) != kOn || in_hook) return;
   const std::uintptr_t begin = Address(block);
   const std::uintptr_t end = begin + block_size(block);
   if (!checker->MayHoldLocks(begin, end)) return;
-  HookScope scope;
+  Guard guard;
   checker->ForgetRange(begin, end);
 }
 
@@ -303,7 +320,7 @@ inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) 
 // allocation (operator new and delete included).
 void OnSanitizerMalloc(const volatile void*, size_t) {}
 void OnSanitizerFree(const volatile void* block) {
-  ForgetLocksIn(const_cast<const void*>(block), [](const void* b) {
+  ForgetLocksIn<HookScope>(const_cast<const void*>(block), [](const void* b) {
     return __sanitizer_get_allocated_size(b);
   });
 }
@@ -363,12 +380,35 @@ void SetLockOrderChecking(bool on) {
 
 // --- The interposed entry points --------------------------------------------
 #ifndef RACELAB_SANITIZER_ALLOCATOR
-// Without a sanitizer, glibc's free is interposed (operator delete calls it).
+namespace racelab::lockorder {
+namespace {
+
+// The free that comes next: glibc's, or a sanitizer runtime's when this is
+// the preload library in a sanitized program (whose heap glibc's free must
+// never see). The runtime's free is found through its exported
+// __interceptor_free, a weak reference the loader binds before any code
+// runs: no dlsym, which would itself free a buffer through here.
+void CallNextFree(void* block) {
+  if (&__interceptor_free != nullptr) {
+    __interceptor_free(block);
+  } else {
+    __libc_free(block);
+  }
+}
+
+}  // namespace
+}  // namespace racelab::lockorder
+
+// Without a sanitizer in this build, free is interposed (operator delete
+// calls it). A block's size comes from the allocator that owns it: a
+// sanitizer runtime's (its size query needs no thread state, unlike its
+// malloc_usable_size interceptor) or glibc's.
 extern "C" void free(void* block) {
-  racelab::lockorder::ForgetLocksIn(block, [](const void* b) {
-    return malloc_usable_size(const_cast<void*>(b));
+  racelab::lockorder::ForgetLocksIn<racelab::lockorder::ReentryGuard>(block, [](const void* b) {
+    return __sanitizer_get_allocated_size != nullptr ? __sanitizer_get_allocated_size(b)
+                                                     : malloc_usable_size(const_cast<void*>(b));
   });
-  __libc_free(block);
+  racelab::lockorder::CallNextFree(block);
 }
 #endif
 

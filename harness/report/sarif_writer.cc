@@ -33,23 +33,13 @@ std::string UriPath(absl::string_view path) {
   return out;
 }
 
-// "data-race" → "DataRace": SARIF's rule names are PascalCase words.
-std::string RuleName(FindingKind kind) {
-  std::string name;
-  for (absl::string_view word : absl::StrSplit(FindingKindName(kind), '-')) {
-    if (word.empty()) continue;
-    name.push_back(absl::ascii_toupper(static_cast<unsigned char>(word[0])));
-    absl::StrAppend(&name, word.substr(1));
-  }
-  return name;
-}
-
 json Rules() {
   json rules = json::array();
   for (FindingKind kind : AllFindingKinds()) {
     const std::string description(FindingKindDescription(kind));
+    // No "name": SARIF wants it to differ from the id, and the id already is
+    // the readable kind name that racelab's other reports use.
     rules.push_back({{"id", FindingKindName(kind)},
-                     {"name", RuleName(kind)},
                      {"shortDescription", {{"text", description}}},
                      {"fullDescription", {{"text", description}}},
                      {"defaultConfiguration",

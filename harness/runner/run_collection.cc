@@ -232,8 +232,6 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
                                  LastOutputLine(outcome).empty() ? "" : "; last output: ",
                                  LastOutputLine(outcome)),
                     {}};
-      const std::string last_lines = LastOutputLines(outcome, kCrashOutputLines);
-      if (!last_lines.empty()) crash.details = absl::StrCat("last output:\n", last_lines);
       record.findings.push_back(std::move(crash));
       break;
     }
@@ -250,6 +248,14 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
         record.error = absl::StrCat("child finished but ", record.ended);
       }
       break;
+  }
+  // A crash a sanitizer reported (the process then exits rather than dies by
+  // the signal) also gets what the program printed last.
+  const std::string last_lines = LastOutputLines(outcome, kCrashOutputLines);
+  for (Finding& finding : record.findings) {
+    if (finding.kind == FindingKind::kCrash && finding.details.empty() && !last_lines.empty()) {
+      finding.details = absl::StrCat("last output:\n", last_lines);
+    }
   }
   return record;
 }

@@ -13,6 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/model/finding.h"
 #include "harness/runner/child_process.h"
 #include "tools/testing/invocation.h"
 
@@ -62,14 +63,14 @@ TEST(RacelabCliTest, RunWritesTheTableAndTheJsonReport) {
 
 TEST(RacelabCliTest, RunWritesAJunitReport) {
   const std::string junit_path = TempDir() + "/nested/report.junit.xml";
-  Invocation run = Racelab({"run", "--filter", "counter/*", "--junit", junit_path});
+  Invocation run = Racelab({"run", "--filter", "abba_deadlock/*", "--junit", junit_path});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   std::ifstream in(junit_path);
   ASSERT_TRUE(in.good()) << junit_path;
   const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"counter\" tests=\"3\" failures=\"0\""));
-  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"counter\" name=\"atomic\""));
-  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"counter\" name=\"racy\""));
+  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"abba_deadlock\" tests=\"3\" failures=\"0\""));
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"abba_deadlock\" name=\"ordered\""));
+  EXPECT_THAT(xml, HasSubstr("<testcase classname=\"abba_deadlock\" name=\"racy_latent\""));
 }
 
 TEST(RacelabCliTest, UsageErrorsExitTwoWithAClearLine) {
@@ -107,6 +108,110 @@ TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {
   int status = 0;
   EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1);
   EXPECT_EQ(errno, ECHILD);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Runs Microsoft's SARIF multitool `validate` on `sarif_path` and returns the
+// messages of the problems it rated as errors (its exit code says nothing:
+// it is 0 either way), or fails the test when it could not run.
+std::vector<std::string> SarifValidatorErrors(const std::string& sarif_path) {
+  const std::string verdict_path = sarif_path + ".validation.sarif";
+  std::filesystem::remove(verdict_path);
+  Invocation validate =
+      Invoke({RACELAB_SARIF_MULTITOOL, "validate", sarif_path, "--output", verdict_path});
+  EXPECT_EQ(validate.exit_code, 0) << validate.output;
+  std::ifstream in(verdict_path);
+  EXPECT_TRUE(in.good()) << "the validator wrote no verdict; is it installed (ci/setup)?\n"
+                         << validate.output;
+  if (!in.good()) return {"validator did not run"};
+  const nlohmann::json verdict = nlohmann::json::parse(in);
+  std::vector<std::string> errors;
+  for (const nlohmann::json& result : verdict["runs"][0]["results"]) {
+    if (result.value("level", "warning") == "error") {
+      errors.push_back(result["ruleId"].get<std::string>() + ": " +
+                       result["message"].value("text", result["message"].dump()));
+    }
+  }
+  return errors;
+}
+
+TEST(RacelabCliTest, TheSarifValidatorRejectsABrokenLog) {
+  // The check below can fail: a log with a region at line 0 and a URI with
+  // a space in it is rejected.
+  const std::string path = TempDir() + "/broken.sarif";
+  std::ofstream(path) << R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
+      "results": [{"message": {"text": "m"}, "ruleId": "r", "locations": [{"physicalLocation":
+      {"artifactLocation": {"uri": "a b.cc"}, "region": {"startLine": 0}}}]}]}]})";
+  EXPECT_FALSE(SarifValidatorErrors(path).empty());
+}
+
+TEST(RacelabCliTest, RunWritesASarifLogThatTheOfficialValidatorAccepts) {
+  const std::string path = TempDir() + "/report.sarif";
+  Invocation run = Racelab({"run", "--filter", "abba_deadlock/*", "--sarif", path});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(SarifValidatorErrors(path), ::testing::IsEmpty());
+
+  const nlohmann::json log = nlohmann::json::parse(ReadText(path));
+  EXPECT_EQ(log["version"], "2.1.0");
+  const nlohmann::json& sarif_run = log["runs"][0];
+  EXPECT_EQ(sarif_run["tool"]["driver"]["rules"].size(), AllFindingKinds().size());
+  EXPECT_EQ(sarif_run["originalUriBaseIds"]["SRCROOT"]["uri"],
+            "file://" + std::string(RACELAB_SOURCE_DIR) + "/");
+  bool latent_on_its_line = false;
+  for (const nlohmann::json& result : sarif_run["results"]) {
+    const nlohmann::json& location = result["locations"][0]["physicalLocation"];
+    if (result["ruleId"] == "lock-order-inversion" &&
+        result["message"]["text"].get<std::string>().rfind("abba_deadlock/racy_latent:", 0) == 0 &&
+        location["artifactLocation"]["uri"] == "cases/abba_deadlock/abba_deadlock.cc" &&
+        location["artifactLocation"]["uriBaseId"] == "SRCROOT" &&
+        location["region"]["startLine"].get<int>() > 0) {
+      latent_on_its_line = true;
+      // A racy variant's finding is what it is for: suppressed, with why.
+      EXPECT_EQ(result["suppressions"][0]["kind"], "external");
+    }
+  }
+  EXPECT_TRUE(latent_on_its_line) << sarif_run["results"].dump(2);
+}
+
+TEST(RacelabCliTest, RunWritesAnHtmlReportThatChromiumRenders) {
+  if (::access(RACELAB_CHROMIUM, X_OK) != 0) {
+    FAIL() << RACELAB_CHROMIUM << " is missing: ci/setup installs Debian's chromium";
+  }
+  const std::string dir = TempDir();
+  const std::string html_path = dir + "/report.html";
+  Invocation run = Racelab({"run", "--filter", "abba_deadlock/racy_latent", "--repeat", "3",
+                            "--html", html_path});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const std::string html = ReadText(html_path);
+  EXPECT_THAT(html, HasSubstr("<svg"));                       // the lock-order graph, drawn
+  EXPECT_THAT(html, HasSubstr("Observed outcomes over 3 runs"));  // the oracle's histogram
+  EXPECT_THAT(html, HasSubstr("<span class=\"hit\">"));       // a source line under a finding
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("src=\"http")));  // self-contained
+
+  const std::vector<std::string> chromium = {
+      RACELAB_CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+      "--no-first-run", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--user-data-dir=" + dir + "/profile"};
+  std::vector<std::string> dump = chromium;
+  dump.insert(dump.end(), {"--dump-dom", "file://" + html_path});
+  Invocation dom = Invoke(dump);
+  EXPECT_EQ(dom.exit_code, 0) << dom.output;
+  EXPECT_THAT(dom.output, HasSubstr("id=\"case-abba-deadlock-racy-latent\""));
+  EXPECT_THAT(dom.output, HasSubstr("<svg"));
+  EXPECT_THAT(dom.output, HasSubstr("1 passed, 0 failed"));
+
+  std::vector<std::string> shot = chromium;
+  const std::string png = dir + "/report.png";
+  shot.insert(shot.end(), {"--screenshot=" + png, "--window-size=1200,1600", "file://" + html_path});
+  Invocation screenshot = Invoke(shot);
+  EXPECT_EQ(screenshot.exit_code, 0) << screenshot.output;
+  const std::string image = ReadText(png);
+  ASSERT_GT(image.size(), 10'000u) << "screenshot too small to show a page";
+  EXPECT_EQ(image.substr(1, 3), "PNG");
 }
 
 TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
