@@ -34,8 +34,9 @@ struct Expectation {
   // library reaches the program's locks (gcc builds) ...
   std::vector<std::string> kinds;
   // ... and when it cannot (clang links its sanitizer runtime, interceptors
-  // included, into the executable; ThreadSanitizer's own detectors and the
-  // watchdog are left).
+  // included, into the executable; ThreadSanitizer's race and misuse
+  // reports and the watchdog are left). Empty for a buggy program: not
+  // detectable there.
   std::vector<std::string> kinds_without_preload;
   bool needs_tsan = false;
 };
@@ -87,6 +88,10 @@ TEST_P(BlackBoxProgramTest, IsReportedAsItShouldBe) {
   }
   const std::vector<std::string>& kinds =
       PreloadReachesThisPreset() ? expectation.kinds : expectation.kinds_without_preload;
+  if (expectation.bug && kinds.empty()) {
+    GTEST_SKIP() << expectation.program << " needs racelab's lock-order checker, which cannot be "
+                 << "preloaded into a clang sanitizer build (TSan's own is off in black-box mode)";
+  }
   // Two runs each: a racy program must be found in every run, not usually.
   BlackBoxRun run = RunBlackBox({"--repeat", "2", "--expect", expectation.bug ? "bug" : "clean"},
                                 ProgramPath(expectation.program));
@@ -115,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(
     Programs, BlackBoxProgramTest,
     ::testing::Values(
         Expectation{"abba_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
-        Expectation{"latent_inversion", true, {"lock-order-inversion"}, {"lock-order-inversion"}},
+        Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
         Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
@@ -165,7 +170,7 @@ TEST(BlackBoxTest, AFindingInAProgramExpectedCleanExitsOne) {
   BlackBoxRun run = RunBlackBox({}, ProgramPath("crash"));
   EXPECT_EQ(run.invocation.exit_code, 1) << run.invocation.output;
   EXPECT_THAT(run.invocation.output, HasSubstr("false-positive"));
-  EXPECT_THAT(run.invocation.output, HasSubstr("worker: processed job 2"));  // its last output
+  EXPECT_THAT(run.invocation.output, HasSubstr("worker: job 3 is missing"));  // its last output
 }
 
 TEST(BlackBoxTest, ACleanProgramExpectedBuggyExitsOne) {

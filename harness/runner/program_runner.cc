@@ -128,15 +128,17 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
       child.env.emplace_back("LD_PRELOAD", Prepended("LD_PRELOAD", options.preload_library, ":"));
       // gcc's ASan runtime insists on being first in the library list; the
       // preload library does not instrument anything, so that order is moot.
-      // ThreadSanitizer's own lock-order detector gives way to racelab's,
-      // which reaches this program: TSan's reports cycles that one gate lock
-      // serialises (tests/programs/gate_lock.cc), racelab's does not.
       for (auto& [name, value] : child.env) {
         if (name == "ASAN_OPTIONS") absl::StrAppend(&value, " verify_asan_link_order=0");
-        if (name == "TSAN_OPTIONS") absl::StrAppend(&value, " detect_deadlocks=0");
       }
       child.diagnosis_signal = lockorder::WaitDumpSignal();
       child.diagnosis_done = [&scratch_dir] { return WaitDumpComplete(scratch_dir); };
+    }
+    // Lock order is racelab's checker's job: ThreadSanitizer's own detector
+    // reports cycles that one gate lock serialises (tests/programs/
+    // gate_lock.cc), so it is off in black-box mode, preload or not.
+    for (auto& [name, value] : child.env) {
+      if (name == "TSAN_OPTIONS") absl::StrAppend(&value, " detect_deadlocks=0");
     }
     child.timeout = options.timeout;
     std::string stacks;
