@@ -5,10 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -38,7 +41,7 @@ h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #d0d5dd; paddin
 table { border-collapse: collapse; width: 100%; margin-top: 1em; }
 th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #e4e7ec; vertical-align: top; }
 th { background: #f5f6f8; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .verdict { font-weight: 600; padding: .1em .5em; border-radius: 3px; }
 .detected, .clean { background: #d8f3dc; color: #14532d; }
 .missed, .false-positive { background: #fde2e1; color: #7f1d1d; }
@@ -51,7 +54,7 @@ pre { background: #f6f8fa; padding: .5em .8em; overflow-x: auto; font-size: .88e
 pre .hit { background: #fde68a; display: inline-block; width: 100%; }
 .bar { display: flex; align-items: center; gap: .6em; margin: .15em 0; }
 .bar .fill { background: #6366f1; height: .9em; min-width: 2px; }
-.bar .label { font-family: ui-monospace, monospace; font-size: .9em; }
+.bar .label { font-family: ui-monospace, monospace; font-size: .9em; min-width: 24em; text-align: right; }
 .graph svg { max-width: 100%; height: auto; }
 )css";
 
@@ -114,9 +117,12 @@ std::string SummaryHtml(const Report& report) {
   absl::StrAppend(&out, "<span class=\"", failed == 0 ? "good" : "bad", "\"><b>", s.as_expected,
                   " passed, ", failed, " failed</b></span>");
   for (const auto& [label, value] :
-       {std::pair<const char*, int>{"cases", s.total}, {"detected", s.detected}, {"missed", s.missed},
-        {"clean", s.clean}, {"false positives", s.false_positives}, {"errors", s.errors}}) {
-    absl::StrAppend(&out, "<span>", value, " ", label, "</span>");
+       {std::pair<const char*, int>{"case", s.total}, {"detected", s.detected}, {"missed", s.missed},
+        {"clean", s.clean}, {"false positive", s.false_positives}, {"error", s.errors}}) {
+    const bool plural = value != 1 && (std::string(label) == "case" ||
+                                       std::string(label) == "false positive" ||
+                                       std::string(label) == "error");
+    absl::StrAppend(&out, "<span>", value, " ", label, plural ? "s" : "", "</span>");
   }
   absl::StrAppend(&out, "</div>");
   if (!report.complete) {
@@ -133,12 +139,13 @@ std::string Table(const Report& report) {
       "<th>Runs</th><th>Time</th></tr></thead><tbody>\n";
   for (const CaseResult& result : report.results) {
     const std::string id = result.declaration.Id();
-    const int hits = result.declaration.expect == Expect::kBug ? result.runs_detected
-                                                               : result.runs_with_findings;
+    const bool bug = result.declaration.expect == Expect::kBug;
+    const std::string runs = absl::StrCat(bug ? result.runs_detected : result.runs_with_findings,
+                                          "/", result.runs, bug ? " found" : " flagged");
     absl::StrAppend(&out, "<tr><td><a href=\"#", Anchor(id), "\">", Escaped(id), "</a></td><td>",
                     ExpectName(result.declaration.expect), "</td><td>",
                     Escaped(FindingsByDetector(result)), "</td><td>", VerdictCell(result),
-                    "</td><td class=\"num\">", hits, "/", result.runs, "</td><td class=\"num\">",
+                    "</td><td class=\"num\">", runs, "</td><td class=\"num\">",
                     absl::StrFormat("%.2fs", absl::ToDoubleSeconds(result.duration)),
                     "</td></tr>\n");
   }
@@ -153,9 +160,13 @@ std::string FindingHtml(const ReportedFinding& finding, SourceLines& sources) {
                   "</span><span class=\"tag\">", finding.count, finding.count == 1 ? " run" : " runs",
                   "</span>", finding.expected ? "<span class=\"tag\">expected</span>" : "",
                   Escaped(finding.message), "</div>");
+  // Each source line is shown once per finding (the two threads of an AB/BA
+  // cycle take their locks on the same lines).
+  std::set<std::pair<std::string, int>> shown;
   for (const Location& location : finding.locations) {
+    const bool first_time = shown.emplace(location.file, location.line).second;
     absl::StrAppend(&out, "<div class=\"site\">at ", Escaped(SiteText(location)), "</div>",
-                    sources.Excerpt(location.file, location.line));
+                    first_time ? sources.Excerpt(location.file, location.line) : "");
   }
   if (!finding.details.empty()) {
     absl::StrAppend(&out, "<details><summary>evidence</summary><pre>", Escaped(finding.details),
@@ -165,18 +176,70 @@ std::string FindingHtml(const ReportedFinding& finding, SourceLines& sources) {
   return out;
 }
 
-std::string Histogram(const CaseResult& result) {
-  std::vector<std::pair<std::string, int>> outcomes(result.outcomes.begin(), result.outcomes.end());
-  std::stable_sort(outcomes.begin(), outcomes.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  const int most = outcomes.front().second;
-  std::string out = absl::StrCat("<h3>Observed outcomes over ", result.runs, " runs</h3>\n");
+// Outcomes of the form "<name>=<integer>" with one name throughout (a
+// final counter value, say): the name and each value with its runs.
+struct NumericOutcomes {
+  std::string name;
+  std::vector<std::pair<int64_t, int>> values;  // sorted by value
+};
+
+std::optional<NumericOutcomes> AsNumbers(const std::map<std::string, int>& outcomes) {
+  NumericOutcomes numeric;
   for (const auto& [observed, runs] : outcomes) {
-    absl::StrAppend(&out, "<div class=\"bar\"><span class=\"fill\" style=\"width:",
-                    absl::StrFormat("%.1f", 30.0 * runs / most), "em\"></span><span>", runs,
-                    "</span><span class=\"label\">", Escaped(observed), "</span></div>\n");
+    const size_t equals = observed.find('=');
+    int64_t value = 0;
+    if (equals == std::string::npos || !absl::SimpleAtoi(observed.substr(equals + 1), &value)) {
+      return std::nullopt;
+    }
+    const std::string name = observed.substr(0, equals);
+    if (!numeric.name.empty() && name != numeric.name) return std::nullopt;
+    numeric.name = name;
+    numeric.values.emplace_back(value, runs);
+  }
+  std::sort(numeric.values.begin(), numeric.values.end());
+  return numeric;
+}
+
+// Bars of (label, runs), the longest as wide as kBarEm.
+std::string Bars(const std::vector<std::pair<std::string, int>>& bars) {
+  constexpr double kBarEm = 30.0;
+  int most = 1;
+  for (const auto& bar : bars) most = std::max(most, bar.second);
+  std::string out;
+  for (const auto& [label, runs] : bars) {
+    absl::StrAppend(&out, "<div class=\"bar\"><span class=\"label\">", Escaped(label),
+                    "</span><span class=\"fill\" style=\"width:",
+                    absl::StrFormat("%.1f", kBarEm * runs / most), "em\"></span><span>", runs,
+                    "</span></div>\n");
   }
   return out;
+}
+
+// The outcomes as bars: most frequent first; numeric outcomes with many
+// distinct values (the final count of a racy counter) grouped into
+// kNumericBins equal ranges, in order of value.
+std::string Histogram(const CaseResult& result) {
+  constexpr size_t kNumericBins = 10;
+  std::string out = absl::StrCat("<h3>Observed outcomes over ", result.runs,
+                                 result.runs == 1 ? " run" : " runs", "</h3>\n");
+  std::vector<std::pair<std::string, int>> bars;
+  const std::optional<NumericOutcomes> numeric = AsNumbers(result.outcomes);
+  if (numeric && numeric->values.size() > kNumericBins) {
+    const int64_t low = numeric->values.front().first, high = numeric->values.back().first;
+    const int64_t width = (high - low) / static_cast<int64_t>(kNumericBins) + 1;
+    std::vector<int> counts(kNumericBins, 0);
+    for (const auto& [value, runs] : numeric->values) counts[static_cast<size_t>((value - low) / width)] += runs;
+    for (size_t bin = 0; bin < kNumericBins; ++bin) {
+      const int64_t from = low + static_cast<int64_t>(bin) * width;
+      bars.emplace_back(absl::StrCat(numeric->name, " ", from, "..", std::min(high, from + width - 1)),
+                        counts[bin]);
+    }
+  } else {
+    bars.assign(result.outcomes.begin(), result.outcomes.end());
+    std::stable_sort(bars.begin(), bars.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+  }
+  return absl::StrCat(out, Bars(bars));
 }
 
 // The SVG markup without the XML prolog and doctype graphviz puts first.
@@ -186,8 +249,12 @@ std::string InlineSvg(const std::string& svg) {
 }
 
 std::string Graph(const LockOrderAnalysis& graph, const HtmlOptions& options) {
-  std::string out = absl::StrCat("<h3>Lock-order graph (first run: ", graph.locks.size(), " locks, ",
-                                 graph.edges.size(), " orders; cycle edges in red)</h3>\n");
+  const auto counted = [](size_t n, absl::string_view noun) {
+    return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
+  };
+  std::string out = absl::StrCat("<h3>Lock-order graph of the first run (",
+                                 counted(graph.locks.size(), "lock"), ", ",
+                                 counted(graph.edges.size(), "order"), "; cycle edges in red)</h3>\n");
   const std::string dot = FormatLockOrderDot(graph);
   std::string why;
   if (graph.edges.size() > kMaxDrawnEdges) {
