@@ -37,6 +37,28 @@ TEST(CliFlagsTest, EverythingAfterDoubleDashIsTheProgram) {
   EXPECT_THAT(command->program, ::testing::ElementsAre("./app", "--repeat"));
 }
 
+TEST(CliFlagsTest, ReportsAndExpectForAProgram) {
+  absl::StatusOr<Command> command =
+      ParseCommandLine({"run", "--expect", "bug", "--junit", "r.xml", "--sarif=r.sarif", "--html",
+                        "r.html", "--", "./app"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_TRUE(command->expect_bug);
+  EXPECT_EQ(command->junit_path, "r.xml");
+  EXPECT_EQ(command->sarif_path, "r.sarif");
+  EXPECT_EQ(command->html_path, "r.html");
+  EXPECT_FALSE(ParseCommandLine({"run", "--expect", "clean", "--", "./app"})->expect_bug);
+}
+
+TEST(CliFlagsTest, ProgramOnlyAndCatalogOnlyFlagsDoNotMix) {
+  EXPECT_THAT(ParseCommandLine({"run", "--expect", "bug"}).status().message(),
+              HasSubstr("--expect applies to a program of your own"));
+  EXPECT_THAT(ParseCommandLine({"run", "--filter", "counter/*", "--", "./app"}).status().message(),
+              HasSubstr("--filter selects catalog cases"));
+  EXPECT_THAT(ParseCommandLine({"run", "--expect", "maybe", "--", "./app"}).status().message(),
+              HasSubstr("'bug' or 'clean'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--sarif", ""}).status().message(), HasSubstr("file name"));
+}
+
 TEST(CliFlagsTest, UsageErrorsSayWhatIsWrong) {
   EXPECT_THAT(ParseCommandLine({"frobnicate"}).status().message(), HasSubstr("unknown command 'frobnicate'"));
   EXPECT_THAT(ParseCommandLine({"run", "--bogus"}).status().message(), HasSubstr("unknown option '--bogus'"));
