@@ -16,8 +16,9 @@ namespace racelab {
 // it is a terminal, CI is not set to true, and NO_COLOR is not set.
 bool IsInteractive(std::FILE* stream);
 
-// The text of the line for case `index` (0-based) of `total`, started
-// `elapsed` after the run began; the ETA assumes the rest take as long.
+// The line for case `index` (0-based) of `total`, starting `elapsed` after
+// the run began; the ETA assumes the cases left take as long on average as
+// the ones done.
 std::string ProgressText(int index, int total, const std::string& case_id, absl::Duration elapsed);
 
 class ProgressLine {

@@ -5,7 +5,9 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "harness/detectors/symbolizer.h"
 #include "harness/lockorder/wait_dump.h"
+#include "harness/runner/child_process.h"
 #include "harness/runner/run_collection.h"
 
 namespace racelab {

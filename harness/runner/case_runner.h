@@ -1,10 +1,9 @@
 // Runs catalog cases: each run of a case is its own child process (the case
 // binary re-executed with `__child <id>`), under the watchdog, with
 // ThreadSanitizer's output and the lock-order checker's records sent to a
-// per-run scratch directory. Turns what
-// each child left behind — sanitizer logs, its result file, how it ended —
-// into a RunRecord of findings. Detection only: no grading, no printing.
-// Call from one thread at a time per RunOptions (runs are sequential).
+// per-run scratch directory, which run_collection.h turns into a RunRecord
+// of findings. Detection only: no grading, no printing. Call from one
+// thread at a time per RunOptions (runs are sequential).
 #ifndef RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_
 #define RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_
 
@@ -14,9 +13,7 @@
 
 #include "absl/time/time.h"
 #include "harness/catalog/case_spec.h"
-#include "harness/detectors/symbolizer.h"
 #include "harness/model/run_record.h"
-#include "harness/runner/child_process.h"
 
 namespace racelab {
 
