@@ -229,9 +229,15 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
       blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
                                      LockName(wait.lock), ")"));
     } else {
-      blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits for ", LockName(wait.lock),
-                                     wait.owner != 0 ? absl::StrCat(", held by ", ThreadName(wait.owner))
-                                                     : std::string(", held by no thread")));
+      // A holder that is not itself blocked is running, runnable, sleeping or
+      // joining: a slow run or a livelock rather than threads stuck on each
+      // other, which the reader should know.
+      const bool holder_blocked = waiting.count(wait.owner) != 0;
+      blocked.push_back(absl::StrCat(
+          ThreadName(wait.thread), " waits for ", LockName(wait.lock),
+          wait.owner == 0 ? std::string(", held by no thread")
+                          : absl::StrCat(", held by ", ThreadName(wait.owner),
+                                         holder_blocked ? "" : " (which is not blocked on a lock)")));
     }
   }
   finding.message = absl::StrCat("no progress within ", timeout, ", no lock cycle: ",

@@ -41,7 +41,7 @@ TEST(WaitForFindingTest, BlockedThreadsWithoutACycleAreAHang) {
   ASSERT_TRUE(finding);
   EXPECT_EQ(finding->kind, FindingKind::kHang);
   EXPECT_THAT(finding->message, HasSubstr("T1 waits on a condition variable (with M0)"));
-  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by T3"));
+  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by T3 (which is not blocked on a lock)"));
 }
 
 TEST(WaitForFindingTest, NoThreadBlockedIsStillAHangThatSaysSo) {
