@@ -76,16 +76,25 @@ RACELAB_TLS std::uintptr_t stack_low = 0;
 RACELAB_TLS std::uintptr_t stack_high = 0;
 RACELAB_TLS WaitSlot* wait_slot = nullptr;
 
-// While the checker runs: no re-entry, and invisible to ThreadSanitizer.
-class HookScope {
+// No re-entry into the hooks while in scope. On its own (outside a
+// HookScope) only in code that is never instrumented and may run where
+// ThreadSanitizer has no thread state yet: the interposed free of the
+// preload library, which a sanitized program's runtime calls while it is
+// still setting a new thread up.
+class ReentryGuard {
  public:
-  HookScope() { in_hook = true; }
-  ~HookScope() { in_hook = false; }
-  HookScope(const HookScope&) = delete;
-  HookScope& operator=(const HookScope&) = delete;
+  ReentryGuard() { in_hook = true; }
+  ~ReentryGuard() { in_hook = false; }
+  ReentryGuard(const ReentryGuard&) = delete;
+  ReentryGuard& operator=(const ReentryGuard&) = delete;
+};
 
+// While the checker runs: no re-entry, and invisible to ThreadSanitizer
+// (made invisible first, visible again last).
+class HookScope {
  private:
   InvisibleToTsan invisible_;
+  ReentryGuard reentry_;
 };
 
 // Frees the thread's state when the thread exits.
@@ -288,18 +297,6 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
   }
   return call();
 }
-
-// Only the re-entrancy half of HookScope, for code that is never
-// instrumented and may run where ThreadSanitizer has no thread state yet:
-// the interposed free of the preload library, which a sanitized program's
-// runtime calls while it is still setting a new thread up.
-class ReentryGuard {
- public:
-  ReentryGuard() { in_hook = true; }
-  ~ReentryGuard() { in_hook = false; }
-  ReentryGuard(const ReentryGuard&) = delete;
-  ReentryGuard& operator=(const ReentryGuard&) = delete;
-};
 
 // A heap block is being freed: the locks in it are gone, so a lock later
 // built at one of their addresses is a new lock (std::mutex has no destroy

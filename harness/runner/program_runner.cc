@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
-#include <system_error>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -113,46 +113,34 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
   Symbolizer symbolizer;
   const bool preload = UsesPreload(traits, options);
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
-    const std::string scratch_dir = MakeScratchDir();
-    if (scratch_dir.empty()) {
-      RunRecord record;
-      record.error = "cannot create a scratch directory under $TMPDIR or /tmp";
-      records.push_back(std::move(record));
-      continue;
-    }
-    ChildSpec child;
-    child.argv = argv;
-    child.argv[0] = traits.path;
-    child.env = ScratchEnvironment(scratch_dir);
-    if (preload) {
-      child.env.emplace_back("LD_PRELOAD", Prepended("LD_PRELOAD", options.preload_library, ":"));
-      // gcc's ASan runtime insists on being first in the library list; the
-      // preload library does not instrument anything, so that order is moot.
-      for (auto& [name, value] : child.env) {
-        if (name == "ASAN_OPTIONS") absl::StrAppend(&value, " verify_asan_link_order=0");
+    std::string stacks;  // every thread's stack, when the run timed out and gdb could attach
+    const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
+      child.argv = argv;
+      child.argv[0] = traits.path;
+      child.env = ScratchEnvironment(scratch_dir);
+      if (preload) {
+        child.env.emplace_back("LD_PRELOAD", Prepended("LD_PRELOAD", options.preload_library, ":"));
+        // gcc's ASan runtime insists on being first in the library list; the
+        // preload library does not instrument anything, so that order is moot.
+        for (auto& [name, value] : child.env) {
+          if (name == "ASAN_OPTIONS") absl::StrAppend(&value, " verify_asan_link_order=0");
+        }
+        child.diagnosis_signal = lockorder::WaitDumpSignal();
+        child.diagnosis_done = [scratch_dir] { return WaitDumpComplete(scratch_dir); };
       }
-      child.diagnosis_signal = lockorder::WaitDumpSignal();
-      child.diagnosis_done = [&scratch_dir] { return WaitDumpComplete(scratch_dir); };
-    }
-    // Lock order is racelab's checker's job: ThreadSanitizer's own detector
-    // reports cycles that one gate lock serialises (tests/programs/
-    // gate_lock.cc), so it is off in black-box mode, preload or not.
-    for (auto& [name, value] : child.env) {
-      if (name == "TSAN_OPTIONS") absl::StrAppend(&value, " detect_deadlocks=0");
-    }
-    child.timeout = options.timeout;
-    std::string stacks;
-    if (!options.gdb.empty()) {
-      child.before_kill = [&](int pid) { stacks = ThreadStacks(options.gdb, pid); };
-    }
-    absl::StatusOr<ChildOutcome> outcome = RunChild(child);
-    std::error_code ignored;
-    if (absl::IsCancelled(outcome.status())) {
-      fs::remove_all(scratch_dir, ignored);
-      break;
-    }
-    if (outcome.ok()) {
-      RunRecord record = CollectRun(*outcome, scratch_dir, options.project_root, options.timeout,
+      // Lock order is racelab's checker's job: ThreadSanitizer's own detector
+      // reports cycles that one gate lock serialises (tests/programs/
+      // gate_lock.cc), so it is off in black-box mode, preload or not.
+      for (auto& [name, value] : child.env) {
+        if (name == "TSAN_OPTIONS") absl::StrAppend(&value, " detect_deadlocks=0");
+      }
+      child.timeout = options.timeout;
+      if (!options.gdb.empty()) {
+        child.before_kill = [&](int pid) { stacks = ThreadStacks(options.gdb, pid); };
+      }
+    };
+    const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
+      RunRecord record = CollectRun(outcome, scratch_dir, options.project_root, options.timeout,
                                     symbolizer, ResultFile::kNone);
       for (Finding& finding : record.findings) {
         const bool hung = finding.kind == FindingKind::kDeadlock || finding.kind == FindingKind::kHang;
@@ -160,16 +148,13 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
           finding.details = absl::StrCat("every thread's stack (gdb):\n", stacks);
         }
       }
-      records.push_back(std::move(record));
-    } else {
-      RunRecord record;
-      record.error = std::string(outcome.status().message());
-      records.push_back(std::move(record));
-    }
-    const std::string kept = KeepLockOrderRecords(scratch_dir, options.keep_lockorder_dir,
-                                                  KeptRunPrefix(declaration.pattern, declaration.variant, run + 1));
-    if (!kept.empty() && records.back().error.empty()) records.back().error = kept;
-    fs::remove_all(scratch_dir, ignored);
+      return record;
+    };
+    std::optional<RunRecord> record =
+        RunInScratchDir(prepare, collect, options.keep_lockorder_dir,
+                        KeptRunPrefix(declaration.pattern, declaration.variant, run + 1));
+    if (!record) break;
+    records.push_back(*std::move(record));
   }
   return records;
 }

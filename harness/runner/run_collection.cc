@@ -55,6 +55,36 @@ std::string LastOutputLines(const ChildOutcome& outcome, int count) {
   return absl::StrJoin(kept, "\n");
 }
 
+std::optional<RunRecord> RunInScratchDir(
+    const std::function<void(const std::string& scratch_dir, ChildSpec& child)>& prepare,
+    const std::function<RunRecord(const ChildOutcome& outcome, const std::string& scratch_dir)>&
+        collect,
+    const std::string& keep_dir, const std::string& keep_prefix) {
+  RunRecord record;
+  const std::string scratch_dir = MakeScratchDir();
+  if (scratch_dir.empty()) {
+    record.error = "cannot create a scratch directory under $TMPDIR or /tmp";
+    return record;
+  }
+  ChildSpec child;
+  prepare(scratch_dir, child);
+  absl::StatusOr<ChildOutcome> outcome = RunChild(child);
+  std::error_code ignored;
+  if (absl::IsCancelled(outcome.status())) {  // interrupted: the run did not finish
+    fs::remove_all(scratch_dir, ignored);
+    return std::nullopt;
+  }
+  if (outcome.ok()) {
+    record = collect(*outcome, scratch_dir);
+  } else {
+    record.error = std::string(outcome.status().message());
+  }
+  const std::string kept = KeepLockOrderRecords(scratch_dir, keep_dir, keep_prefix);
+  if (!kept.empty() && record.error.empty()) record.error = kept;
+  fs::remove_all(scratch_dir, ignored);
+  return record;
+}
+
 std::string KeptRunPrefix(const std::string& pattern, const std::string& variant, int run) {
   return absl::StrCat(pattern, ".", variant, ".run", run, ".");
 }

@@ -5,6 +5,8 @@
 #ifndef RACELAB_HARNESS_RUNNER_RUN_COLLECTION_H_
 #define RACELAB_HARNESS_RUNNER_RUN_COLLECTION_H_
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +50,18 @@ std::string KeepLockOrderRecords(const std::string& scratch_dir, const std::stri
 
 // The record files in `keep_dir` whose names start with `prefix`, sorted.
 std::vector<std::string> KeptLockOrderFiles(const std::string& keep_dir, const std::string& prefix);
+
+// One run of one child in a fresh scratch directory, removed afterwards:
+// `prepare` fills the child's spec for that directory, `collect` turns how
+// it ended into a record, and the run's lock-order record files are kept in
+// `keep_dir` (when not empty) under `keep_prefix`. Returns nullopt when
+// racelab was interrupted (the run did not finish), a record with `error`
+// when the child could not be run at all.
+std::optional<RunRecord> RunInScratchDir(
+    const std::function<void(const std::string& scratch_dir, ChildSpec& child)>& prepare,
+    const std::function<RunRecord(const ChildOutcome& outcome, const std::string& scratch_dir)>&
+        collect,
+    const std::string& keep_dir, const std::string& keep_prefix);
 
 // The last `count` non-empty lines the child printed, oldest first.
 std::string LastOutputLines(const ChildOutcome& outcome, int count);
