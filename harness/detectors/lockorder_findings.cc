@@ -153,7 +153,10 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     switch (record.kind) {
       case MisuseKind::kUnlockNotOwner:
         finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ", Where(site),
-                                       ", but ", ThreadName(record.owner), " holds it");
+                                       ", but ",
+                                       record.owner != 0 ? ThreadName(record.owner)
+                                                         : std::string("another thread"),
+                                       " holds it");
         break;
       case MisuseKind::kUnlockUnlocked:
         finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ",

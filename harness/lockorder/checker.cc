@@ -59,6 +59,7 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
 void LockOrderChecker::EnsureRegistered(ThreadLockState& thread) {
   if (thread.thread != 0) return;
   thread.thread = ++next_thread_;
+  thread_by_os_tid_[thread.os_tid] = thread.thread;
   sink_->OnThread(thread.thread, thread.os_tid);
 }
 
@@ -96,7 +97,7 @@ void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
   // (mutex misuse, reported then) is no longer held by anyone.
   for (size_t i = 0; i < thread.held.size(); ++i) {
     const ThreadLockState::Held& held = thread.held[i];
-    if (held.shared || held.lock->owner.load(std::memory_order_relaxed) == thread.thread) continue;
+    if (held.shared || holder_(held.lock->address, held.lock->kind) == thread.os_tid) continue;
     thread.held.erase(thread.held.begin() + static_cast<long>(i));
     for (size_t j = i; j < thread.held.size(); ++j) {
       thread.held[j].chain = Mix(j == 0 ? 0 : thread.held[j - 1].chain, thread.held[j].lock->id);
@@ -180,7 +181,6 @@ bool LockOrderChecker::ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
     if (it->lock->address != address) continue;
     if (--it->recursion > 0) return true;
-    if (!it->shared) it->lock->owner.store(0, std::memory_order_relaxed);
     const size_t index = static_cast<size_t>(std::distance(it, thread.held.rend())) - 1;
     thread.held.erase(thread.held.begin() + static_cast<long>(index));
     for (size_t i = index; i < thread.held.size(); ++i) {
@@ -202,8 +202,8 @@ bool LockOrderChecker::CountRecursion(ThreadLockState& thread, const LockInfo* l
 }
 
 void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr_t address,
-                                           const Site& site) {
-  ReportMisuse(thread, *Lookup(thread, address, LockKind::kMutex, site), site, /*waiting=*/false);
+                                           LockKind kind, const Site& site) {
+  ReportMisuse(thread, *Lookup(thread, address, kind, site), site, /*waiting=*/false);
 }
 
 bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t address,
@@ -219,20 +219,27 @@ bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t ad
   return false;
 }
 
-void LockOrderChecker::ReportMisuse(ThreadLockState& thread, LockInfo& lock, const Site& site,
-                                    bool waiting) {
-  // The unlock goes ahead, so whoever held it holds it no longer.
-  const std::uint32_t owner =
-      waiting ? lock.owner.load(std::memory_order_relaxed)
-              : lock.owner.exchange(0, std::memory_order_relaxed);
+void LockOrderChecker::ReportMisuse(ThreadLockState& thread, const LockInfo& lock,
+                                    const Site& site, bool waiting) {
+  const std::int64_t holder = holder_(lock.address, lock.kind);
+  // Held by this very thread, says the lock: taken where the hooks could
+  // not see it (before checking began), so no misuse.
+  if (holder != 0 && holder == thread.os_tid) return;
+  // The unlock goes ahead, so whoever held it holds it no longer: every
+  // thread checks its holds against the locks' state from now on.
   if (!waiting) foreign_unlock_seen_.store(true, std::memory_order_relaxed);
   // Once per lock and site: a broken hand-off repeats on every message.
   const std::uint64_t key = Mix(SiteHash(site), lock.id);
   if (!thread.reported_once.insert(key).second) return;
-  MisuseKind kind = owner != 0 ? MisuseKind::kUnlockNotOwner : MisuseKind::kUnlockUnlocked;
-  if (waiting) kind = MisuseKind::kWaitNotHeld;
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
+  std::uint32_t owner = 0;  // 0 also when the holder never used the hooks
+  if (holder != 0) {
+    auto found = thread_by_os_tid_.find(holder);
+    if (found != thread_by_os_tid_.end()) owner = found->second;
+  }
+  MisuseKind kind = holder != 0 ? MisuseKind::kUnlockNotOwner : MisuseKind::kUnlockUnlocked;
+  if (waiting) kind = MisuseKind::kWaitNotHeld;
   sink_->OnMisuse(MisuseRecord{thread.thread, lock.id, Intern(site), kind, owner});
 }
 

@@ -32,28 +32,36 @@
 
 namespace racelab::lockorder {
 
-// Per-lock facts that threads read without the checker's lock.
+// Per-lock facts that threads read without the checker's lock. Nothing here
+// is written on the fast path: who holds a lock is read from the lock
+// itself when it matters (HolderQuery), so that two threads passing a lock
+// back and forth move no cache line but the lock's own.
 struct LockInfo {
   LockId id = 0;
   LockKind kind = LockKind::kMutex;
   std::uintptr_t address = 0;
   std::atomic<bool> retired{false};      // destroyed or re-initialised: a new LockInfo takes over
-  // The thread holding it exclusively; 0 = none. On its own cache line: it
-  // changes hands with the mutex, and must not drag the read-mostly fields
-  // above (read on every acquisition) along between cores.
-  alignas(64) std::atomic<std::uint32_t> owner{0};
 };
 
-// One thread's view. Owned and used by that thread only.
-struct ThreadLockState {
+// The OS thread id of the thread holding the lock at `address` exclusively,
+// read from the lock's own state; 0 when nobody does (or it is held shared).
+// Reads memory only, so that a signal handler may call it.
+using HolderQuery = std::int64_t (*)(std::uintptr_t address, LockKind kind);
+
+// One thread's view. Owned and used by that thread only; cache-line aligned
+// so that no other thread's data shares its lines.
+struct alignas(64) ThreadLockState {
   struct Held {
-    Held() {}  // user-provided: emplace_back() does not zero the site first
-    LockInfo* lock = nullptr;
+    // Leaves every field unwritten: PushHeld, the only place that makes
+    // one, writes each of them once (initialising them here first cost
+    // stores on every acquisition).
+    Held() {}
+    LockInfo* lock;
     Site site;                      // where it was acquired
-    bool shared = false;
-    bool blocking = true;           // false for try/timed acquisitions
-    int recursion = 1;
-    std::uint64_t chain = 0;        // hash of the held sequence up to and including this
+    bool shared;
+    bool blocking;                  // false for try/timed acquisitions
+    int recursion;
+    std::uint64_t chain;            // hash of the held sequence up to and including this
   };
   std::uint32_t thread = 0;         // 0 until the checker first sees this thread
   std::int64_t os_tid = 0;
@@ -104,10 +112,12 @@ class LockOrderChecker {
     return thread.chain_cache[chain & (thread.chain_cache.size() - 1)] == chain ? lock : nullptr;
   }
 
-  // `sink` must outlive the checker. Not owned. With `abort_on_inversion`,
-  // the process aborts right after an unguarded cycle has been recorded.
-  explicit LockOrderChecker(RecordSink* sink, bool abort_on_inversion = false)
-      : sink_(sink), abort_on_inversion_(abort_on_inversion) {}
+  // `sink` must outlive the checker. Not owned. `holder` tells who holds a
+  // lock (for misuse reports, and to notice holds another thread's unlock
+  // ended). With `abort_on_inversion`, the process aborts right after an
+  // unguarded cycle has been recorded.
+  LockOrderChecker(RecordSink* sink, HolderQuery holder, bool abort_on_inversion = false)
+      : sink_(sink), holder_(holder), abort_on_inversion_(abort_on_inversion) {}
   LockOrderChecker(const LockOrderChecker&) = delete;
   LockOrderChecker& operator=(const LockOrderChecker&) = delete;
 
@@ -124,9 +134,12 @@ class LockOrderChecker {
                     const Site& site) {
     if (Site* slot = PushHeld(thread, lock, shared, blocking)) *slot = site;
   }
-  // AfterAcquire without the site: returns where the caller stores it (the
-  // hooks walk the stack straight into it), or nullptr when the acquisition
-  // only deepened a recursive or shared hold.
+  // AfterAcquire without the site, and callable before the lock call (the
+  // hooks do so, to keep their work out of the critical section the call
+  // opens; when the call fails, ReleaseIfHeld takes the hold back). Returns
+  // where the caller stores the site (the hooks walk the stack straight
+  // into it), or nullptr when the acquisition only deepened a recursive or
+  // shared hold.
   Site* PushHeld(ThreadLockState& thread, LockInfo* lock, bool shared, bool blocking) {
     DropStaleHolds(thread);
     if (lock->kind == LockKind::kRecursiveMutex || shared) {
@@ -140,7 +153,7 @@ class LockOrderChecker {
     held.shared = shared;
     held.blocking = blocking;
     held.chain = chain;
-    if (!shared) lock->owner.store(thread.thread, std::memory_order_relaxed);
+    held.recursion = 1;
     return &held.site;
   }
   void AfterAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind, bool shared,
@@ -161,17 +174,18 @@ class LockOrderChecker {
     if (!thread.held.empty()) {
       ThreadLockState::Held& top = thread.held.back();
       if (top.lock->address == address) {
-        if (--top.recursion > 0) return true;
-        if (!top.shared) top.lock->owner.store(0, std::memory_order_relaxed);
-        thread.held.pop_back();
+        if (--top.recursion == 0) thread.held.pop_back();
         return true;
       }
     }
     return ReleaseIfHeldSlow(thread, address);
   }
-  void ReportUnheldRelease(ThreadLockState& thread, std::uintptr_t address, const Site& site);
-  void BeforeRelease(ThreadLockState& thread, std::uintptr_t address, const Site& site) {
-    if (!ReleaseIfHeld(thread, address)) ReportUnheldRelease(thread, address, site);
+  // An unlock of a lock this thread does not hold.
+  void ReportUnheldRelease(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                           const Site& site);
+  void BeforeRelease(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                     const Site& site) {
+    if (!ReleaseIfHeld(thread, address)) ReportUnheldRelease(thread, address, kind, site);
   }
   // Condition waits: the mutex is released for the wait and retaken after.
   // Returns false (after reporting misuse) when the thread does not hold it.
@@ -195,6 +209,13 @@ class LockOrderChecker {
     return false;
   }
 
+  // Numbers the thread (recording it) if it has no number yet; returns it.
+  std::uint32_t RegisterThread(ThreadLockState& thread) {
+    SpinlockHolder hold(mu_);
+    EnsureRegistered(thread);
+    return thread.thread;
+  }
+
   std::size_t lock_count() const;
   std::size_t edge_count() const;
 
@@ -206,11 +227,12 @@ class LockOrderChecker {
   void EnsureRegistered(ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SiteId Intern(const Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
-  void ReportMisuse(ThreadLockState& thread, LockInfo& lock, const Site& site, bool waiting);
+  void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
+                    bool waiting);
   void DropStaleHolds(ThreadLockState& thread) {
     if (foreign_unlock_seen_.load(std::memory_order_relaxed)) DropStaleHoldsSlow(thread);
   }
-  static void DropStaleHoldsSlow(ThreadLockState& thread);
+  void DropStaleHoldsSlow(ThreadLockState& thread);
   bool ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t address);
   // A recursive re-lock, or a second shared hold: counted on the held entry.
   static bool CountRecursion(ThreadLockState& thread, const LockInfo* lock);
@@ -218,6 +240,7 @@ class LockOrderChecker {
   static void MarkValidated(ThreadLockState& thread, std::uint64_t chain);
 
   RecordSink* const sink_;
+  const HolderQuery holder_;
   const bool abort_on_inversion_;
   mutable Spinlock mu_;
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
@@ -235,6 +258,8 @@ class LockOrderChecker {
   std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;
+  // Registered threads by OS thread id (the newest, when an id was reused).
+  std::unordered_map<std::int64_t, std::uint32_t> thread_by_os_tid_ ABSL_GUARDED_BY(mu_);
   // Set once any thread unlocked a lock another thread held: only then can a
   // thread's held list contain locks it no longer holds.
   std::atomic<bool> foreign_unlock_seen_{false};

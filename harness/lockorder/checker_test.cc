@@ -3,6 +3,7 @@
 // thread holds, not on timing, so the tests are deterministic.
 #include "harness/lockorder/checker.h"
 
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -49,21 +50,49 @@ Site SiteAt(std::uintptr_t pc) {
   return site;
 }
 
+// The locks' own state, as glibc keeps it for the hooks' HolderQuery: who
+// holds each lock exclusively, and how many times.
+struct FakeLock {
+  std::int64_t holder = 0;
+  int count = 0;
+};
+std::map<std::uintptr_t, FakeLock>& FakeLocks() {
+  static auto* locks = new std::map<std::uintptr_t, FakeLock>();
+  return *locks;
+}
+std::int64_t FakeHolder(std::uintptr_t address, LockKind) {
+  auto found = FakeLocks().find(address);
+  return found == FakeLocks().end() ? 0 : found->second.holder;
+}
+
 class CheckerTest : public ::testing::Test {
  protected:
+  CheckerTest() {
+    FakeLocks().clear();
+    t1_.os_tid = 101, t2_.os_tid = 102, t3_.os_tid = 103;
+  }
   void Lock(ThreadLockState& thread, std::uintptr_t lock, LockKind kind = LockKind::kMutex) {
     checker_.BeforeBlockingAcquire(thread, lock, kind, false, SiteAt(lock + 1000));
     checker_.AfterAcquire(thread, lock, kind, false, true, SiteAt(lock + 1000));
+    Acquired(thread, lock);
   }
   void TryLock(ThreadLockState& thread, std::uintptr_t lock) {
     checker_.AfterAcquire(thread, lock, LockKind::kMutex, false, false, SiteAt(lock + 2000));
+    Acquired(thread, lock);
   }
   void Unlock(ThreadLockState& thread, std::uintptr_t lock) {
-    checker_.BeforeRelease(thread, lock, SiteAt(lock + 3000));
+    checker_.BeforeRelease(thread, lock, LockKind::kMutex, SiteAt(lock + 3000));
+    FakeLock& state = FakeLocks()[lock];  // an unlock by any thread releases it, as glibc's does
+    if (state.count > 0 && --state.count == 0) state.holder = 0;
+  }
+  static void Acquired(const ThreadLockState& thread, std::uintptr_t lock) {
+    FakeLock& state = FakeLocks()[lock];
+    state.holder = thread.os_tid;
+    ++state.count;
   }
 
   RecordingSink sink_;
-  LockOrderChecker checker_{&sink_};
+  LockOrderChecker checker_{&sink_, FakeHolder};
   ThreadLockState t1_, t2_, t3_;
 };
 
@@ -212,6 +241,26 @@ TEST_F(CheckerTest, UnlockingAnotherThreadsMutexIsMisuse) {
   EXPECT_THAT(sink_.misuses, SizeIs(2));
 }
 
+TEST_F(CheckerTest, UnlockingAMutexItsLastHolderReleasedIsUnlockingAnUnlockedOne) {
+  Lock(t1_, kA);
+  Unlock(t1_, kA);
+  Unlock(t2_, kA);
+  ASSERT_THAT(sink_.misuses, SizeIs(1));
+  EXPECT_EQ(sink_.misuses[0].kind, MisuseKind::kUnlockUnlocked);
+  EXPECT_EQ(sink_.misuses[0].owner, 0u);
+  Lock(t1_, kB);
+  Unlock(t1_, kB);
+  Unlock(t1_, kB);  // t1 itself was B's last holder
+  ASSERT_THAT(sink_.misuses, SizeIs(2));
+  EXPECT_EQ(sink_.misuses[1].kind, MisuseKind::kUnlockUnlocked);
+}
+
+TEST_F(CheckerTest, UnlockingALockTakenBeforeCheckingBeganIsNoMisuse) {
+  Acquired(t1_, kA);  // the lock says t1 holds it; the checker never saw it taken
+  Unlock(t1_, kA);
+  EXPECT_THAT(sink_.misuses, IsEmpty());
+}
+
 TEST_F(CheckerTest, HoldsAThousandLocksAtOnce) {
   for (std::uintptr_t i = 0; i < 1000; ++i) Lock(t1_, 0x10000 + 16 * i);
   EXPECT_THAT(t1_.held, SizeIs(1000));
@@ -250,7 +299,8 @@ TEST(CheckerThreadsTest, RealThreadsSharingTheCheckerAreSafe) {
   // around them as the interposer calls them. Under TSan this checks the
   // checker's own synchronisation; everywhere, that it stays quiet.
   RecordingSink sink;
-  LockOrderChecker checker(&sink);
+  // No thread ever unlocks another's lock here, so nobody asks who holds one.
+  LockOrderChecker checker(&sink, [](std::uintptr_t, LockKind) -> std::int64_t { return 0; });
   std::mutex mutexes[8];
   const auto address = [&mutexes](int i) { return reinterpret_cast<std::uintptr_t>(&mutexes[i]); };
   std::vector<std::thread> threads;
@@ -265,7 +315,7 @@ TEST(CheckerThreadsTest, RealThreadsSharingTheCheckerAreSafe) {
           checker.AfterAcquire(state, address(index), LockKind::kMutex, false, true, SiteAt(1));
         }
         for (int index : {second, first}) {
-          checker.BeforeRelease(state, address(index), SiteAt(3));
+          checker.BeforeRelease(state, address(index), LockKind::kMutex, SiteAt(3));
           mutexes[index].unlock();
         }
       }

@@ -101,7 +101,7 @@ class HookScope {
 struct ThreadStateOwner {
   ~ThreadStateOwner() {
     HookScope scope;
-    if (wait_slot != nullptr) wait_slot->lock.store(nullptr, std::memory_order_release);
+    if (wait_slot != nullptr) wait_slot->Clear();
     delete thread_state;
     thread_state = nullptr;
     thread_exited = true;
@@ -110,6 +110,18 @@ struct ThreadStateOwner {
 thread_local ThreadStateOwner thread_state_owner;
 
 void WatchFrees();
+
+// HolderQuery from glibc's own state: a mutex records its owner's thread id
+// when locked and clears it when unlocked (every type but elided ones, which
+// glibc does not use unless told to), a rwlock its writer's.
+std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
+  if (kind == LockKind::kRwLock) {
+    return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,
+                           __ATOMIC_RELAXED);
+  }
+  return __atomic_load_n(&reinterpret_cast<pthread_mutex_t*>(address)->__data.__owner,
+                         __ATOMIC_RELAXED);
+}
 
 bool Initialize() {
   int expected = kUnknown;
@@ -129,9 +141,9 @@ bool Initialize() {
   }
   writer = new (writer_storage) RecordFileWriter(fd);
   const char* abort_switch = std::getenv(kAbortVariable);
-  checker = new (checker_storage)
-      LockOrderChecker(writer, abort_switch != nullptr && std::string(abort_switch) == "1");
-  InstallWaitDumpHandler(writer->fd());
+  checker = new (checker_storage) LockOrderChecker(
+      writer, ExclusiveHolder, abort_switch != nullptr && std::string(abort_switch) == "1");
+  InstallWaitDumpHandler(writer->fd(), ExclusiveHolder);
   WatchFrees();
   mode.store(kOn, std::memory_order_release);
   return true;
@@ -162,8 +174,9 @@ __attribute__((noinline)) ThreadLockState& NewState() {
     HookScope scope;
     thread_state = new ThreadLockState();
     thread_state->held.reserve(16);
-    wait_slot = NewWaitSlot();
     thread_state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
+    // Numbered now, so that the wait dump can name this thread as a holder.
+    wait_slot = NewWaitSlot(checker->RegisterThread(*thread_state), thread_state->os_tid);
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;
     if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
@@ -223,45 +236,41 @@ Fn Next(Fn interceptor, const char* name) {
   return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
 }
 
-// Marks this thread as blocked on `lock` for the wait dump.
-__attribute__((always_inline)) inline void PublishWait(const ThreadLockState& state,
-                                                       LockInfo* lock, bool condition) {
-  wait_slot->thread.store(state.thread, std::memory_order_relaxed);
-  wait_slot->condition.store(condition, std::memory_order_relaxed);
-  wait_slot->lock.store(lock, std::memory_order_release);
-}
-
 // Hook bodies shared by every lock type. Inlined into each hook, so that the
 // site walk starts in the hook's own frame.
+//
+// A blocking acquisition does its bookkeeping before the lock call: only
+// the owner word is written once the lock is held, so the checker adds
+// nothing to the critical section the call opens (two threads contending
+// for a lock would otherwise wait on each other's bookkeeping). A failed
+// call takes the hold back.
 template <typename Call>
 __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
                                                   Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
   LockInfo* info = nullptr;
-  Site site;  // walked only when the slow path needs it before the call
-  bool site_known = false;
   {
     HookScope scope;
     info = checker->TryFastBeforeBlockingAcquire(state, Address(lock));
-    if (info == nullptr) {
-      CaptureSiteInto(site);
-      site_known = true;
-      info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
-    }
-  }
-  PublishWait(state, info, /*condition=*/false);
-  const int result = call();
-  wait_slot->lock.store(nullptr, std::memory_order_relaxed);
-  if (result == 0) {
-    HookScope scope;
-    if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) {
-      if (site_known) {
-        *slot = site;
-      } else {
+    if (info != nullptr) {
+      if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) {
         CaptureSiteInto(*slot);
       }
+    } else {
+      Site site;
+      CaptureSiteInto(site);
+      info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+      if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) *slot = site;
     }
+  }
+  WaitSlot* const slot = wait_slot;
+  slot->Publish(info, /*condition=*/false);
+  const int result = call();
+  slot->Clear();
+  if (__builtin_expect(result != 0, 0)) {
+    HookScope scope;
+    checker->ReleaseIfHeld(state, Address(lock));
   }
   return result;
 }
@@ -278,12 +287,12 @@ __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind
 }
 
 template <typename Call>
-__attribute__((always_inline)) inline int Release(const void* lock, Call call) {
+__attribute__((always_inline)) inline int Release(const void* lock, LockKind kind, Call call) {
   if (Active()) {
     ThreadLockState& state = State();
     HookScope scope;
     if (!checker->ReleaseIfHeld(state, Address(lock))) {
-      checker->ReportUnheldRelease(state, Address(lock), CaptureSite());
+      checker->ReportUnheldRelease(state, Address(lock), kind, CaptureSite());
     }
   }
   return call();
@@ -347,9 +356,9 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
     HookScope scope;
     mutex_info = checker->FindLock(state, Address(mutex), MutexKind(mutex), site);
   }
-  PublishWait(state, mutex_info, /*condition=*/true);
+  wait_slot->Publish(mutex_info, /*condition=*/true);
   const int result = call();  // glibc retakes the mutex inside, out of our sight
-  wait_slot->lock.store(nullptr, std::memory_order_relaxed);
+  wait_slot->Clear();
   if (held && Active()) {
     HookScope scope;
     LockInfo* info =
@@ -367,7 +376,7 @@ void SetLockOrderChecking(bool on) {
   if (on && !active && checker == nullptr) {
     const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
     writer = new (writer_storage) RecordFileWriter(fd);
-    checker = new (checker_storage) LockOrderChecker(writer);
+    checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder);
     WatchFrees();
   }
   mode.store(on ? kOn : kOff, std::memory_order_release);
@@ -475,7 +484,7 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timesp
                      [&] { return NextOf_pthread_mutex_clocklock()(m, c, t); });
 }
 int pthread_mutex_unlock(pthread_mutex_t* m) {
-  return Release(m, [&] { return NextOf_pthread_mutex_unlock()(m); });
+  return Release(m, MutexKind(m), [&] { return NextOf_pthread_mutex_unlock()(m); });
 }
 int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* a) {
   return Forgetting(m, [&] { return NextOf_pthread_mutex_init()(m, a); });
@@ -513,7 +522,7 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* l, clockid_t c, const struct ti
                      [&] { return NextOf_pthread_rwlock_clockwrlock()(l, c, t); });
 }
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {
-  return Release(l, [&] { return NextOf_pthread_rwlock_unlock()(l); });
+  return Release(l, LockKind::kRwLock, [&] { return NextOf_pthread_rwlock_unlock()(l); });
 }
 int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
   return Forgetting(l, [&] { return NextOf_pthread_rwlock_init()(l, a); });

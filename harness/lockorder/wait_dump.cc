@@ -11,6 +11,20 @@ namespace {
 
 std::atomic<WaitSlot*> wait_slots{nullptr};
 std::atomic<int> dump_fd{-1};
+std::atomic<HolderQuery> holder_query{nullptr};
+
+// The checker's number for the thread with OS id `os_tid`; 0 when no slot
+// has it (the newest slot wins: slots are pushed at the head).
+std::uint32_t ThreadWithOsTid(std::int64_t os_tid) {
+  if (os_tid == 0) return 0;
+  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr;
+       slot = slot->next.load(std::memory_order_acquire)) {
+    if (slot->os_tid.load(std::memory_order_relaxed) == os_tid) {
+      return slot->thread.load(std::memory_order_relaxed);
+    }
+  }
+  return 0;
+}
 
 // Async-signal-safe decimal formatting into `out`; returns the end.
 char* AppendNumber(char* out, std::uint64_t value) {
@@ -37,15 +51,18 @@ void DumpWaits(int) {
   std::uint64_t count = 0;
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
        slot = slot->next.load(std::memory_order_acquire)) {
-    LockInfo* lock = slot->lock.load(std::memory_order_acquire);
-    if (lock == nullptr) continue;
+    const std::uintptr_t waiting_on = slot->waiting_on.load(std::memory_order_acquire);
+    if (waiting_on == 0) continue;
+    const auto* lock = reinterpret_cast<const LockInfo*>(waiting_on & ~WaitSlot::kCondition);
+    const bool condition = (waiting_on & WaitSlot::kCondition) != 0;
     char line[128];
     char* end = AppendText(line, "wait ");
     end = AppendNumber(end, slot->thread.load(std::memory_order_relaxed));
     end = AppendText(end, " ");
     end = AppendNumber(end, lock->id);
-    end = AppendText(end, slot->condition.load(std::memory_order_relaxed) ? " condition " : " mutex ");
-    end = AppendNumber(end, lock->owner.load(std::memory_order_relaxed));
+    end = AppendText(end, condition ? " condition " : " mutex ");
+    const HolderQuery holder = holder_query.load(std::memory_order_relaxed);
+    end = AppendNumber(end, holder == nullptr ? 0 : ThreadWithOsTid(holder(lock->address, lock->kind)));
     *end++ = '\n';
     if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
   }
@@ -61,8 +78,10 @@ void DumpWaits(int) {
 
 }  // namespace
 
-WaitSlot* NewWaitSlot() {
+WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid) {
   auto* slot = new WaitSlot();
+  slot->thread.store(thread, std::memory_order_relaxed);
+  slot->os_tid.store(os_tid, std::memory_order_relaxed);
   WaitSlot* head = wait_slots.load(std::memory_order_relaxed);
   do {
     slot->next.store(head, std::memory_order_relaxed);
@@ -71,7 +90,8 @@ WaitSlot* NewWaitSlot() {
   return slot;
 }
 
-void InstallWaitDumpHandler(int record_fd) {
+void InstallWaitDumpHandler(int record_fd, HolderQuery holder) {
+  holder_query.store(holder, std::memory_order_relaxed);
   dump_fd.store(record_fd, std::memory_order_release);
   struct sigaction action {};
   action.sa_handler = DumpWaits;

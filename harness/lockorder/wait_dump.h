@@ -21,18 +21,33 @@ namespace racelab::lockorder {
 inline int WaitDumpSignal() { return SIGRTMIN + 5; }
 
 // What one thread is blocked on. Written by its thread, read by the handler.
-struct WaitSlot {
+// Cache-line aligned: each thread writes its own on every blocking call, and
+// must not invalidate another thread's.
+struct alignas(64) WaitSlot {
+  static constexpr std::uintptr_t kCondition = 1;  // low bit of `waiting_on`
   std::atomic<WaitSlot*> next{nullptr};
-  std::atomic<std::uint32_t> thread{0};
-  std::atomic<LockInfo*> lock{nullptr};  // null: not blocked in a hook
-  std::atomic<bool> condition{false};
+  std::atomic<std::uint32_t> thread{0};   // the checker's number for the thread
+  std::atomic<std::int64_t> os_tid{0};
+  // The LockInfo the thread is blocked on (they are 64-byte aligned), with
+  // kCondition set for a condition wait on that mutex; 0: not blocked in a
+  // hook. One word, so that publishing a wait is one store.
+  std::atomic<std::uintptr_t> waiting_on{0};
+
+  void Publish(LockInfo* lock, bool condition) {
+    waiting_on.store(reinterpret_cast<std::uintptr_t>(lock) | (condition ? kCondition : 0),
+                     std::memory_order_release);
+  }
+  void Clear() { waiting_on.store(0, std::memory_order_relaxed); }
 };
+static_assert(alignof(LockInfo) > WaitSlot::kCondition, "the condition bit needs a free low bit");
 
-// A new slot, linked into the process-wide list the handler walks. Never freed.
-WaitSlot* NewWaitSlot();
+// A new slot for the calling thread, known to the checker as `thread`,
+// linked into the process-wide list the handler walks. Never freed.
+WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid);
 
-// Installs the WaitDumpSignal() handler, writing to `record_fd`.
-void InstallWaitDumpHandler(int record_fd);
+// Installs the WaitDumpSignal() handler, writing to `record_fd`; `holder`
+// tells who holds the lock a thread waits for.
+void InstallWaitDumpHandler(int record_fd, HolderQuery holder);
 
 }  // namespace racelab::lockorder
 
