@@ -8,7 +8,7 @@
 namespace racelab::lockorder {
 namespace {
 
-std::uint64_t ChainOf(const std::vector<ThreadLockState::Held>& held) {
+std::uint64_t ChainOf(const HeldList& held) {
   return held.empty() ? 0 : held.back().chain;
 }
 
@@ -98,7 +98,7 @@ void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
   for (size_t i = 0; i < thread.held.size(); ++i) {
     const ThreadLockState::Held& held = thread.held[i];
     if (held.shared || holder_(held.lock->address, held.lock->kind) == thread.os_tid) continue;
-    thread.held.erase(thread.held.begin() + static_cast<long>(i));
+    thread.held.erase(thread.held.begin() + i);
     for (size_t j = i; j < thread.held.size(); ++j) {
       thread.held[j].chain = Mix(j == 0 ? 0 : thread.held[j - 1].chain, thread.held[j].lock->id);
     }
@@ -182,7 +182,7 @@ bool LockOrderChecker::ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t
     if (it->lock->address != address) continue;
     if (--it->recursion > 0) return true;
     const size_t index = static_cast<size_t>(std::distance(it, thread.held.rend())) - 1;
-    thread.held.erase(thread.held.begin() + static_cast<long>(index));
+    thread.held.erase(thread.held.begin() + index);
     for (size_t i = index; i < thread.held.size(); ++i) {
       thread.held[i].chain = Mix(i == 0 ? 0 : thread.held[i - 1].chain, thread.held[i].lock->id);
     }

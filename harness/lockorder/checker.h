@@ -16,15 +16,19 @@
 #ifndef RACELAB_HARNESS_LOCKORDER_CHECKER_H_
 #define RACELAB_HARNESS_LOCKORDER_CHECKER_H_
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
 #include "harness/lockorder/lock_graph.h"
 #include "harness/lockorder/records.h"
@@ -48,24 +52,85 @@ struct LockInfo {
 // Reads memory only, so that a signal handler may call it.
 using HolderQuery = std::int64_t (*)(std::uintptr_t address, LockKind kind);
 
+// A lock a thread holds.
+struct Held {
+  // Leaves every field unwritten: NewHeld, the only place that makes one,
+  // writes each of them once (initialising them here first cost stores on
+  // every acquisition).
+  Held() {}
+  LockInfo* lock;
+  Site site;                      // where it was acquired
+  bool shared;
+  bool blocking;                  // false for try/timed acquisitions
+  int recursion;
+  std::uint64_t chain;            // hash of the held sequence up to and including this
+};
+
+// A thread's held locks in acquisition order, with no fixed limit: the few
+// vector operations the checker needs, with a push small enough to inline
+// into the hooks (std::vector's emplace_back was a call, 23 instructions).
+class HeldList {
+ public:
+  using value_type = Held;
+  using iterator = Held*;
+  using const_iterator = const Held*;
+
+  HeldList() = default;
+  HeldList(const HeldList&) = delete;
+  HeldList& operator=(const HeldList&) = delete;
+
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  Held& back() { return storage_[size_ - 1]; }
+  const Held& back() const { return storage_[size_ - 1]; }
+  Held& operator[](std::size_t index) { return storage_[index]; }
+  const Held& operator[](std::size_t index) const { return storage_[index]; }
+  Held* begin() { return storage_.get(); }
+  Held* end() { return storage_.get() + size_; }
+  const Held* begin() const { return storage_.get(); }
+  const Held* end() const { return storage_.get() + size_; }
+  std::reverse_iterator<Held*> rbegin() { return std::reverse_iterator<Held*>(end()); }
+  std::reverse_iterator<Held*> rend() { return std::reverse_iterator<Held*>(begin()); }
+  std::reverse_iterator<const Held*> rbegin() const {
+    return std::reverse_iterator<const Held*>(end());
+  }
+  std::reverse_iterator<const Held*> rend() const {
+    return std::reverse_iterator<const Held*>(begin());
+  }
+
+  // A new last entry, its fields unwritten.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Held& push() {
+    if (__builtin_expect(size_ == capacity_, 0)) Grow();
+    return storage_[size_++];
+  }
+  void pop_back() { --size_; }
+  void erase(Held* at) {
+    std::copy(at + 1, end(), at);
+    --size_;
+  }
+  void reserve(std::size_t capacity) {
+    if (capacity <= capacity_) return;
+    std::unique_ptr<Held[]> grown(new Held[capacity]);
+    std::copy(begin(), end(), grown.get());
+    storage_ = std::move(grown);
+    capacity_ = capacity;
+  }
+
+ private:
+  __attribute__((noinline)) void Grow() { reserve(capacity_ == 0 ? 16 : 2 * capacity_); }
+
+  std::unique_ptr<Held[]> storage_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
 struct alignas(64) ThreadLockState {
-  struct Held {
-    // Leaves every field unwritten: PushHeld, the only place that makes
-    // one, writes each of them once (initialising them here first cost
-    // stores on every acquisition).
-    Held() {}
-    LockInfo* lock;
-    Site site;                      // where it was acquired
-    bool shared;
-    bool blocking;                  // false for try/timed acquisitions
-    int recursion;
-    std::uint64_t chain;            // hash of the held sequence up to and including this
-  };
+  using Held = ::racelab::lockorder::Held;
   std::uint32_t thread = 0;         // 0 until the checker first sees this thread
   std::int64_t os_tid = 0;
-  std::vector<Held> held;           // acquisition order; no fixed limit
+  HeldList held;
 
   struct CachedLock {
     std::uintptr_t address = 0;
@@ -91,25 +156,31 @@ inline std::size_t AddressSlot(std::uintptr_t address, std::size_t slots) {
 
 class LockOrderChecker {
  public:
-  // The fast path of BeforeBlockingAcquire, inline: returns the lock when
-  // this thread already knows it, does not hold it, and has validated the
-  // chain it would extend (nothing to record); nullptr means "take the slow
-  // path" (BeforeBlockingAcquire), never "no problem".
-  LockInfo* TryFastBeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address) {
+  // The fast path of a blocking exclusive acquisition, inline: when this
+  // thread already knows the lock, it is not a recursive mutex, and the
+  // thread has validated the chain it would extend (nothing to record),
+  // pushes the hold (as PushHeld) and returns where its site goes.
+  // nullptr means "take the slow path" (BeforeBlockingAcquire, then
+  // PushHeld), never "no problem".
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Site* TryFastBlockingAcquire(ThreadLockState& thread,
+                                                            std::uintptr_t address) {
     if (foreign_unlock_seen_.load(std::memory_order_relaxed)) return nullptr;
     const ThreadLockState::CachedLock& cached =
         thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
     LockInfo* lock = cached.lock;
-    if (cached.address != address || lock == nullptr ||
+    if (cached.address != address || lock == nullptr || lock->kind == LockKind::kRecursiveMutex ||
         lock->retired.load(std::memory_order_relaxed)) {
       return nullptr;
     }
-    if (thread.held.empty()) return lock;
     // No scan of the held locks for a re-lock: the slow path never marks a
     // chain that re-locks a held lock as validated, so a validated chain
     // cannot contain one.
-    const std::uint64_t chain = Mix(thread.held.back().chain, lock->id);
-    return thread.chain_cache[chain & (thread.chain_cache.size() - 1)] == chain ? lock : nullptr;
+    const std::uint64_t chain = Mix(thread.held.empty() ? 0 : thread.held.back().chain, lock->id);
+    if (!thread.held.empty() &&
+        thread.chain_cache[chain & (thread.chain_cache.size() - 1)] != chain) {
+      return nullptr;
+    }
+    return &NewHeld(thread, lock, /*shared=*/false, /*blocking=*/true, chain).site;
   }
 
   // `sink` must outlive the checker. Not owned. `holder` tells who holds a
@@ -146,15 +217,7 @@ class LockOrderChecker {
       if (CountRecursion(thread, lock)) return nullptr;
     }
     const std::uint64_t chain = Mix(thread.held.empty() ? 0 : thread.held.back().chain, lock->id);
-    // Built in place: copying a finished Held into the vector stalls on
-    // store forwarding (measured: 40% of this function's time).
-    ThreadLockState::Held& held = thread.held.emplace_back();
-    held.lock = lock;
-    held.shared = shared;
-    held.blocking = blocking;
-    held.chain = chain;
-    held.recursion = 1;
-    return &held.site;
+    return &NewHeld(thread, lock, shared, blocking, chain).site;
   }
   void AfterAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind, bool shared,
                     bool blocking, const Site& site) {
@@ -229,6 +292,20 @@ class LockOrderChecker {
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
   void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
                     bool waiting);
+  // A new top entry in the thread's held list, all but its site written.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE static Held& NewHeld(ThreadLockState& thread, LockInfo* lock,
+                                                    bool shared, bool blocking,
+                                                    std::uint64_t chain) {
+    // Built in place: copying a finished Held into the list stalls on store
+    // forwarding (measured: 40% of PushHeld's time).
+    Held& held = thread.held.push();
+    held.lock = lock;
+    held.shared = shared;
+    held.blocking = blocking;
+    held.recursion = 1;
+    held.chain = chain;
+    return held;
+  }
   void DropStaleHolds(ThreadLockState& thread) {
     if (foreign_unlock_seen_.load(std::memory_order_relaxed)) DropStaleHoldsSlow(thread);
   }

@@ -68,13 +68,18 @@ LockOrderChecker* checker = nullptr;
 
 RecordFileWriter* writer = nullptr;
 
-#define RACELAB_TLS __attribute__((tls_model("initial-exec"))) thread_local
-RACELAB_TLS bool in_hook = false;
-RACELAB_TLS bool thread_exited = false;  // after this thread's state was freed
-RACELAB_TLS ThreadLockState* thread_state = nullptr;
-RACELAB_TLS std::uintptr_t stack_low = 0;
-RACELAB_TLS std::uintptr_t stack_high = 0;
-RACELAB_TLS WaitSlot* wait_slot = nullptr;
+// This thread's hook state, one thread-local block: the hooks find all of
+// it from one address.
+struct HookThread {
+  static constexpr std::uint8_t kInHook = 1;  // the checker is running: no re-entry
+  static constexpr std::uint8_t kExited = 2;  // this thread's state was freed
+  std::uint8_t pass_through = 0;              // kInHook | kExited; 0: hooks check
+  ThreadLockState* state = nullptr;
+  WaitSlot* wait_slot = nullptr;
+  std::uintptr_t stack_low = 0;
+  std::uintptr_t stack_high = 0;
+};
+__attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 
 // No re-entry into the hooks while in scope. On its own (outside a
 // HookScope) only in code that is never instrumented and may run where
@@ -83,8 +88,8 @@ RACELAB_TLS WaitSlot* wait_slot = nullptr;
 // still setting a new thread up.
 class ReentryGuard {
  public:
-  ReentryGuard() { in_hook = true; }
-  ~ReentryGuard() { in_hook = false; }
+  ReentryGuard() { this_thread.pass_through |= HookThread::kInHook; }
+  ~ReentryGuard() { this_thread.pass_through &= ~HookThread::kInHook; }
   ReentryGuard(const ReentryGuard&) = delete;
   ReentryGuard& operator=(const ReentryGuard&) = delete;
 };
@@ -101,10 +106,10 @@ class HookScope {
 struct ThreadStateOwner {
   ~ThreadStateOwner() {
     HookScope scope;
-    if (wait_slot != nullptr) wait_slot->Clear();
-    delete thread_state;
-    thread_state = nullptr;
-    thread_exited = true;
+    if (this_thread.wait_slot != nullptr) this_thread.wait_slot->Clear();
+    delete this_thread.state;
+    this_thread.state = nullptr;
+    this_thread.pass_through |= HookThread::kExited;
   }
 };
 thread_local ThreadStateOwner thread_state_owner;
@@ -151,15 +156,15 @@ bool Initialize() {
 
 __attribute__((always_inline)) inline bool Active() {
   const int current = mode.load(std::memory_order_acquire);
-  if (__builtin_expect(current == kOn, 1)) return !in_hook && !thread_exited;
+  if (__builtin_expect(current == kOn, 1)) return this_thread.pass_through == 0;
   if (current == kOff) return false;
-  if (in_hook) return false;
+  if ((this_thread.pass_through & HookThread::kInHook) != 0) return false;
   bool on = false;
   {
     HookScope scope;
     on = Initialize();
   }
-  return on && !thread_exited;
+  return on && (this_thread.pass_through & HookThread::kExited) == 0;
 }
 
 // Initialises at load time, while the process has one thread, rather than
@@ -172,28 +177,29 @@ __attribute__((constructor)) void InitializeAtLoad() { (void)Active(); }
 __attribute__((noinline)) ThreadLockState& NewState() {
   {
     HookScope scope;
-    thread_state = new ThreadLockState();
-    thread_state->held.reserve(16);
-    thread_state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
+    auto* state = new ThreadLockState();
+    state->held.reserve(16);
+    state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     // Numbered now, so that the wait dump can name this thread as a holder.
-    wait_slot = NewWaitSlot(checker->RegisterThread(*thread_state), thread_state->os_tid);
+    this_thread.wait_slot = NewWaitSlot(checker->RegisterThread(*state), state->os_tid);
+    this_thread.state = state;
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;
     if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
       void* base = nullptr;
       size_t size = 0;
       if (pthread_attr_getstack(&attributes, &base, &size) == 0) {
-        stack_low = reinterpret_cast<std::uintptr_t>(base);
-        stack_high = stack_low + size;
+        this_thread.stack_low = reinterpret_cast<std::uintptr_t>(base);
+        this_thread.stack_high = this_thread.stack_low + size;
       }
       pthread_attr_destroy(&attributes);
     }
   }
-  return *thread_state;
+  return *this_thread.state;
 }
 
 __attribute__((always_inline)) inline ThreadLockState& State() {
-  if (__builtin_expect(thread_state != nullptr, 1)) return *thread_state;
+  if (__builtin_expect(this_thread.state != nullptr, 1)) return *this_thread.state;
   return NewState();
 }
 
@@ -203,7 +209,7 @@ __attribute__((always_inline)) inline ThreadLockState& State() {
 __attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
   site.depth = 0;
   auto* frame = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
-  const std::uintptr_t low = stack_low, high = stack_high;
+  const std::uintptr_t low = this_thread.stack_low, high = this_thread.stack_high;
   while (site.depth < kMaxSiteFrames) {
     const auto at = reinterpret_cast<std::uintptr_t>(frame);
     if (at < low || at + 2 * sizeof(std::uintptr_t) > high || (at & 7) != 0) break;
@@ -252,11 +258,10 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   LockInfo* info = nullptr;
   {
     HookScope scope;
-    info = checker->TryFastBeforeBlockingAcquire(state, Address(lock));
-    if (info != nullptr) {
-      if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) {
-        CaptureSiteInto(*slot);
-      }
+    Site* fast = shared ? nullptr : checker->TryFastBlockingAcquire(state, Address(lock));
+    if (fast != nullptr) {
+      CaptureSiteInto(*fast);
+      info = state.held.back().lock;
     } else {
       Site site;
       CaptureSiteInto(site);
@@ -264,7 +269,7 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
       if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) *slot = site;
     }
   }
-  WaitSlot* const slot = wait_slot;
+  WaitSlot* const slot = this_thread.wait_slot;
   slot->Publish(info, /*condition=*/false);
   const int result = call();
   slot->Clear();
@@ -313,7 +318,10 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
 // `Guard` is HookScope, or ReentryGuard from uninstrumented free().
 template <typename Guard>
 inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) {
-  if (block == nullptr || mode.load(std::memory_order_acquire) != kOn || in_hook) return;
+  if (block == nullptr || mode.load(std::memory_order_acquire) != kOn ||
+      (this_thread.pass_through & HookThread::kInHook) != 0) {
+    return;
+  }
   const std::uintptr_t begin = Address(block);
   const std::uintptr_t end = begin + block_size(block);
   if (!checker->MayHoldLocks(begin, end)) return;
@@ -356,9 +364,9 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
     HookScope scope;
     mutex_info = checker->FindLock(state, Address(mutex), MutexKind(mutex), site);
   }
-  wait_slot->Publish(mutex_info, /*condition=*/true);
+  this_thread.wait_slot->Publish(mutex_info, /*condition=*/true);
   const int result = call();  // glibc retakes the mutex inside, out of our sight
-  wait_slot->Clear();
+  this_thread.wait_slot->Clear();
   if (held && Active()) {
     HookScope scope;
     LockInfo* info =
