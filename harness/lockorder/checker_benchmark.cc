@@ -2,6 +2,7 @@
 //   build/release/harness/lockorder_benchmark
 // - a std::mutex lock/unlock pair while holding 0, 1 or 4 other locks: raw,
 //   and through racelab's hooks and checker (chain already validated);
+// - the same below a chain of frame-pointer frames (full site walks);
 // - the same for absl::Mutex with Abseil's deadlock detection off and on;
 // - two threads contending for one std::mutex, raw and checked;
 // - malloc + free with the free() hook idle and watching;
@@ -18,6 +19,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "benchmark/benchmark.h"
+#include "harness/lockorder/framed_lock_loop.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/lock_graph.h"
 
@@ -56,6 +58,22 @@ void BM_StdMutex_HooksOff(benchmark::State& state) { StdMutexPair(state, false);
 void BM_StdMutex_Checked(benchmark::State& state) { StdMutexPair(state, true); }
 BENCHMARK(BM_StdMutex_HooksOff)->Arg(0)->Arg(1)->Arg(4);
 BENCHMARK(BM_StdMutex_Checked)->Arg(0)->Arg(1)->Arg(4);
+
+// The same pair holding one other lock, taken 8 calls down a chain of
+// frames with frame pointers: the site walk records all 6 frames, where
+// the loops above (built without frame pointers) stop after one or two.
+void FramedPair(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  std::mutex outer, inner;
+  outer.lock();
+  LockPairsBelowFrames(state, inner, 8);
+  outer.unlock();
+  SetLockOrderChecking(false);
+}
+void BM_StdMutexFramed_HooksOff(benchmark::State& state) { FramedPair(state, false); }
+void BM_StdMutexFramed_Checked(benchmark::State& state) { FramedPair(state, true); }
+BENCHMARK(BM_StdMutexFramed_HooksOff);
+BENCHMARK(BM_StdMutexFramed_Checked);
 
 // Holds locks across the timing loop on purpose: not analysable, not a bug.
 void AbslMutexPair(benchmark::State& state, absl::OnDeadlockCycle mode)

@@ -204,22 +204,25 @@ __attribute__((always_inline)) inline ThreadLockState& State() {
 }
 
 // Return addresses of the hook's callers, by walking frame pointers inside
-// this thread's stack; stops early where frames lack them. Always inlined,
-// so the walk starts in the hook's own frame.
+// this thread's stack; stops early where frames lack them (a saved frame
+// pointer that does not lead further up the stack). Always inlined, so the
+// walk starts in the hook's own frame. Unrolled, with only the checks that
+// keep every read inside the stack: the walk runs on every acquisition.
 __attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
-  site.depth = 0;
-  auto* frame = static_cast<std::uintptr_t*>(__builtin_frame_address(0));
-  const std::uintptr_t low = this_thread.stack_low, high = this_thread.stack_high;
-  while (site.depth < kMaxSiteFrames) {
-    const auto at = reinterpret_cast<std::uintptr_t>(frame);
-    if (at < low || at + 2 * sizeof(std::uintptr_t) > high || (at & 7) != 0) break;
-    const std::uintptr_t return_address = frame[1];
-    if (return_address < 4096) break;
-    site.pcs[site.depth++] = return_address;
-    auto* next = reinterpret_cast<std::uintptr_t*>(frame[0]);
-    if (next <= frame) break;
-    frame = next;
+  const auto* frame = static_cast<const std::uintptr_t*>(__builtin_frame_address(0));
+  const auto* const top = reinterpret_cast<const std::uintptr_t*>(this_thread.stack_high) - 2;
+  int depth = 0;
+  if (reinterpret_cast<std::uintptr_t>(frame) >= this_thread.stack_low && frame <= top) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kMaxSiteFrames; ++i) {
+      site.pcs[i] = frame[1];
+      depth = i + 1;
+      const auto* next = reinterpret_cast<const std::uintptr_t*>(frame[0]);
+      if (next <= frame || next > top) break;
+      frame = next;
+    }
   }
+  site.depth = depth;
 }
 
 __attribute__((always_inline)) inline Site CaptureSite() {
