@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -112,6 +114,37 @@ TEST(HookedBinaryTest, LeavesARaceBetweenTheFirstTwoLockingThreadsToTsan) {
                 ::testing::HasSubstr("WARNING: ThreadSanitizer: data race"));
     ASSERT_EQ(run.recordings.size(), 1u) << "the checker was on";
   }
+}
+
+// The wait dump names each blocked thread's lock holder from the lock's own
+// state: a std::mutex taken with try_lock and a std::shared_mutex taken
+// exclusively (a pthread rwlock's writer) are both held by the holder.
+TEST(HookedBinaryTest, TheWaitDumpNamesWhoHoldsEachAwaitedLock) {
+  const ProgramRun run = RunRecorded(RACELAB_WAIT_DUMP_TEST_PROGRAM, {});
+  ASSERT_EQ(run.outcome.end, ChildOutcome::End::kExited) << DescribeEnd(run.outcome);
+  ASSERT_EQ(run.outcome.exit_code, 0) << run.outcome.output_head;
+  long holder = 0, mutex_waiter = 0, writer_waiter = 0;
+  ASSERT_EQ(std::sscanf(run.outcome.output_head.c_str(), "holder %ld mutex_waiter %ld writer_waiter %ld",
+                        &holder, &mutex_waiter, &writer_waiter),
+            3)
+      << run.outcome.output_head;
+  ASSERT_EQ(run.recordings.size(), 1u);
+  const Recording& recording = run.recordings[0];
+  ASSERT_TRUE(recording.wait_dump_complete);
+  std::map<std::int64_t, std::uint32_t> thread_of;
+  for (const auto& [thread, os_tid] : recording.threads) thread_of[os_tid] = thread;
+  ASSERT_EQ(thread_of.count(holder), 1u);
+  std::map<std::uint32_t, Recording::Wait> wait_of;
+  for (const Recording::Wait& wait : recording.waits) wait_of[wait.thread] = wait;
+  for (long waiter : {mutex_waiter, writer_waiter}) {
+    ASSERT_EQ(wait_of.count(thread_of[waiter]), 1u) << "no wait recorded for tid " << waiter;
+    const Recording::Wait& wait = wait_of[thread_of[waiter]];
+    EXPECT_FALSE(wait.condition);
+    EXPECT_EQ(wait.owner, thread_of[holder]) << "tid " << waiter;
+  }
+  EXPECT_NE(wait_of[thread_of[mutex_waiter]].lock, wait_of[thread_of[writer_waiter]].lock);
+  ASSERT_EQ(wait_of.count(thread_of[holder]), 1u);
+  EXPECT_TRUE(wait_of[thread_of[holder]].condition);
 }
 
 }  // namespace
