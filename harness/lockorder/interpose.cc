@@ -258,19 +258,24 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
                                                   Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
+  Site* fast = nullptr;
+  if (!shared) {
+    // No re-entry guard: the fast path calls nothing that comes back into a
+    // hook (growing the held list may free, and the free hook takes only
+    // the checker's spinlock, which this path does not hold).
+    InvisibleToTsan invisible;
+    fast = checker->TryFastBlockingAcquire(state, Address(lock));
+    if (fast != nullptr) CaptureSiteInto(*fast);
+  }
   LockInfo* info = nullptr;
-  {
+  if (fast != nullptr) {
+    info = state.held.back().lock;
+  } else {
     HookScope scope;
-    Site* fast = shared ? nullptr : checker->TryFastBlockingAcquire(state, Address(lock));
-    if (fast != nullptr) {
-      CaptureSiteInto(*fast);
-      info = state.held.back().lock;
-    } else {
-      Site site;
-      CaptureSiteInto(site);
-      info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
-      if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) *slot = site;
-    }
+    Site site;
+    CaptureSiteInto(site);
+    info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+    if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) *slot = site;
   }
   WaitSlot* const slot = this_thread.wait_slot;
   slot->Publish(info, /*condition=*/false);
@@ -298,8 +303,13 @@ template <typename Call>
 __attribute__((always_inline)) inline int Release(const void* lock, LockKind kind, Call call) {
   if (Active()) {
     ThreadLockState& state = State();
-    HookScope scope;
-    if (!checker->ReleaseIfHeld(state, Address(lock))) {
+    bool held = false;
+    {
+      InvisibleToTsan invisible;  // no re-entry guard needed: nothing here calls out
+      held = checker->ReleaseIfHeld(state, Address(lock));
+    }
+    if (!held) {
+      HookScope scope;
       checker->ReportUnheldRelease(state, Address(lock), kind, CaptureSite());
     }
   }
