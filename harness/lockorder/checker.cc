@@ -12,7 +12,7 @@ std::uint64_t ChainOf(const HeldList& held) {
   return held.empty() ? 0 : held.back().chain;
 }
 
-const ThreadLockState::Held* FindHeld(const ThreadLockState& thread, LockId id) {
+const Held* FindHeld(const ThreadLockState& thread, LockId id) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
     if (it->lock->id == id) return &*it;
   }
@@ -96,7 +96,7 @@ void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
   // A lock this thread took exclusively but another thread then unlocked
   // (mutex misuse, reported then) is no longer held by anyone.
   for (size_t i = 0; i < thread.held.size(); ++i) {
-    const ThreadLockState::Held& held = thread.held[i];
+    const Held& held = thread.held[i];
     if (held.shared || holder_(held.lock->address, held.lock->kind) == thread.os_tid) continue;
     thread.held.erase(thread.held.begin() + i);
     for (size_t j = i; j < thread.held.size(); ++j) {
@@ -110,7 +110,7 @@ LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::
                                                   LockKind kind, bool shared, const Site& site) {
   LockInfo* lock = Lookup(thread, address, kind, site);
   DropStaleHolds(thread);
-  if (const ThreadLockState::Held* held = FindHeld(thread, lock->id)) {
+  if (const Held* held = FindHeld(thread, lock->id)) {
     const bool recursive_relock = lock->kind == LockKind::kRecursiveMutex;
     // Two shared holds of one rwlock are not a self-deadlock either.
     const bool shared_relock = shared && held->shared;
@@ -138,7 +138,7 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
                                     const Site& site) {
   std::vector<LockId> held_ids;
   held_ids.reserve(thread.held.size());
-  for (const ThreadLockState::Held& held : thread.held) held_ids.push_back(held.lock->id);
+  for (const Held& held : thread.held) held_ids.push_back(held.lock->id);
 
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
@@ -208,7 +208,7 @@ void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr
 
 bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t address,
                                       const Site& site) {
-  for (const ThreadLockState::Held& held : thread.held) {
+  for (const Held& held : thread.held) {
     if (held.lock->address == address) {
       ReleaseIfHeld(thread, address);
       return true;

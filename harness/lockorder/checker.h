@@ -16,20 +16,18 @@
 #ifndef RACELAB_HARNESS_LOCKORDER_CHECKER_H_
 #define RACELAB_HARNESS_LOCKORDER_CHECKER_H_
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
-#include <iterator>
 #include <map>
-#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
+#include "harness/lockorder/held_list.h"
 #include "harness/lockorder/lock_graph.h"
 #include "harness/lockorder/records.h"
 #include "harness/lockorder/spinlock.h"
@@ -52,82 +50,9 @@ struct LockInfo {
 // Reads memory only, so that a signal handler may call it.
 using HolderQuery = std::int64_t (*)(std::uintptr_t address, LockKind kind);
 
-// A lock a thread holds.
-struct Held {
-  // Leaves every field unwritten: NewHeld, the only place that makes one,
-  // writes each of them once (initialising them here first cost stores on
-  // every acquisition).
-  Held() {}
-  LockInfo* lock;
-  Site site;                      // where it was acquired
-  bool shared;
-  bool blocking;                  // false for try/timed acquisitions
-  int recursion;
-  std::uint64_t chain;            // hash of the held sequence up to and including this
-};
-
-// A thread's held locks in acquisition order, with no fixed limit: the few
-// vector operations the checker needs, with a push small enough to inline
-// into the hooks (std::vector's emplace_back was a call, 23 instructions).
-class HeldList {
- public:
-  using value_type = Held;
-  using iterator = Held*;
-  using const_iterator = const Held*;
-
-  HeldList() = default;
-  HeldList(const HeldList&) = delete;
-  HeldList& operator=(const HeldList&) = delete;
-
-  bool empty() const { return size_ == 0; }
-  std::size_t size() const { return size_; }
-  Held& back() { return storage_[size_ - 1]; }
-  const Held& back() const { return storage_[size_ - 1]; }
-  Held& operator[](std::size_t index) { return storage_[index]; }
-  const Held& operator[](std::size_t index) const { return storage_[index]; }
-  Held* begin() { return storage_.get(); }
-  Held* end() { return storage_.get() + size_; }
-  const Held* begin() const { return storage_.get(); }
-  const Held* end() const { return storage_.get() + size_; }
-  std::reverse_iterator<Held*> rbegin() { return std::reverse_iterator<Held*>(end()); }
-  std::reverse_iterator<Held*> rend() { return std::reverse_iterator<Held*>(begin()); }
-  std::reverse_iterator<const Held*> rbegin() const {
-    return std::reverse_iterator<const Held*>(end());
-  }
-  std::reverse_iterator<const Held*> rend() const {
-    return std::reverse_iterator<const Held*>(begin());
-  }
-
-  // A new last entry, its fields unwritten.
-  ABSL_ATTRIBUTE_ALWAYS_INLINE Held& push() {
-    if (__builtin_expect(size_ == capacity_, 0)) Grow();
-    return storage_[size_++];
-  }
-  void pop_back() { --size_; }
-  void erase(Held* at) {
-    std::copy(at + 1, end(), at);
-    --size_;
-  }
-  void reserve(std::size_t capacity) {
-    if (capacity <= capacity_) return;
-    std::unique_ptr<Held[]> grown(new Held[capacity]);
-    std::copy(begin(), end(), grown.get());
-    storage_ = std::move(grown);
-    capacity_ = capacity;
-  }
-
- private:
-  __attribute__((noinline)) void Grow() { reserve(capacity_ == 0 ? 16 : 2 * capacity_); }
-
-  std::unique_ptr<Held[]> storage_;
-  std::size_t size_ = 0;
-  std::size_t capacity_ = 0;
-};
-
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
 struct alignas(64) ThreadLockState {
-  using Held = ::racelab::lockorder::Held;
   std::uint32_t thread = 0;         // 0 until the checker first sees this thread
   std::int64_t os_tid = 0;
   HeldList held;
@@ -235,7 +160,7 @@ class LockOrderChecker {
   bool ReleaseIfHeld(ThreadLockState& thread, std::uintptr_t address) {
     // Fast path: locks are mostly released in reverse order.
     if (!thread.held.empty()) {
-      ThreadLockState::Held& top = thread.held.back();
+      Held& top = thread.held.back();
       if (top.lock->address == address) {
         if (--top.recursion == 0) thread.held.pop_back();
         return true;

@@ -9,10 +9,11 @@
 // when there is one (`__interceptor_<name>`), else the next object's
 // (dlsym RTLD_NEXT, i.e. glibc). Checking is off unless the environment
 // names a record file (RACELAB_LOCKORDER_FILE: records go to <value>.<pid>).
-// While the checker works, a thread-local guard sends re-entrant calls
-// straight through, and ThreadSanitizer is told to ignore the checker's own
-// memory accesses and synchronisation, so its lock cannot create
-// happens-before between user threads and hide their races.
+// While the checker's slow paths work, a thread-local guard sends re-entrant
+// calls straight through (the fast paths call nothing that could re-enter),
+// and ThreadSanitizer is told to ignore the checker's own memory accesses
+// and synchronisation, so its lock cannot create happens-before between
+// user threads and hide their races.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>
