@@ -11,10 +11,10 @@
 namespace racelab {
 namespace {
 
-using Site = std::tuple<std::string, int, std::string>;  // file, line, function
+using SiteKey = std::tuple<std::string, int, std::string>;  // file, line, function
 
-std::set<Site> SiteSet(const std::vector<Location>& locations) {
-  std::set<Site> sites;
+std::set<SiteKey> SiteSet(const std::vector<Location>& locations) {
+  std::set<SiteKey> sites;
   for (const Location& location : locations) sites.emplace(location.file, location.line, location.function);
   return sites;
 }

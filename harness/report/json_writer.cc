@@ -9,7 +9,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-double Seconds(absl::Duration duration) {
+double SecondsToTheMillisecond(absl::Duration duration) {
   // Three decimals keep reports readable and diffs small.
   return static_cast<double>(absl::ToInt64Milliseconds(duration)) / 1000.0;
 }
@@ -54,7 +54,7 @@ json ResultJson(const CaseResult& result) {
               {"runs", result.runs},
               {"runs_with_findings", result.runs_with_findings},
               {"runs_detected", result.runs_detected},
-              {"duration_s", Seconds(result.duration)},
+              {"duration_s", SecondsToTheMillisecond(result.duration)},
               {"bug_kinds", std::move(bug_kinds)},
               {"found_by", detector_names(declaration.found_by)},
               {"sometimes_found_by", detector_names(declaration.sometimes_found_by)},
@@ -78,7 +78,7 @@ std::string FormatJsonReport(const Report& report) {
         {"compiler", report.build.compiler},
         {"sanitizer", report.build.sanitizer}}},
       {"complete", report.complete},
-      {"duration_s", Seconds(report.duration)},
+      {"duration_s", SecondsToTheMillisecond(report.duration)},
       {"results", std::move(results)},
       {"summary",
        {{"total", s.total},

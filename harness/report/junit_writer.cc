@@ -47,8 +47,6 @@ size_t AllowedSequenceLength(absl::string_view text) {
   return length;
 }
 
-double Seconds(absl::Duration duration) { return absl::ToDoubleSeconds(duration); }
-
 // The findings, one per line with their sites below, as the console shows them.
 std::string FindingsText(const CaseResult& result) {
   std::string text;
@@ -88,7 +86,7 @@ void AppendTestcase(const CaseResult& result, std::string& out) {
   const CaseDeclaration& declaration = result.declaration;
   absl::StrAppendFormat(&out, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n",
                         XmlEscape(declaration.pattern), XmlEscape(declaration.variant),
-                        Seconds(result.duration));
+                        absl::ToDoubleSeconds(result.duration));
   const std::string findings = FindingsText(result);
   if (!IsAsExpected(result.verdict)) {
     const char* element = result.verdict == Verdict::kError ? "error" : "failure";
@@ -164,7 +162,8 @@ std::string FormatJunitReport(const Report& report) {
   absl::StrAppendFormat(&out,
                         "<testsuites name=\"racelab\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
                         "time=\"%.3f\">\n",
-                        total.tests, total.failures, total.errors, Seconds(report.duration));
+                        total.tests, total.failures, total.errors,
+                        absl::ToDoubleSeconds(report.duration));
   for (const std::string& pattern : patterns) {
     const std::vector<const CaseResult*>& cases = by_pattern[pattern];
     const SuiteCounts counts = Count(cases);
@@ -172,7 +171,7 @@ std::string FormatJunitReport(const Report& report) {
                           "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
                           "skipped=\"0\" time=\"%.3f\">\n",
                           XmlEscape(pattern), counts.tests, counts.failures, counts.errors,
-                          Seconds(counts.time));
+                          absl::ToDoubleSeconds(counts.time));
     absl::StrAppend(&out, "    <properties>\n",
                     "      <property name=\"preset\" value=\"", XmlEscape(report.build.preset),
                     "\"/>\n",

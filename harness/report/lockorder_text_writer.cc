@@ -8,7 +8,7 @@
 namespace racelab {
 namespace {
 
-std::string Site(const std::optional<Location>& location) {
+std::string SiteOrUnknown(const std::optional<Location>& location) {
   if (!location) return "an unknown site";
   return SiteText(*location, /*with_thread_and_role=*/false);
 }
@@ -29,8 +29,8 @@ std::string FormatLockOrderText(const LockOrderAnalysis& analysis) {
                     absl::StrJoin(names, " -> "), "  (", cycle.file, ", pid ", cycle.pid, ")\n");
     for (const CycleStep& step : cycle.steps) {
       absl::StrAppend(&out, "  ", step.thread, " holds ", step.from, ", taken at ",
-                      Site(step.held_site), "\n", "     then requests ", step.to, " at ",
-                      Site(step.requested_site), "\n");
+                      SiteOrUnknown(step.held_site), "\n", "     then requests ", step.to, " at ",
+                      SiteOrUnknown(step.requested_site), "\n");
     }
     if (guarded) {
       absl::StrAppend(&out, "  not a deadlock: every step held ",

@@ -13,7 +13,7 @@
 namespace racelab {
 namespace {
 
-RunRecord RunWith(std::vector<Finding> findings) {
+RunRecord RunRecordWith(std::vector<Finding> findings) {
   RunRecord run;
   run.wall = absl::Milliseconds(100);
   run.findings = std::move(findings);
@@ -31,8 +31,8 @@ Report TwoCases() {
   const std::vector<Detector> active = {Detector::kTsan, Detector::kWatchdog};
   report.results = {
       GradeCase({"counter", "racy", Expect::kBug, {FindingKind::kDataRace}, {Detector::kTsan}},
-                {RunWith({race})}, active),
-      GradeCase({"counter", "locked", Expect::kClean}, {RunWith({hang})}, active)};
+                {RunRecordWith({race})}, active),
+      GradeCase({"counter", "locked", Expect::kClean}, {RunRecordWith({hang})}, active)};
   report.summary = Summarize(report.results);
   return report;
 }
