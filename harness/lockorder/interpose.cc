@@ -249,11 +249,11 @@ Fn Next(Fn interceptor, const char* name) {
 // Hook bodies shared by every lock type. Inlined into each hook, so that the
 // site walk starts in the hook's own frame.
 //
-// A blocking acquisition does its bookkeeping before the lock call: only
-// the owner word is written once the lock is held, so the checker adds
-// nothing to the critical section the call opens (two threads contending
-// for a lock would otherwise wait on each other's bookkeeping). A failed
-// call takes the hold back.
+// A blocking acquisition does its bookkeeping before the lock call; once
+// the lock is held, only this thread's own wait slot is cleared, so the
+// checker adds nothing to the critical section the call opens (two threads
+// contending for a lock would otherwise wait on each other's bookkeeping).
+// A failed call takes the hold back.
 template <typename Call>
 __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
                                                   Call call) {
@@ -290,7 +290,8 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
 }
 
 template <typename Call>
-__attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared, Call call) {
+__attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
+                                                     Call call) {
   const int result = call();
   if (result != 0 || !Active()) return result;
   ThreadLockState& state = State();
