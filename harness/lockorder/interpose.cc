@@ -8,7 +8,9 @@
 // Each hook forwards to the next definition: ThreadSanitizer's interceptor
 // when there is one (`__interceptor_<name>`), else the next object's
 // (dlsym RTLD_NEXT, i.e. glibc). Checking is off unless the environment
-// names a record file (RACELAB_LOCKORDER_FILE: records go to <value>.<pid>).
+// names a record file prefix (RACELAB_LOCKORDER_FILE: each process image
+// records into <value>.<pid>.<n> of its own, see CreateRecordFile; a child
+// forked without exec starts a checker and a file of its own).
 // While the checker's slow paths work, a thread-local guard sends re-entrant
 // calls straight through (the fast paths call nothing that could re-enter),
 // and ThreadSanitizer is told to ignore the checker's own memory accesses
@@ -24,6 +26,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <new>
 #include <string>
@@ -68,6 +71,17 @@ alignas(LockOrderChecker) unsigned char checker_storage[sizeof(LockOrderChecker)
 LockOrderChecker* checker = nullptr;
 
 RecordFileWriter* writer = nullptr;
+
+// The record file prefix and the abort switch, kept for a forked child's
+// own checker. A fixed buffer: read without allocating.
+char record_prefix[4096];
+bool abort_on_inversion = false;
+
+// Set by the load-time constructor: until then no hook starts the checker
+// (it allocates, and a foreign allocator still setting itself up takes
+// locks of its own; jemalloc would wait on itself). Locks taken before it
+// are not checked.
+std::atomic<bool> loaded{false};
 
 // This thread's hook state, one thread-local block: the hooks find all of
 // it from one address.
@@ -129,6 +143,16 @@ std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
                          __ATOMIC_RELAXED);
 }
 
+// The wait-for dump's descriptor, for its signal handler.
+int CurrentRecordFd() {
+  RecordFileWriter* const current = writer;
+  return current == nullptr ? -1 : current->ValidFd();
+}
+
+void BeforeFork();
+void AfterForkInParent();
+void AfterForkInChild();
+
 bool Initialize() {
   int expected = kUnknown;
   if (!mode.compare_exchange_strong(expected, kInitializing, std::memory_order_acq_rel)) {
@@ -136,20 +160,22 @@ bool Initialize() {
     return expected == kOn;
   }
   const char* prefix = std::getenv(kRecordFileVariable);
+  std::string path;
   int fd = -1;
-  if (prefix != nullptr && *prefix != '\0') {
-    const std::string path = std::string(prefix) + "." + std::to_string(::getpid());
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (prefix != nullptr && *prefix != '\0' && std::strlen(prefix) < sizeof record_prefix) {
+    std::strcpy(record_prefix, prefix);
+    fd = CreateRecordFile(record_prefix, path);
   }
   if (fd < 0) {
     mode.store(kOff, std::memory_order_release);
     return false;
   }
-  writer = new (writer_storage) RecordFileWriter(fd);
+  writer = new (writer_storage) RecordFileWriter(fd, path);
   const char* abort_switch = std::getenv(kAbortVariable);
-  checker = new (checker_storage) LockOrderChecker(
-      writer, ExclusiveHolder, abort_switch != nullptr && std::string(abort_switch) == "1");
-  InstallWaitDumpHandler(writer->fd(), ExclusiveHolder);
+  abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
+  checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
+  InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder);
+  ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
   mode.store(kOn, std::memory_order_release);
   return true;
@@ -160,6 +186,7 @@ __attribute__((always_inline)) inline bool Active() {
   if (__builtin_expect(current == kOn, 1)) return this_thread.pass_through == 0;
   if (current == kOff) return false;
   if ((this_thread.pass_through & HookThread::kInHook) != 0) return false;
+  if (!loaded.load(std::memory_order_acquire)) return false;
   bool on = false;
   {
     HookScope scope;
@@ -171,9 +198,12 @@ __attribute__((always_inline)) inline bool Active() {
 // Initialises at load time, while the process has one thread, rather than
 // in whichever thread locks first: what the checker creates (its record
 // file descriptor, for ThreadSanitizer's fd model) then happens before every
-// thread that uses it. Lazy initialisation in Active() stays for locks taken
-// by constructors that run before this one.
-__attribute__((constructor)) void InitializeAtLoad() { (void)Active(); }
+// thread that uses it. Locks taken before it (by other libraries'
+// constructors, or by an allocator initialising itself) pass unchecked.
+__attribute__((constructor)) void InitializeAtLoad() {
+  loaded.store(true, std::memory_order_release);
+  (void)Active();
+}
 
 __attribute__((noinline)) ThreadLockState& NewState() {
   {
@@ -230,6 +260,55 @@ __attribute__((always_inline)) inline Site CaptureSite() {
   Site site;
   CaptureSiteInto(site);
   return site;
+}
+
+// fork() without exec. The forking thread's hooks pass through from the
+// first fork handler to the last: other libraries' handlers take and drop
+// locks around fork, and in the child the checker's state may be a copy
+// taken while another thread was inside it (its spinlock held for ever).
+void BeforeFork() { this_thread.pass_through |= HookThread::kInHook; }
+void AfterForkInParent() { this_thread.pass_through &= ~HookThread::kInHook; }
+
+// The child's locks are its own: a new checker and a record file of the
+// child's own, so nothing the parent learned (or was doing) reaches it.
+// Only the locks the forking thread holds come along, as held: the child
+// may release them. The parent's checker, writer and thread states are
+// abandoned (leaked): the threads that used them do not exist here.
+void AfterForkInChild() {
+  if (mode.load(std::memory_order_acquire) != kOn) {
+    this_thread.pass_through &= ~HookThread::kInHook;
+    return;
+  }
+  ThreadLockState* const inherited = this_thread.state;
+  const int parent_fd = writer->ValidFd();
+  if (parent_fd >= 0) ::close(parent_fd);  // the parent's file: never the child's
+  std::string path;
+  const int fd = CreateRecordFile(record_prefix, path);
+  if (fd < 0) {
+    mode.store(kOff, std::memory_order_release);
+    this_thread.pass_through &= ~HookThread::kInHook;
+    return;
+  }
+  // Everything new is complete before a hook can see it.
+  auto* child_writer = new RecordFileWriter(fd, path);
+  auto* child_checker = new LockOrderChecker(child_writer, ExclusiveHolder, abort_on_inversion);
+  ForgetWaitSlotsAfterFork();
+  writer = child_writer;
+  checker = child_checker;
+  this_thread.state = nullptr;
+  this_thread.wait_slot = nullptr;
+  this_thread.pass_through &= ~HookThread::kInHook;
+  if (inherited == nullptr) return;
+  ThreadLockState& state = NewState();
+  HookScope scope;
+  for (std::size_t i = 0; i < inherited->held.size(); ++i) {
+    const Held& held = inherited->held[i];
+    LockInfo* const lock =
+        checker->FindLock(state, held.lock->address, held.lock->kind, held.site);
+    for (int depth = 0; depth < held.recursion; ++depth) {
+      if (Site* slot = checker->PushHeld(state, lock, held.shared, held.blocking)) *slot = held.site;
+    }
+  }
 }
 
 LockKind MutexKind(const pthread_mutex_t* mutex) {
@@ -395,6 +474,7 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
 
 void SetLockOrderChecking(bool on) {
   HookScope scope;
+  loaded.store(true, std::memory_order_release);
   const bool active = Initialize();
   if (on && !active && checker == nullptr) {
     const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -412,17 +492,35 @@ void SetLockOrderChecking(bool on) {
 namespace racelab::lockorder {
 namespace {
 
-// The free that comes next: glibc's, or a sanitizer runtime's when this is
-// the preload library in a sanitized program (whose heap glibc's free must
-// never see). The runtime's free is found through its exported
-// __interceptor_free, a weak reference the loader binds before any code
-// runs: no dlsym, which would itself free a buffer through here.
+// The free that comes next, whoever owns the heap: a sanitizer runtime's
+// (found through its exported __interceptor_free, a weak reference the
+// loader binds before any code runs), else the next object's `free` —
+// glibc's, or jemalloc's, tcmalloc's, mimalloc's when the program brings
+// its own allocator (whose blocks glibc's free would abort on). Resolved
+// once with dlsym; a free that dlsym itself makes while resolving goes to
+// glibc's (dlsym allocates only from glibc's heap).
+using FreeFunction = void (*)(void*);
+std::atomic<FreeFunction> next_free{nullptr};
+__attribute__((tls_model("initial-exec"))) thread_local bool resolving_free = false;
+
 void CallNextFree(void* block) {
   if (&__interceptor_free != nullptr) {
     __interceptor_free(block);
-  } else {
-    __libc_free(block);
+    return;
   }
+  FreeFunction next = next_free.load(std::memory_order_relaxed);
+  if (__builtin_expect(next == nullptr, 0)) {
+    if (resolving_free) {
+      __libc_free(block);
+      return;
+    }
+    resolving_free = true;
+    next = reinterpret_cast<FreeFunction>(::dlsym(RTLD_NEXT, "free"));
+    resolving_free = false;
+    if (next == nullptr) next = __libc_free;
+    next_free.store(next, std::memory_order_relaxed);
+  }
+  next(block);
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 #include "harness/lockorder/record_file.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +32,20 @@ std::string SelfExecutable() {
   char buffer[4096];
   const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
   return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "?";
+}
+
+// `text` with bytes that are not printable ASCII shown as \xNN, for error
+// messages about binary junk.
+std::string Printable(absl::string_view text) {
+  std::string shown;
+  for (const unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f) {
+      shown.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&shown, "\\x", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return shown;
 }
 
 // Parses one line's fields, remembering where for error messages.
@@ -106,6 +123,10 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     if (out.locks.count(lock) == 0) return p.Error(absl::StrCat("lock ", lock, " is not declared"));
     return absl::OkStatus();
   };
+  auto declare = [&](absl::string_view what, auto id, size_t already) -> absl::Status {
+    if (already != 0) return p.Error(absl::StrCat(what, " ", id, " is declared twice"));
+    return absl::OkStatus();
+  };
   auto thread_ref = [&](size_t i, std::uint32_t& thread) -> absl::Status {
     RETURN_IF_ERROR(p.Number(i, thread));
     if (out.threads.count(thread) == 0) {
@@ -120,16 +141,20 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
   } else if (type == "module" && p.size() >= 3) {
     int module = 0;
     RETURN_IF_ERROR(p.Number(1, module));
+    RETURN_IF_ERROR(declare("module", module, out.modules.count(module)));
     out.modules[module] = p.Rest(line, 2);
   } else if (type == "thread" && p.size() == 3) {
     std::uint32_t thread = 0;
     std::int64_t tid = 0;
     RETURN_IF_ERROR(p.Number(1, thread));
     RETURN_IF_ERROR(p.Number(2, tid));
+    RETURN_IF_ERROR(declare("thread", thread, out.threads.count(thread)));
     out.threads[thread] = tid;
   } else if (type == "site" && p.size() >= 2) {
     SiteId site = 0;
     RETURN_IF_ERROR(p.Number(1, site));
+    if (site == kNoSite) return p.Error(absl::StrCat("site id ", site, " is reserved for 'no site'"));
+    RETURN_IF_ERROR(declare("site", site, out.sites.count(site)));
     std::vector<ModuleOffset> frames;
     for (size_t i = 2; i < p.size(); ++i) {
       std::vector<absl::string_view> parts = absl::StrSplit(p.field(i), absl::MaxSplits('+', 1));
@@ -147,6 +172,7 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
   } else if (type == "lock" && p.size() == 5) {
     LockRecord lock;
     RETURN_IF_ERROR(p.Number(1, lock.id));
+    RETURN_IF_ERROR(declare("lock", lock.id, out.locks.count(lock.id)));
     if (p.field(2) == "mutex") {
       lock.kind = LockKind::kMutex;
     } else if (p.field(2) == "recursive") {
@@ -163,6 +189,10 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     Edge edge;
     RETURN_IF_ERROR(lock_ref(1, edge.from));
     RETURN_IF_ERROR(lock_ref(2, edge.to));
+    if (edge.from == edge.to) {
+      return p.Error(absl::StrCat("edge from lock ", edge.from, " to itself (a re-lock is a "
+                                  "'self-deadlock' record, never an edge)"));
+    }
     RETURN_IF_ERROR(thread_ref(3, edge.witness.thread));
     RETURN_IF_ERROR(site_ref(4, edge.witness.held_site));
     RETURN_IF_ERROR(site_ref(5, edge.witness.requested_site));
@@ -228,7 +258,7 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     RETURN_IF_ERROR(p.Number(5, record.owner));
     out.misuses.push_back(record);
   } else {
-    return p.Error(absl::StrCat("unexpected record '", line.substr(0, 80), "'"));
+    return p.Error(absl::StrCat("unexpected record '", Printable(line.substr(0, 80)), "'"));
   }
   return absl::OkStatus();
 }
@@ -269,11 +299,15 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
   for (absl::string_view line : absl::StrSplit(text.substr(0, text.size() - 1), '\n')) {
     ++line_number;
     if (line_number == 1) {
-      if (line != kRecordFileHeader) {
+      if (line == kRecordFileHeader) continue;
+      absl::string_view version = line;
+      if (absl::ConsumePrefix(&version, "racelab-lockorder/")) {
         return absl::InvalidArgumentError(absl::StrCat(
-            path, ":1: not a racelab lock-order file (expected '", kRecordFileHeader, "')"));
+            path, ":1: unsupported version ", Printable(version.substr(0, 20)),
+            " (this racelab reads '", kRecordFileHeader, "')"));
       }
-      continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":1: not a racelab lock-order file (expected '", kRecordFileHeader, "')"));
     }
     if (line.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": empty line"));
@@ -295,20 +329,79 @@ absl::StatusOr<Recording> ReadRecording(const std::string& path) {
   return ParseRecording(text.str(), path);
 }
 
-RecordFileWriter::RecordFileWriter(int fd) : fd_(fd) {
+int MoveToHighDescriptor(int fd) {
+  if (fd < 0) return fd;
+  struct rlimit limit {};
+  rlim_t ceiling = 1024;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < ceiling) ceiling = limit.rlim_cur;
+  // A little below the ceiling: the kernel grows a process's descriptor
+  // table to the highest number in use, so no higher than needed.
+  const int floor = ceiling > 64 ? static_cast<int>(ceiling) - 24 : 3;
+  if (fd >= floor) return fd;
+  const int high = ::fcntl(fd, F_DUPFD_CLOEXEC, floor);
+  if (high < 0) return fd;
+  ::close(fd);
+  return high;
+}
+
+int CreateRecordFile(const char* prefix, std::string& path) {
+  const std::string base = absl::StrCat(prefix, ".", ::getpid(), ".");
+  for (int image = 0; image < 1000; ++image) {
+    std::string candidate = absl::StrCat(base, image);
+    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      path = std::move(candidate);
+      return MoveToHighDescriptor(fd);
+    }
+    if (errno != EEXIST) return -1;
+  }
+  return -1;
+}
+
+RecordFileWriter::RecordFileWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+  struct stat status;
+  if (fd >= 0 && ::fstat(fd, &status) == 0) {
+    device_.store(status.st_dev, std::memory_order_relaxed);
+    inode_.store(status.st_ino, std::memory_order_relaxed);
+  }
   WriteLine(kRecordFileHeader);
   WriteLine(absl::StrCat("process ", ::getpid(), " ", SelfExecutable()));
 }
 
 RecordFileWriter::~RecordFileWriter() {
-  if (fd_ >= 0) ::close(fd_);
+  const int fd = ValidFd();
+  if (fd >= 0) ::close(fd);
+}
+
+int RecordFileWriter::ValidFd() {
+  const int fd = fd_.load(std::memory_order_acquire);
+  struct stat status;
+  if (fd >= 0 && ::fstat(fd, &status) == 0 &&
+      status.st_dev == device_.load(std::memory_order_relaxed) &&
+      status.st_ino == inode_.load(std::memory_order_relaxed)) {
+    return fd;
+  }
+  // Closed or reused by the program: the number is the program's now.
+  fd_.store(-1, std::memory_order_release);
+  if (path_.empty()) return -1;
+  const int reopened = MoveToHighDescriptor(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (reopened < 0 || ::fstat(reopened, &status) != 0 ||
+      status.st_dev != device_.load(std::memory_order_relaxed) ||
+      status.st_ino != inode_.load(std::memory_order_relaxed)) {
+    if (reopened >= 0) ::close(reopened);  // not our file any more (replaced): records stop
+    return -1;
+  }
+  fd_.store(reopened, std::memory_order_release);
+  return reopened;
 }
 
 void RecordFileWriter::WriteLine(std::string line) {
   line.push_back('\n');
+  const int fd = ValidFd();
+  if (fd < 0) return;
   size_t written = 0;
   while (written < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
+    const ssize_t n = ::write(fd, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // nowhere to report it from inside a lock hook
     written += static_cast<size_t>(n);

@@ -22,6 +22,7 @@
 #ifndef RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
 #define RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -73,14 +74,33 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
 // Reads and parses a file; NotFound / PermissionDenied when it cannot be read.
 absl::StatusOr<Recording> ReadRecording(const std::string& path);
 
+// Creates this process image's own record file, `<prefix>.<pid>.<n>` with
+// the first n that does not exist yet (O_EXCL): an image that replaced
+// itself with exec, or a child forked without exec, never appends to another
+// image's file. The descriptor is close-on-exec and moved high (see
+// MoveToHighDescriptor). Returns the descriptor and sets `path`, or -1.
+int CreateRecordFile(const char* prefix, std::string& path);
+
+// Moves `fd` to a high, close-on-exec descriptor number (near the smaller of
+// RLIMIT_NOFILE and 1024), out of the way of a program that opens files or
+// dup2()s onto low numbers; returns the new number (or `fd` when it cannot).
+int MoveToHighDescriptor(int fd);
+
 // A RecordSink that appends the records to a file descriptor, one write(2)
 // per line. Sites are resolved to module+offset with dladdr as they arrive.
 // Not thread-safe on its own: the checker calls it under its lock.
+//
+// The program owns every descriptor and may close or reuse racelab's
+// (close_range, closefrom, dup2 over it). So the descriptor's identity
+// (device and inode) is checked before each write: when it no longer names
+// the record file, the descriptor is left to the program (never written or
+// closed) and the file is opened again by its path.
 class RecordFileWriter : public RecordSink {
  public:
-  // Takes ownership of `fd` (opened O_APPEND). Writes the header and the
-  // process line at once.
-  explicit RecordFileWriter(int fd);
+  // Takes ownership of `fd` (opened O_APPEND) on the file at `path`, reopened
+  // there when the program takes the descriptor away ("" = never reopened:
+  // records stop). Writes the header and the process line at once.
+  explicit RecordFileWriter(int fd, std::string path = "");
   ~RecordFileWriter() override;
 
   void OnThread(std::uint32_t thread, std::int64_t os_tid) override;
@@ -91,15 +111,19 @@ class RecordFileWriter : public RecordSink {
   void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
   void OnMisuse(const MisuseRecord& misuse) override;
 
-  // The descriptor records go to (the wait-for dump writes to it from a
-  // signal handler with plain write(2) calls).
-  int fd() const { return fd_; }
+  // The descriptor records go to, checked and reopened as above; -1 when the
+  // file cannot be reached. Async-signal-safe (fstat, open, fcntl, close):
+  // the wait-for dump writes from a signal handler with plain write(2).
+  int ValidFd();
 
  private:
   void WriteLine(std::string line);
   int ModuleOf(std::uintptr_t pc, std::uintptr_t& offset);
 
-  int fd_;
+  std::atomic<int> fd_;
+  const std::string path_;
+  std::atomic<std::uint64_t> device_{0};
+  std::atomic<std::uint64_t> inode_{0};
   std::map<std::uintptr_t, int> module_by_base_;
 };
 

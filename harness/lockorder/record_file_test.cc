@@ -77,6 +77,24 @@ TEST(RecordFileTest, RefusesForeignTruncatedAndCorruptFiles) {
   EXPECT_THAT(error(Header() + "module 0 /x\nsite 0 0+zz\n"), HasSubstr("'zz' is not a 0x address"));
 }
 
+// What a program could append to its record file: none of it may reach the
+// analysis, where a self-edge or a duplicate id would break the graph.
+TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
+  auto error = [](const std::string& text) {
+    return std::string(ParseRecording(text, "f.lockorder").status().message());
+  };
+  const std::string lock0 = Header() + "thread 1 7\nlock 0 mutex 0x10 -\n";
+  EXPECT_THAT(error(lock0 + "edge 0 0 1 - - -\n"), HasSubstr(":5: edge from lock 0 to itself"));
+  EXPECT_THAT(error(lock0 + "lock 0 mutex 0x20 -\n"), HasSubstr(":5: lock 0 is declared twice"));
+  EXPECT_THAT(error(lock0 + "thread 1 8\n"), HasSubstr(":5: thread 1 is declared twice"));
+  EXPECT_THAT(error(Header() + "module 0 /a\nmodule 0 /b\n"), HasSubstr("module 0 is declared twice"));
+  EXPECT_THAT(error(Header() + "site 4294967295\n"), HasSubstr("reserved"));
+  EXPECT_THAT(error(lock0 + "edge 0 99999999999999999999 1 - - -\n"), HasSubstr("field 3"));
+  EXPECT_THAT(error(Header() + std::string("\x01\xff\0junk\n", 8)),
+              HasSubstr("unexpected record '\\x01\\xff\\x00junk'"));
+  EXPECT_THAT(error("racelab-lockorder/2\n"), HasSubstr("f.lockorder:1: unsupported version 2"));
+}
+
 TEST(RecordFileTest, AMissingFileIsNotFound) {
   EXPECT_EQ(ReadRecording("/nonexistent/x.lockorder").status().code(), absl::StatusCode::kNotFound);
 }

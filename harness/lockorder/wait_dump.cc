@@ -10,7 +10,7 @@ namespace racelab::lockorder {
 namespace {
 
 std::atomic<WaitSlot*> wait_slots{nullptr};
-std::atomic<int> dump_fd{-1};
+std::atomic<int (*)()> dump_fd{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
 
 // The checker's number for the thread with OS id `os_tid`; 0 when no slot
@@ -47,7 +47,8 @@ char* AppendText(char* out, const char* text) {
 // write(2) and stack buffers.
 void DumpWaits(int) {
   const int saved_errno = errno;
-  const int fd = dump_fd.load(std::memory_order_acquire);
+  int (*const record_fd)() = dump_fd.load(std::memory_order_acquire);
+  const int fd = record_fd == nullptr ? -1 : record_fd();
   std::uint64_t count = 0;
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
        slot = slot->next.load(std::memory_order_acquire)) {
@@ -90,7 +91,9 @@ WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid) {
   return slot;
 }
 
-void InstallWaitDumpHandler(int record_fd, HolderQuery holder) {
+void ForgetWaitSlotsAfterFork() { wait_slots.store(nullptr, std::memory_order_release); }
+
+void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder) {
   holder_query.store(holder, std::memory_order_relaxed);
   dump_fd.store(record_fd, std::memory_order_release);
   struct sigaction action {};

@@ -45,9 +45,16 @@ static_assert(alignof(LockInfo) > WaitSlot::kCondition, "the condition bit needs
 // linked into the process-wide list the handler walks. Never freed.
 WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid);
 
-// Installs the WaitDumpSignal() handler, writing to `record_fd`; `holder`
-// tells who holds the lock a thread waits for.
-void InstallWaitDumpHandler(int record_fd, HolderQuery holder);
+// Installs the WaitDumpSignal() handler, writing to the descriptor
+// `record_fd` returns when the signal arrives (it must be
+// async-signal-safe; -1: nowhere); `holder` tells who holds the lock a
+// thread waits for.
+void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder);
+
+// In a child forked without exec: the parent's other threads are gone, so
+// their slots are dropped (leaked, never freed: a handler may be reading
+// them). The calling thread takes a new slot with NewWaitSlot.
+void ForgetWaitSlotsAfterFork();
 
 }  // namespace racelab::lockorder
 

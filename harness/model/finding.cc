@@ -30,6 +30,8 @@ absl::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kUseAfterFree: return "use-after-free";
     case FindingKind::kInvariant: return "invariant";
     case FindingKind::kCrash: return "crash";
+    case FindingKind::kExitStatus: return "exit-status";
+    case FindingKind::kStrayProcess: return "stray-process";
     case FindingKind::kOther: return "other";
   }
   std::abort();
@@ -60,6 +62,12 @@ absl::string_view FindingKindDescription(FindingKind kind) {
       return "The case's own invariant failed after the run: the result shows the bug.";
     case FindingKind::kCrash:
       return "The program died by a signal or an abort.";
+    case FindingKind::kExitStatus:
+      return "The program exited with a status other than the one expected (0 unless "
+             "--exit-code says otherwise).";
+    case FindingKind::kStrayProcess:
+      return "A process the program started was still running when the run ended; racelab "
+             "killed it.";
     case FindingKind::kOther:
       return "A sanitizer report racelab does not classify further.";
   }
@@ -99,6 +107,7 @@ const std::vector<FindingKind>& AllFindingKinds() {
       FindingKind::kHang,        FindingKind::kMutexMisuse,
       FindingKind::kThreadLeak,  FindingKind::kUseAfterFree,
       FindingKind::kInvariant,   FindingKind::kCrash,
+      FindingKind::kExitStatus,  FindingKind::kStrayProcess,
       FindingKind::kOther};
   return *kAll;
 }

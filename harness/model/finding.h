@@ -19,7 +19,7 @@ enum class Detector {
   kLockorder,  // the lock-order graph checker
   kWatchdog,   // timeout / hang diagnosis
   kOracle,     // the case's own invariant, checked after the run
-  kCrash,      // the child died by a signal or abort
+  kCrash,      // the child died by a signal or abort, or exited as it should not have
 };
 
 enum class FindingKind {
@@ -33,6 +33,8 @@ enum class FindingKind {
   kUseAfterFree,
   kInvariant,
   kCrash,
+  kExitStatus,    // the program ended with an exit status it was not expected to
+  kStrayProcess,  // a process the program started outlived it and was killed
   kOther,  // a sanitizer report racelab does not classify; message says which
 };
 

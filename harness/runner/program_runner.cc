@@ -62,6 +62,28 @@ bool UsesPreload(const ProgramTraits& traits, const ProgramRunOptions& options) 
   return !options.preload_library.empty() && (traits.preload_reaches_locks || !traits.is_elf);
 }
 
+// How many of the program's last output lines an exit-status finding keeps.
+constexpr int kExitOutputLines = 10;
+
+// An exit-status finding when the program exited with another status than
+// `expected`, unless a sanitizer's report already explains the exit (TSan
+// and ASan end the process with their own status after reporting).
+std::optional<Finding> ExitStatusFinding(const ChildOutcome& outcome, const RunRecord& record,
+                                         int expected) {
+  if (outcome.end != ChildOutcome::End::kExited || outcome.exit_code == expected) return std::nullopt;
+  for (const Finding& finding : record.findings) {
+    if (finding.detector == Detector::kTsan || finding.detector == Detector::kAsan) return std::nullopt;
+  }
+  const std::string last = LastOutputLines(outcome, kExitOutputLines);
+  Finding finding{Detector::kCrash, FindingKind::kExitStatus,
+                  absl::StrCat("the program exited with status ", outcome.exit_code, ", not ",
+                               expected, LastOutputLines(outcome, 1).empty() ? "" : "; last output: ",
+                               LastOutputLines(outcome, 1)),
+                  {}};
+  if (!last.empty()) finding.details = absl::StrCat("last output:\n", last);
+  return finding;
+}
+
 }  // namespace
 
 std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
@@ -142,6 +164,9 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
     const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
       RunRecord record = CollectRun(outcome, scratch_dir, options.project_root, options.timeout,
                                     symbolizer, ResultFile::kNone);
+      if (std::optional<Finding> status = ExitStatusFinding(outcome, record, options.expected_exit_code)) {
+        record.findings.push_back(*std::move(status));
+      }
       for (Finding& finding : record.findings) {
         const bool hung = finding.kind == FindingKind::kDeadlock || finding.kind == FindingKind::kHang;
         if (hung && !stacks.empty()) {

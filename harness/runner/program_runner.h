@@ -23,6 +23,7 @@ struct ProgramRunOptions {
   std::string preload_library;    // libracelab_lockorder_preload.so; "" = none
   std::string gdb;                // gdb to collect stacks on a timeout; "" = none
   std::string keep_lockorder_dir; // as RunOptions::keep_lockorder_dir
+  int expected_exit_code = 0;     // any other exit status is an exit-status finding
 };
 
 // The detectors that apply to a program with `traits` under `options`.

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "harness/detectors/lockorder_analysis.h"
 #include "harness/model/build_info.h"
-#include "harness/report/atomic_file.h"
 #include "harness/report/lockorder_writers.h"
+#include "harness/report/report_file.h"
 #include "harness/runner/child_process.h"
 
 namespace racelab {
@@ -23,6 +23,8 @@ constexpr char kUsage[] =
     "  FILE       lock-order record files (racelab run --lockorder-dir DIR keeps them)\n"
     "  --json     also write the analysis as JSON (schema racelab-lockorder-report/1)\n"
     "  --dot      also write the graph as DOT, and FILE.svg when graphviz is installed\n"
+    "             (FILE '-' is standard output; the text then goes to standard error;\n"
+    "             a device or FIFO is written through, never replaced)\n"
     "  --root     source root that sites are shown relative to (default: racelab's own)\n"
     "exit: 0 no cycle, 1 cycles found, 2 usage error or bad input\n";
 
@@ -63,6 +65,10 @@ int Main(int argc, char** argv) {
     }
   }
   if (files.empty()) return Usage("no record FILE given");
+  if (absl::Status distinct = CheckDistinctReportPaths({{"--json", json_path}, {"--dot", dot_path}});
+      !distinct.ok()) {
+    return Usage(std::string(distinct.message()));
+  }
 
   Symbolizer symbolizer;
   absl::StatusOr<LockOrderAnalysis> analysis = AnalyzeLockOrder(files, root, symbolizer);
@@ -70,23 +76,28 @@ int Main(int argc, char** argv) {
     std::cerr << "racelab-lockorder: " << analysis.status().message() << "\n";
     return 2;
   }
-  std::cout << FormatLockOrderText(*analysis);
+  std::ostream& text =
+      json_path == kStandardOutputPath || dot_path == kStandardOutputPath ? std::cerr : std::cout;
+  text << FormatLockOrderText(*analysis) << std::flush;
   if (!json_path.empty()) {
-    if (absl::Status s = WriteFileAtomically(json_path, FormatLockOrderJson(*analysis)); !s.ok()) {
+    if (absl::Status s = WriteReportFile(json_path, FormatLockOrderJson(*analysis)); !s.ok()) {
       std::cerr << "racelab-lockorder: " << s.message() << "\n";
       return 2;
     }
   }
   if (!dot_path.empty()) {
-    if (absl::Status s = WriteFileAtomically(dot_path, FormatLockOrderDot(*analysis)); !s.ok()) {
+    if (absl::Status s = WriteReportFile(dot_path, FormatLockOrderDot(*analysis)); !s.ok()) {
       std::cerr << "racelab-lockorder: " << s.message() << "\n";
       return 2;
     }
+    // An SVG goes beside a DOT file only: never next to a device or a pipe.
     std::string svg_path;
-    if (RenderSvg(dot_path, svg_path)) {
-      std::cout << "graph: " << dot_path << ", " << svg_path << "\n";
+    if (IsWrittenThrough(dot_path)) {
+      text << "graph: " << dot_path << " (no SVG: it is not a regular file)\n";
+    } else if (RenderSvg(dot_path, svg_path)) {
+      text << "graph: " << dot_path << ", " << svg_path << "\n";
     } else {
-      std::cout << "graph: " << dot_path << " (no SVG: graphviz's dot is not installed)\n";
+      text << "graph: " << dot_path << " (no SVG: graphviz's dot is not installed)\n";
     }
   }
   return analysis->UnguardedCycles() > 0 ? 1 : 0;

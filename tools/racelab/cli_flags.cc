@@ -44,9 +44,13 @@ Usage:
         --timeout SECONDS  per-run wall-clock limit, overriding each case's own
                            (default: the case's own, else 5 s; 10 s for a PROGRAM)
         --expect bug|clean what PROGRAM should produce (default clean)
+        --exit-code N      the exit status PROGRAM should end with (default 0);
+                           any other status is an 'exit-status' finding
         --lockorder-dir DIR  keep each run's lock-order record files in DIR, for
                            'racelab-lockorder report DIR/*.lockorder'
-      REPORTS (each written atomically; the console table is always printed):
+      REPORTS (a regular file is replaced atomically, a link's target likewise;
+      a device, FIFO or /dev/fd/N is written through; FILE '-' is standard
+      output, and the console table then goes to standard error):
         --json FILE        the JSON report (schema racelab-report/1)
         --junit FILE       JUnit XML (a testsuite per pattern)
         --sarif FILE       SARIF 2.1.0 (a rule per finding kind, a result per finding)
@@ -81,6 +85,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
 
   command.verb = Command::Verb::kRun;
   bool expect_given = false;
+  bool exit_code_given = false;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string flag = args[i];
     if (flag == "--") {
@@ -124,6 +129,13 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
       }
       command.expect_bug = *v == "bug";
       expect_given = true;
+    } else if (flag == "--exit-code") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (!absl::SimpleAtoi(*v, &command.exit_code) || command.exit_code < 0 || command.exit_code > 255) {
+        return Usage(absl::StrCat("--exit-code wants an exit status from 0 to 255, got '", *v, "'"));
+      }
+      exit_code_given = true;
     } else if (std::string* path = PathFlag(command, flag); path != nullptr) {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();
@@ -135,6 +147,9 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   }
   if (command.program.empty() && expect_given) {
     return Usage("--expect applies to a program of your own ('racelab run --expect bug -- PROGRAM')");
+  }
+  if (command.program.empty() && exit_code_given) {
+    return Usage("--exit-code applies to a program of your own ('racelab run --exit-code 3 -- PROGRAM')");
   }
   if (!command.program.empty() && !command.filter.empty()) {
     return Usage("--filter selects catalog cases; it cannot be used with '-- PROGRAM'");

@@ -24,6 +24,7 @@ struct Command {
   std::string sarif_path;
   std::string html_path;
   bool expect_bug = false;             // --expect bug (black-box mode only)
+  int exit_code = 0;                   // --exit-code N: the status PROGRAM should end with
   std::string lockorder_dir;           // keep lock-order record files here
   std::vector<std::string> program;    // after `--`: black-box mode
   // __child (internal: the runner's re-execution of the binary)

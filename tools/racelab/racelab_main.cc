@@ -21,7 +21,6 @@
 #include "harness/catalog/case_child.h"
 #include "harness/catalog/registry.h"
 #include "harness/model/build_info.h"
-#include "harness/report/atomic_file.h"
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
 #include "harness/report/json_writer.h"
@@ -31,6 +30,7 @@
 #include "harness/report/html_writer.h"
 #include "harness/report/junit_writer.h"
 #include "harness/report/progress_line.h"
+#include "harness/report/report_file.h"
 #include "harness/report/sarif_writer.h"
 #include "harness/runner/case_runner.h"
 #include "harness/runner/child_process.h"
@@ -136,6 +136,21 @@ class LockOrderKeep {
   bool temporary_ = false;
 };
 
+// The report flags and their paths, in the order the reports are written.
+std::vector<std::pair<std::string, std::string>> ReportPaths(const Command& command) {
+  return {{"--json", command.json_path},
+          {"--junit", command.junit_path},
+          {"--sarif", command.sarif_path},
+          {"--html", command.html_path}};
+}
+
+bool ReportsToStandardOutput(const Command& command) {
+  for (const auto& [flag, path] : ReportPaths(command)) {
+    if (path == kStandardOutputPath) return true;
+  }
+  return false;
+}
+
 // Prints the console report, writes every report file asked for and
 // returns the exit code. Every report is attempted; one that cannot be
 // written does not cost the others.
@@ -145,7 +160,12 @@ int Finish(Report& report, const Command& command) {
     report.complete = false;
     report.incomplete_reason = absl::StrCat("interrupted by SIG", sigabbrev_np(signal_number));
   }
-  std::cout << FormatConsoleReport(report, ConsoleStyle{IsInteractive(stdout)}) << std::flush;
+  // A report sent to standard output ("-") keeps it for itself: the table
+  // goes to standard error then.
+  std::ostream& console = ReportsToStandardOutput(command) ? std::cerr : std::cout;
+  console << FormatConsoleReport(report, ConsoleStyle{IsInteractive(
+                                             ReportsToStandardOutput(command) ? stderr : stdout)})
+          << std::flush;
   const HtmlOptions html{&RenderDotToSvg};
   const std::vector<std::pair<std::string, std::function<std::string()>>> writers = {
       {command.json_path, [&] { return FormatJsonReport(report); }},
@@ -156,7 +176,7 @@ int Finish(Report& report, const Command& command) {
   std::vector<std::string> unwritten;
   for (const auto& [path, format] : writers) {
     if (path.empty()) continue;
-    if (absl::Status written = WriteFileAtomically(path, format()); !written.ok()) {
+    if (absl::Status written = WriteReportFile(path, format()); !written.ok()) {
       unwritten.emplace_back(written.message());
     }
   }
@@ -172,6 +192,7 @@ int RunProgramCase(const Command& command) {
   if (!traits.ok()) return Fail(traits.status().message());
   ProgramRunOptions options;
   options.repeat = command.repeat;
+  options.expected_exit_code = command.exit_code;
   if (command.timeout) options.timeout = *command.timeout;
   options.project_root = std::filesystem::current_path().string();
   options.preload_library = PreloadLibrary();
@@ -258,7 +279,12 @@ int Main(int argc, char** argv) {
       std::cout << UsageText();
       return 0;
     case Command::Verb::kList: return List(registry);
-    case Command::Verb::kRun: return Run(registry, *command);
+    case Command::Verb::kRun:
+      // Before anything runs: two reports into one file would leave only one.
+      if (absl::Status distinct = CheckDistinctReportPaths(ReportPaths(*command)); !distinct.ok()) {
+        return Fail(distinct.message());
+      }
+      return Run(registry, *command);
     case Command::Verb::kChild: return Child(registry, *command);
   }
   return kExitUsage;
