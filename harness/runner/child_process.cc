@@ -1,6 +1,7 @@
 // Child process spawning, capture and watchdog (see child_process.h).
 #include "harness/runner/child_process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,13 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 extern char** environ;
 
@@ -161,6 +166,98 @@ void KillAndReapGroup(pid_t group) {
   }
 }
 
+// How many other children are being waited for (group slots in use).
+int ActiveGroupsOtherThan(pid_t group) {
+  int count = 0;
+  for (const std::atomic<pid_t>& slot : active_groups) {
+    const pid_t active = slot.load();
+    if (active > 0 && active != group) ++count;
+  }
+  return count;
+}
+
+std::string ReadProcFile(const std::string& path) {
+  std::string text;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  ssize_t n = 0;
+  while (text.size() < 64 * 1024 && (n = ::read(fd, buffer, sizeof buffer)) > 0) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+// The children of process `pid` (every thread's), from /proc.
+std::vector<pid_t> ChildrenOf(pid_t pid) {
+  std::vector<pid_t> children;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = ::opendir(tasks.c_str());
+  if (dir == nullptr) return children;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const std::string list = ReadProcFile(absl::StrCat(tasks, "/", entry->d_name, "/children"));
+    for (absl::string_view field : absl::StrSplit(list, ' ', absl::SkipWhitespace())) {
+      pid_t child = 0;
+      if (absl::SimpleAtoi(field, &child) && child > 0) children.push_back(child);
+    }
+  }
+  ::closedir(dir);
+  return children;
+}
+
+// A zombie has exited already: it only waits to be reaped.
+bool IsZombie(pid_t pid) {
+  const std::string stat = ReadProcFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t end_of_name = stat.rfind(')');
+  return end_of_name == std::string::npos || end_of_name + 2 >= stat.size() ||
+         stat[end_of_name + 2] == 'Z';
+}
+
+std::string CommandLine(pid_t pid) {
+  std::string command = ReadProcFile(absl::StrCat("/proc/", pid, "/cmdline"));
+  while (!command.empty() && command.back() == '\0') command.pop_back();
+  std::replace(command.begin(), command.end(), '\0', ' ');
+  if (command.size() > 200) command = absl::StrCat(command.substr(0, 200), "...");
+  return command.empty() ? "?" : command;
+}
+
+// Kills every process below this one that outlived `group`: the orphans
+// reparented to us (we are their subreaper) and everything below them.
+// Each round stops the whole tree first (so nothing forks past the kill),
+// then kills it; orphans of the killed come to us for the next round.
+// Returns the living ones, named. Only when no other child is being waited
+// for: their processes are ours too, and not strays.
+std::vector<std::string> KillStrays(pid_t group) {
+  std::vector<std::string> named;
+  if (ActiveGroupsOtherThan(group) != 0) return named;
+  std::set<pid_t> seen;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<pid_t> tree = ChildrenOf(::getpid());
+    if (tree.empty()) break;
+    for (size_t i = 0; i < tree.size(); ++i) {
+      if (!IsZombie(tree[i])) {
+        ::kill(tree[i], SIGSTOP);
+        if (seen.insert(tree[i]).second) {
+          named.push_back(absl::StrCat("pid ", tree[i], ": ", CommandLine(tree[i])));
+        }
+      }
+      for (pid_t below : ChildrenOf(tree[i])) tree.push_back(below);
+    }
+    for (pid_t pid : tree) ::kill(pid, SIGKILL);
+    // Reap what is ours now; the rest is reparented to us as it dies.
+    int status = 0;
+    while (::waitpid(-1, &status, WNOHANG) > 0) {
+    }
+    ::usleep(1000);
+  }
+  int status = 0;
+  while (::waitpid(-1, &status, WNOHANG) > 0) {
+  }
+  return named;
+}
+
 }  // namespace
 
 absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
@@ -293,8 +390,10 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
       outcome.exit_code = WEXITSTATUS(wait_status);
     }
   }
-  // Whatever ended the run, nothing of its group may outlive it.
+  // Whatever ended the run, nothing of its group may outlive it, nor
+  // anything it started outside the group.
   KillAndReapGroup(pid);
+  outcome.stray_processes = KillStrays(pid);
   ReleaseGroupSlot(group_slot);
   // Drain what the child wrote before it ended (its descendants are dead, so
   // the pipe reaches end-of-file), within the flood limit.

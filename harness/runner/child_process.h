@@ -1,8 +1,10 @@
 // Running one child process under a watchdog: spawn it in its own process
 // group, capture its stdout+stderr (bounded), and end it by its own exit, by
 // the wall-clock timeout, or by flooding its output. Whatever ends it, the
-// whole process group is killed and reaped before RunChild returns, so no
-// descendant that stayed in the group outlives the call.
+// whole process group is killed and reaped before RunChild returns, and so
+// is every descendant that left the group (a daemon, a setsid() child):
+// this process is their subreaper, so they are its children once their
+// parents are gone, and are named in the outcome.
 //
 // Thread-compatible: concurrent RunChild calls are safe as long as each uses
 // its own ChildSpec; the calling process becomes a child subreaper so that
@@ -53,6 +55,10 @@ struct ChildOutcome {
   std::string output_tail;       // last output_keep_tail bytes after the head
   std::size_t output_bytes = 0;  // everything the child printed
   absl::Duration wall;           // spawn to reap
+  // Processes the child started that were still running once it and its
+  // process group were gone (daemons, setsid() children), each killed:
+  // "pid 123: sleep 3600".
+  std::vector<std::string> stray_processes;
 };
 
 // Spawns `spec.argv` and waits for it under the watchdog. Returns

@@ -2,6 +2,8 @@
 #include "harness/runner/run_collection.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <system_error>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -119,11 +122,58 @@ std::string KeepLockOrderRecords(const std::string& scratch_dir, const std::stri
   return "";
 }
 
-// A fresh private directory for one run's logs and result file.
+namespace {
+
+constexpr char kScratchPrefix[] = "racelab-run.";
+constexpr char kOwnerFile[] = "owner";
+
+// "<pid> <start time in clock ticks since boot>" of process `pid`: which
+// process it is, even after its pid is reused. "" when it does not exist.
+std::string ProcessIdentity(pid_t pid) {
+  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const size_t end_of_name = stat.rfind(')');
+  if (end_of_name == std::string::npos) return "";
+  // Fields after the name: state is field 3, start time field 22.
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(stat).substr(end_of_name + 2), ' ');
+  if (fields.size() < 20) return "";
+  return absl::StrCat(pid, " ", fields[19]);
+}
+
+// Removes scratch directories this user's racelab processes left behind
+// when they were killed outright (SIGKILL gives no chance to clean up):
+// those whose owner file names a process that no longer exists.
+void RemoveStaleScratchDirs(const std::string& root) {
+  std::error_code ignored;
+  for (const fs::directory_entry& entry : fs::directory_iterator(root, ignored)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, kScratchPrefix)) continue;
+    struct stat status;
+    if (::lstat(entry.path().c_str(), &status) != 0 || !S_ISDIR(status.st_mode) ||
+        status.st_uid != ::geteuid()) {
+      continue;
+    }
+    const std::string owner = ReadFile(entry.path() / kOwnerFile);
+    pid_t pid = 0;
+    const std::vector<absl::string_view> fields = absl::StrSplit(owner, ' ');
+    if (fields.size() != 2 || !absl::SimpleAtoi(fields[0], &pid) || pid <= 0) continue;
+    if (ProcessIdentity(pid) != owner) fs::remove_all(entry.path(), ignored);
+  }
+}
+
+}  // namespace
+
+// A fresh private directory for one run's logs and result file, with an
+// owner file naming this process; stale ones of dead racelab processes
+// are removed first.
 std::string MakeScratchDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/racelab-run.XXXXXX");
+  const std::string root = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  static const bool kStaleRemoved = (RemoveStaleScratchDirs(root), true);
+  (void)kStaleRemoved;
+  std::string pattern = absl::StrCat(root, "/", kScratchPrefix, "XXXXXX");
   if (::mkdtemp(pattern.data()) == nullptr) return "";
+  std::ofstream(fs::path(pattern) / kOwnerFile) << ProcessIdentity(::getpid());
   return pattern;
 }
 
@@ -278,6 +328,15 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
         record.error = absl::StrCat("child finished but ", record.ended);
       }
       break;
+  }
+  if (!outcome.stray_processes.empty()) {
+    const size_t count = outcome.stray_processes.size();
+    record.findings.push_back(Finding{
+        Detector::kWatchdog, FindingKind::kStrayProcess,
+        absl::StrCat("left ", count, count == 1 ? " process" : " processes",
+                     " running after it ended, killed by racelab: ",
+                     absl::StrJoin(outcome.stray_processes, "; ")),
+        {}});
   }
   // A crash a sanitizer reported (the process then exits rather than dies by
   // the signal) also gets what the program printed last.
