@@ -18,11 +18,13 @@
 // user threads and hide their races.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -143,6 +145,73 @@ std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
                          __ATOMIC_RELAXED);
 }
 
+// The code of an allocator that a shared library brings in place of
+// glibc's (jemalloc, tcmalloc, mimalloc): the locks it takes for itself
+// pass unchecked. Checking a lock allocates, and the allocator may hold the
+// lock in the middle of an allocation of its own: jemalloc, asked for memory
+// by the checker while its initialisation lock is held, would wait on
+// itself. Found once, when checking starts; [0, 0) when malloc is glibc's
+// (whose locks are not pthread's) or lives in the main program.
+std::uintptr_t allocator_code_begin = 0;
+std::uintptr_t allocator_code_end = 0;
+
+void FindAllocatorCode() {
+  Dl_info info{};
+  void* const malloc_address = ::dlsym(RTLD_DEFAULT, "malloc");
+  if (malloc_address == nullptr || ::dladdr(malloc_address, &info) == 0 ||
+      info.dli_fname == nullptr || info.dli_fbase == nullptr) {
+    return;
+  }
+  Dl_info main_program{};
+  if (::dladdr(reinterpret_cast<void*>(&FindAllocatorCode), &main_program) != 0 &&
+      main_program.dli_fbase == info.dli_fbase) {
+    return;  // the preload library itself (never: it defines no malloc)
+  }
+  const std::string name = info.dli_fname;
+  if (name.empty() || name.find("/libc.so") != std::string::npos ||
+      name.find("libc.so") == 0) {
+    return;
+  }
+  struct Search {
+    std::uintptr_t base;
+    std::uintptr_t begin = 0, end = 0;
+    bool is_main_program = false;
+  } search{reinterpret_cast<std::uintptr_t>(info.dli_fbase)};
+  ::dl_iterate_phdr(
+      [](dl_phdr_info* object, size_t, void* data) {
+        auto* found = static_cast<Search*>(data);
+        std::uintptr_t begin = ~std::uintptr_t{0}, end = 0;
+        bool ours = false;
+        for (int i = 0; i < object->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& header = object->dlpi_phdr[i];
+          if (header.p_type != PT_LOAD) continue;
+          const std::uintptr_t start = object->dlpi_addr + header.p_vaddr;
+          if (start - header.p_offset == found->base) ours = true;
+          if ((header.p_flags & PF_X) != 0) {
+            begin = std::min(begin, start);
+            end = std::max(end, start + header.p_memsz);
+          }
+        }
+        if (!ours || end == 0) return 0;
+        found->begin = begin;
+        found->end = end;
+        found->is_main_program = object->dlpi_name == nullptr || object->dlpi_name[0] == '\0';
+        return 1;
+      },
+      &search);
+  if (search.is_main_program) return;  // the program's own code: its locks are checked
+  allocator_code_begin = search.begin;
+  allocator_code_end = search.end;
+}
+
+// Whether the hook was called from the allocator's code (see above). Only
+// slow paths ask: the fast path never sees the allocator's locks, which
+// the slow path never caches.
+inline bool CalledByAllocator(const void* return_address) {
+  const auto address = reinterpret_cast<std::uintptr_t>(return_address);
+  return address - allocator_code_begin < allocator_code_end - allocator_code_begin;
+}
+
 // The wait-for dump's descriptor, for its signal handler.
 int CurrentRecordFd() {
   RecordFileWriter* const current = writer;
@@ -170,6 +239,7 @@ bool Initialize() {
     mode.store(kOff, std::memory_order_release);
     return false;
   }
+  FindAllocatorCode();
   writer = new (writer_storage) RecordFileWriter(fd, path);
   const char* abort_switch = std::getenv(kAbortVariable);
   abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
@@ -351,6 +421,7 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   if (fast != nullptr) {
     info = state.held.back().lock;
   } else {
+    if (CalledByAllocator(__builtin_return_address(0))) return call();
     HookScope scope;
     Site site;
     CaptureSiteInto(site);
@@ -372,7 +443,7 @@ template <typename Call>
 __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
                                                      Call call) {
   const int result = call();
-  if (result != 0 || !Active()) return result;
+  if (result != 0 || !Active() || CalledByAllocator(__builtin_return_address(0))) return result;
   ThreadLockState& state = State();
   const Site site = CaptureSite();
   HookScope scope;
@@ -389,7 +460,7 @@ __attribute__((always_inline)) inline int Release(const void* lock, LockKind kin
       InvisibleToTsan invisible;  // no re-entry guard needed: nothing here calls out
       held = checker->ReleaseIfHeld(state, Address(lock));
     }
-    if (!held) {
+    if (!held && !CalledByAllocator(__builtin_return_address(0))) {
       HookScope scope;
       checker->ReportUnheldRelease(state, Address(lock), kind, CaptureSite());
     }
@@ -399,7 +470,7 @@ __attribute__((always_inline)) inline int Release(const void* lock, LockKind kin
 
 template <typename Call>
 __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call) {
-  if (Active()) {
+  if (Active() && !CalledByAllocator(__builtin_return_address(0))) {
     HookScope scope;
     checker->Forget(Address(lock));
   }
@@ -445,7 +516,7 @@ void WatchFrees() {
 
 template <typename Call>
 __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, Call call) {
-  if (!Active()) return call();
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
   bool held = false;
