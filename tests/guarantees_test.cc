@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -221,6 +222,55 @@ TEST(GuaranteesTest, DaemonsAndSetsidChildrenAreKilledAndNamed) {
   }
   EXPECT_TRUE(named_both) << run.invocation.output;
   EXPECT_TRUE(ProcessesRunning(program).empty());
+}
+
+std::vector<std::string> ScratchDirs(const std::string& tmp) {
+  std::vector<std::string> dirs;
+  for (const fs::directory_entry& entry : fs::directory_iterator(tmp)) {
+    if (entry.path().filename().string().rfind("racelab-run.", 0) == 0) dirs.push_back(entry.path());
+  }
+  return dirs;
+}
+
+// Polls `done` every 10 ms for up to `limit`.
+bool Eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+// A racelab killed outright takes its program with it, and the next racelab
+// removes the scratch directory it left.
+TEST(GuaranteesTest, ARacelabKilledBySigkillLeavesNeitherProgramNorScratchDir) {
+  const std::string tmp = TempDir();
+  const std::string seconds = std::to_string(3000 + ::getpid() % 1000);  // tells our sleep apart
+  const pid_t racelab = ::fork();
+  ASSERT_GE(racelab, 0);
+  if (racelab == 0) {
+    ::setenv("TMPDIR", tmp.c_str(), 1);
+    ::execl(RACELAB_BINARY, RACELAB_BINARY, "run", "--timeout", "600", "--", "/bin/sleep",
+            seconds.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::string program = "/bin/sleep " + seconds;
+  auto sleeping = [&] {
+    for (pid_t pid : ProcessesRunning(program)) {
+      if (Slurp("/proc/" + std::to_string(pid) + "/cmdline").rfind("/bin/sleep", 0) == 0) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(Eventually(sleeping, std::chrono::seconds(30))) << "the program never started";
+  ASSERT_EQ(::kill(racelab, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(racelab, nullptr, 0), racelab);
+  EXPECT_TRUE(Eventually([&] { return !sleeping(); }, std::chrono::seconds(10)))
+      << "the program outlived racelab";
+  EXPECT_EQ(ScratchDirs(tmp).size(), 1u);  // SIGKILL gave racelab no chance to clean up
+  Invocation next = Invoke({"/usr/bin/env", "TMPDIR=" + tmp, RACELAB_BINARY, "run", "--", "/bin/true"});
+  EXPECT_EQ(next.exit_code, 0) << next.output;
+  EXPECT_TRUE(ScratchDirs(tmp).empty()) << "the stale scratch directory is still there";
 }
 
 // 5. The exit status is part of the case.

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -258,6 +257,71 @@ std::vector<std::string> KillStrays(pid_t group) {
   return named;
 }
 
+// Starts argv[0] (looked up in PATH when it has no '/') in a process group
+// of its own, stdin from /dev/null, stdout and stderr into `output_fd`, no
+// signal blocked and the usual ones at their defaults; it is killed when
+// the thread that started it ends (PR_SET_PDEATHSIG, kept across exec), so a
+// racelab killed outright does not leave its program running. Returns the
+// pid, or -1 with `error` set to why it could not be started (the exec's
+// errno comes back through a close-on-exec pipe). Between fork and exec the
+// child makes only async-signal-safe calls.
+pid_t SpawnDyingWithUs(char* const* argv, char* const* envp, int output_fd, int& error) {
+  int status_pipe[2];
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
+    error = errno;
+    return -1;
+  }
+  const pid_t parent = ::getpid();
+  sigset_t all, previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);  // no handler of ours runs in the child
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(status_pipe[0]);
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // we died before the line above
+    const int input = ::open("/dev/null", O_RDONLY);
+    if (input >= 0 && input != STDIN_FILENO) {
+      ::dup2(input, STDIN_FILENO);
+      ::close(input);
+    }
+    ::dup2(output_fd, STDOUT_FILENO);
+    ::dup2(output_fd, STDERR_FILENO);
+    for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
+      ::signal(signal_number, SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+    ::execvpe(argv[0], argv, envp);
+    const int failed = errno;
+    (void)!::write(status_pipe[1], &failed, sizeof failed);
+    ::_exit(127);
+  }
+  const int fork_error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  ::close(status_pipe[1]);
+  if (pid < 0) {
+    ::close(status_pipe[0]);
+    error = fork_error;
+    return -1;
+  }
+  int failed = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(status_pipe[0], &failed, sizeof failed);
+  } while (got < 0 && errno == EINTR);
+  ::close(status_pipe[0]);
+  if (got == static_cast<ssize_t>(sizeof failed)) {  // the exec failed: reap the child
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    error = failed;
+    return -1;
+  }
+  return pid;
+}
+
 }  // namespace
 
 absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
@@ -274,40 +338,15 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   ScopedFd read_end(pipe_fds[0]);
   ScopedFd write_end(pipe_fds[1]);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
-
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&attributes, 0);  // its own group, led by itself
-  sigset_t no_signals, default_signals;
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigmask(&attributes, &no_signals);
-  sigemptyset(&default_signals);
-  for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&default_signals, signal_number);
-  }
-  posix_spawnattr_setsigdefault(&attributes, &default_signals);
-
   std::vector<std::string> argv_storage = spec.argv;
   std::vector<std::string> env_storage = ChildEnvironment(spec.env);
   std::vector<char*> argv = CStrings(argv_storage);
   std::vector<char*> envp = CStrings(env_storage);
 
   const Clock::time_point start = Clock::now();
-  pid_t pid = -1;
-  const bool search_path = spec.argv[0].find('/') == std::string::npos;
-  const int spawn_error =
-      search_path ? ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), envp.data())
-                  : ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawn_error != 0) return SpawnError(spec.argv[0], spawn_error);
+  int spawn_error = 0;
+  const pid_t pid = SpawnDyingWithUs(argv.data(), envp.data(), write_end.get(), spawn_error);
+  if (pid < 0) return SpawnError(spec.argv[0], spawn_error);
   write_end.Reset();  // only the child holds the write end now
   const int group_slot = ClaimGroupSlot(pid);
   // A signal between the check above and the claim did not see this group.

@@ -4,7 +4,9 @@
 // whole process group is killed and reaped before RunChild returns, and so
 // is every descendant that left the group (a daemon, a setsid() child):
 // this process is their subreaper, so they are its children once their
-// parents are gone, and are named in the outcome.
+// parents are gone, and are named in the outcome. The child itself is
+// killed by the kernel when the thread that called RunChild ends, even by
+// SIGKILL (PR_SET_PDEATHSIG).
 //
 // Thread-compatible: concurrent RunChild calls are safe as long as each uses
 // its own ChildSpec; the calling process becomes a child subreaper so that
