@@ -288,6 +288,17 @@ TEST(GuaranteesTest, ANonZeroExitIsNotClean) {
   EXPECT_TRUE(wrong.Kinds().count("exit-status")) << wrong.invocation.output;
 }
 
+// 6. Lock semantics as POSIX defines them: an error-checking mutex's relock
+// fails with EDEADLK and the program goes on: misuse, not a self-deadlock.
+TEST(GuaranteesTest, AnErrorCheckingMutexRelockIsMisuseNotSelfDeadlock) {
+  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  RacelabRun run = RunRacelab({"--expect", "bug"}, {Program("errorcheck_relock")});
+  EXPECT_EQ(run.Verdict(), "detected") << run.invocation.output;
+  EXPECT_TRUE(run.Kinds().count("mutex-misuse")) << run.invocation.output;
+  EXPECT_FALSE(run.Kinds().count("self-deadlock")) << run.invocation.output;
+  EXPECT_THAT(run.invocation.output, HasSubstr("EDEADLK"));
+}
+
 // A program with jemalloc as its allocator runs and is checked.
 TEST(GuaranteesTest, AJemallocProgramRunsAndIsChecked) {
   RacelabRun run = RunRacelab({"--expect", "bug"}, {Program("jemalloc_inversion")});

@@ -149,7 +149,9 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     const std::string lock = LockName(record.lock);
     std::optional<Location> site =
         Located(recording, record.site, project_root, symbolizer, record.thread,
-                record.kind == MisuseKind::kWaitNotHeld ? "waits here" : "unlocks here");
+                record.kind == MisuseKind::kWaitNotHeld    ? "waits here"
+                : record.kind == MisuseKind::kRelockFailed ? "locks again here"
+                                                           : "unlocks here");
     switch (record.kind) {
       case MisuseKind::kUnlockNotOwner:
         finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ", Where(site),
@@ -165,6 +167,12 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
       case MisuseKind::kWaitNotHeld:
         finding.message = absl::StrCat(ThreadName(record.thread), " waits on a condition with ", lock,
                                        " at ", Where(site), ", which it does not hold");
+        break;
+      case MisuseKind::kRelockFailed:
+        finding.message = absl::StrCat(ThreadName(record.thread), " locks ", lock, " at ", Where(site),
+                                       " while it holds it; the lock checks errors, so the call "
+                                       "failed with EDEADLK (a caller that ignores it goes on "
+                                       "without the lock it thinks it took)");
         break;
     }
     if (site) finding.locations.push_back(*site);

@@ -206,6 +206,16 @@ void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr
   ReportMisuse(thread, *Lookup(thread, address, kind, site), site, /*waiting=*/false);
 }
 
+void LockOrderChecker::ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address,
+                                          LockKind kind, const Site& site) {
+  LockInfo* lock = Lookup(thread, address, kind, site);
+  if (!thread.reported_once.insert(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1)).second) return;
+  SpinlockHolder hold(mu_);
+  EnsureRegistered(thread);
+  sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), MisuseKind::kRelockFailed,
+                               thread.thread});
+}
+
 bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t address,
                                       const Site& site) {
   for (const Held& held : thread.held) {

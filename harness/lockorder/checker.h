@@ -168,6 +168,10 @@ class LockOrderChecker {
     }
     return ReleaseIfHeldSlow(thread, address);
   }
+  // A relock of an error-checking mutex (or a rwlock) this thread holds,
+  // which the lock refused with EDEADLK: misuse, not a self-deadlock.
+  void ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
+                          const Site& site);
   // An unlock of a lock this thread does not hold.
   void ReportUnheldRelease(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                            const Site& site);

@@ -389,6 +389,14 @@ LockKind MutexKind(const pthread_mutex_t* mutex) {
 
 std::uintptr_t Address(const void* lock) { return reinterpret_cast<std::uintptr_t>(lock); }
 
+// Whether relocking `lock` while holding it fails with EDEADLK rather than
+// blocking for ever: an error-checking mutex, or glibc's rwlock write lock.
+bool RefusesRelock(const void* lock, LockKind kind) {
+  if (kind == LockKind::kRwLock) return true;
+  return kind == LockKind::kMutex &&
+         (static_cast<const pthread_mutex_t*>(lock)->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP;
+}
+
 template <typename Fn>
 Fn Next(Fn interceptor, const char* name) {
   if (interceptor != nullptr) return interceptor;
@@ -422,6 +430,17 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
     info = state.held.back().lock;
   } else {
     if (CalledByAllocator(__builtin_return_address(0))) return call();
+    if (!shared && RefusesRelock(lock, kind) &&
+        ExclusiveHolder(Address(lock), kind) == state.os_tid) {
+      const int result = call();  // EDEADLK at once: the lock checks its owner
+      if (result == EDEADLK) {
+        HookScope scope;
+        Site site;
+        CaptureSiteInto(site);
+        checker->ReportFailedRelock(state, Address(lock), kind, site);
+      }
+      return result;
+    }
     HookScope scope;
     Site site;
     CaptureSiteInto(site);

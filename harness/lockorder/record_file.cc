@@ -252,6 +252,8 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
       record.kind = MisuseKind::kUnlockUnlocked;
     } else if (p.field(4) == MisuseKindName(MisuseKind::kWaitNotHeld)) {
       record.kind = MisuseKind::kWaitNotHeld;
+    } else if (p.field(4) == MisuseKindName(MisuseKind::kRelockFailed)) {
+      record.kind = MisuseKind::kRelockFailed;
     } else {
       return p.Error(absl::StrCat("unknown misuse '", p.field(4), "'"));
     }
@@ -279,6 +281,7 @@ absl::string_view MisuseKindName(MisuseKind kind) {
     case MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
     case MisuseKind::kUnlockUnlocked: return "unlock-unlocked";
     case MisuseKind::kWaitNotHeld: return "wait-not-held";
+    case MisuseKind::kRelockFailed: return "relock-failed";
   }
   return "?";
 }

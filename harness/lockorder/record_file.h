@@ -12,7 +12,7 @@
 //   edge <from> <to> <t> <held site> <requested site> <held ids,...|->
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
-//   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held <owner t|0>
+//   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner t|0>
 //   wait <t> <lock> mutex|condition <owner t|0>   live state, dumped when the watchdog asks
 //   wait-end <number of wait lines>               the dump is complete
 //

@@ -31,6 +31,7 @@ enum class MisuseKind {
   kUnlockNotOwner,   // unlocked by a thread that does not hold it (another thread does)
   kUnlockUnlocked,   // unlocked while no thread holds it
   kWaitNotHeld,      // condition wait with a mutex the thread does not hold
+  kRelockFailed,     // relock of an error-checking mutex or rwlock the thread holds (EDEADLK)
 };
 
 struct LockRecord {
