@@ -162,11 +162,6 @@ void FindAllocatorCode() {
       info.dli_fname == nullptr || info.dli_fbase == nullptr) {
     return;
   }
-  Dl_info main_program{};
-  if (::dladdr(reinterpret_cast<void*>(&FindAllocatorCode), &main_program) != 0 &&
-      main_program.dli_fbase == info.dli_fbase) {
-    return;  // the preload library itself (never: it defines no malloc)
-  }
   const std::string name = info.dli_fname;
   if (name.empty() || name.find("/libc.so") != std::string::npos ||
       name.find("libc.so") == 0) {
