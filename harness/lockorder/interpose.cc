@@ -18,7 +18,6 @@
 // user threads and hide their races.
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <link.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -33,6 +32,7 @@
 #include <new>
 #include <string>
 
+#include "harness/lockorder/allocator.h"
 #include "harness/lockorder/checker.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/invisible_to_tsan.h"
@@ -45,11 +45,6 @@ int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile v
                                               void (*on_free)(const volatile void*))
     __attribute__((weak));
 size_t __sanitizer_get_allocated_size(const volatile void* block) __attribute__((weak));
-// glibc's free, under the name that interposing `free` does not hide.
-void __libc_free(void* block);
-// A sanitizer runtime's free (gcc's libtsan and libasan export it), when the
-// program that loaded the preload library has one.
-void __interceptor_free(void* block) __attribute__((weak));
 }
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -143,68 +138,6 @@ std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
   }
   return __atomic_load_n(&reinterpret_cast<pthread_mutex_t*>(address)->__data.__owner,
                          __ATOMIC_RELAXED);
-}
-
-// The code of an allocator that a shared library brings in place of
-// glibc's (jemalloc, tcmalloc, mimalloc): the locks it takes for itself
-// pass unchecked. Checking a lock allocates, and the allocator may hold the
-// lock in the middle of an allocation of its own: jemalloc, asked for memory
-// by the checker while its initialisation lock is held, would wait on
-// itself. Found once, when checking starts; [0, 0) when malloc is glibc's
-// (whose locks are not pthread's) or lives in the main program.
-std::uintptr_t allocator_code_begin = 0;
-std::uintptr_t allocator_code_end = 0;
-
-void FindAllocatorCode() {
-  Dl_info info{};
-  void* const malloc_address = ::dlsym(RTLD_DEFAULT, "malloc");
-  if (malloc_address == nullptr || ::dladdr(malloc_address, &info) == 0 ||
-      info.dli_fname == nullptr || info.dli_fbase == nullptr) {
-    return;
-  }
-  const std::string name = info.dli_fname;
-  if (name.empty() || name.find("/libc.so") != std::string::npos ||
-      name.find("libc.so") == 0) {
-    return;
-  }
-  struct Search {
-    std::uintptr_t base;
-    std::uintptr_t begin = 0, end = 0;
-    bool is_main_program = false;
-  } search{reinterpret_cast<std::uintptr_t>(info.dli_fbase)};
-  ::dl_iterate_phdr(
-      [](dl_phdr_info* object, size_t, void* data) {
-        auto* found = static_cast<Search*>(data);
-        std::uintptr_t begin = ~std::uintptr_t{0}, end = 0;
-        bool ours = false;
-        for (int i = 0; i < object->dlpi_phnum; ++i) {
-          const ElfW(Phdr)& header = object->dlpi_phdr[i];
-          if (header.p_type != PT_LOAD) continue;
-          const std::uintptr_t start = object->dlpi_addr + header.p_vaddr;
-          if (start - header.p_offset == found->base) ours = true;
-          if ((header.p_flags & PF_X) != 0) {
-            begin = std::min(begin, start);
-            end = std::max(end, start + header.p_memsz);
-          }
-        }
-        if (!ours || end == 0) return 0;
-        found->begin = begin;
-        found->end = end;
-        found->is_main_program = object->dlpi_name == nullptr || object->dlpi_name[0] == '\0';
-        return 1;
-      },
-      &search);
-  if (search.is_main_program) return;  // the program's own code: its locks are checked
-  allocator_code_begin = search.begin;
-  allocator_code_end = search.end;
-}
-
-// Whether the hook was called from the allocator's code (see above). Only
-// slow paths ask: the fast path never sees the allocator's locks, which
-// the slow path never caches.
-inline bool CalledByAllocator(const void* return_address) {
-  const auto address = reinterpret_cast<std::uintptr_t>(return_address);
-  return address - allocator_code_begin < allocator_code_end - allocator_code_begin;
 }
 
 // The wait-for dump's descriptor, for its signal handler.
@@ -574,42 +507,6 @@ void SetLockOrderChecking(bool on) {
 
 // --- The interposed entry points --------------------------------------------
 #ifndef RACELAB_SANITIZER_ALLOCATOR
-namespace racelab::lockorder {
-namespace {
-
-// The free that comes next, whoever owns the heap: a sanitizer runtime's
-// (found through its exported __interceptor_free, a weak reference the
-// loader binds before any code runs), else the next object's `free` —
-// glibc's, or jemalloc's, tcmalloc's, mimalloc's when the program brings
-// its own allocator (whose blocks glibc's free would abort on). Resolved
-// once with dlsym; a free that dlsym itself makes while resolving goes to
-// glibc's (dlsym allocates only from glibc's heap).
-using FreeFunction = void (*)(void*);
-std::atomic<FreeFunction> next_free{nullptr};
-__attribute__((tls_model("initial-exec"))) thread_local bool resolving_free = false;
-
-void CallNextFree(void* block) {
-  if (&__interceptor_free != nullptr) {
-    __interceptor_free(block);
-    return;
-  }
-  FreeFunction next = next_free.load(std::memory_order_relaxed);
-  if (__builtin_expect(next == nullptr, 0)) {
-    if (resolving_free) {
-      __libc_free(block);
-      return;
-    }
-    resolving_free = true;
-    next = reinterpret_cast<FreeFunction>(::dlsym(RTLD_NEXT, "free"));
-    resolving_free = false;
-    if (next == nullptr) next = __libc_free;
-    next_free.store(next, std::memory_order_relaxed);
-  }
-  next(block);
-}
-
-}  // namespace
-}  // namespace racelab::lockorder
 
 // Without a sanitizer in this build, free is interposed (operator delete
 // calls it). A block's size comes from the allocator that owns it: a
