@@ -42,13 +42,22 @@ absl::StatusOr<ChildResult> ParseChildResult(absl::string_view text) {
   ChildResult result;
   bool saw_observed = false, saw_oracle = false;
   for (size_t i = 1; i < lines.size(); ++i) {
-    std::vector<absl::string_view> fields = absl::StrSplit(lines[i], absl::MaxSplits('\t', 2));
-    if (fields.size() >= 2 && fields[0] == "observed") {
+    // Values never hold a tab or a carriage return (FormatChildResult makes
+    // them spaces): a line that does was not written by a child.
+    if (lines[i].find('\r') != absl::string_view::npos) {
+      return absl::DataLossError(absl::StrCat("child result line ", i + 1, ": carriage return"));
+    }
+    std::vector<absl::string_view> fields = absl::StrSplit(lines[i], '\t');
+    if ((fields[0] == "observed" && saw_observed) || (fields[0] == "oracle" && saw_oracle)) {
+      return absl::DataLossError(
+          absl::StrCat("child result line ", i + 1, ": a second '", fields[0], "' line"));
+    }
+    if (fields.size() == 2 && fields[0] == "observed") {
       result.observed = std::string(fields[1]);
       saw_observed = true;
-    } else if (fields.size() >= 2 && fields[0] == "oracle" && fields[1] == "none") {
+    } else if (fields.size() == 2 && fields[0] == "oracle" && fields[1] == "none") {
       saw_oracle = true;
-    } else if (fields.size() >= 2 && fields[0] == "oracle" && fields[1] == "held") {
+    } else if (fields.size() == 2 && fields[0] == "oracle" && fields[1] == "held") {
       result.oracle = ChildResult::Oracle::kHeld;
       saw_oracle = true;
     } else if (fields.size() == 3 && fields[0] == "oracle" && fields[1] == "violated") {

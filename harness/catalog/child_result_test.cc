@@ -30,5 +30,29 @@ TEST(ChildResultTest, RefusesForeignAndTruncatedFiles) {
             absl::StatusCode::kDataLoss);
 }
 
+// Found by tests/fuzz/child_result_fuzzer: a value with a tab in it used to
+// be accepted (and cut at the tab, for `observed`), and a second oracle line
+// overrode the first but kept its message: what the parser accepted did not
+// format back to itself.
+TEST(ChildResultTest, RefusesTabsCarriageReturnsAndRepeatedLines) {
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\ta\tb\noracle\tnone\n").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tviolated\ta\tb\n")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\r\noracle\tnone\n").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tviolated\tlost\n"
+                             "oracle\theld\n")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\nobserved\ty\noracle\tnone\n")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace racelab

@@ -43,9 +43,13 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
     if (!recording.ok()) return recording.status();
     recordings.push_back(*std::move(recording));
   }
+  return AnalyzeRecordings(recordings, project_root, symbolizer);
+}
 
+LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
+                                    const std::string& project_root, Symbolizer& symbolizer) {
   LockOrderAnalysis analysis;
-  analysis.files = paths;
+  for (const Recording& recording : recordings) analysis.files.push_back(recording.path);
   // Class view across every file: class key → class node in one graph.
   LockGraph class_graph;
   std::map<std::string, LockId> class_ids;

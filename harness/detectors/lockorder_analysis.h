@@ -80,6 +80,11 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
                                                    const std::string& project_root,
                                                    Symbolizer& symbolizer);
 
+// The analysis of record files already parsed (each from ParseRecording,
+// which guarantees what the graph relies on: declared ids, no self-edge).
+LockOrderAnalysis AnalyzeRecordings(const std::vector<lockorder::Recording>& recordings,
+                                    const std::string& project_root, Symbolizer& symbolizer);
+
 }  // namespace racelab
 
 #endif  // RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_

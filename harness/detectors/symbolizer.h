@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace racelab {
 
 struct SourceFrame {
@@ -18,8 +20,22 @@ struct SourceFrame {
   int line = 0;
 };
 
+// addr2line's output for `addresses` addresses, run as
+// `addr2line -a -C -f -i -e MODULE ADDRESS...`: each address line ("0x...")
+// is followed by its frames, two lines each (function, then file:line),
+// innermost inline frame first. One frame list per address, in order; an
+// address addr2line did not print has none. Pure: any text is accepted.
+std::vector<std::vector<SourceFrame>> ParseAddr2lineOutput(absl::string_view text,
+                                                           size_t addresses);
+
 class Symbolizer {
  public:
+  enum class Mode {
+    kAddr2line,  // resolve with binutils' addr2line
+    kNone,       // resolve nothing (no process is started): for fuzzing and tests
+  };
+  explicit Symbolizer(Mode mode = Mode::kAddr2line) : mode_(mode) {}
+
   // Frames for a return address `offset` in `module`, innermost inline frame
   // first. Looks up the call instruction (offset - 1). Empty when addr2line
   // is missing or knows nothing; results are cached per (module, offset).
@@ -29,6 +45,7 @@ class Symbolizer {
   void Prefetch(const std::string& module, const std::vector<std::uintptr_t>& offsets);
 
  private:
+  Mode mode_;
   std::map<std::pair<std::string, std::uintptr_t>, std::vector<SourceFrame>> cache_;
 };
 
