@@ -242,31 +242,39 @@ bool Eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
   return true;
 }
 
-// A racelab killed outright takes its program with it, and the next racelab
-// removes the scratch directory it left.
+// A racelab killed outright takes its program with it, and the daemon the
+// program started, and the next racelab removes the scratch directory it
+// left.
 TEST(GuaranteesTest, ARacelabKilledBySigkillLeavesNeitherProgramNorScratchDir) {
   const std::string tmp = TempDir();
-  const std::string seconds = std::to_string(3000 + ::getpid() % 1000);  // tells our sleep apart
+  // Numbers that tell our two sleeps apart from anything else running.
+  const std::string daemon_seconds = std::to_string(3000 + ::getpid() % 1000);
+  const std::string program_seconds = std::to_string(5000 + ::getpid() % 1000);
+  const std::string script = "setsid /bin/sleep " + daemon_seconds + " & exec /bin/sleep " +
+                             program_seconds;
   const pid_t racelab = ::fork();
   ASSERT_GE(racelab, 0);
   if (racelab == 0) {
     ::setenv("TMPDIR", tmp.c_str(), 1);
-    ::execl(RACELAB_BINARY, RACELAB_BINARY, "run", "--timeout", "600", "--", "/bin/sleep",
-            seconds.c_str(), static_cast<char*>(nullptr));
+    ::execl(RACELAB_BINARY, RACELAB_BINARY, "run", "--timeout", "600", "--", "/bin/sh", "-c",
+            script.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  const std::string program = "/bin/sleep " + seconds;
-  auto sleeping = [&] {
-    for (pid_t pid : ProcessesRunning(program)) {
+  auto sleeping = [&](const std::string& seconds) {
+    for (pid_t pid : ProcessesRunning("/bin/sleep " + seconds)) {
       if (Slurp("/proc/" + std::to_string(pid) + "/cmdline").rfind("/bin/sleep", 0) == 0) return true;
     }
     return false;
   };
-  ASSERT_TRUE(Eventually(sleeping, std::chrono::seconds(30))) << "the program never started";
+  ASSERT_TRUE(Eventually([&] { return sleeping(daemon_seconds) && sleeping(program_seconds); },
+                         std::chrono::seconds(30)))
+      << "the program and its daemon never both started";
   ASSERT_EQ(::kill(racelab, SIGKILL), 0);
   ASSERT_EQ(::waitpid(racelab, nullptr, 0), racelab);
-  EXPECT_TRUE(Eventually([&] { return !sleeping(); }, std::chrono::seconds(10)))
+  EXPECT_TRUE(Eventually([&] { return !sleeping(program_seconds); }, std::chrono::seconds(10)))
       << "the program outlived racelab";
+  EXPECT_TRUE(Eventually([&] { return !sleeping(daemon_seconds); }, std::chrono::seconds(10)))
+      << "the program's daemon outlived racelab";
   EXPECT_EQ(ScratchDirs(tmp).size(), 1u);  // SIGKILL gave racelab no chance to clean up
   Invocation next = Invoke({"/usr/bin/env", "TMPDIR=" + tmp, RACELAB_BINARY, "run", "--", "/bin/true"});
   EXPECT_EQ(next.exit_code, 0) << next.output;

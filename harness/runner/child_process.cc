@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,6 +153,13 @@ class OutputCapture {
   std::string head_, tail_;
 };
 
+// Kills one child of ours and reaps it (a no-op for one already reaped).
+void KillAndReap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 // Kills every process in the group and reaps those that are our children
 // (the leader, and orphans reparented to us as subreaper).
 void KillAndReapGroup(pid_t group) {
@@ -257,69 +265,197 @@ std::vector<std::string> KillStrays(pid_t group) {
   return named;
 }
 
-// Starts argv[0] (looked up in PATH when it has no '/') in a process group
-// of its own, stdin from /dev/null, stdout and stderr into `output_fd`, no
-// signal blocked and the usual ones at their defaults; it is killed when
-// the thread that started it ends (PR_SET_PDEATHSIG, kept across exec), so a
-// racelab killed outright does not leave its program running. Returns the
-// pid, or -1 with `error` set to why it could not be started (the exec's
-// errno comes back through a close-on-exec pipe). Between fork and exec the
-// child makes only async-signal-safe calls.
-pid_t SpawnDyingWithUs(char* const* argv, char* const* envp, int output_fd, int& error) {
-  int status_pipe[2];
-  if (::pipe2(status_pipe, O_CLOEXEC) != 0) {
-    error = errno;
-    return -1;
+// What SpawnGuarded started: the program, and its guard (our child).
+struct Spawned {
+  pid_t guard = -1;    // waits for the program and ends as it ended
+  pid_t program = -1;  // leads its own process group
+};
+
+// Reads into `value` exactly; false at end of file or on an error.
+template <typename T>
+bool ReadExactly(int fd, T& value) {
+  size_t got = 0;
+  auto* bytes = reinterpret_cast<char*>(&value);
+  while (got < sizeof value) {
+    const ssize_t n = ::read(fd, bytes + got, sizeof value - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
   }
-  const pid_t parent = ::getpid();
+  return true;
+}
+
+// In the guard, when racelab is gone: kills the program's process group,
+// then, round after round, every child the guard has (it is their
+// subreaper, so every descendant of the program ends up as one). Only
+// async-signal-safe calls: the guard is a fork of a process that may have
+// had other threads.
+[[noreturn]] void GuardKillsEverythingBelow(pid_t program) {
+  ::kill(-program, SIGKILL);
+  ::kill(program, SIGKILL);
+  for (int round = 0; round < 1000; ++round) {
+    char list[4096];
+    ssize_t size = 0;
+    const int fd = ::open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      size = ::read(fd, list, sizeof list - 1);
+      ::close(fd);
+    }
+    if (size <= 0) break;
+    pid_t pid = 0;
+    for (ssize_t i = 0; i <= size; ++i) {
+      if (i < size && list[i] >= '0' && list[i] <= '9') {
+        pid = pid * 10 + (list[i] - '0');
+      } else if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        pid = 0;
+      }
+    }
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    const timespec pause{0, 1000 * 1000};
+    ::nanosleep(&pause, nullptr);
+  }
+  ::_exit(0);
+}
+
+// In the guard, once the program has ended: ends the same way, so that
+// racelab reads the program's own status from the guard's.
+[[noreturn]] void GuardEndsAsTheProgramDid(int status) {
+  if (WIFSIGNALED(status)) {
+    const rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);  // the program dumped its own core, if any
+    const int signal_number = WTERMSIG(status);
+    ::signal(signal_number, SIG_DFL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, signal_number);
+    ::pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
+    ::raise(signal_number);
+    ::_exit(128 + signal_number);
+  }
+  ::_exit(WEXITSTATUS(status));
+}
+
+// The program's side of the fork: its own process group, stdin from
+// /dev/null, stdout and stderr into `output_fd`, no signal blocked and the
+// usual ones at their defaults, killed when the guard dies
+// (PR_SET_PDEATHSIG, kept across exec), then exec; an exec that fails
+// writes its errno into `exec_fd`.
+[[noreturn]] void BecomeTheProgram(char* const* argv, char* const* envp, int output_fd,
+                                   int exec_fd, pid_t guard) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != guard) ::_exit(127);  // the guard died before the line above
+  const int input = ::open("/dev/null", O_RDONLY);
+  if (input >= 0 && input != STDIN_FILENO) {
+    ::dup2(input, STDIN_FILENO);
+    ::close(input);
+  }
+  ::dup2(output_fd, STDOUT_FILENO);
+  ::dup2(output_fd, STDERR_FILENO);
+  for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
+    ::signal(signal_number, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  ::execvpe(argv[0], argv, envp);
+  const int failed = errno;
+  (void)!::write(exec_fd, &failed, sizeof failed);
+  ::_exit(127);
+}
+
+// The guard: a fork of racelab between it and the program. It is the
+// program's parent and the subreaper of everything below it, waits for the
+// program and ends as it did; when racelab dies first (even by SIGKILL:
+// `life_fd` reaches end of file, since only racelab holds its write end) it
+// kills the program and all its descendants, daemons included. The
+// program's pid goes to `pid_fd`, a failed fork's errno to `exec_fd`.
+[[noreturn]] void BecomeTheGuard(char* const* argv, char* const* envp, int output_fd,
+                                 int pid_fd, int exec_fd, int life_fd, int life_write_fd) {
+  ::close(life_write_fd);  // our copy: only racelab's may keep the pipe open
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // Interrupts are racelab's to handle (it kills the program's group).
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(signal_number, SIG_IGN);
+  const pid_t guard = ::getpid();
+  const pid_t program = ::fork();
+  if (program == 0) BecomeTheProgram(argv, envp, output_fd, exec_fd, guard);
+  const int fork_error = errno;
+  (void)!::write(pid_fd, &program, sizeof program);
+  if (program < 0) {
+    (void)!::write(exec_fd, &fork_error, sizeof fork_error);
+    ::_exit(127);
+  }
+  ::close(pid_fd);
+  ::close(exec_fd);
+  ::close(output_fd);
+  const int program_fd = static_cast<int>(::syscall(SYS_pidfd_open, program, 0));
+  while (true) {
+    pollfd fds[2] = {{life_fd, POLLIN, 0}, {program_fd, POLLIN, 0}};
+    // Without a pidfd, the program's end is checked every 10 ms.
+    const int ready = ::poll(fds, program_fd >= 0 ? 2 : 1, program_fd >= 0 ? -1 : 10);
+    int status = 0;
+    if (::waitpid(program, &status, WNOHANG) == program) GuardEndsAsTheProgramDid(status);
+    if (ready > 0 && fds[0].revents != 0) GuardKillsEverythingBelow(program);
+  }
+}
+
+// Starts argv[0] (looked up in PATH when it has no '/') under a guard (see
+// BecomeTheGuard). Returns both pids, or sets `error` to why the program
+// could not be started (the exec's errno comes back through a pipe).
+// `life_fd` is the read end of a pipe whose write end, `life_write_fd`, only
+// this process holds, open until the run is over.
+Spawned SpawnGuarded(char* const* argv, char* const* envp, int output_fd, int life_fd,
+                     int life_write_fd, int& error) {
+  Spawned spawned;
+  int pid_pipe[2], exec_pipe[2];
+  if (::pipe2(pid_pipe, O_CLOEXEC) != 0) {
+    error = errno;
+    return spawned;
+  }
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    error = errno;
+    ::close(pid_pipe[0]);
+    ::close(pid_pipe[1]);
+    return spawned;
+  }
   sigset_t all, previous;
   sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &previous);  // no handler of ours runs in the child
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(status_pipe[0]);
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // we died before the line above
-    const int input = ::open("/dev/null", O_RDONLY);
-    if (input >= 0 && input != STDIN_FILENO) {
-      ::dup2(input, STDIN_FILENO);
-      ::close(input);
-    }
-    ::dup2(output_fd, STDOUT_FILENO);
-    ::dup2(output_fd, STDERR_FILENO);
-    for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
-      ::signal(signal_number, SIG_DFL);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
-    ::execvpe(argv[0], argv, envp);
-    const int failed = errno;
-    (void)!::write(status_pipe[1], &failed, sizeof failed);
-    ::_exit(127);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);  // no handler of ours runs in the children
+  const pid_t guard = ::fork();
+  if (guard == 0) {
+    ::close(pid_pipe[0]);
+    ::close(exec_pipe[0]);
+    BecomeTheGuard(argv, envp, output_fd, pid_pipe[1], exec_pipe[1], life_fd, life_write_fd);
   }
   const int fork_error = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  ::close(status_pipe[1]);
-  if (pid < 0) {
-    ::close(status_pipe[0]);
+  ::close(pid_pipe[1]);
+  ::close(exec_pipe[1]);
+  if (guard < 0) {
+    ::close(pid_pipe[0]);
+    ::close(exec_pipe[0]);
     error = fork_error;
-    return -1;
+    return spawned;
   }
+  // The program's pid, then end of file once it has exec'd (the pipe is
+  // close-on-exec) or the errno of the exec that failed.
+  pid_t program = -1;
   int failed = 0;
-  ssize_t got = 0;
-  do {
-    got = ::read(status_pipe[0], &failed, sizeof failed);
-  } while (got < 0 && errno == EINTR);
-  ::close(status_pipe[0]);
-  if (got == static_cast<ssize_t>(sizeof failed)) {  // the exec failed: reap the child
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  const bool started = ReadExactly(pid_pipe[0], program) && program > 0;
+  const bool exec_failed = ReadExactly(exec_pipe[0], failed) || !started;
+  ::close(pid_pipe[0]);
+  ::close(exec_pipe[0]);
+  if (exec_failed) {  // the guard ends with the program's 127: reap it
+    while (::waitpid(guard, nullptr, 0) < 0 && errno == EINTR) {
     }
-    error = failed;
-    return -1;
+    error = failed != 0 ? failed : ECHILD;
+    return spawned;
   }
-  return pid;
+  spawned.guard = guard;
+  spawned.program = program;
+  return spawned;
 }
 
 }  // namespace
@@ -343,20 +479,35 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   std::vector<char*> argv = CStrings(argv_storage);
   std::vector<char*> envp = CStrings(env_storage);
 
+  // The guard watches this pipe: it reaches end of file only when this
+  // process is gone (its write end is close-on-exec and never written).
+  int life_fds[2];
+  if (::pipe2(life_fds, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe2: ", ErrnoText(errno)));
+  }
+  ScopedFd life_read(life_fds[0]);
+  ScopedFd life_write(life_fds[1]);
+
   const Clock::time_point start = Clock::now();
   int spawn_error = 0;
-  const pid_t pid = SpawnDyingWithUs(argv.data(), envp.data(), write_end.get(), spawn_error);
-  if (pid < 0) return SpawnError(spec.argv[0], spawn_error);
+  const Spawned spawned =
+      SpawnGuarded(argv.data(), envp.data(), write_end.get(), life_read.get(), life_write.get(),
+                   spawn_error);
+  if (spawned.program < 0) return SpawnError(spec.argv[0], spawn_error);
+  life_read.Reset();
   write_end.Reset();  // only the child holds the write end now
+  const pid_t pid = spawned.program;
+  const pid_t guard = spawned.guard;
   const int group_slot = ClaimGroupSlot(pid);
   // A signal between the check above and the claim did not see this group.
   if (InterruptedBy() != 0) {
     KillAndReapGroup(pid);
+    KillAndReap(guard);
     ReleaseGroupSlot(group_slot);
     return InterruptedError();
   }
 
-  ScopedFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  ScopedFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, guard, 0)));
   ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
   ChildOutcome outcome;
@@ -365,6 +516,7 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
       start + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.timeout));
   bool output_open = true;
   bool exited = false;
+  bool guard_reaped = false;  // then its pid is no longer ours to signal
   int wait_status = 0;
   char buffer[64 * 1024];
 
@@ -387,6 +539,7 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
     const int ready = ::poll(fds, count, wait_ms);
     if (ready < 0 && errno != EINTR) {
       KillAndReapGroup(pid);
+      KillAndReap(guard);
       ReleaseGroupSlot(group_slot);
       return absl::InternalError(absl::StrCat("poll: ", ErrnoText(errno)));
     }
@@ -402,8 +555,9 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
         output_open = false;
       }
     }
-    const pid_t reaped = ::waitpid(pid, &wait_status, WNOHANG);
-    if (reaped == pid) exited = true;
+    // The guard ends as the program did.
+    const pid_t reaped = ::waitpid(guard, &wait_status, WNOHANG);
+    if (reaped == guard) exited = guard_reaped = true;
   }
 
   if (outcome.end == ChildOutcome::End::kTimedOut && spec.diagnosis_signal != 0) {
@@ -412,13 +566,19 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
     const Clock::time_point give_up =
         Clock::now() + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.diagnosis_grace));
     while (Clock::now() < give_up && !(spec.diagnosis_done && spec.diagnosis_done())) {
-      if (::waitpid(pid, &wait_status, WNOHANG) == pid) break;  // it died meanwhile
+      if (::waitpid(guard, &wait_status, WNOHANG) == guard) {  // it died meanwhile
+        guard_reaped = true;
+        break;
+      }
       ::usleep(10 * 1000);
     }
   }
-  if (outcome.end == ChildOutcome::End::kTimedOut && spec.before_kill &&
-      ::waitpid(pid, &wait_status, WNOHANG) == 0) {
-    spec.before_kill(pid);
+  if (outcome.end == ChildOutcome::End::kTimedOut && spec.before_kill && !guard_reaped) {
+    if (::waitpid(guard, &wait_status, WNOHANG) == guard) {
+      guard_reaped = true;  // the program ended meanwhile
+    } else {
+      spec.before_kill(pid);
+    }
   }
   if (exited) {
     if (WIFSIGNALED(wait_status)) {
@@ -432,6 +592,7 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   // Whatever ended the run, nothing of its group may outlive it, nor
   // anything it started outside the group.
   KillAndReapGroup(pid);
+  if (!guard_reaped) KillAndReap(guard);  // its children (daemons) come to us, for KillStrays
   outcome.stray_processes = KillStrays(pid);
   ReleaseGroupSlot(group_slot);
   // Drain what the child wrote before it ended (its descendants are dead, so

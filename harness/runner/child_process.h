@@ -4,9 +4,13 @@
 // whole process group is killed and reaped before RunChild returns, and so
 // is every descendant that left the group (a daemon, a setsid() child):
 // this process is their subreaper, so they are its children once their
-// parents are gone, and are named in the outcome. The child itself is
-// killed by the kernel when the thread that called RunChild ends, even by
-// SIGKILL (PR_SET_PDEATHSIG).
+// parents are gone, and are named in the outcome.
+//
+// Between this process and the child stands a guard (a fork of this
+// process, no exec): the child's parent and the subreaper of everything
+// below it, which ends as the child ended. If this process dies first, even
+// by SIGKILL, the guard kills the child and every descendant (daemons
+// included); the child dies with its guard (PR_SET_PDEATHSIG).
 //
 // Thread-compatible: concurrent RunChild calls are safe as long as each uses
 // its own ChildSpec; the calling process becomes a child subreaper so that

@@ -216,7 +216,7 @@ TEST(RacelabCliTest, RunWritesAnHtmlReportThatChromiumRenders) {
 
 TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
   // A shell starts racelab on the abba_deadlock cases, waits (polling, with a
-  // bound) until racelab has spawned the child of the one that deadlocks,
+  // bound) until racelab's guard has spawned the child of the one that deadlocks,
   // sends racelab SIGTERM, and reports whether that child is still running
   // afterwards. The case before it finished; its report must survive.
   const std::string dir = TempDir();
@@ -226,7 +226,11 @@ TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
     runner=$!
     child=
     for attempt in $(seq 400); do
-      child=$(pgrep -P "$runner" -f '__child abba_deadlock/racy ' | head -n 1) && [ -n "$child" ] && break
+      # racelab's child is the run's guard; the case child is the guard's.
+      for guard in $(pgrep -P "$runner"); do
+        child=$(pgrep -P "$guard" -f '__child abba_deadlock/racy ' | head -n 1) && break
+      done
+      [ -n "$child" ] && break
       sleep 0.05
     done
     [ -n "$child" ] || { echo "no child appeared"; exit 3; }
