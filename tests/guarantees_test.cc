@@ -307,6 +307,16 @@ TEST(GuaranteesTest, AnErrorCheckingMutexRelockIsMisuseNotSelfDeadlock) {
   EXPECT_THAT(run.invocation.output, HasSubstr("EDEADLK"));
 }
 
+// ... and a signal handler that takes locks while its thread waits inside
+// a lock call is not taken for a relock or an order (the lock the thread
+// only waits for is not held).
+TEST(GuaranteesTest, LocksInASignalHandlerDuringALockCallGiveNoFalseFinding) {
+  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  RacelabRun run = RunRacelab({"--repeat", "3"}, {Program("signal_handler_locks")});
+  EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
+  EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
+}
+
 // A program with jemalloc as its allocator runs and is checked.
 TEST(GuaranteesTest, AJemallocProgramRunsAndIsChecked) {
   RacelabRun run = RunRacelab({"--expect", "bug"}, {Program("jemalloc_inversion")});

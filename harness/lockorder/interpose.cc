@@ -98,12 +98,35 @@ __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 // ThreadSanitizer has no thread state yet: the interposed free of the
 // preload library, which a sanitized program's runtime calls while it is
 // still setting a new thread up.
+// Nests: the flags are restored as they were.
 class ReentryGuard {
  public:
-  ReentryGuard() { this_thread.pass_through |= HookThread::kInHook; }
-  ~ReentryGuard() { this_thread.pass_through &= ~HookThread::kInHook; }
+  ReentryGuard() : saved_(this_thread.pass_through) {
+    this_thread.pass_through = saved_ | HookThread::kInHook;
+  }
+  ~ReentryGuard() { this_thread.pass_through = saved_; }
   ReentryGuard(const ReentryGuard&) = delete;
   ReentryGuard& operator=(const ReentryGuard&) = delete;
+
+ private:
+  const std::uint8_t saved_;
+};
+
+// For the whole of a blocking lock hook, its real call included, and for an
+// unlock hook's bookkeeping: a signal handler that interrupts the thread
+// there and takes locks of its own passes through unchecked (and cannot
+// catch the held list half-updated). Between a blocking hook's bookkeeping and the lock call
+// returning, the held list already holds the lock the thread only waits
+// for; checked, the handler's locks would be ordered after it (a false
+// edge) and the same lock taken by the handler would look like a relock (a
+// false self-deadlock). Entered only by a thread whose hooks check
+// (pass_through == 0), so it leaves them as it found them.
+class LockCallScope {
+ public:
+  LockCallScope() { this_thread.pass_through = HookThread::kInHook; }
+  ~LockCallScope() { this_thread.pass_through = 0; }
+  LockCallScope(const LockCallScope&) = delete;
+  LockCallScope& operator=(const LockCallScope&) = delete;
 };
 
 // While the checker runs: no re-entry, and invisible to ThreadSanitizer
@@ -344,11 +367,9 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
                                                   Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
+  LockCallScope in_lock_call;
   Site* fast = nullptr;
   if (!shared) {
-    // No re-entry guard: the fast path calls nothing that comes back into a
-    // hook (growing the held list may free, and the free hook takes only
-    // the checker's spinlock, which this path does not hold).
     InvisibleToTsan invisible;
     fast = checker->TryFastBlockingAcquire(state, Address(lock));
     if (fast != nullptr) CaptureSiteInto(*fast);
@@ -402,9 +423,10 @@ template <typename Call>
 __attribute__((always_inline)) inline int Release(const void* lock, LockKind kind, Call call) {
   if (Active()) {
     ThreadLockState& state = State();
+    LockCallScope in_unlock_call;
     bool held = false;
     {
-      InvisibleToTsan invisible;  // no re-entry guard needed: nothing here calls out
+      InvisibleToTsan invisible;
       held = checker->ReleaseIfHeld(state, Address(lock));
     }
     if (!held && !CalledByAllocator(__builtin_return_address(0))) {
