@@ -189,10 +189,12 @@ TEST(GuaranteesTest, AForkedChildsLocksAreItsOwn) {
   RacelabRun run = RunRacelab({"--lockorder-dir", keep}, {Program("forks_own_order")});
   EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
   EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
-  // Two record files, one per process, each with one order.
+  // A record file per process, each with one order; under AddressSanitizer
+  // only the parent's: the forked child is not checked there (interpose.cc,
+  // AfterForkInChild: gcc 12's ASan does not lock its allocator across fork).
   std::vector<std::string> files;
   for (const fs::directory_entry& entry : fs::directory_iterator(keep)) files.push_back(entry.path());
-  EXPECT_EQ(files.size(), 2u);
+  EXPECT_EQ(files.size(), ThisBuild().sanitizer == "address" ? 1u : 2u);
   std::vector<std::string> argv = {RACELAB_LOCKORDER_BINARY, "report"};
   argv.insert(argv.end(), files.begin(), files.end());
   Invocation report = Invoke(argv);
@@ -202,7 +204,8 @@ TEST(GuaranteesTest, AForkedChildsLocksAreItsOwn) {
 // 200 forks while four threads lock without pause: no child hangs on a
 // copy of the checker's state.
 TEST(GuaranteesTest, ForksWhileOtherThreadsLockNeverHangAChild) {
-  RacelabRun run = RunRacelab({}, {Program("fork_stress")});
+  // 7-8 s under ThreadSanitizer on an idle machine: room for a busy one.
+  RacelabRun run = RunRacelab({"--timeout", "90"}, {Program("fork_stress")});
   EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
   EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
 }
