@@ -114,10 +114,9 @@ class ReentryGuard {
   const std::uint8_t saved_;
 };
 
-// For the whole of a blocking lock hook, its real call included, and for an
-// unlock hook's bookkeeping: a signal handler that interrupts the thread
-// there and takes locks of its own passes through unchecked (and cannot
-// catch the held list half-updated). Between a blocking hook's bookkeeping and the lock call
+// For the whole of a blocking lock hook, its real call included: a signal
+// handler that interrupts the thread there and takes locks of its own
+// passes through unchecked (and cannot catch the held list half-updated). Between a blocking hook's bookkeeping and the lock call
 // returning, the held list already holds the lock the thread only waits
 // for; checked, the handler's locks would be ordered after it (a false
 // edge) and the same lock taken by the handler would look like a relock (a
@@ -436,7 +435,6 @@ template <typename Call>
 __attribute__((always_inline)) inline int Release(const void* lock, LockKind kind, Call call) {
   if (Active()) {
     ThreadLockState& state = State();
-    LockCallScope in_unlock_call;
     bool held = false;
     {
       InvisibleToTsan invisible;
