@@ -214,12 +214,24 @@ std::vector<pid_t> ChildrenOf(pid_t pid) {
   return children;
 }
 
-// A zombie has exited already: it only waits to be reaped.
-bool IsZombie(pid_t pid) {
+// What /proc says of a process: whether it has exited already (a zombie,
+// or gone) and its process group.
+struct ProcessState {
+  bool exited = true;
+  pid_t group = 0;
+};
+
+ProcessState StateOf(pid_t pid) {
+  ProcessState state;
   const std::string stat = ReadProcFile(absl::StrCat("/proc/", pid, "/stat"));
   const size_t end_of_name = stat.rfind(')');
-  return end_of_name == std::string::npos || end_of_name + 2 >= stat.size() ||
-         stat[end_of_name + 2] == 'Z';
+  if (end_of_name == std::string::npos || end_of_name + 2 >= stat.size()) return state;
+  // After the name: state, ppid, pgrp, ...
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(stat).substr(end_of_name + 2), ' ');
+  state.exited = fields[0] == "Z" || fields[0] == "X";
+  if (fields.size() > 2 && !absl::SimpleAtoi(fields[2], &state.group)) state.group = 0;
+  return state;
 }
 
 std::string CommandLine(pid_t pid) {
@@ -234,7 +246,9 @@ std::string CommandLine(pid_t pid) {
 // reparented to us (we are their subreaper) and everything below them.
 // Each round stops the whole tree first (so nothing forks past the kill),
 // then kills it; orphans of the killed come to us for the next round.
-// Returns the living ones, named. Only when no other child is being waited
+// Returns the living ones that had left the group, named: members of the
+// group were killed with it and may still be on their way out (a
+// ThreadSanitizer process takes a while to unmap its shadow memory). Only when no other child is being waited
 // for: their processes are ours too, and not strays.
 std::vector<std::string> KillStrays(pid_t group) {
   std::vector<std::string> named;
@@ -244,9 +258,10 @@ std::vector<std::string> KillStrays(pid_t group) {
     std::vector<pid_t> tree = ChildrenOf(::getpid());
     if (tree.empty()) break;
     for (size_t i = 0; i < tree.size(); ++i) {
-      if (!IsZombie(tree[i])) {
+      const ProcessState state = StateOf(tree[i]);
+      if (!state.exited) {
         ::kill(tree[i], SIGSTOP);
-        if (seen.insert(tree[i]).second) {
+        if (state.group != group && seen.insert(tree[i]).second) {
           named.push_back(absl::StrCat("pid ", tree[i], ": ", CommandLine(tree[i])));
         }
       }
