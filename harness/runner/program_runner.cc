@@ -40,20 +40,12 @@ std::string ThreadStacks(const std::string& gdb, int pid) {
   spec.timeout = kStackTimeout;
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
   if (!outcome.ok()) return absl::StrCat("(gdb could not run: ", outcome.status().message(), ")");
-  std::vector<std::string> kept;
-  for (absl::string_view line :
-       absl::StrSplit(absl::StrCat(outcome->output_head, outcome->output_tail), '\n')) {
-    if (absl::StartsWith(line, "Thread ") || absl::StartsWith(line, "#")) {
-      if (absl::StartsWith(line, "Thread ") && !kept.empty()) kept.emplace_back("");
-      kept.emplace_back(line);
-    }
-    if (static_cast<int>(kept.size()) >= kMaxStackLines) break;
-  }
-  if (kept.empty()) {
+  std::string stacks = StackLines(absl::StrCat(outcome->output_head, outcome->output_tail));
+  if (stacks.empty()) {
     return absl::StrCat("(gdb printed no stacks: ", DescribeEnd(*outcome), "; last output: ",
                         LastOutputLines(*outcome, 2), ")");
   }
-  return absl::StrJoin(kept, "\n");
+  return stacks;
 }
 
 // A script is given the preload library too: it reaches the programs the
@@ -85,6 +77,18 @@ std::optional<Finding> ExitStatusFinding(const ChildOutcome& outcome, const RunR
 }
 
 }  // namespace
+
+std::string StackLines(absl::string_view gdb_output) {
+  std::vector<absl::string_view> kept;
+  for (absl::string_view line : absl::StrSplit(gdb_output, '\n')) {
+    if (absl::StartsWith(line, "Thread ") || absl::StartsWith(line, "#")) {
+      if (absl::StartsWith(line, "Thread ") && !kept.empty()) kept.emplace_back("");
+      kept.push_back(line);
+    }
+    if (static_cast<int>(kept.size()) >= kMaxStackLines) break;
+  }
+  return absl::StrJoin(kept, "\n");
+}
 
 std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
                                        const ProgramRunOptions& options) {

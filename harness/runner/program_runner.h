@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "harness/model/run_record.h"
 #include "harness/runner/program_inspection.h"
@@ -25,6 +26,11 @@ struct ProgramRunOptions {
   std::string keep_lockorder_dir; // as RunOptions::keep_lockorder_dir
   int expected_exit_code = 0;     // any other exit status is an exit-status finding
 };
+
+// Every thread's stack out of gdb's `thread apply all bt` output: only the
+// "Thread ..." headers (a blank line before each but the first) and the
+// "#N ..." frame lines, at most 400 lines; "" when there are none. Pure.
+std::string StackLines(absl::string_view gdb_output);
 
 // The detectors that apply to a program with `traits` under `options`.
 std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
