@@ -60,7 +60,7 @@ class LockedAccount {
 
 // `racy` passes an UnorderedRendezvous between check and act, so both
 // customers have checked before either withdraws, every run, without
-// ordering the accesses for ThreadSanitizer. `locked` passes a Yield: the
+// ordering the accesses for ThreadSanitizer. `locked` passes a Spin: the
 // rendezvous would deadlock inside its critical section.
 template <typename Account, typename CheckActWindow>
 Observation WithdrawTogether() {
@@ -100,7 +100,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kLocked({
     .pattern = "bank_account", .variant = "locked", .expect = Expect::kClean,
     .title = "check and withdraw in one critical section",
-    .body = WithdrawTogether<LockedAccount, Yield>, .oracle = NeverOverdrawn});
+    .body = WithdrawTogether<LockedAccount, Spin>, .oracle = NeverOverdrawn});
 
 }  // namespace
 }  // namespace racelab::cases

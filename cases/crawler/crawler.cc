@@ -126,7 +126,7 @@ Observation Crawl() {
   Meeting first_claims(kCrawlers);
   RunTogether(kCrawlers, [&](int) {
     FirstWindow first(first_claims);
-    Yield rest(first_claims);
+    Spin rest(first_claims);
     bool first_claim = true;
     while (std::optional<std::string> url = frontier.Next()) {
       const int page = site.PageOf(*url);
@@ -176,7 +176,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kLocked({
     .pattern = "crawler", .variant = "locked", .expect = Expect::kClean,
     .title = "claiming a URL is one step under a mutex; the last crawler done closes the queue",
-    .body = Crawl<LockedVisited, Yield>, .oracle = EachPageOnce});
+    .body = Crawl<LockedVisited, Spin>, .oracle = EachPageOnce});
 
 }  // namespace
 }  // namespace racelab::cases

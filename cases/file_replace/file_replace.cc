@@ -117,7 +117,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kLocked({
     .pattern = "file_replace", .variant = "locked", .expect = Expect::kClean,
     .title = "one mutex per file around read-modify-write",
-    .body = EditOneFile<LockedEditor, Yield>, .oracle = BothReplacementsKept});
+    .body = EditOneFile<LockedEditor, Spin>, .oracle = BothReplacementsKept});
 
 }  // namespace
 }  // namespace racelab::cases

@@ -50,7 +50,7 @@ class LockedPan {
 
 // `racy` fries behind an UnorderedRendezvous, so every cook's dish is in the
 // pan at the same moment, every run, unseen by TSan's happens-before;
-// `locked` fries behind a Yield (meeting inside the lock would deadlock).
+// `locked` fries behind a Spin (meeting inside the lock would deadlock).
 template <typename Pan, typename FryWindow>
 Observation CookTogether() {
   Pan pan;
@@ -80,7 +80,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kLocked({
     .pattern = "frying_pan", .variant = "locked", .expect = Expect::kClean,
     .title = "one mutex for the pan",
-    .body = CookTogether<LockedPan, Yield>, .oracle = OneDishAtATime});
+    .body = CookTogether<LockedPan, Spin>, .oracle = OneDishAtATime});
 
 }  // namespace
 }  // namespace racelab::cases

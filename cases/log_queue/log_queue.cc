@@ -104,7 +104,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kBlockingQueue({
     .pattern = "log_queue", .variant = "blocking_queue", .expect = Expect::kClean,
     .title = "a blocking queue (mutex + condition variable), closed when the handlers are done",
-    .body = HandlersThenWriters<BlockingLogQueue, Yield>, .oracle = EachMessageOnce});
+    .body = HandlersThenWriters<BlockingLogQueue, Spin>, .oracle = EachMessageOnce});
 
 }  // namespace
 }  // namespace racelab::cases

@@ -83,7 +83,6 @@ const CaseRegistrar kRacy({
     .title = "the staff notify before the chef waits; the chef waits without a predicate",
     .bug_kinds = {FindingKind::kHang},
     .found_by = {Detector::kWatchdog},
-    .timeout = absl::Seconds(1),
     .body = CookAfterStaff<RacyKitchen>, .oracle = ChefCooked});
 
 const CaseRegistrar kPredicate({

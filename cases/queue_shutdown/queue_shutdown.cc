@@ -97,7 +97,6 @@ const CaseRegistrar kRacy({
     .title = "the consumer checks a stop flag, then blocks in get() after the last item",
     .bug_kinds = {FindingKind::kHang},
     .found_by = {Detector::kWatchdog},
-    .timeout = absl::Seconds(1),
     .body = RunPipeline<RacyConsume, false>, .oracle = AllConsumed});
 
 const CaseRegistrar kClosedQueue({

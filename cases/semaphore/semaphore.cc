@@ -52,7 +52,7 @@ class CountingGate {
 
 // `racy` passes an UnorderedRendezvous between check and increment: every
 // user has passed the check before any increments, every run, and TSan
-// still sees the counter race. `counting` passes a Yield (waiting for all
+// still sees the counter race. `counting` passes a Spin (waiting for all
 // four inside a gate of two would never end).
 template <typename Gate, typename EnterWindow>
 Observation UseTogether() {
@@ -88,7 +88,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kCounting({
     .pattern = "semaphore", .variant = "counting", .expect = Expect::kClean,
     .title = "std::counting_semaphore<2>",
-    .body = UseTogether<CountingGate, Yield>, .oracle = NeverOverCapacity});
+    .body = UseTogether<CountingGate, Spin>, .oracle = NeverOverCapacity});
 
 }  // namespace
 }  // namespace racelab::cases

@@ -135,7 +135,7 @@ std::vector<Match> SearchIntoSharedList(const std::vector<std::filesystem::path>
   Meeting first_matches(kSearchers);
   RunTogether(kSearchers, [&](int index) {
     UnorderedRendezvous first(first_matches);
-    Yield rest(first_matches);
+    Spin rest(first_matches);
     bool first_match = true;
     SearchShare(files, index, pattern, [&](const Match& match) {
       matches.Append(match, first_match ? static_cast<Window&>(first) : rest);

@@ -42,7 +42,7 @@ Observation ResultsInASharedList() {
           UnorderedRendezvous window(first_tasks);
           results.Append(Square(n), window);
         } else {
-          Yield window(first_tasks);
+          Spin window(first_tasks);
           results.Append(Square(n), window);
         }
       });

@@ -224,7 +224,7 @@ Observation ServeRequests() {
   for (int handler = 0; handler < kHandlers; ++handler) {
     handlers.emplace_back([&, handler] {
       FirstWindow first(first_requests);
-      Yield rest(first_requests);
+      Spin rest(first_requests);
       Handle(listener, handler, stats, first, rest, log);
     });
   }
@@ -265,7 +265,7 @@ const CaseRegistrar kRacy({
 const CaseRegistrar kLocked({
     .pattern = "web_server", .variant = "locked", .expect = Expect::kClean,
     .title = "stats under a mutex, logging through a blocking queue",
-    .body = ServeRequests<LockedStats, Yield>, .oracle = CountsAgree});
+    .body = ServeRequests<LockedStats, Spin>, .oracle = CountsAgree});
 
 }  // namespace
 }  // namespace racelab::cases

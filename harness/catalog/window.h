@@ -8,19 +8,42 @@
 // UnorderedSignal, at the end, is the one-way counterpart for forcing "this
 // thread looks before that one writes" in racy variants.
 //
+// Nothing here spins on sched_yield: on a loaded machine each yield can give
+// the core away for a whole time slice, and a case that yields a thousand
+// times then takes seconds. Waiting threads sleep in the kernel (a futex)
+// and are woken by the thread they wait for.
+//
 // Thread-compatible: each thread uses its own Window object; the Meeting
 // they were made from is what the threads share.
 #ifndef RACELAB_HARNESS_CATALOG_WINDOW_H_
 #define RACELAB_HARNESS_CATALOG_WINDOW_H_
 
-#include <sched.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <latch>
 #include <thread>
 
 namespace racelab {
+
+// Raw futex calls on an atomic int: the thread sleeps while the word holds
+// `expected`, and is woken by FutexWakeAll. ThreadSanitizer does not
+// intercept the system call, so it creates no happens-before (unlike a
+// latch or a condition variable): the windows below use it to wait without
+// hiding the races they force. syscall(2) itself is not instrumented.
+inline void FutexWait(std::atomic<int>& word, int expected) {
+  static_assert(sizeof(std::atomic<int>) == sizeof(int), "a futex is one int");
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr,
+            nullptr, 0);
+}
+inline void FutexWakeAll(std::atomic<int>& word) {
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
+            nullptr, 0);
+}
 
 class Window {
  public:
@@ -55,21 +78,25 @@ class Rendezvous final : public Window {
 };
 
 // Like Rendezvous, but the meeting is invisible to ThreadSanitizer: threads
-// count in and spin on a relaxed atomic, which orders nothing, so accesses
-// on either side of the window stay unordered for TSan's happens-before
-// (a latch would order the reads before the writes and hide the race). For
-// racy variants whose race TSan must still see.
+// count in with a relaxed atomic, which orders nothing, and sleep on it with
+// a raw futex, so accesses on either side of the window stay unordered for
+// TSan's happens-before (a latch would order the reads before the writes and
+// hide the race). For racy variants whose race TSan must still see.
 class UnorderedRendezvous final : public Window {
  public:
   explicit UnorderedRendezvous(Meeting& meeting) : meeting_(meeting) {}
   void Pass() override {
     if (passed_) return;
     passed_ = true;
-    meeting_.arrived.fetch_add(1, std::memory_order_relaxed);
-    // sched_yield straight to libc: no instrumented calls in the loop, so the
-    // spin adds few events to ThreadSanitizer's per-thread trace, and the
-    // access before the window can still be reported with its stack.
-    while (meeting_.arrived.load(std::memory_order_relaxed) < meeting_.threads) ::sched_yield();
+    // No instrumented calls in the loop, so the wait adds few events to
+    // ThreadSanitizer's per-thread trace, and the access before the window
+    // can still be reported with its stack.
+    int arrived = meeting_.arrived.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (arrived == meeting_.threads) FutexWakeAll(meeting_.arrived);
+    while (arrived < meeting_.threads) {
+      FutexWait(meeting_.arrived, arrived);
+      arrived = meeting_.arrived.load(std::memory_order_relaxed);
+    }
   }
 
  private:
@@ -84,26 +111,39 @@ class UnorderedRendezvous final : public Window {
 // correct variants.
 class UnorderedSignal {
  public:
-  void Raise() { raised_.store(true, std::memory_order_relaxed); }
-  void AwaitRaised() const {
-    while (!raised_.load(std::memory_order_relaxed)) ::sched_yield();
+  void Raise() {
+    raised_.store(1, std::memory_order_relaxed);
+    FutexWakeAll(raised_);
+  }
+  void AwaitRaised() {
+    while (raised_.load(std::memory_order_relaxed) == 0) FutexWait(raised_, 0);
   }
 
  private:
   // On its own cache line, so never in the 8-byte granule of the data a
   // racy case races on: TSan keeps four shadow cells per granule, and the
-  // spinning thread's atomic loads of a flag sharing the granule evicted the
+  // waiting thread's atomic loads of a flag sharing the granule evicted the
   // other thread's plain access in about one run of four (missing_join/racy
   // missed 7 of 30 runs when the flag sat next to the kettle's bool).
-  alignas(64) std::atomic<bool> raised_{false};
+  alignas(64) std::atomic<int> raised_{0};
 };
 
-// Lets other threads run (a yield), forcing nothing: the worst case a
-// correct variant must survive. The meeting is unused; it keeps the shape.
-class Yield final : public Window {
+// A moment's delay on the CPU (a few hundred pause instructions, about a
+// microsecond), forcing nothing: widens the window as a yield does on an
+// idle machine, without giving the core away on a loaded one. The worst case
+// a correct variant must survive. The meeting is unused; it keeps the shape.
+class Spin final : public Window {
  public:
-  explicit Yield(Meeting&) {}
-  void Pass() override { std::this_thread::yield(); }
+  explicit Spin(Meeting&) {}
+  void Pass() override {
+    for (int i = 0; i < 256; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#else
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+    }
+  }
 };
 
 // A fixed pause, as the tutorials' `time.sleep`. Not synchronisation: a

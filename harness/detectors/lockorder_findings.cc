@@ -54,6 +54,45 @@ const Edge* FindEdge(const Recording& recording, LockId from, LockId to) {
   return nullptr;
 }
 
+// A wait-for cycle the checker recorded when it closed (detector watchdog,
+// as the cycles its dumps show): each thread, what it waits for where, and
+// where the next one took it.
+Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleRecord& cycle,
+                         absl::string_view project_root, Symbolizer& symbolizer) {
+  Finding finding;
+  finding.detector = Detector::kWatchdog;
+  finding.kind = cycle.livelock ? FindingKind::kLivelock : FindingKind::kDeadlock;
+  std::vector<std::string> steps;
+  for (size_t i = 0; i < cycle.steps.size(); ++i) {
+    const lockorder::WaitCycleRecord::Step& step = cycle.steps[i];
+    const std::uint32_t holder = cycle.steps[(i + 1) % cycle.steps.size()].thread;
+    const std::string lock = LockName(step.lock);
+    std::string waits;
+    switch (step.how) {
+      case lockorder::WaitHow::kLock: waits = absl::StrCat("waits for ", lock); break;
+      case lockorder::WaitHow::kCondition:
+        waits = absl::StrCat("waits on a condition variable and needs ", lock, " back");
+        break;
+      case lockorder::WaitHow::kRetry: waits = absl::StrCat("keeps retrying ", lock); break;
+    }
+    std::optional<Location> waiting = Located(recording, step.waiting_site, project_root,
+                                              symbolizer, step.thread, absl::StrCat(waits, " here"));
+    std::optional<Location> held = Located(recording, step.held_site, project_root, symbolizer,
+                                           holder, absl::StrCat("holds ", lock, ", taken here"));
+    steps.push_back(absl::StrCat(ThreadName(step.thread), " ", waits,
+                                 waiting ? absl::StrCat(" at ", Where(waiting)) : "", ", held by ",
+                                 ThreadName(holder),
+                                 held ? absl::StrCat(" (taken at ", Where(held), ")") : ""));
+    if (waiting) finding.locations.push_back(*waiting);
+    if (held) finding.locations.push_back(*held);
+  }
+  finding.message =
+      absl::StrCat(cycle.livelock ? "livelock: threads retry each other's locks for ever: "
+                                  : "deadlock, found when its wait-for cycle closed: ",
+                   absl::StrJoin(steps, "; "));
+  return finding;
+}
+
 }  // namespace
 
 std::string ThreadName(std::uint32_t thread) { return absl::StrCat("T", thread); }
@@ -142,6 +181,9 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     if (held) finding.locations.push_back(*held);
     findings.push_back(std::move(finding));
   }
+  for (const lockorder::WaitCycleRecord& cycle : recording.wait_cycles) {
+    findings.push_back(WaitCycleFinding(recording, cycle, project_root, symbolizer));
+  }
   for (const lockorder::MisuseRecord& record : recording.misuses) {
     Finding finding;
     finding.detector = Detector::kLockorder;
@@ -182,7 +224,7 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
 }
 
 std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_view project_root,
-                                      Symbolizer& symbolizer, absl::string_view timeout) {
+                                      Symbolizer& symbolizer, absl::string_view why) {
   if (!recording.wait_dump_complete) return std::nullopt;
   std::map<std::uint32_t, const Recording::Wait*> waiting;
   for (const Recording::Wait& wait : recording.waits) waiting[wait.thread] = &wait;
@@ -230,7 +272,7 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
         break;
       }
     }
-    finding.message = absl::StrCat("deadlock after ", timeout, ": ", absl::StrJoin(steps, "; "));
+    finding.message = absl::StrCat("deadlock (", why, "): ", absl::StrJoin(steps, "; "));
     return finding;
   }
   finding.kind = FindingKind::kHang;
@@ -251,7 +293,7 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
                                          holder_blocked ? "" : " (which is not blocked on a lock)")));
     }
   }
-  finding.message = absl::StrCat("no progress within ", timeout, ", no lock cycle: ",
+  finding.message = absl::StrCat(why, ", no lock cycle: ",
                                  blocked.empty() ? "no thread is blocked on a lock or condition "
                                                    "variable (busy, sleeping, or in a join)"
                                                  : absl::StrJoin(blocked, "; "));

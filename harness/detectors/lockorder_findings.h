@@ -29,10 +29,11 @@ std::optional<Location> SiteLocation(const lockorder::Recording& recording, lock
 // The watchdog's diagnosis from a wait-for dump (detector watchdog): a
 // `deadlock` naming the threads, locks and sites of a wait-for cycle, or a
 // `hang` listing each blocked thread and what it waits on; nullopt when the
-// recording has no complete dump. `timeout` is for the message.
+// recording has no complete dump. `why` says what ended the run, for the
+// message ("every thread blocked for 200ms", "no progress within 5s").
 std::optional<Finding> WaitForFinding(const lockorder::Recording& recording,
                                       absl::string_view project_root, Symbolizer& symbolizer,
-                                      absl::string_view timeout);
+                                      absl::string_view why);
 
 // "T<n>" for racelab's thread number n.
 std::string ThreadName(std::uint32_t thread);

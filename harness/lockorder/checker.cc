@@ -216,6 +216,24 @@ void LockOrderChecker::ReportFailedRelock(ThreadLockState& thread, std::uintptr_
                                thread.thread});
 }
 
+void LockOrderChecker::ReportWaitCycle(ThreadLockState& thread, bool livelock,
+                                       const WaitCycleStep* steps, int count) {
+  SpinlockHolder hold(mu_);
+  EnsureRegistered(thread);
+  WaitCycleRecord record;
+  record.livelock = livelock;
+  for (int i = 0; i < count; ++i) {
+    WaitCycleRecord::Step step;
+    step.thread = steps[i].thread;
+    step.lock = steps[i].lock->id;
+    step.how = steps[i].how;
+    if (steps[i].waiting_site != nullptr) step.waiting_site = Intern(*steps[i].waiting_site);
+    if (steps[i].held_site != nullptr) step.held_site = Intern(*steps[i].held_site);
+    record.steps.push_back(step);
+  }
+  sink_->OnWaitCycle(record);
+}
+
 bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t address,
                                       const Site& site) {
   for (const Held& held : thread.held) {

@@ -50,6 +50,15 @@ struct LockInfo {
 // Reads memory only, so that a signal handler may call it.
 using HolderQuery = std::int64_t (*)(std::uintptr_t address, LockKind kind);
 
+// One step of a wait-for cycle as the hooks found it (see WaitCycleRecord).
+struct WaitCycleStep {
+  std::uint32_t thread = 0;  // the checker's number for the waiting thread
+  const LockInfo* lock = nullptr;
+  WaitHow how = WaitHow::kLock;
+  const Site* waiting_site = nullptr;  // null: unknown
+  const Site* held_site = nullptr;     // where the next step's thread took `lock`; null: unknown
+};
+
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
 struct alignas(64) ThreadLockState {
@@ -172,6 +181,10 @@ class LockOrderChecker {
   // which the lock refused with EDEADLK: misuse, not a self-deadlock.
   void ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                           const Site& site);
+  // A wait-for cycle the hooks found and proved (see wait_dump.h), first
+  // step the calling thread's: recorded with its sites.
+  void ReportWaitCycle(ThreadLockState& thread, bool livelock, const WaitCycleStep* steps,
+                       int count);
   // An unlock of a lock this thread does not hold.
   void ReportUnheldRelease(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                            const Site& site);

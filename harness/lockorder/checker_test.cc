@@ -26,6 +26,7 @@ class RecordingSink : public RecordSink {
   void OnInversion(const InversionRecord& inversion) override { inversions.push_back(inversion); }
   void OnSelfDeadlock(const SelfDeadlockRecord& record) override { self_deadlocks.push_back(record); }
   void OnMisuse(const MisuseRecord& misuse) override { misuses.push_back(misuse); }
+  void OnWaitCycle(const WaitCycleRecord& cycle) override { wait_cycles.push_back(cycle); }
 
   // The lock id the checker gave the lock at `address`.
   LockId IdOf(std::uintptr_t address) const {
@@ -37,6 +38,7 @@ class RecordingSink : public RecordSink {
   }
 
   std::vector<LockRecord> locks;
+  std::vector<WaitCycleRecord> wait_cycles;
   std::vector<Edge> edges;
   std::vector<InversionRecord> inversions;
   std::vector<SelfDeadlockRecord> self_deadlocks;

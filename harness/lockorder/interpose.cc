@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -234,7 +235,7 @@ __attribute__((noinline)) ThreadLockState& NewState() {
     state->held.reserve(16);
     state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     // Numbered now, so that the wait dump can name this thread as a holder.
-    this_thread.wait_slot = NewWaitSlot(checker->RegisterThread(*state), state->os_tid);
+    this_thread.wait_slot = NewWaitSlot(checker->RegisterThread(*state), state->os_tid, state);
     this_thread.state = state;
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;
@@ -352,6 +353,130 @@ LockKind MutexKind(const pthread_mutex_t* mutex) {
 
 std::uintptr_t Address(const void* lock) { return reinterpret_cast<std::uintptr_t>(lock); }
 
+// --- Wait-for cycles, found the moment they close ------------------------
+//
+// A thread about to block on a lock another thread holds, or failing a try
+// on one again, follows the holders' published waits (FindWaitCycle). A
+// deadlock found that way is proved (every thread of it waits for a lock
+// the next one holds and can never release); a livelock is threads that
+// have kept retrying for kLivelockAfterNs while holding what the next one
+// retries for. The first cycle is recorded, with its sites, and the run is
+// asked to stop (the stop file): the watchdog ends it at once instead of
+// waiting for its timeout. Later cycles in this process are left alone.
+
+std::atomic<bool> cycle_reported{false};
+
+// Tells the watchdog the run can end: the file "<record prefix>-stop".
+void RequestStop() {
+  if (record_prefix[0] == '\0') return;
+  char path[sizeof record_prefix + 8];
+  ::snprintf(path, sizeof path, "%s-stop", record_prefix);
+  const int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
+// Where `thread` took `lock`: its held entry for it, searched from the
+// oldest (`oldest_first`) or the newest. Null when it is not there.
+const Site* HeldSite(const ThreadLockState* thread, const LockInfo* lock, bool oldest_first) {
+  if (thread == nullptr) return nullptr;
+  const HeldList& held = thread->held;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const Held& entry = held[oldest_first ? i : held.size() - 1 - i];
+    if (entry.lock == lock) return &entry.site;
+  }
+  return nullptr;
+}
+
+// Records the cycle `links` found (links[0] is this thread) and asks the
+// run to stop. For a deadlock every thread of it is stuck for ever, so
+// their held lists can be read; for a livelock only this thread's (the
+// others' may be growing), and every thread's wait site.
+void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool livelock) {
+  bool expected = false;
+  if (!cycle_reported.compare_exchange_strong(expected, true)) return;
+  WaitCycleStep steps[16];
+  for (int i = 0; i < count; ++i) {
+    const WaitSlot* slot = links[i].slot;
+    const WaitSlot* next = links[(i + 1) % count].slot;
+    const bool mine = slot == this_thread.wait_slot;
+    const bool next_mine = next == this_thread.wait_slot;
+    WaitCycleStep& step = steps[i];
+    step.thread = slot->thread.load(std::memory_order_relaxed);
+    step.lock = links[i].lock;
+    step.how = links[i].how;
+    if (links[i].how == WaitHow::kLock) {
+      // The held list already holds the lock a blocked call waits for: its
+      // newest entry for it.
+      if (mine || !livelock) {
+        step.waiting_site = HeldSite(mine ? &state : slot->state.load(std::memory_order_acquire),
+                                     links[i].lock, /*oldest_first=*/false);
+      }
+    } else {
+      // Written before the wait was published, and the wait is unchanged.
+      step.waiting_site = &slot->wait_site;
+    }
+    if (next_mine || !livelock) {
+      const ThreadLockState* holder =
+          next_mine ? &state : next->state.load(std::memory_order_acquire);
+      // A thread waiting for a lock it holds: the hold is the older entry.
+      step.held_site = HeldSite(holder, links[i].lock, /*oldest_first=*/true);
+    }
+  }
+  checker->ReportWaitCycle(state, livelock, steps, count);
+  RequestStop();
+}
+
+// The calling thread published a blocking wait on a lock held by the thread
+// with OS id `owner`.
+__attribute__((noinline)) void OnContended(ThreadLockState& state, LockKind kind,
+                                           std::int64_t owner) {
+  // Its own lock: a recursive relock goes through, a rwlock refuses it.
+  if (owner == state.os_tid && kind != LockKind::kMutex) return;
+  if (cycle_reported.load(std::memory_order_relaxed)) return;
+  // Whichever of two threads closing a cycle publishes last sees the
+  // other's wait: each publishes, then reads the other's slot.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  HookScope scope;
+  WaitLink links[16];
+  const int count =
+      FindWaitCycle(this_thread.wait_slot, ExclusiveHolder, /*retrying=*/false, 0, links, 16);
+  if (count > 0) ReportCycle(state, links, count, /*livelock=*/false);
+}
+
+std::int64_t MonotonicNs() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// A try or timed acquisition of `lock` failed: the thread retries it.
+__attribute__((noinline)) void OnFailedTry(ThreadLockState& state, const void* lock, LockKind kind,
+                                           const Site& site) {
+  HookScope scope;
+  LockInfo* const info = checker->FindLock(state, Address(lock), kind, site);
+  WaitSlot* const slot = this_thread.wait_slot;
+  const std::uintptr_t retrying = reinterpret_cast<std::uintptr_t>(info) | WaitSlot::kRetrying;
+  const std::int64_t now = MonotonicNs();
+  if (slot->waiting_on.load(std::memory_order_relaxed) != retrying) {  // a new streak
+    slot->wait_site = site;
+    slot->failed_tries.store(1, std::memory_order_relaxed);
+    slot->retrying_since_ns.store(now, std::memory_order_relaxed);
+    slot->waiting_on.store(retrying, std::memory_order_release);
+    return;
+  }
+  const std::uint32_t tries = slot->failed_tries.load(std::memory_order_relaxed) + 1;
+  slot->failed_tries.store(tries, std::memory_order_relaxed);
+  if (tries < kLivelockAfterTries ||
+      now - slot->retrying_since_ns.load(std::memory_order_relaxed) < kLivelockAfterNs ||
+      cycle_reported.load(std::memory_order_relaxed)) {
+    return;
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  WaitLink links[16];
+  const int count = FindWaitCycle(slot, ExclusiveHolder, /*retrying=*/true, now, links, 16);
+  if (count > 1) ReportCycle(state, links, count, /*livelock=*/true);
+}
+
 // Whether relocking `lock` while holding it fails with EDEADLK rather than
 // blocking for ever: an error-checking mutex, or glibc's rwlock write lock.
 bool RefusesRelock(const void* lock, LockKind kind) {
@@ -410,6 +535,10 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   }
   WaitSlot* const slot = this_thread.wait_slot;
   slot->Publish(info, /*condition=*/false);
+  // Held by a thread: this call may block, so see whether it closes a
+  // wait-for cycle (off the fast path: waiting costs far more anyway).
+  const std::int64_t owner = ExclusiveHolder(Address(lock), kind);
+  if (__builtin_expect(owner != 0, 0)) OnContended(state, kind, owner);
   const int result = call();
   slot->Clear();
   if (__builtin_expect(result != 0, 0)) {
@@ -423,9 +552,16 @@ template <typename Call>
 __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
                                                      Call call) {
   const int result = call();
-  if (result != 0 || !Active() || CalledByAllocator(__builtin_return_address(0))) return result;
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return result;
   ThreadLockState& state = State();
   const Site site = CaptureSite();
+  if (result == EBUSY || result == ETIMEDOUT) {
+    OnFailedTry(state, lock, kind, site);
+    return result;
+  }
+  if (result != 0) return result;
+  WaitSlot* const slot = this_thread.wait_slot;
+  if ((slot->waiting_on.load(std::memory_order_relaxed) & WaitSlot::kRetrying) != 0) slot->Clear();
   HookScope scope;
   checker->AfterAcquire(state, Address(lock), kind, shared, /*blocking=*/false, site);
   return result;
@@ -509,6 +645,7 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
     HookScope scope;
     mutex_info = checker->FindLock(state, Address(mutex), MutexKind(mutex), site);
   }
+  this_thread.wait_slot->wait_site = site;
   this_thread.wait_slot->Publish(mutex_info, /*condition=*/true);
   const int result = call();  // glibc retakes the mutex inside, out of our sight
   this_thread.wait_slot->Clear();

@@ -241,6 +241,34 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
       return p.Error(absl::StrCat("wait-end counts ", count, " waits, the dump has ", out.waits.size()));
     }
     out.wait_dump_complete = true;
+  } else if ((type == "deadlock" || type == "livelock") && p.size() >= 2) {
+    WaitCycleRecord cycle;
+    cycle.livelock = type == "livelock";
+    size_t count = 0;
+    RETURN_IF_ERROR(p.Number(1, count));
+    if (count == 0 || p.size() != 2 + 5 * count) {
+      return p.Error(absl::StrCat("a ", type, " record of ", count, " steps needs ", 2 + 5 * count,
+                                  " fields, it has ", p.size()));
+    }
+    for (size_t i = 0; i < count; ++i) {
+      const size_t at = 2 + 5 * i;
+      WaitCycleRecord::Step step;
+      RETURN_IF_ERROR(thread_ref(at, step.thread));
+      RETURN_IF_ERROR(lock_ref(at + 1, step.lock));
+      if (p.field(at + 2) == "lock") {
+        step.how = WaitHow::kLock;
+      } else if (p.field(at + 2) == "condition") {
+        step.how = WaitHow::kCondition;
+      } else if (p.field(at + 2) == "retry") {
+        step.how = WaitHow::kRetry;
+      } else {
+        return p.Error(absl::StrCat("unknown wait '", p.field(at + 2), "'"));
+      }
+      RETURN_IF_ERROR(site_ref(at + 3, step.waiting_site));
+      RETURN_IF_ERROR(site_ref(at + 4, step.held_site));
+      cycle.steps.push_back(step);
+    }
+    out.wait_cycles.push_back(std::move(cycle));
   } else if (type == "misuse" && p.size() == 6) {
     MisuseRecord record;
     RETURN_IF_ERROR(thread_ref(1, record.thread));
@@ -272,6 +300,15 @@ absl::string_view LockKindName(LockKind kind) {
     case LockKind::kMutex: return "mutex";
     case LockKind::kRecursiveMutex: return "recursive";
     case LockKind::kRwLock: return "rwlock";
+  }
+  return "?";
+}
+
+absl::string_view WaitHowName(WaitHow how) {
+  switch (how) {
+    case WaitHow::kLock: return "lock";
+    case WaitHow::kCondition: return "condition";
+    case WaitHow::kRetry: return "retry";
   }
   return "?";
 }
@@ -470,6 +507,15 @@ void RecordFileWriter::OnSelfDeadlock(const SelfDeadlockRecord& record) {
 void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
   WriteLine(absl::StrCat("misuse ", misuse.thread, " ", misuse.lock, " ", SiteField(misuse.site),
                          " ", MisuseKindName(misuse.kind), " ", misuse.owner));
+}
+
+void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
+  std::string line = absl::StrCat(cycle.livelock ? "livelock " : "deadlock ", cycle.steps.size());
+  for (const WaitCycleRecord::Step& step : cycle.steps) {
+    absl::StrAppend(&line, " ", step.thread, " ", step.lock, " ", WaitHowName(step.how), " ",
+                    SiteField(step.waiting_site), " ", SiteField(step.held_site));
+  }
+  WriteLine(std::move(line));
 }
 
 }  // namespace racelab::lockorder

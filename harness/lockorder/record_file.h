@@ -13,6 +13,9 @@
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
 //   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner t|0>
+//   deadlock|livelock <steps> (<t> <lock> lock|condition|retry <waiting site> <held site>)...
+//                                         a wait-for cycle, recorded when it closed: each
+//                                         step's lock is held by the next step's thread
 //   wait <t> <lock> mutex|condition <owner t|0>   live state, dumped when the watchdog asks
 //   wait-end <number of wait lines>               the dump is complete
 //
@@ -55,6 +58,7 @@ struct Recording {
   std::vector<InversionRecord> inversions;
   std::vector<SelfDeadlockRecord> self_deadlocks;
   std::vector<MisuseRecord> misuses;
+  std::vector<WaitCycleRecord> wait_cycles;
   // The wait-for state dumped at the watchdog's request (the last dump).
   struct Wait {
     std::uint32_t thread = 0;
@@ -110,6 +114,7 @@ class RecordFileWriter : public RecordSink {
   void OnInversion(const InversionRecord& inversion) override;
   void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
   void OnMisuse(const MisuseRecord& misuse) override;
+  void OnWaitCycle(const WaitCycleRecord& cycle) override;
 
   // The descriptor records go to, checked and reopened as above; -1 when the
   // file cannot be reached. Async-signal-safe (fstat, open, fcntl, close):
@@ -128,6 +133,7 @@ class RecordFileWriter : public RecordSink {
 };
 
 absl::string_view LockKindName(LockKind kind);
+absl::string_view WaitHowName(WaitHow how);  // "lock", "condition", "retry"
 absl::string_view MisuseKindName(MisuseKind kind);
 
 }  // namespace racelab::lockorder

@@ -63,6 +63,31 @@ struct MisuseRecord {
   std::uint32_t owner = 0;  // the holding thread for kUnlockNotOwner; 0 = none
 };
 
+// How a thread of a wait-for cycle waits for its lock.
+enum class WaitHow {
+  kLock,       // blocked in a lock call
+  kCondition,  // in a condition wait: it cannot return without the mutex
+  kRetry,      // failing try or timed lock calls on it, over and over
+};
+
+// Threads waiting for each other in a cycle, seen by the thread that closed
+// it: a deadlock (every step blocked: none can ever go on) or a livelock
+// (every step retrying a try or timed lock while holding what the next one
+// retries for).
+struct WaitCycleRecord {
+  bool livelock = false;
+  struct Step {
+    std::uint32_t thread = 0;
+    LockId lock = 0;           // what the thread waits for
+    WaitHow how = WaitHow::kLock;
+    SiteId waiting_site = kNoSite;  // where it waits
+    SiteId held_site = kNoSite;     // where the next step's thread took `lock`
+  };
+  // Step i waits for a lock the thread of step i+1 holds (the last step: the
+  // first step's thread). The first step is the thread that closed it.
+  std::vector<Step> steps;
+};
+
 // Receives the checker's records in the order they happen. Called with the
 // checker's lock held: implementations must not take pthread locks.
 class RecordSink {
@@ -75,6 +100,7 @@ class RecordSink {
   virtual void OnInversion(const InversionRecord& inversion) = 0;
   virtual void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) = 0;
   virtual void OnMisuse(const MisuseRecord& misuse) = 0;
+  virtual void OnWaitCycle(const WaitCycleRecord& cycle) = 0;
 };
 
 }  // namespace racelab::lockorder

@@ -13,17 +13,38 @@ std::atomic<WaitSlot*> wait_slots{nullptr};
 std::atomic<int (*)()> dump_fd{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
 
-// The checker's number for the thread with OS id `os_tid`; 0 when no slot
-// has it (the newest slot wins: slots are pushed at the head).
-std::uint32_t ThreadWithOsTid(std::int64_t os_tid) {
-  if (os_tid == 0) return 0;
+// The slot of the thread with OS id `os_tid`; null when none has it (the
+// newest slot wins: slots are pushed at the head).
+WaitSlot* SlotWithOsTid(std::int64_t os_tid) {
+  if (os_tid == 0) return nullptr;
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr;
        slot = slot->next.load(std::memory_order_acquire)) {
-    if (slot->os_tid.load(std::memory_order_relaxed) == os_tid) {
-      return slot->thread.load(std::memory_order_relaxed);
-    }
+    if (slot->os_tid.load(std::memory_order_relaxed) == os_tid) return slot;
   }
-  return 0;
+  return nullptr;
+}
+
+// The checker's number for the thread with OS id `os_tid`; 0 when no slot
+// has it.
+std::uint32_t ThreadWithOsTid(std::int64_t os_tid) {
+  const WaitSlot* slot = SlotWithOsTid(os_tid);
+  return slot == nullptr ? 0 : slot->thread.load(std::memory_order_relaxed);
+}
+
+LockInfo* LockOf(std::uintptr_t waiting_on) {
+  return reinterpret_cast<LockInfo*>(waiting_on & ~WaitSlot::kFlags);
+}
+
+// Whether a slot's published wait is one a cycle of this kind may pass
+// through: blocked (a lock call, a condition wait) for a deadlock; retrying
+// long enough for a livelock.
+bool Qualifies(const WaitSlot& slot, std::uintptr_t waiting_on, bool retrying,
+               std::int64_t now_ns) {
+  if (waiting_on == 0) return false;
+  if (!retrying) return (waiting_on & WaitSlot::kRetrying) == 0;
+  return (waiting_on & WaitSlot::kRetrying) != 0 &&
+         slot.failed_tries.load(std::memory_order_relaxed) >= kLivelockAfterTries &&
+         now_ns - slot.retrying_since_ns.load(std::memory_order_relaxed) >= kLivelockAfterNs;
 }
 
 // Async-signal-safe decimal formatting into `out`; returns the end.
@@ -53,8 +74,8 @@ void DumpWaits(int) {
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
        slot = slot->next.load(std::memory_order_acquire)) {
     const std::uintptr_t waiting_on = slot->waiting_on.load(std::memory_order_acquire);
-    if (waiting_on == 0) continue;
-    const auto* lock = reinterpret_cast<const LockInfo*>(waiting_on & ~WaitSlot::kCondition);
+    if (waiting_on == 0 || (waiting_on & WaitSlot::kRetrying) != 0) continue;
+    const LockInfo* lock = LockOf(waiting_on);
     const bool condition = (waiting_on & WaitSlot::kCondition) != 0;
     char line[128];
     char* end = AppendText(line, "wait ");
@@ -79,10 +100,51 @@ void DumpWaits(int) {
 
 }  // namespace
 
-WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid) {
+int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_t now_ns,
+                  WaitLink* links, int max_links) {
+  const std::int64_t self_tid = self->os_tid.load(std::memory_order_relaxed);
+  std::uintptr_t waits[64];  // what each link's slot published, to check again
+  if (max_links > 64) max_links = 64;
+  int count = 0;
+  std::uintptr_t waiting_on = self->waiting_on.load(std::memory_order_relaxed);
+  WaitSlot* slot = self;
+  while (true) {
+    if (waiting_on == 0 || count == max_links) return 0;
+    links[count] = WaitLink{slot, LockOf(waiting_on),
+                            (waiting_on & WaitSlot::kRetrying) != 0    ? WaitHow::kRetry
+                            : (waiting_on & WaitSlot::kCondition) != 0 ? WaitHow::kCondition
+                                                                        : WaitHow::kLock};
+    waits[count++] = waiting_on;
+    const std::int64_t owner = holder(links[count - 1].lock->address, links[count - 1].lock->kind);
+    if (owner == 0) return 0;
+    if (owner == self_tid) break;
+    slot = SlotWithOsTid(owner);
+    if (slot == nullptr) return 0;
+    for (int i = 0; i < count; ++i) {
+      if (links[i].slot == slot) return 0;  // a cycle without `self`: its own threads find it
+    }
+    waiting_on = slot->waiting_on.load(std::memory_order_acquire);
+    if (!Qualifies(*slot, waiting_on, retrying, now_ns)) return 0;
+  }
+  // Checked again from the far end. The last link waits for a lock `self`
+  // holds, so it is stuck for as long as `self` is; once a link is stuck,
+  // the lock the link before waits for, still held by it, stays held, so
+  // that link is stuck too, and so on back to `self`.
+  for (int i = count - 1; i >= 1; --i) {
+    if (links[i].slot->waiting_on.load(std::memory_order_acquire) != waits[i]) return 0;
+    if (holder(links[i - 1].lock->address, links[i - 1].lock->kind) !=
+        links[i].slot->os_tid.load(std::memory_order_relaxed)) {
+      return 0;
+    }
+  }
+  return count;
+}
+
+WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLockState* state) {
   auto* slot = new WaitSlot();
   slot->thread.store(thread, std::memory_order_relaxed);
   slot->os_tid.store(os_tid, std::memory_order_relaxed);
+  slot->state.store(state, std::memory_order_relaxed);
   WaitSlot* head = wait_slots.load(std::memory_order_relaxed);
   do {
     slot->next.store(head, std::memory_order_relaxed);

@@ -1,9 +1,14 @@
-// The wait-for dump: what each thread of a process running racelab's lock
-// hooks is blocked on, written on request into its lock-order record file
-// as `wait` lines closed by `wait-end`. The watchdog sends WaitDumpSignal()
-// before it kills a hung run. Threads publish into their own WaitSlot (only
-// atomics, never freed), so the signal handler reads them without locks or
-// allocation.
+// The wait-for state of a process running racelab's lock hooks: what each
+// thread is blocked on (or keeps retrying), published by the thread into its
+// own WaitSlot (only atomics, never freed). Two readers:
+// - FindWaitCycle, run by a thread about to block on a lock another thread
+//   holds (or failing a try on one): it follows "waits for a lock held by"
+//   from slot to slot and proves a deadlock (or a livelock) the moment its
+//   cycle closes;
+// - the wait-for dump, written on request into the lock-order record file
+//   as `wait` lines closed by `wait-end` (the watchdog sends
+//   WaitDumpSignal() before it kills a hung run): a signal handler, so it
+//   reads the slots without locks or allocation.
 #ifndef RACELAB_HARNESS_LOCKORDER_WAIT_DUMP_H_
 #define RACELAB_HARNESS_LOCKORDER_WAIT_DUMP_H_
 
@@ -24,14 +29,26 @@ inline int WaitDumpSignal() { return SIGRTMIN + 5; }
 // Cache-line aligned: each thread writes its own on every blocking call, and
 // must not invalidate another thread's.
 struct alignas(64) WaitSlot {
-  static constexpr std::uintptr_t kCondition = 1;  // low bit of `waiting_on`
+  static constexpr std::uintptr_t kCondition = 1;  // low bits of `waiting_on`
+  static constexpr std::uintptr_t kRetrying = 2;
+  static constexpr std::uintptr_t kFlags = kCondition | kRetrying;
   std::atomic<WaitSlot*> next{nullptr};
   std::atomic<std::uint32_t> thread{0};   // the checker's number for the thread
   std::atomic<std::int64_t> os_tid{0};
   // The LockInfo the thread is blocked on (they are 64-byte aligned), with
-  // kCondition set for a condition wait on that mutex; 0: not blocked in a
-  // hook. One word, so that publishing a wait is one store.
+  // kCondition set for a condition wait on that mutex, kRetrying when it
+  // failed a try or timed lock on it and has taken no lock since; 0: not
+  // waiting in a hook. One word, so that publishing a wait is one store.
   std::atomic<std::uintptr_t> waiting_on{0};
+  // The thread's own lock state, read by another thread only once this one
+  // is proved blocked for ever (its held list can no longer change).
+  std::atomic<const ThreadLockState*> state{nullptr};
+  // Where a condition wait or a retried lock waits (written by the thread
+  // before it publishes the wait).
+  Site wait_site;
+  // For kRetrying: how many tries failed in a row, since when (CLOCK_MONOTONIC ns).
+  std::atomic<std::uint32_t> failed_tries{0};
+  std::atomic<std::int64_t> retrying_since_ns{0};
 
   void Publish(LockInfo* lock, bool condition) {
     waiting_on.store(reinterpret_cast<std::uintptr_t>(lock) | (condition ? kCondition : 0),
@@ -39,11 +56,37 @@ struct alignas(64) WaitSlot {
   }
   void Clear() { waiting_on.store(0, std::memory_order_relaxed); }
 };
-static_assert(alignof(LockInfo) > WaitSlot::kCondition, "the condition bit needs a free low bit");
+static_assert(alignof(LockInfo) > WaitSlot::kFlags, "the wait flags need free low bits");
+
+// One thread of a wait-for cycle, as FindWaitCycle found it.
+struct WaitLink {
+  WaitSlot* slot = nullptr;
+  LockInfo* lock = nullptr;  // what it waits for
+  WaitHow how = WaitHow::kLock;
+};
+
+// How long every thread of a retry cycle must have kept failing (and how
+// many tries) before the cycle is a livelock: a try-and-retry loop that
+// backs off (gives its locks back, or waits for one) starts over.
+inline constexpr std::int64_t kLivelockAfterNs = 100 * 1000 * 1000;
+inline constexpr std::uint32_t kLivelockAfterTries = 10;
+
+// Follows "waits for a lock held by" from `self` (whose slot already
+// publishes its wait) through the other threads' slots. A deadlock
+// (`retrying` false) counts threads blocked in a lock call or in a
+// condition wait (which cannot return without its mutex); a livelock
+// (`retrying` true) only threads retrying a lock for at least
+// kLivelockAfterNs as of `now_ns`. When the chain comes back to `self`,
+// the cycle is checked again from its far end (each thread still waits,
+// each lock is still held by the next), which for a deadlock proves that
+// no thread of it can ever go on, and it is stored in `links` (first
+// `self`); returns its length, or 0. Reads memory only.
+int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_t now_ns,
+                  WaitLink* links, int max_links);
 
 // A new slot for the calling thread, known to the checker as `thread`,
 // linked into the process-wide list the handler walks. Never freed.
-WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid);
+WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLockState* state);
 
 // Installs the WaitDumpSignal() handler, writing to the descriptor
 // `record_fd` returns when the signal arrives (it must be

@@ -32,6 +32,8 @@ absl::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kCrash: return "crash";
     case FindingKind::kExitStatus: return "exit-status";
     case FindingKind::kStrayProcess: return "stray-process";
+    case FindingKind::kTimeout: return "timeout";
+    case FindingKind::kLivelock: return "livelock";
     case FindingKind::kOther: return "other";
   }
   std::abort();
@@ -47,10 +49,11 @@ absl::string_view FindingKindDescription(FindingKind kind) {
     case FindingKind::kSelfDeadlock:
       return "A thread asks again for a non-recursive lock it already holds.";
     case FindingKind::kDeadlock:
-      return "The run hung, and the threads wait for each other in a cycle.";
+      return "Threads wait for each other in a cycle (locks, a condition variable's mutex, a "
+             "join): found when the cycle closed, or when every thread was blocked.";
     case FindingKind::kHang:
-      return "No progress within the timeout, and no wait-for cycle: a lost wakeup, a stuck "
-             "join, a livelock.";
+      return "Every thread blocked, none woken for the quiet period, no wait-for cycle (a lost "
+             "wakeup, a stuck join); or blocked at the timeout.";
     case FindingKind::kMutexMisuse:
       return "A mutex unlocked by a thread that does not hold it, unlocked while unlocked, or "
              "destroyed while held.";
@@ -68,6 +71,12 @@ absl::string_view FindingKindDescription(FindingKind kind) {
     case FindingKind::kStrayProcess:
       return "A process the program started was still running when the run ended; racelab "
              "killed it.";
+    case FindingKind::kTimeout:
+      return "Still running at the backstop timeout and not blocked (a thread ran recently): "
+             "slow, or a livelock racelab could not name.";
+    case FindingKind::kLivelock:
+      return "Threads keep failing try or timed locks on locks the others hold, without ever "
+             "giving theirs back.";
     case FindingKind::kOther:
       return "A sanitizer report racelab does not classify further.";
   }
@@ -108,6 +117,7 @@ const std::vector<FindingKind>& AllFindingKinds() {
       FindingKind::kThreadLeak,  FindingKind::kUseAfterFree,
       FindingKind::kInvariant,   FindingKind::kCrash,
       FindingKind::kExitStatus,  FindingKind::kStrayProcess,
+      FindingKind::kTimeout,     FindingKind::kLivelock,
       FindingKind::kOther};
   return *kAll;
 }

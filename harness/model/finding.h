@@ -35,6 +35,8 @@ enum class FindingKind {
   kCrash,
   kExitStatus,    // the program ended with an exit status it was not expected to
   kStrayProcess,  // a process the program started outlived it and was killed
+  kTimeout,       // still running (not blocked) at the backstop timeout: slow or livelocked
+  kLivelock,      // threads keep failing try/timed locks on each other's locks
   kOther,  // a sanitizer report racelab does not classify; message says which
 };
 

@@ -126,6 +126,19 @@ TEST(GradeTest, CleanCaseWithAnyFindingIsAFalsePositive) {
             Verdict::kFalsePositive);
 }
 
+TEST(GradeTest, ACorrectCaseThatTimesOutIsAnErrorOfTheRunNotAFalsePositive) {
+  const Finding timeout{Detector::kWatchdog, FindingKind::kTimeout,
+                        "still running after 5s, not blocked", {}};
+  CaseResult result = GradeCase(CleanCounter(), {MakeRun({}), MakeRun({timeout})}, kTsanBuild);
+  EXPECT_EQ(result.verdict, Verdict::kError);
+  EXPECT_TRUE(result.findings.empty());
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_THAT(result.errors[0], testing::HasSubstr("still running after 5s"));
+  EXPECT_THAT(result.errors[0], testing::HasSubstr("overloaded machine"));
+  // For a buggy case it is a finding like any other, a detection only when declared.
+  EXPECT_EQ(GradeCase(RacyCounter(), {MakeRun({timeout})}, kTsanBuild).verdict, Verdict::kMissed);
+}
+
 TEST(GradeTest, AnyRunErrorMakesTheCaseAnError) {
   RunRecord broken;
   broken.error = "child ended without a result";

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "harness/detectors/symbolizer.h"
-#include "harness/lockorder/wait_dump.h"
+#include "harness/detectors/watchdog.h"
 #include "harness/runner/child_process.h"
 #include "harness/runner/run_collection.h"
 
@@ -20,15 +20,16 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
   std::vector<RunRecord> records;
   const absl::Duration timeout = EffectiveTimeout(spec, options);
   Symbolizer symbolizer;
+  std::optional<Watchdog> watchdog;  // one per run
   const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
     child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
     child.env = ScratchEnvironment(scratch_dir);
     child.timeout = timeout;
-    child.diagnosis_signal = lockorder::WaitDumpSignal();
-    child.diagnosis_done = [scratch_dir] { return WaitDumpComplete(scratch_dir); };
+    watchdog.emplace(options.quiet_period);
+    WatchRun(*watchdog, scratch_dir, nullptr, child);
   };
   const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
-    return CollectRun(outcome, scratch_dir, options.project_root, timeout, symbolizer);
+    return CollectRun(outcome, scratch_dir, options.project_root, timeout, symbolizer, &*watchdog);
   };
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
     std::optional<RunRecord> record =

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "harness/detectors/watchdog.h"
 #include "harness/catalog/case_spec.h"
 #include "harness/model/run_record.h"
 
@@ -21,6 +22,9 @@ struct RunOptions {
   int repeat = 1;
   std::optional<absl::Duration> timeout;            // overrides every case's own
   absl::Duration default_timeout = absl::Seconds(5);  // for cases that set none
+  // A run whose threads all stay blocked this long, none of them running, is
+  // a hang (the timeout is only a backstop).
+  absl::Duration quiet_period = kDefaultQuietPeriod;
   std::string case_binary;   // executable that understands `__child <id> <result-file>`
   std::string project_root;  // source root; locations are made relative to it
   // When set, every run's lock-order record files are kept here, named

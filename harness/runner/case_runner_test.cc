@@ -35,8 +35,8 @@ class CollectRunTest : public ::testing::Test {
     text << in.rdbuf();
     return text.str();
   }
-  RunRecord Collect(const ChildOutcome& outcome) {
-    return CollectRun(outcome, dir_, "/tmp/tsr", absl::Seconds(2), symbolizer_);
+  RunRecord Collect(const ChildOutcome& outcome, const Watchdog* watchdog = nullptr) {
+    return CollectRun(outcome, dir_, "/tmp/tsr", absl::Seconds(2), symbolizer_, watchdog);
   }
 
   std::string dir_;
@@ -82,6 +82,58 @@ TEST_F(CollectRunTest, AKilledRunKeepsTheReportsItHadWritten) {
   EXPECT_EQ(record.findings[1].detector, Detector::kWatchdog);
   EXPECT_EQ(record.findings[1].kind, FindingKind::kHang);
   EXPECT_THAT(record.findings[1].message, HasSubstr("2s"));
+}
+
+// A sample of one thread, `wait` as it was, having run `cpu_ns` so far.
+ThreadSample SampledThread(pid_t tid, ThreadWait wait, std::uint64_t cpu_ns) {
+  ThreadSample thread;
+  thread.pid = 100;
+  thread.tid = tid;
+  thread.name = "case";
+  thread.state = wait == ThreadWait::kRunning ? 'R' : 'S';
+  thread.syscall = wait == ThreadWait::kRunning ? -1 : 202;
+  thread.cpu_ns = cpu_ns;
+  thread.wait = wait;
+  return thread;
+}
+
+TEST_F(CollectRunTest, ARunStillRunningAtItsTimeoutIsATimeoutNotAHang) {
+  Watchdog watchdog;
+  const absl::Time start = absl::UnixEpoch();
+  watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5), SampledThread(101, ThreadWait::kRunning, 7)}, start);
+  watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5), SampledThread(101, ThreadWait::kRunning, 9)},
+                   start + absl::Seconds(2));
+  ChildOutcome timed_out;
+  timed_out.end = ChildOutcome::End::kTimedOut;
+  RunRecord record = Collect(timed_out, &watchdog);
+  ASSERT_EQ(record.findings.size(), 1u);
+  EXPECT_EQ(record.findings[0].kind, FindingKind::kTimeout);
+  EXPECT_THAT(record.findings[0].message, HasSubstr("still running after 2s, not blocked"));
+}
+
+TEST_F(CollectRunTest, ARunBlockedAtItsTimeoutIsAHangNamingItsThreads) {
+  Watchdog watchdog;
+  const absl::Time start = absl::UnixEpoch();
+  for (int i = 0; i < 40; ++i) {
+    watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5)}, start + i * absl::Milliseconds(50));
+  }
+  ChildOutcome timed_out;
+  timed_out.end = ChildOutcome::End::kTimedOut;
+  RunRecord record = Collect(timed_out, &watchdog);
+  ASSERT_EQ(record.findings.size(), 1u);
+  EXPECT_EQ(record.findings[0].kind, FindingKind::kHang);
+  EXPECT_THAT(record.findings[0].message, HasSubstr("no progress within 2s"));
+  EXPECT_THAT(record.findings[0].message, HasSubstr("pid 100 (case) thread 100: blocked in futex wait"));
+}
+
+TEST_F(CollectRunTest, AStoppedRunIsAHangThatSaysWhy) {
+  ChildOutcome stopped;
+  stopped.end = ChildOutcome::End::kStopped;
+  stopped.stop_reason = "every thread blocked for 200ms";
+  RunRecord record = Collect(stopped);
+  ASSERT_EQ(record.findings.size(), 1u);
+  EXPECT_EQ(record.findings[0].kind, FindingKind::kHang);
+  EXPECT_THAT(record.findings[0].message, HasSubstr("every thread blocked for 200ms"));
 }
 
 TEST_F(CollectRunTest, ASignalIsACrashWithTheLastOutputLine) {

@@ -535,23 +535,36 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   int wait_status = 0;
   char buffer[64 * 1024];
 
+  const Clock::duration watch_interval =
+      std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.watch_interval));
+  Clock::time_point next_watch = start + watch_interval;
   while (!exited) {
-    const Clock::time_point now = Clock::now();
+    Clock::time_point now = Clock::now();
     if (now >= deadline) {
       outcome.end = ChildOutcome::End::kTimedOut;
       break;
     }
+    if (spec.watch && now >= next_watch) {
+      std::string reason = spec.watch(pid, guard);
+      if (!reason.empty()) {
+        outcome.end = ChildOutcome::End::kStopped;
+        outcome.stop_reason = std::move(reason);
+        break;
+      }
+      now = Clock::now();
+      next_watch = now + watch_interval;
+    }
     // Rounded up, so the watchdog never fires before the deadline.
-    const long long remaining =
-        std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    Clock::time_point wake = deadline;
+    if (spec.watch) wake = std::min(wake, next_watch);
+    long long wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+    // Without a pidfd, fall back to checking for exit every 10 ms.
+    if (child_fd.get() < 0) wait_ms = std::min<long long>(wait_ms, 10);
     pollfd fds[2];
     nfds_t count = 0;
     if (output_open) fds[count++] = {read_end.get(), POLLIN, 0};
     if (child_fd.get() >= 0) fds[count++] = {child_fd.get(), POLLIN, 0};
-    // Without a pidfd, fall back to checking for exit every 10 ms.
-    const int wait_ms = child_fd.get() >= 0 ? static_cast<int>(remaining)
-                                             : static_cast<int>(std::min<long long>(remaining, 10));
-    const int ready = ::poll(fds, count, wait_ms);
+    const int ready = ::poll(fds, count, static_cast<int>(std::max<long long>(wait_ms, 0)));
     if (ready < 0 && errno != EINTR) {
       KillAndReapGroup(pid);
       KillAndReap(guard);
@@ -575,24 +588,13 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
     if (reaped == guard) exited = guard_reaped = true;
   }
 
-  if (outcome.end == ChildOutcome::End::kTimedOut && spec.diagnosis_signal != 0) {
-    // Ask the hung child what it is waiting for before it dies.
-    ::kill(pid, spec.diagnosis_signal);
-    const Clock::time_point give_up =
-        Clock::now() + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.diagnosis_grace));
-    while (Clock::now() < give_up && !(spec.diagnosis_done && spec.diagnosis_done())) {
-      if (::waitpid(guard, &wait_status, WNOHANG) == guard) {  // it died meanwhile
-        guard_reaped = true;
-        break;
-      }
-      ::usleep(10 * 1000);
-    }
-  }
-  if (outcome.end == ChildOutcome::End::kTimedOut && spec.before_kill && !guard_reaped) {
+  const bool watchdog_ended = outcome.end == ChildOutcome::End::kTimedOut ||
+                              outcome.end == ChildOutcome::End::kStopped;
+  if (watchdog_ended && spec.before_kill && !guard_reaped) {
     if (::waitpid(guard, &wait_status, WNOHANG) == guard) {
       guard_reaped = true;  // the program ended meanwhile
     } else {
-      spec.before_kill(pid);
+      spec.before_kill(pid, guard);
     }
   }
   if (exited) {
@@ -642,6 +644,10 @@ std::string DescribeEnd(const ChildOutcome& outcome) {
       return absl::StrCat("signal ", outcome.signal, " (SIG", sigabbrev_np(outcome.signal) ? sigabbrev_np(outcome.signal) : "?", ")");
     case ChildOutcome::End::kTimedOut:
       return absl::StrCat("timed out after ", absl::FormatDuration(absl::Trunc(outcome.wall, absl::Milliseconds(10))));
+    case ChildOutcome::End::kStopped:
+      return absl::StrCat("stopped after ",
+                          absl::FormatDuration(absl::Trunc(outcome.wall, absl::Milliseconds(10))),
+                          ": ", outcome.stop_reason);
     case ChildOutcome::End::kFlooded:
       return absl::StrCat("killed for flooding its output (", outcome.output_bytes / (1024 * 1024),
                           " MiB printed)");

@@ -36,15 +36,14 @@ struct ChildSpec {
   std::size_t output_keep_head = 256 * 1024;  // first bytes of output kept
   std::size_t output_keep_tail = 64 * 1024;   // last bytes of output kept
   std::size_t output_limit = 64 * 1024 * 1024;  // past this the child is killed
-  // On timeout, before the kill: send this signal to the child (0: none),
-  // then wait until `diagnosis_done` returns true (polled every 10 ms) or
-  // `diagnosis_grace` has passed, whichever is first.
-  int diagnosis_signal = 0;
-  absl::Duration diagnosis_grace = absl::Milliseconds(500);
-  std::function<bool()> diagnosis_done;
-  // On timeout, after the diagnosis and before the kill: called with the
-  // child's pid while it still lives (e.g. to collect its stacks).
-  std::function<void(int pid)> before_kill;
+  // While the child runs, every `watch_interval`, with the program's pid and
+  // its guard's (the root of every process of the run): a non-empty answer
+  // ends the run at once, for that reason (End::kStopped).
+  std::function<std::string(int program, int guard)> watch;
+  absl::Duration watch_interval = absl::Milliseconds(25);
+  // After a timeout or a stop, before the kill: called while the run's
+  // processes still live (to collect their stacks and wait-for state).
+  std::function<void(int program, int guard)> before_kill;
 };
 
 struct ChildOutcome {
@@ -53,6 +52,7 @@ struct ChildOutcome {
     kSignaled,  // signal is valid
     kTimedOut,  // killed by the watchdog after `timeout`
     kFlooded,   // killed for printing more than `output_limit` bytes
+    kStopped,   // killed because `watch` said why (stop_reason)
   };
   End end = End::kExited;
   int exit_code = 0;
@@ -60,6 +60,7 @@ struct ChildOutcome {
   std::string output_head;       // first output_keep_head bytes
   std::string output_tail;       // last output_keep_tail bytes after the head
   std::size_t output_bytes = 0;  // everything the child printed
+  std::string stop_reason;       // for kStopped: what `watch` answered
   absl::Duration wall;           // spawn to reap
   // Processes the child started that were still running once it and its
   // process group were gone (daemons, setsid() children), each killed:
@@ -85,7 +86,8 @@ void StopChildrenWhenInterrupted();
 // The signal that interrupted this process, or 0.
 int InterruptedBy();
 
-// "exit 3", "signal 11 (SIGSEGV)", "timed out after 2s", "flooded (65 MiB)".
+// "exit 3", "signal 11 (SIGSEGV)", "timed out after 2s", "flooded (65 MiB)",
+// "stopped after 210ms: <reason>".
 std::string DescribeEnd(const ChildOutcome& outcome);
 
 }  // namespace racelab

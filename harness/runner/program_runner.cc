@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "harness/detectors/symbolizer.h"
-#include "harness/lockorder/wait_dump.h"
+#include "harness/detectors/watchdog.h"
 #include "harness/runner/child_process.h"
 #include "harness/runner/run_collection.h"
 
@@ -140,6 +140,7 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
   const bool preload = UsesPreload(traits, options);
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
     std::string stacks;  // every thread's stack, when the run timed out and gdb could attach
+    std::optional<Watchdog> watchdog;
     const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
       child.argv = argv;
       child.argv[0] = traits.path;
@@ -151,8 +152,6 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
         for (auto& [name, value] : child.env) {
           if (name == "ASAN_OPTIONS") absl::StrAppend(&value, " verify_asan_link_order=0");
         }
-        child.diagnosis_signal = lockorder::WaitDumpSignal();
-        child.diagnosis_done = [scratch_dir] { return WaitDumpComplete(scratch_dir); };
       }
       // Lock order is racelab's checker's job: ThreadSanitizer's own detector
       // reports cycles that one gate lock serialises (tests/programs/
@@ -161,13 +160,16 @@ std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
         if (name == "TSAN_OPTIONS") absl::StrAppend(&value, " detect_deadlocks=0");
       }
       child.timeout = options.timeout;
+      watchdog.emplace(options.quiet_period);
+      std::function<void(int)> collect_stacks;
       if (!options.gdb.empty()) {
-        child.before_kill = [&](int pid) { stacks = ThreadStacks(options.gdb, pid); };
+        collect_stacks = [&stacks, &options](int pid) { stacks = ThreadStacks(options.gdb, pid); };
       }
+      WatchRun(*watchdog, scratch_dir, collect_stacks, child);
     };
     const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
       RunRecord record = CollectRun(outcome, scratch_dir, options.project_root, options.timeout,
-                                    symbolizer, ResultFile::kNone);
+                                    symbolizer, &*watchdog, ResultFile::kNone);
       if (std::optional<Finding> status = ExitStatusFinding(outcome, record, options.expected_exit_code)) {
         record.findings.push_back(*std::move(status));
       }

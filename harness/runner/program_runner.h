@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "harness/detectors/watchdog.h"
 #include "harness/model/run_record.h"
 #include "harness/runner/program_inspection.h"
 
@@ -20,6 +21,7 @@ namespace racelab {
 struct ProgramRunOptions {
   int repeat = 1;
   absl::Duration timeout = absl::Seconds(10);
+  absl::Duration quiet_period = kDefaultQuietPeriod;  // see RunOptions::quiet_period
   std::string project_root;       // locations inside it are made relative to it
   std::string preload_library;    // libracelab_lockorder_preload.so; "" = none
   std::string gdb;                // gdb to collect stacks on a timeout; "" = none

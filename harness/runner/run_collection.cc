@@ -1,6 +1,7 @@
 // Shared run collection (see run_collection.h).
 #include "harness/runner/run_collection.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +24,9 @@
 #include "harness/detectors/asan_report_parser.h"
 #include "harness/detectors/lockorder_findings.h"
 #include "harness/detectors/tsan_report_parser.h"
+#include "harness/detectors/thread_states.h"
 #include "harness/lockorder/record_file.h"
+#include "harness/lockorder/wait_dump.h"
 
 namespace racelab {
 namespace {
@@ -33,6 +36,17 @@ namespace fs = std::filesystem;
 // ThreadSanitizer exits with this code when it reported anything; set
 // explicitly so a user's TSAN_OPTIONS cannot change what we read.
 constexpr int kTsanExitCode = 66;
+
+// Created by the preload library when it has recorded a wait-for cycle
+// (RACELAB_LOCKORDER_FILE's value, "-stop"): the run can end.
+constexpr char kStopFile[] = "lockorder-stop";
+
+// How long the processes of a stopped run get to write their wait-for dumps.
+constexpr absl::Duration kDumpGrace = absl::Seconds(2);
+
+// A run that reached its timeout is still making progress when a thread of
+// it ran within this window before the end.
+constexpr absl::Duration kProgressWindow = absl::Milliseconds(500);
 
 // How much of a crashed child's output its crash finding keeps.
 constexpr int kCrashOutputLines = 10;
@@ -46,6 +60,28 @@ std::string ReadFile(const fs::path& path) {
 
 // The last non-empty line the child printed, to explain a failure.
 std::string LastOutputLine(const ChildOutcome& outcome) { return LastOutputLines(outcome, 1); }
+
+// Why a hung run is hung: the wait-for cycle or waits the processes' own
+// dumps show (a cycle wins over waits), else what /proc said of every
+// thread. `why` opens the message ("every thread blocked for 200ms").
+Finding HangFinding(const std::vector<lockorder::Recording>& recordings,
+                    const std::string& project_root, Symbolizer& symbolizer,
+                    const Watchdog* watchdog, const std::string& why) {
+  std::optional<Finding> hang;
+  for (const lockorder::Recording& recording : recordings) {
+    std::optional<Finding> diagnosis = WaitForFinding(recording, project_root, symbolizer, why);
+    if (!diagnosis) continue;
+    if (diagnosis->kind == FindingKind::kDeadlock) return *std::move(diagnosis);
+    if (!hang) hang = std::move(diagnosis);
+  }
+  if (hang) return *std::move(hang);
+  std::vector<std::string> threads;
+  if (watchdog != nullptr) threads = watchdog->DescribeThreads();
+  return Finding{Detector::kWatchdog, FindingKind::kHang,
+                 absl::StrCat(why, "; no wait-for state from the lock-order checker",
+                              threads.empty() ? "" : ": ", absl::StrJoin(threads, "; ")),
+                 {}};
+}
 
 }  // namespace
 
@@ -212,21 +248,53 @@ std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::s
   };
 }
 
-// True once a lock-order record file in `scratch_dir` ends its wait dump.
-bool WaitDumpComplete(const std::string& scratch_dir) {
+int CompleteWaitDumps(const std::string& scratch_dir) {
+  int complete = 0;
   std::error_code ignored;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
     if (absl::StartsWith(entry.path().filename().string(), "lockorder.") &&
         absl::StrContains(ReadFile(entry.path()), "\nwait-end ")) {
-      return true;
+      ++complete;
     }
   }
-  return false;
+  return complete;
+}
+
+void WatchRun(Watchdog& watchdog, const std::string& scratch_dir,
+              const std::function<void(int pid)>& collect_stacks, ChildSpec& child) {
+  const std::string stop_file = absl::StrCat(scratch_dir, "/", kStopFile);
+  child.watch = [&watchdog, stop_file](int /*program*/, int guard) -> std::string {
+    struct stat status;
+    if (::stat(stop_file.c_str(), &status) == 0) return "the lock-order checker saw a wait-for cycle close";
+    if (!watchdog.Observe(SampleThreads(ProcessesBelow(guard)), absl::Now())) return "";
+    return absl::StrCat("every thread blocked for ",
+                        absl::FormatDuration(absl::Trunc(watchdog.blocked_for(), absl::Milliseconds(1))));
+  };
+  child.before_kill = [scratch_dir, collect_stacks](int program, int guard) {
+    // Stacks first: the dump handler then runs in no thread gdb shows.
+    if (collect_stacks) collect_stacks(program);
+    // Only processes that installed racelab's handler are asked: for any
+    // other (one that reset its signal dispositions, or hung before the
+    // preload library's constructor ran) the signal's default action would
+    // kill it.
+    const int signal_number = lockorder::WaitDumpSignal();
+    const int dumped_before = CompleteWaitDumps(scratch_dir);
+    int asked = 0;
+    for (pid_t pid : ProcessesBelow(guard)) {
+      if (CatchesSignal(pid, signal_number) && ::kill(pid, signal_number) == 0) ++asked;
+    }
+    const absl::Time give_up = absl::Now() + kDumpGrace;
+    while (asked > 0 && absl::Now() < give_up &&
+           CompleteWaitDumps(scratch_dir) < dumped_before + asked) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+  };
 }
 
 RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
                      const std::string& project_root, absl::Duration timeout,
-                     Symbolizer& symbolizer, ResultFile result_file) {
+                     Symbolizer& symbolizer, const Watchdog* watchdog,
+                     ResultFile result_file) {
   RunRecord record;
   record.wall = outcome.wall;
   record.ended = DescribeEnd(outcome);
@@ -288,24 +356,34 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
     }
   }
 
+  // A cycle the checker recorded as it closed explains a stop or a hang.
+  const bool cycle_recorded =
+      std::any_of(record.findings.begin(), record.findings.end(), [](const Finding& finding) {
+        return finding.detector == Detector::kWatchdog &&
+               (finding.kind == FindingKind::kDeadlock || finding.kind == FindingKind::kLivelock);
+      });
   switch (outcome.end) {
-    case ChildOutcome::End::kTimedOut: {
-      // The child's own wait-for dump explains the hang when it has one.
-      std::optional<Finding> diagnosis;
-      for (const lockorder::Recording& recording : recordings) {
-        if (!diagnosis) {
-          diagnosis = WaitForFinding(recording, project_root, symbolizer,
-                                     absl::FormatDuration(timeout));
-        }
+    case ChildOutcome::End::kTimedOut:
+      if (cycle_recorded) break;
+      if (watchdog != nullptr && watchdog->ProgressedWithin(kProgressWindow)) {
+        record.findings.push_back(Finding{
+            Detector::kWatchdog, FindingKind::kTimeout,
+            absl::StrCat("still running after ", absl::FormatDuration(timeout),
+                         ", not blocked (a thread ran within the last ",
+                         absl::FormatDuration(kProgressWindow), "): slow, or a livelock"),
+            {}});
+        break;
       }
-      record.findings.push_back(
-          diagnosis ? *std::move(diagnosis)
-                    : Finding{Detector::kWatchdog, FindingKind::kHang,
-                              absl::StrCat("no progress within ", absl::FormatDuration(timeout),
-                                           ": the run was killed (it left no wait-for state)"),
-                              {}});
+      record.findings.push_back(HangFinding(
+          recordings, project_root, symbolizer, watchdog,
+          absl::StrCat("no progress within ", absl::FormatDuration(timeout))));
       break;
-    }
+    case ChildOutcome::End::kStopped:
+      if (!cycle_recorded) {
+        record.findings.push_back(
+            HangFinding(recordings, project_root, symbolizer, watchdog, outcome.stop_reason));
+      }
+      break;
     case ChildOutcome::End::kSignaled: {
       Finding crash{Detector::kCrash, FindingKind::kCrash,
                     absl::StrCat("child died: ", record.ended,

@@ -13,6 +13,7 @@
 
 #include "absl/time/time.h"
 #include "harness/detectors/symbolizer.h"
+#include "harness/detectors/watchdog.h"
 #include "harness/model/run_record.h"
 #include "harness/runner/child_process.h"
 
@@ -26,18 +27,31 @@ std::string MakeScratchDir();
 // options are kept, ours appended so that they win).
 std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::string& scratch_dir);
 
-// True once a lock-order record file in `scratch_dir` ends its wait dump.
-bool WaitDumpComplete(const std::string& scratch_dir);
+// How many lock-order record files in `scratch_dir` end a wait dump.
+int CompleteWaitDumps(const std::string& scratch_dir);
+
+// Sets `child`'s watch and before_kill so that the run is judged by its
+// state: every `watch_interval` the threads of every process of the run are
+// sampled into `watchdog`, and the run is stopped once it judges them hung.
+// Before the kill (after a stop or at the timeout), `collect_stacks` (when
+// set) runs on the program, then every process of the run that installed
+// the lock-order wait-dump handler is asked for its wait-for state. Both
+// `watchdog` and `collect_stacks` must outlive the run.
+void WatchRun(Watchdog& watchdog, const std::string& scratch_dir,
+              const std::function<void(int pid)>& collect_stacks, ChildSpec& child);
 
 // Whether the child was asked to write a result file (catalog cases are; a
 // black-box program is not, and its exit code is its own business).
 enum class ResultFile { kExpected, kNone };
 
 // Turns how a child ended and what it left in `scratch_dir` into a record.
-// `symbolizer` resolves lock-order sites; share one across runs.
+// `symbolizer` resolves lock-order sites; share one across runs. `watchdog`
+// (may be null) is the one WatchRun fed during the run: it says whether a
+// run that reached its timeout was still making progress.
 RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
                      const std::string& project_root, absl::Duration timeout,
-                     Symbolizer& symbolizer, ResultFile result_file = ResultFile::kExpected);
+                     Symbolizer& symbolizer, const Watchdog* watchdog,
+                     ResultFile result_file = ResultFile::kExpected);
 
 // The name prefix of the kept record files of run `run` (1-based) of a
 // case: "<pattern>.<variant>.run<N>.".

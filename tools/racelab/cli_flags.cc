@@ -37,12 +37,16 @@ Usage:
   racelab run [--repeat N] [--timeout SECONDS] [--expect bug|clean] [REPORTS...]
               -- PROGRAM [ARGS...]
       Run a program of your own as a case (black-box mode): lock-order checking
-      through a preload library, the watchdog (wait-for dump and gdb stacks on a
-      timeout), ThreadSanitizer when PROGRAM was built with it, crashes.
+      through a preload library, the watchdog (deadlocks as their wait-for
+      cycle closes, hangs once every thread stays blocked; wait-for dump and
+      gdb stacks), ThreadSanitizer when PROGRAM was built with it, crashes.
         --filter GLOB      only case ids matching GLOB ('*' and '?'), e.g. 'counter/*'
         --repeat N         runs per case (default 1)
-        --timeout SECONDS  per-run wall-clock limit, overriding each case's own
-                           (default: the case's own, else 5 s; 10 s for a PROGRAM)
+        --timeout SECONDS  per-run backstop, overriding each case's own (default:
+                           the case's own, else 5 s; 10 s for a PROGRAM); a run
+                           still busy then is a 'timeout', a blocked one a 'hang'
+        --quiet-period SECONDS  a run whose threads all stay blocked this long,
+                           none of them running, is a 'hang' (default 0.2)
         --expect bug|clean what PROGRAM should produce (default clean)
         --exit-code N      the exit status PROGRAM should end with (default 0);
                            any other status is an 'exit-status' finding
@@ -121,6 +125,15 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
         return Usage(absl::StrCat("--timeout wants seconds, more than 0 and at most 86400, got '", *v, "'"));
       }
       command.timeout = absl::Seconds(seconds);
+    } else if (flag == "--quiet-period") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      double seconds = 0;
+      if (!absl::SimpleAtod(*v, &seconds) || !(seconds >= 0.05) || seconds > 86400) {
+        return Usage(absl::StrCat(
+            "--quiet-period wants seconds, at least 0.05 and at most 86400, got '", *v, "'"));
+      }
+      command.quiet_period = absl::Seconds(seconds);
     } else if (flag == "--expect") {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();

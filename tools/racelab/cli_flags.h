@@ -19,6 +19,7 @@ struct Command {
   std::string filter;                  // glob over case ids; empty = all
   int repeat = 1;
   std::optional<absl::Duration> timeout;
+  std::optional<absl::Duration> quiet_period;  // --quiet-period: blocked this long = hung
   std::string json_path;
   std::string junit_path;
   std::string sarif_path;

@@ -99,15 +99,36 @@ TEST(RacelabCliTest, AnUnwritableReportIsAnErrorButTheOthersAreStillWritten) {
   EXPECT_TRUE(std::ifstream(junit_path).good()) << "the JUnit report was lost";
 }
 
-TEST(RacelabCliTest, AHungCaseCostsItsTimeoutAndLeavesNoProcess) {
-  Invocation run = Racelab({"run", "--filter", "abba_deadlock/racy", "--timeout", "0.5"});
-  EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("watchdog: deadlock x1"));
+// With a backstop far away, each hang ends by its state: the deadlock when
+// its wait-for cycle closes, the lost wakeup once every thread has stayed
+// blocked for the quiet period. Nothing of either run is left behind.
+TEST(RacelabCliTest, HangsEndByTheirStateNotByTheTimeoutAndLeaveNoProcess) {
+  Invocation deadlock = Racelab({"run", "--filter", "abba_deadlock/racy", "--timeout", "300"});
+  EXPECT_EQ(deadlock.exit_code, 0) << deadlock.output;
+  EXPECT_THAT(deadlock.output, HasSubstr("watchdog deadlock x1: deadlock, found when its wait-for cycle closed"));
+  Invocation lost = Racelab({"run", "--filter", "lost_wakeup/racy", "--timeout", "300"});
+  EXPECT_EQ(lost.exit_code, 0) << lost.output;
+  EXPECT_THAT(lost.output, HasSubstr("watchdog hang x1: every thread blocked for "));
+  EXPECT_THAT(lost.output, HasSubstr("T2 waits on a condition variable"));
   // Any case child racelab left behind would have been reparented to this
   // process (RunChild makes it a subreaper): there must be none.
   int status = 0;
   EXPECT_EQ(::waitpid(-1, &status, WNOHANG), -1);
   EXPECT_EQ(errno, ECHILD);
+}
+
+// A program still busy at its timeout is slow, not hung: a `timeout`, which
+// for a program expected clean is an error of the run (exit 2), not a
+// finding against it; expected buggy, it is what was found.
+TEST(RacelabCliTest, AProgramStillRunningAtItsTimeoutIsATimeoutNotAHang) {
+  Invocation clean = Racelab({"run", "--timeout", "0.5", "--", "/bin/sh", "-c", "while :; do :; done"});
+  EXPECT_EQ(clean.exit_code, 2) << clean.output;
+  EXPECT_THAT(clean.output, HasSubstr("error: still running after 500ms, not blocked"));
+  EXPECT_THAT(clean.output, testing::Not(HasSubstr("hang")));
+  Invocation bug = Racelab({"run", "--timeout", "0.5", "--expect", "bug", "--", "/bin/sh", "-c",
+                            "while :; do :; done"});
+  EXPECT_EQ(bug.exit_code, 0) << bug.output;
+  EXPECT_THAT(bug.output, HasSubstr("watchdog timeout x1: still running after 500ms, not blocked"));
 }
 
 std::string ReadText(const std::string& path) {
@@ -215,20 +236,21 @@ TEST(RacelabCliTest, RunWritesAnHtmlReportThatChromiumRenders) {
 }
 
 TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
-  // A shell starts racelab on the abba_deadlock cases, waits (polling, with a
-  // bound) until racelab's guard has spawned the child of the one that deadlocks,
+  // A shell starts racelab on the lost_wakeup cases, waits (polling, with a
+  // bound) until racelab's guard has spawned the child of the one that hangs
+  // (for a minute: the quiet period is that long),
   // sends racelab SIGTERM, and reports whether that child is still running
   // afterwards. The case before it finished; its report must survive.
   const std::string dir = TempDir();
   const std::string script = std::string(R"(
-    "$0" run --filter 'abba_deadlock/*' --timeout 60 --json "$1/report.json" \
+    "$0" run --filter 'lost_wakeup/*' --timeout 60 --quiet-period 60 --json "$1/report.json" \
         --junit "$1/report.xml" >"$1/console.txt" 2>&1 &
     runner=$!
     child=
     for attempt in $(seq 400); do
       # racelab's child is the run's guard; the case child is the guard's.
       for guard in $(pgrep -P "$runner"); do
-        child=$(pgrep -P "$guard" -f '__child abba_deadlock/racy ' | head -n 1) && break
+        child=$(pgrep -P "$guard" -f '__child lost_wakeup/racy ' | head -n 1) && break
       done
       [ -n "$child" ] && break
       sleep 0.05
@@ -263,7 +285,7 @@ TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
   EXPECT_EQ(report["complete"], false);
   EXPECT_EQ(report["incomplete_reason"], "interrupted by SIGTERM");
   ASSERT_EQ(report["results"].size(), 1u) << report.dump(2);
-  EXPECT_EQ(report["results"][0]["id"], "abba_deadlock/ordered");
+  EXPECT_EQ(report["results"][0]["id"], "lost_wakeup/predicate");
   EXPECT_EQ(report["results"][0]["verdict"], "clean");
   EXPECT_TRUE(std::filesystem::exists(dir + "/report.xml"));
   std::ifstream console(dir + "/console.txt");

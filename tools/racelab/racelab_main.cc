@@ -194,6 +194,7 @@ int RunProgramCase(const Command& command) {
   options.repeat = command.repeat;
   options.expected_exit_code = command.exit_code;
   if (command.timeout) options.timeout = *command.timeout;
+  if (command.quiet_period) options.quiet_period = *command.quiet_period;
   options.project_root = std::filesystem::current_path().string();
   options.preload_library = PreloadLibrary();
   options.gdb = Gdb();
@@ -231,6 +232,7 @@ int Run(const CaseRegistry& registry, const Command& command) {
   RunOptions options;
   options.repeat = command.repeat;
   options.timeout = command.timeout;
+  if (command.quiet_period) options.quiet_period = *command.quiet_period;
   options.case_binary = SelfPath();
   options.project_root = ThisBuild().source_root;
   const LockOrderKeep keep(command);

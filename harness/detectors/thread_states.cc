@@ -1,0 +1,273 @@
+// Thread states from /proc (see thread_states.h).
+#include "harness/detectors/thread_states.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace racelab {
+namespace {
+
+std::string ReadSmallFile(const std::string& path) {
+  std::string text;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  ssize_t n = 0;
+  while (text.size() < 256 * 1024 && (n = ::read(fd, buffer, sizeof buffer)) > 0) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+std::vector<pid_t> NumberedEntries(const std::string& dir_path) {
+  std::vector<pid_t> numbers;
+  DIR* dir = ::opendir(dir_path.c_str());
+  if (dir == nullptr) return numbers;
+  while (const dirent* entry = ::readdir(dir)) {
+    pid_t number = 0;
+    if (absl::SimpleAtoi(entry->d_name, &number) && number > 0) numbers.push_back(number);
+  }
+  ::closedir(dir);
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+bool ParseHex(absl::string_view text, std::uint64_t& value) {
+  if (!absl::ConsumePrefix(&text, "0x")) return false;
+  return absl::SimpleHexAtoi(text, &value);
+}
+
+// Whether `pc` lies in glibc's own code, from /proc/<pid>/maps.
+bool InLibc(pid_t pid, std::uint64_t pc) {
+  const std::string maps = ReadSmallFile(absl::StrCat("/proc/", pid, "/maps"));
+  for (absl::string_view line : absl::StrSplit(maps, '\n', absl::SkipEmpty())) {
+    const size_t dash = line.find('-');
+    const size_t space = line.find(' ');
+    if (dash == absl::string_view::npos || space == absl::string_view::npos || dash > space) continue;
+    std::uint64_t begin = 0, end = 0;
+    if (!absl::SimpleHexAtoi(line.substr(0, dash), &begin) ||
+        !absl::SimpleHexAtoi(line.substr(dash + 1, space - dash - 1), &end)) {
+      continue;
+    }
+    if (pc < begin || pc >= end) continue;
+    const size_t slash = line.rfind('/');
+    if (slash == absl::string_view::npos) return false;
+    const absl::string_view file = line.substr(slash + 1);
+    return absl::StartsWith(file, "libc.so") || absl::StartsWith(file, "libc-");
+  }
+  return false;
+}
+
+// Whether a futex call (op, timeout) sleeps until it is woken, with no
+// timeout of its own.
+bool UntimedFutexWait(std::uint64_t op, std::uint64_t timeout) {
+  switch (op & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+    case FUTEX_WAIT_BITSET:
+    case FUTEX_LOCK_PI:
+    case FUTEX_WAIT_REQUEUE_PI:
+#ifdef FUTEX_LOCK_PI2
+    case FUTEX_LOCK_PI2:
+#endif
+      return timeout == 0;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool ParseTaskStat(absl::string_view text, std::string& name, char& state,
+                   std::uint64_t& cpu_ticks) {
+  const size_t open = text.find('(');
+  const size_t close = text.rfind(')');
+  if (open == absl::string_view::npos || close == absl::string_view::npos || close < open ||
+      close + 2 >= text.size()) {
+    return false;
+  }
+  name = std::string(text.substr(open + 1, close - open - 1));
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(text.substr(close + 2), ' ', absl::SkipEmpty());
+  // After the name: state(0) ppid pgrp session tty tpgid flags minflt
+  // cminflt majflt cmajflt utime(11) stime(12).
+  if (fields.size() < 13 || fields[0].size() != 1) return false;
+  state = fields[0][0];
+  std::uint64_t user = 0, system = 0;
+  if (!absl::SimpleAtoi(fields[11], &user) || !absl::SimpleAtoi(fields[12], &system)) return false;
+  cpu_ticks = user + system;
+  return true;
+}
+
+bool ParseSyscallLine(absl::string_view text, ThreadSample& sample) {
+  text = absl::StripAsciiWhitespace(text);
+  sample.syscall = -1;
+  sample.args = {};
+  sample.pc = 0;
+  if (text == "running") return true;
+  const std::vector<absl::string_view> fields = absl::StrSplit(text, ' ', absl::SkipEmpty());
+  if (fields.empty() || !absl::SimpleAtoi(fields[0], &sample.syscall)) return false;
+  if (sample.syscall < 0) {  // "-1 sp pc": blocked, but not in a system call
+    sample.syscall = -1;
+    return fields.size() == 3 && ParseHex(fields[2], sample.pc);
+  }
+  if (fields.size() != 9) return false;
+  for (size_t i = 0; i < 6; ++i) {
+    if (!ParseHex(fields[1 + i], sample.args[i])) return false;
+  }
+  return ParseHex(fields[8], sample.pc);
+}
+
+bool ParseSchedstat(absl::string_view text, std::uint64_t& cpu_ns, std::uint64_t& run_count) {
+  const std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::StripAsciiWhitespace(text), ' ', absl::SkipEmpty());
+  std::uint64_t waited = 0;
+  return fields.size() == 3 && absl::SimpleAtoi(fields[0], &cpu_ns) &&
+         absl::SimpleAtoi(fields[1], &waited) && absl::SimpleAtoi(fields[2], &run_count);
+}
+
+ThreadWait ClassifyWait(const ThreadSample& sample) {
+  switch (sample.state) {
+    case 'R': return ThreadWait::kRunning;
+    case 'Z':
+    case 'X':
+    case 'x': return ThreadWait::kGone;
+    case 'S': break;
+    default: return ThreadWait::kUnknown;  // D (uninterruptible), T/t (stopped), ...
+  }
+  if (!sample.syscall_known) return ThreadWait::kUnknown;
+  switch (sample.syscall) {
+    case SYS_futex:
+      return UntimedFutexWait(sample.args[1], sample.args[3]) ? ThreadWait::kBlocked
+                                                              : ThreadWait::kSleeping;
+#ifdef SYS_futex_waitv
+    case SYS_futex_waitv: return sample.args[3] == 0 ? ThreadWait::kBlocked : ThreadWait::kSleeping;
+#endif
+    case SYS_wait4:
+    case SYS_waitid: return ThreadWait::kBlocked;
+#ifdef SYS_nanosleep
+    // glibc sleeps with clock_nanosleep; a raw nanosleep from outside glibc
+    // is a sanitizer runtime's background thread (ThreadSanitizer's wakes
+    // every 100 ms for its own housekeeping).
+    case SYS_nanosleep: return sample.pc_in_libc ? ThreadWait::kSleeping : ThreadWait::kRuntime;
+#endif
+    default: return ThreadWait::kSleeping;
+  }
+}
+
+std::string SyscallName(long syscall) {
+  switch (syscall) {
+    case -1: return "no system call";
+    case SYS_futex: return "futex wait";
+#ifdef SYS_futex_waitv
+    case SYS_futex_waitv: return "futex_waitv";
+#endif
+    case SYS_wait4: return "wait4";
+    case SYS_waitid: return "waitid";
+#ifdef SYS_nanosleep
+    case SYS_nanosleep: return "nanosleep";
+#endif
+    case SYS_clock_nanosleep: return "clock_nanosleep";
+    case SYS_read: return "read";
+    case SYS_write: return "write";
+#ifdef SYS_poll
+    case SYS_poll: return "poll";
+#endif
+    case SYS_ppoll: return "ppoll";
+#ifdef SYS_select
+    case SYS_select: return "select";
+#endif
+    case SYS_pselect6: return "pselect6";
+    case SYS_epoll_pwait: return "epoll_pwait";
+#ifdef SYS_epoll_wait
+    case SYS_epoll_wait: return "epoll_wait";
+#endif
+#ifdef SYS_pause
+    case SYS_pause: return "pause";
+#endif
+    case SYS_rt_sigsuspend: return "sigsuspend";
+    case SYS_rt_sigtimedwait: return "sigtimedwait";
+    case SYS_accept4: return "accept4";
+#ifdef SYS_accept
+    case SYS_accept: return "accept";
+#endif
+    case SYS_recvfrom: return "recvfrom";
+    case SYS_recvmsg: return "recvmsg";
+    default: return absl::StrCat("system call ", syscall);
+  }
+}
+
+std::vector<pid_t> ProcessesBelow(pid_t root) {
+  std::vector<pid_t> processes;
+  std::set<pid_t> seen{root};
+  std::vector<pid_t> parents{root};
+  for (size_t next = 0; next < parents.size() && parents.size() < 100000; ++next) {
+    const std::string tasks = absl::StrCat("/proc/", parents[next], "/task");
+    for (pid_t task : NumberedEntries(tasks)) {
+      const std::string list = ReadSmallFile(absl::StrCat(tasks, "/", task, "/children"));
+      for (absl::string_view field : absl::StrSplit(list, ' ', absl::SkipWhitespace())) {
+        pid_t child = 0;
+        if (absl::SimpleAtoi(field, &child) && child > 0 && seen.insert(child).second) {
+          processes.push_back(child);
+          parents.push_back(child);
+        }
+      }
+    }
+  }
+  return processes;
+}
+
+std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes) {
+  std::vector<ThreadSample> samples;
+  for (pid_t pid : processes) {
+    const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+    for (pid_t tid : NumberedEntries(tasks)) {
+      const std::string dir = absl::StrCat(tasks, "/", tid);
+      ThreadSample sample;
+      sample.pid = pid;
+      sample.tid = tid;
+      std::uint64_t ticks = 0;
+      if (!ParseTaskStat(ReadSmallFile(dir + "/stat"), sample.name, sample.state, ticks)) continue;
+      if (!ParseSchedstat(ReadSmallFile(dir + "/schedstat"), sample.cpu_ns, sample.run_count)) {
+        sample.cpu_ns = ticks * (1000000000 / static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK)));
+      }
+      if (sample.state == 'S') {
+        sample.syscall_known = ParseSyscallLine(ReadSmallFile(dir + "/syscall"), sample);
+#ifdef SYS_nanosleep
+        if (sample.syscall_known && sample.syscall == SYS_nanosleep) {
+          sample.pc_in_libc = InLibc(pid, sample.pc);
+        }
+#endif
+      }
+      sample.wait = ClassifyWait(sample);
+      samples.push_back(std::move(sample));
+    }
+  }
+  return samples;
+}
+
+bool CatchesSignal(pid_t pid, int signal_number) {
+  const std::string status = ReadSmallFile(absl::StrCat("/proc/", pid, "/status"));
+  for (absl::string_view line : absl::StrSplit(status, '\n')) {
+    if (!absl::ConsumePrefix(&line, "SigCgt:")) continue;
+    std::uint64_t mask = 0;
+    if (!absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line), &mask)) return false;
+    return signal_number >= 1 && signal_number <= 64 && ((mask >> (signal_number - 1)) & 1) != 0;
+  }
+  return false;
+}
+
+}  // namespace racelab

@@ -1,0 +1,150 @@
+// Tests for thread_states.h: /proc lines as the kernel writes them, and a
+// real blocked thread of this process.
+#include "harness/detectors/thread_states.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <latch>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace racelab {
+namespace {
+
+TEST(ParseTaskStatTest, ReadsANameWithSpacesAndParenthesesAndTheState) {
+  std::string name;
+  char state = '?';
+  std::uint64_t ticks = 0;
+  ASSERT_TRUE(ParseTaskStat("2068 (my (odd) name) S 1 2068 2068 0 -1 4194560 1 0 0 0 7 3 0 0 20",
+                            name, state, ticks));
+  EXPECT_EQ(name, "my (odd) name");
+  EXPECT_EQ(state, 'S');
+  EXPECT_EQ(ticks, 10u);
+  EXPECT_FALSE(ParseTaskStat("garbage", name, state, ticks));
+}
+
+TEST(ParseSyscallLineTest, ReadsTheCallItsArgumentsAndPc) {
+  ThreadSample sample;
+  ASSERT_TRUE(ParseSyscallLine(
+      "202 0x7fff1120f990 0x80 0x2 0x0 0x0 0x0 0x7fff1120f900 0x7fbb12345678\n", sample));
+  EXPECT_EQ(sample.syscall, 202);
+  EXPECT_EQ(sample.args[1], 0x80u);
+  EXPECT_EQ(sample.args[3], 0u);
+  EXPECT_EQ(sample.pc, 0x7fbb12345678u);
+  ASSERT_TRUE(ParseSyscallLine("running\n", sample));
+  EXPECT_EQ(sample.syscall, -1);
+  ASSERT_TRUE(ParseSyscallLine("-1 0x7ffc 0x7f00\n", sample));
+  EXPECT_EQ(sample.syscall, -1);
+  EXPECT_FALSE(ParseSyscallLine("202 0x1\n", sample));
+  EXPECT_FALSE(ParseSyscallLine("", sample));
+}
+
+TEST(ParseSchedstatTest, ReadsRunTimeAndCount) {
+  std::uint64_t cpu = 0, count = 0;
+  ASSERT_TRUE(ParseSchedstat("2430933 17 12\n", cpu, count));
+  EXPECT_EQ(cpu, 2430933u);
+  EXPECT_EQ(count, 12u);
+  EXPECT_FALSE(ParseSchedstat("1 2\n", cpu, count));
+}
+
+ThreadSample Sleeping(long syscall, std::array<std::uint64_t, 6> args) {
+  ThreadSample sample;
+  sample.state = 'S';
+  sample.syscall_known = true;
+  sample.syscall = syscall;
+  sample.args = args;
+  return sample;
+}
+
+TEST(ClassifyWaitTest, AnUntimedFutexWaitIsBlockedATimedOneIsNot) {
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_futex, {0x1000, 0x80, 2, 0, 0, 0})), ThreadWait::kBlocked);
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_futex, {0x1000, 0x89, 2, 0, 0, 0xffffffff})),
+            ThreadWait::kBlocked);  // FUTEX_WAIT_BITSET_PRIVATE, no timeout
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_futex, {0x1000, 0x189, 2, 0x7ffc0000, 0, 0})),
+            ThreadWait::kSleeping);  // with a deadline
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_futex, {0x1000, 0x81, 1, 0, 0, 0})),
+            ThreadWait::kSleeping);  // FUTEX_WAKE never sleeps for long
+}
+
+TEST(ClassifyWaitTest, JoinsAndChildWaitsAreBlockedSleepsAndIoAreNot) {
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_wait4, {})), ThreadWait::kBlocked);
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_clock_nanosleep, {})), ThreadWait::kSleeping);
+  EXPECT_EQ(ClassifyWait(Sleeping(SYS_read, {})), ThreadWait::kSleeping);
+  ThreadSample runtime = Sleeping(SYS_nanosleep, {});
+  runtime.pc_in_libc = false;
+  EXPECT_EQ(ClassifyWait(runtime), ThreadWait::kRuntime);
+  ThreadSample unreadable = Sleeping(SYS_futex, {0x1000, 0x80, 2, 0, 0, 0});
+  unreadable.syscall_known = false;
+  EXPECT_EQ(ClassifyWait(unreadable), ThreadWait::kUnknown);
+  ThreadSample running;
+  running.state = 'R';
+  EXPECT_EQ(ClassifyWait(running), ThreadWait::kRunning);
+  ThreadSample zombie;
+  zombie.state = 'Z';
+  EXPECT_EQ(ClassifyWait(zombie), ThreadWait::kGone);
+}
+
+TEST(SampleThreadsTest, SeesAThreadOfThisProcessBlockedOnALatch) {
+  std::latch never(1);
+  std::latch started(1);
+  pid_t waiter = 0;
+  std::thread thread([&] {
+    waiter = static_cast<pid_t>(::syscall(SYS_gettid));
+    started.count_down();
+    never.wait();
+  });
+  started.wait();
+  ThreadWait seen = ThreadWait::kUnknown;
+  // The thread reaches its futex wait soon after counting down.
+  for (int attempt = 0; attempt < 2000 && seen != ThreadWait::kBlocked; ++attempt) {
+    for (const ThreadSample& sample : SampleThreads({::getpid()})) {
+      if (sample.tid == waiter) seen = sample.wait;
+    }
+    if (seen != ThreadWait::kBlocked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(seen, ThreadWait::kBlocked);
+  never.count_down();
+  thread.join();
+}
+
+TEST(ProcessesBelowTest, FindsAChildAndItsChild) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::fork() == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_GT(child, 0);
+  std::vector<pid_t> grandchildren;
+  for (int attempt = 0; attempt < 5000 && grandchildren.empty(); ++attempt) {
+    grandchildren = ProcessesBelow(child);  // once the child has forked
+    if (grandchildren.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(grandchildren.size(), 1u);
+  EXPECT_THAT(ProcessesBelow(::getpid()), testing::IsSupersetOf({child, grandchildren[0]}));
+  ::kill(grandchildren[0], SIGKILL);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+}
+
+TEST(CatchesSignalTest, SeesAnInstalledHandler) {
+  struct sigaction action {};
+  action.sa_handler = [](int) {};
+  struct sigaction previous {};
+  ::sigaction(SIGRTMIN + 7, &action, &previous);
+  EXPECT_TRUE(CatchesSignal(::getpid(), SIGRTMIN + 7));
+  ::sigaction(SIGRTMIN + 7, &previous, nullptr);
+  EXPECT_FALSE(CatchesSignal(::getpid(), SIGRTMIN + 7));
+}
+
+}  // namespace
+}  // namespace racelab
