@@ -279,8 +279,13 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
   std::vector<std::string> blocked;
   for (const Recording::Wait& wait : recording.waits) {
     if (wait.condition) {
+      std::optional<Location> where =
+          Located(recording, wait.site, project_root, symbolizer, wait.thread,
+                  absl::StrCat("waits on a condition variable (with ", LockName(wait.lock), ") here"));
       blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
-                                     LockName(wait.lock), ")"));
+                                     LockName(wait.lock), ")",
+                                     where ? absl::StrCat(" at ", Where(where)) : ""));
+      if (where) finding.locations.push_back(*where);
     } else {
       // A holder that is not itself blocked is running, runnable, sleeping or
       // joining: a slow run or a livelock rather than threads stuck on each

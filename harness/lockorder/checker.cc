@@ -216,6 +216,20 @@ void LockOrderChecker::ReportFailedRelock(ThreadLockState& thread, std::uintptr_
                                thread.thread});
 }
 
+SiteId LockOrderChecker::SiteIdOf(ThreadLockState& thread, const Site& site) {
+  const std::uint64_t hash = SiteHash(site);
+  auto known = thread.site_ids.find(hash);
+  if (known != thread.site_ids.end()) return known->second;
+  SiteId id = kNoSite;
+  {
+    SpinlockHolder hold(mu_);
+    EnsureRegistered(thread);
+    id = Intern(site);
+  }
+  thread.site_ids.emplace(hash, id);
+  return id;
+}
+
 void LockOrderChecker::ReportWaitCycle(ThreadLockState& thread, bool livelock,
                                        const WaitCycleStep* steps, int count) {
   SpinlockHolder hold(mu_);

@@ -74,6 +74,7 @@ struct alignas(64) ThreadLockState {
   std::array<std::uint64_t, 256> chain_cache{};  // direct-mapped validated chains
   std::unordered_set<std::uint64_t> validated_chains;  // all of them
   std::unordered_set<std::uint64_t> reported_once;     // (what, lock, site) already reported
+  std::unordered_map<std::uint64_t, SiteId> site_ids;  // sites this thread had interned, by hash
 };
 
 // Chain hashing: one multiply-xorshift round, on the fast path of every
@@ -181,6 +182,9 @@ class LockOrderChecker {
   // which the lock refused with EDEADLK: misuse, not a self-deadlock.
   void ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                           const Site& site);
+  // The record id of `site`, interned (and recorded) when new; a per-thread
+  // cache keeps the checker's lock off repeated sites.
+  SiteId SiteIdOf(ThreadLockState& thread, const Site& site);
   // A wait-for cycle the hooks found and proved (see wait_dump.h), first
   // step the calling thread's: recorded with its sites.
   void ReportWaitCycle(ThreadLockState& thread, bool livelock, const WaitCycleStep* steps,

@@ -165,6 +165,13 @@ std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
                          __ATOMIC_RELAXED);
 }
 
+// How many readers hold the rwlock at `lock` (glibc keeps the count above
+// its three state bits, PTHREAD_RWLOCK_READER_SHIFT).
+unsigned RwLockReaders(const void* lock) {
+  return __atomic_load_n(&static_cast<const pthread_rwlock_t*>(lock)->__data.__readers,
+                         __ATOMIC_RELAXED) >> 3;
+}
+
 // The wait-for dump's descriptor, for its signal handler.
 int CurrentRecordFd() {
   RecordFileWriter* const current = writer;
@@ -426,18 +433,36 @@ void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool 
   RequestStop();
 }
 
-// The calling thread published a blocking wait on a lock held by the thread
-// with OS id `owner`.
-__attribute__((noinline)) void OnContended(ThreadLockState& state, LockKind kind,
+// The calling thread published a blocking wait on `lock`, held by the
+// thread with OS id `owner`, or (owner 0) a write lock on a rwlock readers
+// hold.
+__attribute__((noinline)) void OnContended(ThreadLockState& state, LockInfo* lock, LockKind kind,
                                            std::int64_t owner) {
+  if (cycle_reported.load(std::memory_order_relaxed)) return;
+  WaitLink links[16];
+  if (owner == 0) {
+    // Readers hold it: glibc does not say which. This thread among them
+    // waits for itself for ever (a read lock "upgraded" in place).
+    for (const Held& held : state.held) {
+      if (held.lock == lock && held.shared) {
+        HookScope scope;
+        links[0] = WaitLink{this_thread.wait_slot, lock, WaitHow::kLock};
+        ReportCycle(state, links, 1, /*livelock=*/false);
+        return;
+      }
+    }
+    return;
+  }
   // Its own lock: a recursive relock goes through, a rwlock refuses it.
   if (owner == state.os_tid && kind != LockKind::kMutex) return;
-  if (cycle_reported.load(std::memory_order_relaxed)) return;
   // Whichever of two threads closing a cycle publishes last sees the
-  // other's wait: each publishes, then reads the other's slot.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // other's wait: each publishes again with a sequentially consistent
+  // exchange, then reads the other's slot with sequentially consistent
+  // loads (a fence would do, but ThreadSanitizer does not support them).
+  WaitSlot* const slot = this_thread.wait_slot;
+  slot->waiting_on.exchange(slot->waiting_on.load(std::memory_order_relaxed),
+                            std::memory_order_seq_cst);
   HookScope scope;
-  WaitLink links[16];
   const int count =
       FindWaitCycle(this_thread.wait_slot, ExclusiveHolder, /*retrying=*/false, 0, links, 16);
   if (count > 0) ReportCycle(state, links, count, /*livelock=*/false);
@@ -471,7 +496,7 @@ __attribute__((noinline)) void OnFailedTry(ThreadLockState& state, const void* l
       cycle_reported.load(std::memory_order_relaxed)) {
     return;
   }
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  slot->waiting_on.exchange(retrying, std::memory_order_seq_cst);  // see OnContended
   WaitLink links[16];
   const int count = FindWaitCycle(slot, ExclusiveHolder, /*retrying=*/true, now, links, 16);
   if (count > 1) ReportCycle(state, links, count, /*livelock=*/true);
@@ -538,7 +563,10 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   // Held by a thread: this call may block, so see whether it closes a
   // wait-for cycle (off the fast path: waiting costs far more anyway).
   const std::int64_t owner = ExclusiveHolder(Address(lock), kind);
-  if (__builtin_expect(owner != 0, 0)) OnContended(state, kind, owner);
+  if (__builtin_expect(owner != 0, 0) ||
+      (kind == LockKind::kRwLock && !shared && RwLockReaders(lock) != 0)) {
+    OnContended(state, info, kind, owner);
+  }
   const int result = call();
   slot->Clear();
   if (__builtin_expect(result != 0, 0)) {
@@ -644,6 +672,8 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
   {
     HookScope scope;
     mutex_info = checker->FindLock(state, Address(mutex), MutexKind(mutex), site);
+    this_thread.wait_slot->wait_site_id.store(checker->SiteIdOf(state, site),
+                                              std::memory_order_relaxed);
   }
   this_thread.wait_slot->wait_site = site;
   this_thread.wait_slot->Publish(mutex_info, /*condition=*/true);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,9 +24,11 @@ struct ProgramRun {
   std::vector<Recording> recordings;  // one per process that recorded
 };
 
-// Runs `program` with the record file in a fresh directory, plus `env`.
+// Runs `program` with the record file in a fresh directory, plus `env`;
+// stops it (End::kStopped) when the hooks ask for a stop.
 ProgramRun RunRecorded(const std::string& program,
-                       std::vector<std::pair<std::string, std::string>> env) {
+                       std::vector<std::pair<std::string, std::string>> env,
+                       std::vector<std::string> args = {}) {
   ProgramRun run;
   std::string dir = ::testing::TempDir() + "preload_test.XXXXXX";
   if (::mkdtemp(dir.data()) == nullptr) {
@@ -34,9 +37,14 @@ ProgramRun RunRecorded(const std::string& program,
   }
   ChildSpec spec;
   spec.argv = {program};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.env = std::move(env);
   spec.env.emplace_back("RACELAB_LOCKORDER_FILE", dir + "/lockorder");
   spec.timeout = absl::Seconds(30);
+  const std::string stop_file = dir + "/lockorder-stop";
+  spec.watch = [stop_file](int, int) {
+    return std::filesystem::exists(stop_file) ? std::string("stop file") : std::string();
+  };
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
   if (!outcome.ok()) {
     ADD_FAILURE() << outcome.status();
@@ -44,6 +52,7 @@ ProgramRun RunRecorded(const std::string& program,
     run.outcome = *outcome;
   }
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename() == "lockorder-stop") continue;
     absl::StatusOr<Recording> recording = ReadRecording(entry.path());
     if (!recording.ok()) {
       ADD_FAILURE() << recording.status();
@@ -145,6 +154,103 @@ TEST(HookedBinaryTest, TheWaitDumpNamesWhoHoldsEachAwaitedLock) {
   EXPECT_NE(wait_of[thread_of[mutex_waiter]].lock, wait_of[thread_of[writer_waiter]].lock);
   ASSERT_EQ(wait_of.count(thread_of[holder]), 1u);
   EXPECT_TRUE(wait_of[thread_of[holder]].condition);
+}
+
+// --- Wait-for cycles, recorded as they close --------------------------------
+
+// The one wait-for cycle a stopped scenario recorded, checked for shape:
+// `steps` threads, each waiting as `how` says (in order from some step),
+// every site known, each lock held by the next step's thread.
+WaitCycleRecord ExpectOneCycle(const ProgramRun& run, bool livelock, size_t steps) {
+  EXPECT_EQ(run.outcome.end, ChildOutcome::End::kStopped)
+      << DescribeEnd(run.outcome) << "\n" << run.outcome.output_head;
+  if (run.recordings.size() != 1u) {
+    ADD_FAILURE() << run.recordings.size() << " record files";
+    return {};
+  }
+  const Recording& recording = run.recordings[0];
+  if (recording.wait_cycles.size() != 1u) {
+    ADD_FAILURE() << recording.wait_cycles.size() << " wait cycles";
+    return {};
+  }
+  const WaitCycleRecord& cycle = recording.wait_cycles[0];
+  EXPECT_EQ(cycle.livelock, livelock);
+  EXPECT_EQ(cycle.steps.size(), steps);
+  std::set<std::uint32_t> threads;
+  std::set<LockId> locks;
+  for (const WaitCycleRecord::Step& step : cycle.steps) {
+    threads.insert(step.thread);
+    locks.insert(step.lock);
+    EXPECT_NE(step.waiting_site, kNoSite) << "T" << step.thread << " waits somewhere";
+  }
+  EXPECT_EQ(threads.size(), steps);
+  EXPECT_EQ(locks.size(), steps);
+  return cycle;
+}
+
+std::vector<WaitHow> Hows(const WaitCycleRecord& cycle) {
+  std::vector<WaitHow> hows;
+  for (const WaitCycleRecord::Step& step : cycle.steps) hows.push_back(step.how);
+  return hows;
+}
+
+TEST(WaitCycleTest, AnAbbaDeadlockIsRecordedWhenItClosesWithBothSitesOfEachThread) {
+  const WaitCycleRecord cycle =
+      ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {"abba"}), false, 2);
+  EXPECT_THAT(Hows(cycle), ::testing::Each(WaitHow::kLock));
+  for (const WaitCycleRecord::Step& step : cycle.steps) EXPECT_NE(step.held_site, kNoSite);
+}
+
+TEST(WaitCycleTest, AThreeThreadRingIsOneCycle) {
+  ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {"three"}), false, 3);
+}
+
+TEST(WaitCycleTest, ACycleThroughAConditionVariablesMutexIsADeadlock) {
+  const WaitCycleRecord cycle =
+      ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {"condition"}), false, 2);
+  EXPECT_THAT(Hows(cycle), ::testing::UnorderedElementsAre(WaitHow::kLock, WaitHow::kCondition));
+}
+
+TEST(WaitCycleTest, ASharedHoldAskedForExclusivelyWaitsForItself) {
+  const WaitCycleRecord cycle =
+      ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {"upgrade"}), false, 1);
+  ASSERT_EQ(cycle.steps.size(), 1u);
+  EXPECT_NE(cycle.steps[0].held_site, kNoSite);
+  EXPECT_NE(cycle.steps[0].held_site, cycle.steps[0].waiting_site);
+}
+
+TEST(WaitCycleTest, ARelockedMutexWaitsForItself) {
+  ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {"relock"}), false, 1);
+}
+
+TEST(WaitCycleTest, TimedRetriesOnEachOthersLocksAreALivelock) {
+  const WaitCycleRecord cycle =
+      ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {"livelock"}), true, 2);
+  EXPECT_THAT(Hows(cycle), ::testing::Each(WaitHow::kRetry));
+}
+
+TEST(WaitCycleTest, ThroughThePreloadLibraryToo) {
+  ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_PLAIN_PROGRAM,
+                             {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}}, {"abba"}),
+                 false, 2);
+  ExpectOneCycle(RunRecorded(RACELAB_WAIT_CYCLE_PLAIN_PROGRAM,
+                             {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}}, {"livelock"}),
+                 true, 2);
+}
+
+// No cycle, no record: retries that back off, and heavy contention with
+// condition-variable hand-offs (many blocking waits on held locks, each
+// checked for a cycle), several times over.
+TEST(WaitCycleTest, BackingOffAndPlainContentionAreNoCycle) {
+  for (const char* scenario : {"backoff", "busy", "busy", "busy"}) {
+    const ProgramRun run = RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {scenario});
+    ASSERT_EQ(run.outcome.end, ChildOutcome::End::kExited)
+        << scenario << ": " << DescribeEnd(run.outcome) << "\n" << run.outcome.output_head;
+    EXPECT_EQ(run.outcome.exit_code, 0) << scenario;
+    EXPECT_THAT(run.outcome.output_head, ::testing::HasSubstr("finished"));
+    ASSERT_EQ(run.recordings.size(), 1u);
+    EXPECT_TRUE(run.recordings[0].wait_cycles.empty()) << scenario;
+  }
 }
 
 }  // namespace

@@ -16,7 +16,9 @@
 //   deadlock|livelock <steps> (<t> <lock> lock|condition|retry <waiting site> <held site>)...
 //                                         a wait-for cycle, recorded when it closed: each
 //                                         step's lock is held by the next step's thread
-//   wait <t> <lock> mutex|condition <owner t|0>   live state, dumped when the watchdog asks
+//   wait <t> <lock> mutex|condition <owner t|0> [<site>|-]
+//                                         live state, dumped when the watchdog asks; the
+//                                         site (of a condition wait) may be absent
 //   wait-end <number of wait lines>               the dump is complete
 //
 // A site field is "-" when unknown. Ids are decimal. Lines may come in any
@@ -65,6 +67,7 @@ struct Recording {
     LockId lock = 0;
     bool condition = false;   // waiting on a condition variable with `lock`
     std::uint32_t owner = 0;  // thread holding `lock` exclusively; 0 = none
+    SiteId site = kNoSite;    // where a condition wait waits; kNoSite = unknown
   };
   std::vector<Wait> waits;
   bool wait_dump_complete = false;

@@ -85,6 +85,13 @@ void DumpWaits(int) {
     end = AppendText(end, condition ? " condition " : " mutex ");
     const HolderQuery holder = holder_query.load(std::memory_order_relaxed);
     end = AppendNumber(end, holder == nullptr ? 0 : ThreadWithOsTid(holder(lock->address, lock->kind)));
+    const SiteId site = condition ? slot->wait_site_id.load(std::memory_order_relaxed) : kNoSite;
+    if (site == kNoSite) {
+      end = AppendText(end, " -");
+    } else {
+      end = AppendText(end, " ");
+      end = AppendNumber(end, site);
+    }
     *end++ = '\n';
     if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
   }
@@ -123,7 +130,7 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
     for (int i = 0; i < count; ++i) {
       if (links[i].slot == slot) return 0;  // a cycle without `self`: its own threads find it
     }
-    waiting_on = slot->waiting_on.load(std::memory_order_acquire);
+    waiting_on = slot->waiting_on.load(std::memory_order_seq_cst);
     if (!Qualifies(*slot, waiting_on, retrying, now_ns)) return 0;
   }
   // Checked again from the far end. The last link waits for a lock `self`
@@ -131,7 +138,7 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
   // the lock the link before waits for, still held by it, stays held, so
   // that link is stuck too, and so on back to `self`.
   for (int i = count - 1; i >= 1; --i) {
-    if (links[i].slot->waiting_on.load(std::memory_order_acquire) != waits[i]) return 0;
+    if (links[i].slot->waiting_on.load(std::memory_order_seq_cst) != waits[i]) return 0;
     if (holder(links[i - 1].lock->address, links[i - 1].lock->kind) !=
         links[i].slot->os_tid.load(std::memory_order_relaxed)) {
       return 0;

@@ -44,8 +44,10 @@ struct alignas(64) WaitSlot {
   // is proved blocked for ever (its held list can no longer change).
   std::atomic<const ThreadLockState*> state{nullptr};
   // Where a condition wait or a retried lock waits (written by the thread
-  // before it publishes the wait).
+  // before it publishes the wait), and for a condition wait its record id,
+  // for the dump.
   Site wait_site;
+  std::atomic<SiteId> wait_site_id{kNoSite};
   // For kRetrying: how many tries failed in a row, since when (CLOCK_MONOTONIC ns).
   std::atomic<std::uint32_t> failed_tries{0};
   std::atomic<std::int64_t> retrying_since_ns{0};
@@ -72,7 +74,10 @@ inline constexpr std::int64_t kLivelockAfterNs = 100 * 1000 * 1000;
 inline constexpr std::uint32_t kLivelockAfterTries = 10;
 
 // Follows "waits for a lock held by" from `self` (whose slot already
-// publishes its wait) through the other threads' slots. A deadlock
+// publishes its wait, by a sequentially consistent store or exchange: the
+// other slots are read with sequentially consistent loads, so of two
+// threads closing a cycle at once the later one sees the other's wait)
+// through the other threads' slots. A deadlock
 // (`retrying` false) counts threads blocked in a lock call or in a
 // condition wait (which cannot return without its mutex); a livelock
 // (`retrying` true) only threads retrying a lock for at least
