@@ -120,6 +120,7 @@ INSTANTIATE_TEST_SUITE_P(
     Programs, BlackBoxProgramTest,
     ::testing::Values(
         Expectation{"abba_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
+        Expectation{"main_thread_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
@@ -148,6 +149,28 @@ TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
   }
   // Both acquisitions of both orders: lines 15, 16, 21 and 22.
   EXPECT_EQ(lines, (std::set<int>{15, 16, 21, 22})) << run.invocation.output;
+}
+
+// With the backstop far away, a deadlock ends the run by its state: as its
+// wait-for cycle closes (main thread in it, and behind a shell that runs
+// the program and then goes on), or once every thread has stayed blocked
+// where the preload library cannot reach the program.
+TEST(BlackBoxTest, ADeadlockEndsTheRunByItsStateNotByTheTimeout) {
+  const std::string program = ProgramPath("main_thread_deadlock");
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{program},
+        std::vector<std::string>{"/bin/sh", "-c", "\"$0\"; echo done", program}}) {
+    std::vector<std::string> command = {RACELAB_BINARY, "run", "--timeout", "300", "--expect", "bug", "--"};
+    command.insert(command.end(), argv.begin(), argv.end());
+    const Invocation run = Invoke(command);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    if (PreloadReachesThisPreset()) {
+      EXPECT_THAT(run.output, HasSubstr("watchdog deadlock x1: deadlock, found when its wait-for cycle closed"));
+      EXPECT_THAT(run.output, HasSubstr("main_thread_deadlock.cc:"));
+    } else {
+      EXPECT_THAT(run.output, HasSubstr("every thread blocked for "));
+    }
+  }
 }
 
 // On a timeout, every thread's stack comes with the hang (where gdb exists).
