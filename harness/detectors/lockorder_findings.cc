@@ -74,15 +74,17 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
         waits = absl::StrCat("waits on a condition variable and needs ", lock, " back");
         break;
       case lockorder::WaitHow::kRetry: waits = absl::StrCat("keeps retrying ", lock); break;
+      case lockorder::WaitHow::kJoin: waits = absl::StrCat("joins ", ThreadName(holder)); break;
     }
     std::optional<Location> waiting = Located(recording, step.waiting_site, project_root,
                                               symbolizer, step.thread, absl::StrCat(waits, " here"));
     std::optional<Location> held = Located(recording, step.held_site, project_root, symbolizer,
                                            holder, absl::StrCat("holds ", lock, ", taken here"));
-    steps.push_back(absl::StrCat(ThreadName(step.thread), " ", waits,
-                                 waiting ? absl::StrCat(" at ", Where(waiting)) : "", ", held by ",
-                                 ThreadName(holder),
-                                 held ? absl::StrCat(" (taken at ", Where(held), ")") : ""));
+    steps.push_back(absl::StrCat(
+        ThreadName(step.thread), " ", waits, waiting ? absl::StrCat(" at ", Where(waiting)) : "",
+        step.how == lockorder::WaitHow::kJoin ? std::string()
+                                              : absl::StrCat(", held by ", ThreadName(holder)),
+        held ? absl::StrCat(" (taken at ", Where(held), ")") : ""));
     if (waiting) finding.locations.push_back(*waiting);
     if (held) finding.locations.push_back(*held);
   }

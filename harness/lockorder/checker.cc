@@ -239,7 +239,7 @@ void LockOrderChecker::ReportWaitCycle(ThreadLockState& thread, bool livelock,
   for (int i = 0; i < count; ++i) {
     WaitCycleRecord::Step step;
     step.thread = steps[i].thread;
-    step.lock = steps[i].lock->id;
+    if (steps[i].lock != nullptr) step.lock = steps[i].lock->id;
     step.how = steps[i].how;
     if (steps[i].waiting_site != nullptr) step.waiting_site = Intern(*steps[i].waiting_site);
     if (steps[i].held_site != nullptr) step.held_site = Intern(*steps[i].held_site);

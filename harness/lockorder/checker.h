@@ -53,7 +53,7 @@ using HolderQuery = std::int64_t (*)(std::uintptr_t address, LockKind kind);
 // One step of a wait-for cycle as the hooks found it (see WaitCycleRecord).
 struct WaitCycleStep {
   std::uint32_t thread = 0;  // the checker's number for the waiting thread
-  const LockInfo* lock = nullptr;
+  const LockInfo* lock = nullptr;  // null for a join
   WaitHow how = WaitHow::kLock;
   const Site* waiting_site = nullptr;  // null: unknown
   const Site* held_site = nullptr;     // where the next step's thread took `lock`; null: unknown

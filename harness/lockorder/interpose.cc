@@ -1,6 +1,7 @@
 // The pthread hooks that feed the lock-order checker from unmodified code:
 // std::mutex, std::recursive_mutex, std::timed_mutex, std::shared_mutex and
-// std::condition_variable all end in these pthread calls. Linked into the
+// std::condition_variable all end in these pthread calls (and
+// std::thread::join in pthread_join, for wait-for cycles through a join). Linked into the
 // `racelab` binary (so case code is checked in every preset, and the
 // definitions here beat clang's static TSan runtime, whose pthread symbols
 // are weak) and built as libracelab_lockorder_preload.so for LD_PRELOAD.
@@ -243,6 +244,8 @@ __attribute__((noinline)) ThreadLockState& NewState() {
     state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     // Numbered now, so that the wait dump can name this thread as a holder.
     this_thread.wait_slot = NewWaitSlot(checker->RegisterThread(*state), state->os_tid, state);
+    this_thread.wait_slot->pthread_id.store(static_cast<std::uintptr_t>(pthread_self()),
+                                            std::memory_order_relaxed);
     this_thread.state = state;
     (void)&thread_state_owner;  // registers the owner's destructor for this thread
     pthread_attr_t attributes;
@@ -422,7 +425,7 @@ void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool 
       // Written before the wait was published, and the wait is unchanged.
       step.waiting_site = &slot->wait_site;
     }
-    if (next_mine || !livelock) {
+    if (links[i].how != WaitHow::kJoin && (next_mine || !livelock)) {
       const ThreadLockState* holder =
           next_mine ? &state : next->state.load(std::memory_order_acquire);
       // A thread waiting for a lock it holds: the hold is the older entry.
@@ -688,6 +691,36 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
   return result;
 }
 
+// pthread_join: the joining thread waits for the joined one, which may
+// itself wait for a lock the joiner holds (a cycle no lock alone shows).
+// Only a joined thread known to the hooks can be waiting in one of them
+// (its slot is looked up when a cycle is searched, so it may come later).
+template <typename Call>
+__attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
+  // A joiner that never took a lock holds none that the joined thread could
+  // wait for (and is not numbered just for joining).
+  if (!Active() || this_thread.state == nullptr || this_thread.state->held.empty() ||
+      CalledByAllocator(__builtin_return_address(0))) {
+    return call();
+  }
+  ThreadLockState& state = *this_thread.state;
+  WaitSlot* const slot = this_thread.wait_slot;
+  CaptureSiteInto(slot->wait_site);
+  slot->joining.store(static_cast<std::uintptr_t>(thread), std::memory_order_relaxed);
+  // Published sequentially consistent, as OnContended does.
+  slot->waiting_on.exchange(WaitSlot::kJoining, std::memory_order_seq_cst);
+  if (!cycle_reported.load(std::memory_order_relaxed)) {
+    HookScope scope;
+    WaitLink links[16];
+    const int count = FindWaitCycle(slot, ExclusiveHolder, /*retrying=*/false, 0, links, 16);
+    if (count > 0) ReportCycle(state, links, count, /*livelock=*/false);
+  }
+  const int result = call();
+  slot->Clear();
+  slot->joining.store(0, std::memory_order_relaxed);
+  return result;
+}
+
 }  // namespace
 
 void SetLockOrderChecking(bool on) {
@@ -724,6 +757,7 @@ extern "C" void free(void* block) {
 using racelab::lockorder::Blocking;
 using racelab::lockorder::ConditionWait;
 using racelab::lockorder::Forgetting;
+using racelab::lockorder::Joining;
 using racelab::lockorder::LockKind;
 using racelab::lockorder::MutexKind;
 using racelab::lockorder::Next;
@@ -766,6 +800,7 @@ RACELAB_NEXT(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t*, clockid_t, con
 RACELAB_NEXT(int, pthread_rwlock_unlock, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_rwlock_init, (pthread_rwlock_t*, const pthread_rwlockattr_t*))
 RACELAB_NEXT(int, pthread_rwlock_destroy, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_join, (pthread_t, void**))
 RACELAB_NEXT(int, pthread_cond_wait, (pthread_cond_t*, pthread_mutex_t*))
 RACELAB_NEXT(int, pthread_cond_timedwait, (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
 RACELAB_NEXT(int, pthread_cond_clockwait,
@@ -832,6 +867,10 @@ int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
 }
 int pthread_rwlock_destroy(pthread_rwlock_t* l) {
   return Forgetting(l, [&] { return NextOf_pthread_rwlock_destroy()(l); });
+}
+
+int pthread_join(pthread_t t, void** r) {
+  return Joining(t, [&] { return NextOf_pthread_join()(t, r); });
 }
 
 int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {

@@ -255,8 +255,14 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
       const size_t at = 2 + 5 * i;
       WaitCycleRecord::Step step;
       RETURN_IF_ERROR(thread_ref(at, step.thread));
-      RETURN_IF_ERROR(lock_ref(at + 1, step.lock));
-      if (p.field(at + 2) == "lock") {
+      if (p.field(at + 2) == "join") {
+        if (p.field(at + 1) != "-") return p.Error("a join step names no lock ('-')");
+        step.how = WaitHow::kJoin;
+      } else {
+        RETURN_IF_ERROR(lock_ref(at + 1, step.lock));
+      }
+      if (step.how == WaitHow::kJoin) {
+      } else if (p.field(at + 2) == "lock") {
         step.how = WaitHow::kLock;
       } else if (p.field(at + 2) == "condition") {
         step.how = WaitHow::kCondition;
@@ -310,6 +316,7 @@ absl::string_view WaitHowName(WaitHow how) {
     case WaitHow::kLock: return "lock";
     case WaitHow::kCondition: return "condition";
     case WaitHow::kRetry: return "retry";
+    case WaitHow::kJoin: return "join";
   }
   return "?";
 }
@@ -513,7 +520,9 @@ void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
 void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
   std::string line = absl::StrCat(cycle.livelock ? "livelock " : "deadlock ", cycle.steps.size());
   for (const WaitCycleRecord::Step& step : cycle.steps) {
-    absl::StrAppend(&line, " ", step.thread, " ", step.lock, " ", WaitHowName(step.how), " ",
+    absl::StrAppend(&line, " ", step.thread, " ",
+                    step.how == WaitHow::kJoin ? std::string("-") : absl::StrCat(step.lock), " ",
+                    WaitHowName(step.how), " ",
                     SiteField(step.waiting_site), " ", SiteField(step.held_site));
   }
   WriteLine(std::move(line));

@@ -13,7 +13,7 @@
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
 //   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner t|0>
-//   deadlock|livelock <steps> (<t> <lock> lock|condition|retry <waiting site> <held site>)...
+//   deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site> <held site>)...
 //                                         a wait-for cycle, recorded when it closed: each
 //                                         step's lock is held by the next step's thread
 //   wait <t> <lock> mutex|condition <owner t|0> [<site>|-]

@@ -68,6 +68,7 @@ enum class WaitHow {
   kLock,       // blocked in a lock call
   kCondition,  // in a condition wait: it cannot return without the mutex
   kRetry,      // failing try or timed lock calls on it, over and over
+  kJoin,       // joining the next step's thread (no lock: `lock` is unused)
 };
 
 // Threads waiting for each other in a cycle, seen by the thread that closed
@@ -78,7 +79,7 @@ struct WaitCycleRecord {
   bool livelock = false;
   struct Step {
     std::uint32_t thread = 0;
-    LockId lock = 0;           // what the thread waits for
+    LockId lock = 0;           // what the thread waits for (not for kJoin)
     WaitHow how = WaitHow::kLock;
     SiteId waiting_site = kNoSite;  // where it waits
     SiteId held_site = kNoSite;     // where the next step's thread took `lock`

@@ -8,6 +8,7 @@
 //   upgrade    a thread holding a std::shared_mutex shared asks for it
 //              exclusively
 //   relock     a thread locks a std::mutex it holds
+//   join       main holds a mutex and joins a worker that waits for it
 //   livelock   two threads hold one timed mutex each and retry the other's
 //              with a timeout, for ever
 //   backoff    the same, but a failed try gives everything back first: ends
@@ -95,6 +96,13 @@ bool TryBriefly(std::timed_mutex& mutex) {
   return mutex.try_lock_until(std::chrono::system_clock::now() + std::chrono::milliseconds(5));
 }
 
+void Join() {
+  std::mutex mutex;
+  std::lock_guard hold(mutex);
+  std::thread worker([&] { std::lock_guard wait(mutex); });
+  worker.join();
+}
+
 template <bool kBackOff>
 void Retry() {
   std::timed_mutex ledger[2];
@@ -159,6 +167,7 @@ int main(int argc, char** argv) {
   else if (std::strcmp(scenario, "condition") == 0) Condition();
   else if (std::strcmp(scenario, "upgrade") == 0) Upgrade();
   else if (std::strcmp(scenario, "relock") == 0) Relock();
+  else if (std::strcmp(scenario, "join") == 0) Join();
   else if (std::strcmp(scenario, "livelock") == 0) Retry<false>();
   else if (std::strcmp(scenario, "backoff") == 0) Retry<true>();
   else if (std::strcmp(scenario, "busy") == 0) Busy();

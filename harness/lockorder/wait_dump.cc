@@ -41,7 +41,7 @@ LockInfo* LockOf(std::uintptr_t waiting_on) {
 bool Qualifies(const WaitSlot& slot, std::uintptr_t waiting_on, bool retrying,
                std::int64_t now_ns) {
   if (waiting_on == 0) return false;
-  if (!retrying) return (waiting_on & WaitSlot::kRetrying) == 0;
+  if (!retrying) return (waiting_on & WaitSlot::kRetrying) == 0;  // a lock, a condition, a join
   return (waiting_on & WaitSlot::kRetrying) != 0 &&
          slot.failed_tries.load(std::memory_order_relaxed) >= kLivelockAfterTries &&
          now_ns - slot.retrying_since_ns.load(std::memory_order_relaxed) >= kLivelockAfterNs;
@@ -74,7 +74,7 @@ void DumpWaits(int) {
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
        slot = slot->next.load(std::memory_order_acquire)) {
     const std::uintptr_t waiting_on = slot->waiting_on.load(std::memory_order_acquire);
-    if (waiting_on == 0 || (waiting_on & WaitSlot::kRetrying) != 0) continue;
+    if (waiting_on == 0 || (waiting_on & (WaitSlot::kRetrying | WaitSlot::kJoining)) != 0) continue;
     const LockInfo* lock = LockOf(waiting_on);
     const bool condition = (waiting_on & WaitSlot::kCondition) != 0;
     char line[128];
@@ -111,40 +111,67 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
                   WaitLink* links, int max_links) {
   const std::int64_t self_tid = self->os_tid.load(std::memory_order_relaxed);
   std::uintptr_t waits[64];  // what each link's slot published, to check again
+  std::uintptr_t joins[64];  // and whom it joins
   if (max_links > 64) max_links = 64;
   int count = 0;
   std::uintptr_t waiting_on = self->waiting_on.load(std::memory_order_relaxed);
   WaitSlot* slot = self;
   while (true) {
     if (waiting_on == 0 || count == max_links) return 0;
-    links[count] = WaitLink{slot, LockOf(waiting_on),
-                            (waiting_on & WaitSlot::kRetrying) != 0    ? WaitHow::kRetry
-                            : (waiting_on & WaitSlot::kCondition) != 0 ? WaitHow::kCondition
-                                                                        : WaitHow::kLock};
+    WaitSlot* next = nullptr;
+    joins[count] = 0;
+    if ((waiting_on & WaitSlot::kJoining) != 0) {
+      joins[count] = slot->joining.load(std::memory_order_seq_cst);
+      next = SlotOfPthread(joins[count]);
+      if (next == nullptr) return 0;  // a thread that never took a lock waits for none
+      links[count] = WaitLink{slot, nullptr, WaitHow::kJoin};
+    } else {
+      links[count] = WaitLink{slot, LockOf(waiting_on),
+                              (waiting_on & WaitSlot::kRetrying) != 0    ? WaitHow::kRetry
+                              : (waiting_on & WaitSlot::kCondition) != 0 ? WaitHow::kCondition
+                                                                          : WaitHow::kLock};
+    }
     waits[count++] = waiting_on;
-    const std::int64_t owner = holder(links[count - 1].lock->address, links[count - 1].lock->kind);
-    if (owner == 0) return 0;
-    if (owner == self_tid) break;
-    slot = SlotWithOsTid(owner);
-    if (slot == nullptr) return 0;
+    if (next == nullptr) {
+      const std::int64_t owner = holder(links[count - 1].lock->address, links[count - 1].lock->kind);
+      if (owner == 0) return 0;
+      if (owner == self_tid) break;
+      next = SlotWithOsTid(owner);
+      if (next == nullptr) return 0;
+    }
+    if (next == self) break;
+    slot = next;
     for (int i = 0; i < count; ++i) {
       if (links[i].slot == slot) return 0;  // a cycle without `self`: its own threads find it
     }
     waiting_on = slot->waiting_on.load(std::memory_order_seq_cst);
     if (!Qualifies(*slot, waiting_on, retrying, now_ns)) return 0;
   }
-  // Checked again from the far end. The last link waits for a lock `self`
-  // holds, so it is stuck for as long as `self` is; once a link is stuck,
-  // the lock the link before waits for, still held by it, stays held, so
-  // that link is stuck too, and so on back to `self`.
+  // Checked again from the far end. The last link waits for `self` (a lock
+  // it holds, or its end), so it is stuck for as long as `self` is; once a
+  // link is stuck, what the link before waits for (a lock it still holds,
+  // or its end) stays out of reach, so that link is stuck too, and so on
+  // back to `self`.
   for (int i = count - 1; i >= 1; --i) {
-    if (links[i].slot->waiting_on.load(std::memory_order_seq_cst) != waits[i]) return 0;
+    if (links[i].slot->waiting_on.load(std::memory_order_seq_cst) != waits[i] ||
+        links[i].slot->joining.load(std::memory_order_seq_cst) != joins[i]) {
+      return 0;
+    }
+    if (links[i - 1].how == WaitHow::kJoin) continue;  // it waits for that very slot's thread
     if (holder(links[i - 1].lock->address, links[i - 1].lock->kind) !=
         links[i].slot->os_tid.load(std::memory_order_relaxed)) {
       return 0;
     }
   }
   return count;
+}
+
+WaitSlot* SlotOfPthread(std::uintptr_t pthread_id) {
+  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr;
+       slot = slot->next.load(std::memory_order_acquire)) {
+    if (slot->pthread_id.load(std::memory_order_relaxed) == pthread_id) return slot;
+  }
+  return nullptr;
 }
 
 WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLockState* state) {

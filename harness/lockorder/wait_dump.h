@@ -31,18 +31,24 @@ inline int WaitDumpSignal() { return SIGRTMIN + 5; }
 struct alignas(64) WaitSlot {
   static constexpr std::uintptr_t kCondition = 1;  // low bits of `waiting_on`
   static constexpr std::uintptr_t kRetrying = 2;
-  static constexpr std::uintptr_t kFlags = kCondition | kRetrying;
+  static constexpr std::uintptr_t kJoining = 4;  // alone: joining the thread `joining` names
+  static constexpr std::uintptr_t kFlags = kCondition | kRetrying | kJoining;
   std::atomic<WaitSlot*> next{nullptr};
   std::atomic<std::uint32_t> thread{0};   // the checker's number for the thread
   std::atomic<std::int64_t> os_tid{0};
   // The LockInfo the thread is blocked on (they are 64-byte aligned), with
   // kCondition set for a condition wait on that mutex, kRetrying when it
-  // failed a try or timed lock on it and has taken no lock since; 0: not
-  // waiting in a hook. One word, so that publishing a wait is one store.
+  // failed a try or timed lock on it and has taken no lock since; or
+  // kJoining alone, joining the thread `joining` names. 0: not waiting in a
+  // hook. One word, so that publishing a wait is one store.
   std::atomic<std::uintptr_t> waiting_on{0};
   // The thread's own lock state, read by another thread only once this one
   // is proved blocked for ever (its held list can no longer change).
   std::atomic<const ThreadLockState*> state{nullptr};
+  // The thread's pthread_t, to find the slot of a thread being joined; and
+  // the pthread_t of the thread it joins (written before kJoining).
+  std::atomic<std::uintptr_t> pthread_id{0};
+  std::atomic<std::uintptr_t> joining{0};
   // Where a condition wait or a retried lock waits (written by the thread
   // before it publishes the wait), and for a condition wait its record id,
   // for the dump.
@@ -63,7 +69,7 @@ static_assert(alignof(LockInfo) > WaitSlot::kFlags, "the wait flags need free lo
 // One thread of a wait-for cycle, as FindWaitCycle found it.
 struct WaitLink {
   WaitSlot* slot = nullptr;
-  LockInfo* lock = nullptr;  // what it waits for
+  LockInfo* lock = nullptr;  // what it waits for; null for a join
   WaitHow how = WaitHow::kLock;
 };
 
@@ -78,8 +84,9 @@ inline constexpr std::uint32_t kLivelockAfterTries = 10;
 // other slots are read with sequentially consistent loads, so of two
 // threads closing a cycle at once the later one sees the other's wait)
 // through the other threads' slots. A deadlock
-// (`retrying` false) counts threads blocked in a lock call or in a
-// condition wait (which cannot return without its mutex); a livelock
+// (`retrying` false) counts threads blocked in a lock call, in a condition
+// wait (which cannot return without its mutex) or joining a thread (which
+// waits for that thread, not a lock holder); a livelock
 // (`retrying` true) only threads retrying a lock for at least
 // kLivelockAfterNs as of `now_ns`. When the chain comes back to `self`,
 // the cycle is checked again from its far end (each thread still waits,
@@ -92,6 +99,10 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
 // A new slot for the calling thread, known to the checker as `thread`,
 // linked into the process-wide list the handler walks. Never freed.
 WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLockState* state);
+
+// The slot of the thread whose pthread_t is `pthread_id`; null when it has
+// none (it never took a lock through the hooks). Reads memory only.
+WaitSlot* SlotOfPthread(std::uintptr_t pthread_id);
 
 // Installs the WaitDumpSignal() handler, writing to the descriptor
 // `record_fd` returns when the signal arrives (it must be
