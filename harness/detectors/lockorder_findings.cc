@@ -295,7 +295,10 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
       const bool holder_blocked = waiting.count(wait.owner) != 0;
       blocked.push_back(absl::StrCat(
           ThreadName(wait.thread), " waits for ", LockName(wait.lock),
-          wait.owner == 0 ? std::string(", held by no thread")
+          wait.owner == 0 && wait.readers > 0
+              ? absl::StrCat(", held shared by ", wait.readers,
+                             wait.readers == 1 ? " thread" : " threads")
+          : wait.owner == 0 ? std::string(", held by no thread")
                           : absl::StrCat(", held by ", ThreadName(wait.owner),
                                          holder_blocked ? "" : " (which is not blocked on a lock)")));
     }

@@ -44,6 +44,18 @@ TEST(WaitForFindingTest, BlockedThreadsWithoutACycleAreAHang) {
   EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by T3 (which is not blocked on a lock)"));
 }
 
+TEST(WaitForFindingTest, AReadHeldLockSaysHowManyHoldItShared) {
+  Recording recording = WithLocks(2);
+  Recording::Wait writer{1, 0, false, 0};
+  writer.readers = 2;
+  recording.waits = {writer, {2, 1, false, 0}};
+  Symbolizer symbolizer;
+  std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
+  ASSERT_TRUE(finding);
+  EXPECT_THAT(finding->message, HasSubstr("T1 waits for M0, held shared by 2 threads"));
+  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by no thread"));
+}
+
 TEST(WaitForFindingTest, NoThreadBlockedIsStillAHangThatSaysSo) {
   Recording recording = WithLocks(1);
   Symbolizer symbolizer;

@@ -173,6 +173,11 @@ unsigned RwLockReaders(const void* lock) {
                          __ATOMIC_RELAXED) >> 3;
 }
 
+// ReadersQuery from glibc's own state.
+std::uint32_t SharedHolders(std::uintptr_t address, LockKind kind) {
+  return kind == LockKind::kRwLock ? RwLockReaders(reinterpret_cast<const void*>(address)) : 0;
+}
+
 // The wait-for dump's descriptor, for its signal handler.
 int CurrentRecordFd() {
   RecordFileWriter* const current = writer;
@@ -205,7 +210,7 @@ bool Initialize() {
   const char* abort_switch = std::getenv(kAbortVariable);
   abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
   checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
-  InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder);
+  InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder, SharedHolders);
   ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
   mode.store(kOn, std::memory_order_release);

@@ -219,7 +219,7 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     if (p.field(5) != "0" && p.field(5) != "1") return p.Error("held-shared flag must be 0 or 1");
     record.shared_held = p.field(5) == "1";
     out.self_deadlocks.push_back(record);
-  } else if (type == "wait" && (p.size() == 5 || p.size() == 6)) {
+  } else if (type == "wait" && p.size() >= 5 && p.size() <= 7) {
     Recording::Wait wait;
     RETURN_IF_ERROR(p.Number(1, wait.thread));
     RETURN_IF_ERROR(lock_ref(2, wait.lock));
@@ -228,7 +228,8 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     }
     wait.condition = p.field(3) == "condition";
     RETURN_IF_ERROR(p.Number(4, wait.owner));
-    if (p.size() == 6) RETURN_IF_ERROR(site_ref(5, wait.site));
+    if (p.size() >= 6) RETURN_IF_ERROR(site_ref(5, wait.site));
+    if (p.size() == 7) RETURN_IF_ERROR(p.Number(6, wait.readers));
     if (out.wait_dump_complete) {  // a later dump replaces an earlier one
       out.waits.clear();
       out.wait_dump_complete = false;

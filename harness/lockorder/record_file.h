@@ -16,9 +16,10 @@
 //   deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site> <held site>)...
 //                                         a wait-for cycle, recorded when it closed: each
 //                                         step's lock is held by the next step's thread
-//   wait <t> <lock> mutex|condition <owner t|0> [<site>|-]
+//   wait <t> <lock> mutex|condition <owner t|0> [<site>|- [<readers>]]
 //                                         live state, dumped when the watchdog asks; the
-//                                         site (of a condition wait) may be absent
+//                                         site (of a condition wait) and the number of
+//                                         threads holding the lock shared may be absent
 //   wait-end <number of wait lines>               the dump is complete
 //
 // A site field is "-" when unknown. Ids are decimal. Lines may come in any
@@ -68,6 +69,7 @@ struct Recording {
     bool condition = false;   // waiting on a condition variable with `lock`
     std::uint32_t owner = 0;  // thread holding `lock` exclusively; 0 = none
     SiteId site = kNoSite;    // where a condition wait waits; kNoSite = unknown
+    std::uint32_t readers = 0;  // threads holding `lock` shared (a rwlock's readers)
   };
   std::vector<Wait> waits;
   bool wait_dump_complete = false;

@@ -12,6 +12,7 @@ namespace {
 std::atomic<WaitSlot*> wait_slots{nullptr};
 std::atomic<int (*)()> dump_fd{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
+std::atomic<ReadersQuery> readers_query{nullptr};
 
 // The slot of the thread with OS id `os_tid`; null when none has it (the
 // newest slot wins: slots are pushed at the head).
@@ -92,6 +93,9 @@ void DumpWaits(int) {
       end = AppendText(end, " ");
       end = AppendNumber(end, site);
     }
+    const ReadersQuery readers = readers_query.load(std::memory_order_relaxed);
+    end = AppendText(end, " ");
+    end = AppendNumber(end, readers == nullptr ? 0 : readers(lock->address, lock->kind));
     *end++ = '\n';
     if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
   }
@@ -189,8 +193,9 @@ WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLoc
 
 void ForgetWaitSlotsAfterFork() { wait_slots.store(nullptr, std::memory_order_release); }
 
-void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder) {
+void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers) {
   holder_query.store(holder, std::memory_order_relaxed);
+  readers_query.store(readers, std::memory_order_relaxed);
   dump_fd.store(record_fd, std::memory_order_release);
   struct sigaction action {};
   action.sa_handler = DumpWaits;

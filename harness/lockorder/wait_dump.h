@@ -104,11 +104,15 @@ WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLoc
 // none (it never took a lock through the hooks). Reads memory only.
 WaitSlot* SlotOfPthread(std::uintptr_t pthread_id);
 
+// How many threads hold the lock at `address` shared (a rwlock's readers,
+// as the lock counts them); 0 for other kinds. Reads memory only.
+using ReadersQuery = std::uint32_t (*)(std::uintptr_t address, LockKind kind);
+
 // Installs the WaitDumpSignal() handler, writing to the descriptor
 // `record_fd` returns when the signal arrives (it must be
 // async-signal-safe; -1: nowhere); `holder` tells who holds the lock a
-// thread waits for.
-void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder);
+// thread waits for, `readers` how many hold it shared.
+void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers);
 
 // In a child forked without exec: the parent's other threads are gone, so
 // their slots are dropped (leaked, never freed: a handler may be reading
