@@ -22,6 +22,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,6 +50,8 @@ int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile v
 size_t __sanitizer_get_allocated_size(const volatile void* block) __attribute__((weak));
 // Present when AddressSanitizer's runtime is in the process.
 void __asan_init() __attribute__((weak));
+// ThreadSanitizer's interceptor (see InterceptorPrecedesHooks).
+int __interceptor_pthread_mutex_lock(pthread_mutex_t*) __attribute__((weak));
 }
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
@@ -188,6 +191,25 @@ void BeforeFork();
 void AfterForkInParent();
 void AfterForkInChild();
 
+void InitializeAtLoad();
+
+// Whether a sanitizer's interceptor lives in the main program while these
+// hooks do not: a clang sanitizer build (its runtime is linked into the
+// executable) reached through LD_PRELOAD, say by a shell script that runs
+// it. The program's own interceptors then come first in symbol lookup, and
+// call these hooks as their "real" function (dlsym RTLD_NEXT): calling the
+// interceptor back would recurse until the stack overflows.
+bool InterceptorPrecedesHooks(const void* interceptor) {
+  if (interceptor == nullptr) return false;
+  Dl_info theirs{}, ours{}, program{};
+  if (::dladdr(interceptor, &theirs) == 0 ||
+      ::dladdr(reinterpret_cast<const void*>(&InitializeAtLoad), &ours) == 0 ||
+      ::dladdr(reinterpret_cast<const void*>(::getauxval(AT_ENTRY)), &program) == 0) {
+    return false;
+  }
+  return theirs.dli_fbase == program.dli_fbase && ours.dli_fbase != program.dli_fbase;
+}
+
 bool Initialize() {
   int expected = kUnknown;
   if (!mode.compare_exchange_strong(expected, kInitializing, std::memory_order_acq_rel)) {
@@ -197,6 +219,11 @@ bool Initialize() {
   const char* prefix = std::getenv(kRecordFileVariable);
   std::string path;
   int fd = -1;
+  // In a clang sanitizer build the hooks only pass calls on (see
+  // InterceptorPrecedesHooks): its runtime holds every lock call first.
+  if (InterceptorPrecedesHooks(reinterpret_cast<const void*>(&__interceptor_pthread_mutex_lock))) {
+    prefix = nullptr;
+  }
   if (prefix != nullptr && *prefix != '\0' && std::strlen(prefix) < sizeof record_prefix) {
     std::strcpy(record_prefix, prefix);
     fd = CreateRecordFile(record_prefix, path);
@@ -520,7 +547,9 @@ bool RefusesRelock(const void* lock, LockKind kind) {
 
 template <typename Fn>
 Fn Next(Fn interceptor, const char* name) {
-  if (interceptor != nullptr) return interceptor;
+  if (interceptor != nullptr && !InterceptorPrecedesHooks(reinterpret_cast<const void*>(interceptor))) {
+    return interceptor;
+  }
   return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
 }
 

@@ -63,20 +63,25 @@ std::string LastOutputLine(const ChildOutcome& outcome) { return LastOutputLines
 
 // Why a hung run is hung: the wait-for cycle or waits the processes' own
 // dumps show (a cycle wins over waits), else what /proc said of every
-// thread. `why` opens the message ("every thread blocked for 200ms").
+// thread of every process. `why` opens the message ("every thread blocked for 200ms").
 Finding HangFinding(const std::vector<lockorder::Recording>& recordings,
                     const std::string& project_root, Symbolizer& symbolizer,
                     const Watchdog* watchdog, const std::string& why) {
-  std::optional<Finding> hang;
+  // A dump with waits explains most; one without (a wrapper shell's, say,
+  // whose child hangs where the hooks cannot see) only when /proc has
+  // nothing better.
+  std::optional<Finding> hang, empty_hang;
   for (const lockorder::Recording& recording : recordings) {
     std::optional<Finding> diagnosis = WaitForFinding(recording, project_root, symbolizer, why);
     if (!diagnosis) continue;
     if (diagnosis->kind == FindingKind::kDeadlock) return *std::move(diagnosis);
-    if (!hang) hang = std::move(diagnosis);
+    std::optional<Finding>& slot = recording.waits.empty() ? empty_hang : hang;
+    if (!slot) slot = std::move(diagnosis);
   }
   if (hang) return *std::move(hang);
   std::vector<std::string> threads;
   if (watchdog != nullptr) threads = watchdog->DescribeThreads();
+  if (threads.empty() && empty_hang) return *std::move(empty_hang);
   return Finding{Detector::kWatchdog, FindingKind::kHang,
                  absl::StrCat(why, "; no wait-for state from the lock-order checker",
                               threads.empty() ? "" : ": ", absl::StrJoin(threads, "; ")),
