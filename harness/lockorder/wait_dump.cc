@@ -10,6 +10,11 @@ namespace racelab::lockorder {
 namespace {
 
 std::atomic<WaitSlot*> wait_slots{nullptr};
+// The newest slot per OS thread id, direct-mapped: a contended lock finds
+// its holder's slot in one load instead of a walk over every thread the
+// process ever had. A collision falls back to the walk.
+constexpr std::size_t kSlotsByTid = 4096;
+std::atomic<WaitSlot*> slots_by_tid[kSlotsByTid];
 std::atomic<int (*)()> dump_fd{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
 std::atomic<ReadersQuery> readers_query{nullptr};
@@ -18,6 +23,9 @@ std::atomic<ReadersQuery> readers_query{nullptr};
 // newest slot wins: slots are pushed at the head).
 WaitSlot* SlotWithOsTid(std::int64_t os_tid) {
   if (os_tid == 0) return nullptr;
+  WaitSlot* const mapped =
+      slots_by_tid[static_cast<std::uint64_t>(os_tid) % kSlotsByTid].load(std::memory_order_acquire);
+  if (mapped != nullptr && mapped->os_tid.load(std::memory_order_relaxed) == os_tid) return mapped;
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr;
        slot = slot->next.load(std::memory_order_acquire)) {
     if (slot->os_tid.load(std::memory_order_relaxed) == os_tid) return slot;
@@ -188,10 +196,15 @@ WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLoc
     slot->next.store(head, std::memory_order_relaxed);
   } while (!wait_slots.compare_exchange_weak(head, slot, std::memory_order_release,
                                              std::memory_order_relaxed));
+  slots_by_tid[static_cast<std::uint64_t>(os_tid) % kSlotsByTid].store(slot,
+                                                                      std::memory_order_release);
   return slot;
 }
 
-void ForgetWaitSlotsAfterFork() { wait_slots.store(nullptr, std::memory_order_release); }
+void ForgetWaitSlotsAfterFork() {
+  wait_slots.store(nullptr, std::memory_order_release);
+  for (std::atomic<WaitSlot*>& mapped : slots_by_tid) mapped.store(nullptr, std::memory_order_relaxed);
+}
 
 void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers) {
   holder_query.store(holder, std::memory_order_relaxed);
