@@ -45,14 +45,14 @@ LockInfo* LockOf(std::uintptr_t waiting_on) {
 }
 
 // Whether a slot's published wait is one a cycle of this kind may pass
-// through: blocked (a lock call, a condition wait) for a deadlock; retrying
-// long enough for a livelock.
+// through: blocked (a lock call, a condition wait, a join) for a deadlock;
+// for a livelock also retrying long enough (a thread blocked on a lock a
+// retrying one keeps is stuck as long as the retrying one goes on).
 bool Qualifies(const WaitSlot& slot, std::uintptr_t waiting_on, bool retrying,
                std::int64_t now_ns) {
   if (waiting_on == 0) return false;
-  if (!retrying) return (waiting_on & WaitSlot::kRetrying) == 0;  // a lock, a condition, a join
-  return (waiting_on & WaitSlot::kRetrying) != 0 &&
-         slot.failed_tries.load(std::memory_order_relaxed) >= kLivelockAfterTries &&
+  if ((waiting_on & WaitSlot::kRetrying) == 0) return true;  // a lock, a condition, a join
+  return retrying && slot.failed_tries.load(std::memory_order_relaxed) >= kLivelockAfterTries &&
          now_ns - slot.retrying_since_ns.load(std::memory_order_relaxed) >= kLivelockAfterNs;
 }
 

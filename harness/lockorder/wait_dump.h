@@ -87,8 +87,8 @@ inline constexpr std::uint32_t kLivelockAfterTries = 10;
 // (`retrying` false) counts threads blocked in a lock call, in a condition
 // wait (which cannot return without its mutex) or joining a thread (which
 // waits for that thread, not a lock holder); a livelock
-// (`retrying` true) only threads retrying a lock for at least
-// kLivelockAfterNs as of `now_ns`. When the chain comes back to `self`,
+// (`retrying` true, `self` retrying) also threads retrying a lock for at
+// least kLivelockAfterNs as of `now_ns`. When the chain comes back to `self`,
 // the cycle is checked again from its far end (each thread still waits,
 // each lock is still held by the next), which for a deadlock proves that
 // no thread of it can ever go on, and it is stored in `links` (first
