@@ -1,50 +1,22 @@
 // Thread states from /proc (see thread_states.h).
 #include "harness/detectors/thread_states.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/runner/proc_files.h"
 
 namespace racelab {
 namespace {
-
-std::string ReadSmallFile(const std::string& path) {
-  std::string text;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  char buffer[4096];
-  ssize_t n = 0;
-  while (text.size() < 256 * 1024 && (n = ::read(fd, buffer, sizeof buffer)) > 0) {
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
-std::vector<pid_t> NumberedEntries(const std::string& dir_path) {
-  std::vector<pid_t> numbers;
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr) return numbers;
-  while (const dirent* entry = ::readdir(dir)) {
-    pid_t number = 0;
-    if (absl::SimpleAtoi(entry->d_name, &number) && number > 0) numbers.push_back(number);
-  }
-  ::closedir(dir);
-  std::sort(numbers.begin(), numbers.end());
-  return numbers;
-}
 
 bool ParseHex(absl::string_view text, std::uint64_t& value) {
   if (!absl::ConsumePrefix(&text, "0x")) return false;
@@ -53,7 +25,7 @@ bool ParseHex(absl::string_view text, std::uint64_t& value) {
 
 // Whether `pc` lies in glibc's own code, from /proc/<pid>/maps.
 bool InLibc(pid_t pid, std::uint64_t pc) {
-  const std::string maps = ReadSmallFile(absl::StrCat("/proc/", pid, "/maps"));
+  const std::string maps = ReadProcFile(absl::StrCat("/proc/", pid, "/maps"));
   for (absl::string_view line : absl::StrSplit(maps, '\n', absl::SkipEmpty())) {
     const size_t dash = line.find('-');
     const size_t space = line.find(' ');
@@ -210,42 +182,21 @@ std::string SyscallName(long syscall) {
   }
 }
 
-std::vector<pid_t> ProcessesBelow(pid_t root) {
-  std::vector<pid_t> processes;
-  std::set<pid_t> seen{root};
-  std::vector<pid_t> parents{root};
-  for (size_t next = 0; next < parents.size() && parents.size() < 100000; ++next) {
-    const std::string tasks = absl::StrCat("/proc/", parents[next], "/task");
-    for (pid_t task : NumberedEntries(tasks)) {
-      const std::string list = ReadSmallFile(absl::StrCat(tasks, "/", task, "/children"));
-      for (absl::string_view field : absl::StrSplit(list, ' ', absl::SkipWhitespace())) {
-        pid_t child = 0;
-        if (absl::SimpleAtoi(field, &child) && child > 0 && seen.insert(child).second) {
-          processes.push_back(child);
-          parents.push_back(child);
-        }
-      }
-    }
-  }
-  return processes;
-}
-
 std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes) {
   std::vector<ThreadSample> samples;
   for (pid_t pid : processes) {
-    const std::string tasks = absl::StrCat("/proc/", pid, "/task");
-    for (pid_t tid : NumberedEntries(tasks)) {
-      const std::string dir = absl::StrCat(tasks, "/", tid);
+    for (pid_t tid : ThreadsOf(pid)) {
+      const std::string dir = absl::StrCat("/proc/", pid, "/task/", tid);
       ThreadSample sample;
       sample.pid = pid;
       sample.tid = tid;
       std::uint64_t ticks = 0;
-      if (!ParseTaskStat(ReadSmallFile(dir + "/stat"), sample.name, sample.state, ticks)) continue;
-      if (!ParseSchedstat(ReadSmallFile(dir + "/schedstat"), sample.cpu_ns, sample.run_count)) {
+      if (!ParseTaskStat(ReadProcFile(dir + "/stat"), sample.name, sample.state, ticks)) continue;
+      if (!ParseSchedstat(ReadProcFile(dir + "/schedstat"), sample.cpu_ns, sample.run_count)) {
         sample.cpu_ns = ticks * (1000000000 / static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK)));
       }
       if (sample.state == 'S') {
-        sample.syscall_known = ParseSyscallLine(ReadSmallFile(dir + "/syscall"), sample);
+        sample.syscall_known = ParseSyscallLine(ReadProcFile(dir + "/syscall"), sample);
 #ifdef SYS_nanosleep
         if (sample.syscall_known && sample.syscall == SYS_nanosleep) {
           sample.pc_in_libc = InLibc(pid, sample.pc);
@@ -260,7 +211,7 @@ std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes) {
 }
 
 bool CatchesSignal(pid_t pid, int signal_number) {
-  const std::string status = ReadSmallFile(absl::StrCat("/proc/", pid, "/status"));
+  const std::string status = ReadProcFile(absl::StrCat("/proc/", pid, "/status"));
   for (absl::string_view line : absl::StrSplit(status, '\n')) {
     if (!absl::ConsumePrefix(&line, "SigCgt:")) continue;
     std::uint64_t mask = 0;

@@ -70,11 +70,6 @@ ThreadWait ClassifyWait(const ThreadSample& sample);
 // no call).
 std::string SyscallName(long syscall);
 
-// Every process of a run: the children of `root` (the run's guard), their
-// children, and so on, from /proc/<pid>/task/*/children. `root` itself is
-// not included.
-std::vector<pid_t> ProcessesBelow(pid_t root);
-
 // Every thread of `processes`, sampled now, classified.
 std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes);
 

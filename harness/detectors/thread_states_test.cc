@@ -4,7 +4,6 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -111,29 +110,6 @@ TEST(SampleThreadsTest, SeesAThreadOfThisProcessBlockedOnALatch) {
   EXPECT_EQ(seen, ThreadWait::kBlocked);
   never.count_down();
   thread.join();
-}
-
-TEST(ProcessesBelowTest, FindsAChildAndItsChild) {
-  const pid_t child = ::fork();
-  if (child == 0) {
-    if (::fork() == 0) {
-      ::pause();
-      ::_exit(0);
-    }
-    ::pause();
-    ::_exit(0);
-  }
-  ASSERT_GT(child, 0);
-  std::vector<pid_t> grandchildren;
-  for (int attempt = 0; attempt < 5000 && grandchildren.empty(); ++attempt) {
-    grandchildren = ProcessesBelow(child);  // once the child has forked
-    if (grandchildren.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_EQ(grandchildren.size(), 1u);
-  EXPECT_THAT(ProcessesBelow(::getpid()), testing::IsSupersetOf({child, grandchildren[0]}));
-  ::kill(grandchildren[0], SIGKILL);
-  ::kill(child, SIGKILL);
-  ::waitpid(child, nullptr, 0);
 }
 
 TEST(CatchesSignalTest, SeesAnInstalledHandler) {

@@ -22,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/runner/proc_files.h"
 
 extern char** environ;
 
@@ -181,37 +182,6 @@ int ActiveGroupsOtherThan(pid_t group) {
     if (active > 0 && active != group) ++count;
   }
   return count;
-}
-
-std::string ReadProcFile(const std::string& path) {
-  std::string text;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  char buffer[4096];
-  ssize_t n = 0;
-  while (text.size() < 64 * 1024 && (n = ::read(fd, buffer, sizeof buffer)) > 0) {
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
-// The children of process `pid` (every thread's), from /proc.
-std::vector<pid_t> ChildrenOf(pid_t pid) {
-  std::vector<pid_t> children;
-  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
-  DIR* dir = ::opendir(tasks.c_str());
-  if (dir == nullptr) return children;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    const std::string list = ReadProcFile(absl::StrCat(tasks, "/", entry->d_name, "/children"));
-    for (absl::string_view field : absl::StrSplit(list, ' ', absl::SkipWhitespace())) {
-      pid_t child = 0;
-      if (absl::SimpleAtoi(field, &child) && child > 0) children.push_back(child);
-    }
-  }
-  ::closedir(dir);
-  return children;
 }
 
 // What /proc says of a process: whether it has exited already (a zombie,

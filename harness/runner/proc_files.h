@@ -1,0 +1,31 @@
+// Reading /proc: small files whole, a process's threads, its children and
+// every process below it. Shared by the runner (stray cleanup) and the
+// watchdog's thread sampling. Reads only; a process that is gone reads as
+// empty.
+#ifndef RACELAB_HARNESS_RUNNER_PROC_FILES_H_
+#define RACELAB_HARNESS_RUNNER_PROC_FILES_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace racelab {
+
+// The whole of a small file (at most 256 KiB), "" when it cannot be read.
+std::string ReadProcFile(const std::string& path);
+
+// The thread ids of process `pid` (/proc/<pid>/task), ascending.
+std::vector<pid_t> ThreadsOf(pid_t pid);
+
+// The children of process `pid`, whichever of its threads started them
+// (/proc/<pid>/task/*/children).
+std::vector<pid_t> ChildrenOf(pid_t pid);
+
+// Every process below `root`: its children, theirs, and so on. `root`
+// itself is not included.
+std::vector<pid_t> ProcessesBelow(pid_t root);
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_RUNNER_PROC_FILES_H_
