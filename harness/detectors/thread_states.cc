@@ -204,7 +204,9 @@ std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes) {
 #endif
       }
       sample.wait = ClassifyWait(sample);
+      const bool running = sample.wait == ThreadWait::kRunning;
       samples.push_back(std::move(sample));
+      if (running) return samples;
     }
   }
   return samples;

@@ -70,7 +70,9 @@ ThreadWait ClassifyWait(const ThreadSample& sample);
 // no call).
 std::string SyscallName(long syscall);
 
-// Every thread of `processes`, sampled now, classified.
+// Every thread of `processes`, sampled now, classified; the sample ends at
+// the first running thread (a run with one is not hung, and a program with
+// thousands of threads is not read whole every time).
 std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes);
 
 // Whether process `pid` has a handler for signal `signal_number` (its

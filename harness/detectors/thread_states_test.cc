@@ -4,8 +4,10 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <latch>
 #include <thread>
@@ -89,27 +91,35 @@ TEST(ClassifyWaitTest, JoinsAndChildWaitsAreBlockedSleepsAndIoAreNot) {
   EXPECT_EQ(ClassifyWait(zombie), ThreadWait::kGone);
 }
 
-TEST(SampleThreadsTest, SeesAThreadOfThisProcessBlockedOnALatch) {
-  std::latch never(1);
-  std::latch started(1);
-  pid_t waiter = 0;
-  std::thread thread([&] {
-    waiter = static_cast<pid_t>(::syscall(SYS_gettid));
-    started.count_down();
-    never.wait();
-  });
-  started.wait();
-  ThreadWait seen = ThreadWait::kUnknown;
-  // The thread reaches its futex wait soon after counting down.
-  for (int attempt = 0; attempt < 2000 && seen != ThreadWait::kBlocked; ++attempt) {
-    for (const ThreadSample& sample : SampleThreads({::getpid()})) {
-      if (sample.tid == waiter) seen = sample.wait;
-    }
-    if (seen != ThreadWait::kBlocked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+// A child process whose two threads wait for each other for ever (a join
+// and a latch): once both are asleep, every thread of it is kBlocked. A
+// sample ends at its first running thread, so it cannot be this process.
+TEST(SampleThreadsTest, SeesEveryThreadOfAStuckProcessBlocked) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    std::latch never(1);
+    std::thread waiter([&] { never.wait(); });
+    waiter.join();
+    ::_exit(0);
   }
-  EXPECT_EQ(seen, ThreadWait::kBlocked);
-  never.count_down();
-  thread.join();
+  ASSERT_GT(child, 0);
+  std::vector<ThreadSample> samples;
+  const auto all_blocked = [&] {
+    return samples.size() == 2 &&
+           std::all_of(samples.begin(), samples.end(),
+                       [](const ThreadSample& s) { return s.wait == ThreadWait::kBlocked; });
+  };
+  for (int attempt = 0; attempt < 5000 && !all_blocked(); ++attempt) {
+    samples = SampleThreads({child});
+    if (!all_blocked()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(all_blocked()) << samples.size() << " threads sampled";
+  for (const ThreadSample& sample : samples) {
+    EXPECT_EQ(sample.pid, child);
+    EXPECT_EQ(sample.syscall, SYS_futex);
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
 }
 
 TEST(CatchesSignalTest, SeesAnInstalledHandler) {
