@@ -71,8 +71,9 @@ TEST_P(CatalogCaseTest, GetsItsDeclaredVerdictInEveryRun) {
   options.repeat = held_to_every_run ? kRunsPerCase : kSomeRunsBudget;
   options.case_binary = RACELAB_BINARY;
   options.project_root = ThisBuild().source_root;
+  Symbolizer symbolizer;
   const CaseResult result =
-      GradeCase(spec.Declaration(), RunCatalogCase(spec, options), ActiveDetectors());
+      GradeCase(spec.Declaration(), RunCatalogCase(spec, options, symbolizer), ActiveDetectors());
   const std::string details = absl::StrCat("findings: ", FindingsByDetector(result), "; errors: ",
                                            absl::StrJoin(result.errors, " | "));
   ASSERT_TRUE(result.errors.empty()) << details;

@@ -5,9 +5,20 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "harness/runner/child_process.h"
+#include "absl/time/time.h"
 
 namespace racelab {
+namespace {
+
+// An address no module maps, asked after every request: addr2line answers
+// it with unknown function and file, and that answer ends the exchange.
+constexpr absl::string_view kSentinelAddress = "0xffffffffffffffff";
+constexpr absl::string_view kSentinelAnswer = "0xffffffffffffffff\n??\n??:0\n";
+constexpr absl::Duration kAnswerTimeout = absl::Seconds(30);
+
+}  // namespace
+
+Symbolizer::~Symbolizer() = default;
 
 std::vector<std::vector<SourceFrame>> ParseAddr2lineOutput(absl::string_view text,
                                                            size_t addresses) {
@@ -47,18 +58,29 @@ void Symbolizer::Prefetch(const std::string& module, const std::vector<std::uint
   if (mode_ == Mode::kNone) return;
 
   // -a prints each address before its frames, which separates the inline
-  // chains (-i) of consecutive addresses.
-  ChildSpec spec;
-  spec.argv = {"addr2line", "-a", "-C", "-f", "-i", "-e", module};
-  for (std::uintptr_t offset : missing) {
-    spec.argv.push_back(absl::StrCat("0x", absl::Hex(offset > 0 ? offset - 1 : 0)));
+  // chains (-i) of consecutive addresses; the answer to the sentinel address
+  // after them (nothing is mapped there) marks the end of the answer.
+  std::unique_ptr<PipedProcess>& process = addr2line_[module];
+  if (process == nullptr) {
+    absl::StatusOr<std::unique_ptr<PipedProcess>> started =
+        PipedProcess::Start({"addr2line", "-a", "-C", "-f", "-i", "-e", module});
+    if (!started.ok()) return;  // no addr2line: locations stay unknown
+    process = *std::move(started);
+    ++processes_started_;
   }
-  spec.timeout = absl::Seconds(30);
-  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
-  if (!outcome.ok() || outcome->end != ChildOutcome::End::kExited || outcome->exit_code != 0) return;
-
-  std::vector<std::vector<SourceFrame>> frames =
-      ParseAddr2lineOutput(outcome->output_head, missing.size());
+  std::string request;
+  for (std::uintptr_t offset : missing) {
+    absl::StrAppend(&request, "0x", absl::Hex(offset > 0 ? offset - 1 : 0), "\n");
+  }
+  absl::StrAppend(&request, kSentinelAddress, "\n");
+  absl::StatusOr<std::string> answer = process->Exchange(
+      request, [](absl::string_view text) { return absl::EndsWith(text, kSentinelAnswer); },
+      kAnswerTimeout);
+  if (!answer.ok()) {
+    process.reset();  // it ended (not an object file, or it died): a later call starts another
+    return;
+  }
+  std::vector<std::vector<SourceFrame>> frames = ParseAddr2lineOutput(*answer, missing.size());
   for (size_t i = 0; i < missing.size(); ++i) cache_[{module, missing[i]}] = std::move(frames[i]);
 }
 

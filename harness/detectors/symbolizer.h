@@ -1,16 +1,22 @@
 // Symbolising recorded return addresses (module + offset) into function,
 // file and line, with binutils' addr2line, after the run: never on a lock
-// hook's path. Call from one thread at a time per Symbolizer.
+// hook's path. One addr2line per module is started on first use and kept
+// for the Symbolizer's lifetime (reading a large binary's debug information
+// is most of its cost: 0.3 s for racelab's own tsan build), so share one
+// Symbolizer across runs and cases. Call from one thread at a time per
+// Symbolizer.
 #ifndef RACELAB_HARNESS_DETECTORS_SYMBOLIZER_H_
 #define RACELAB_HARNESS_DETECTORS_SYMBOLIZER_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "harness/runner/piped_process.h"
 
 namespace racelab {
 
@@ -35,17 +41,25 @@ class Symbolizer {
     kNone,       // resolve nothing (no process is started): for fuzzing and tests
   };
   explicit Symbolizer(Mode mode = Mode::kAddr2line) : mode_(mode) {}
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+  ~Symbolizer();
 
   // Frames for a return address `offset` in `module`, innermost inline frame
   // first. Looks up the call instruction (offset - 1). Empty when addr2line
   // is missing or knows nothing; results are cached per (module, offset).
   const std::vector<SourceFrame>& Frames(const std::string& module, std::uintptr_t offset);
 
-  // Resolves many offsets of one module with a single addr2line process.
+  // Resolves many offsets of one module in one exchange with its addr2line.
   void Prefetch(const std::string& module, const std::vector<std::uintptr_t>& offsets);
+
+  // How many addr2line processes this Symbolizer has started (for tests).
+  int processes_started() const { return processes_started_; }
 
  private:
   Mode mode_;
+  int processes_started_ = 0;
+  std::map<std::string, std::unique_ptr<PipedProcess>> addr2line_;  // by module
   std::map<std::pair<std::string, std::uintptr_t>, std::vector<SourceFrame>> cache_;
 };
 

@@ -1,12 +1,33 @@
 // Tests that addr2line's output is read into one frame list per address,
-// inline frames innermost first, and that a symbolizer told not to resolve
-// starts no process.
+// inline frames innermost first, that one addr2line per module answers
+// every request, and that a symbolizer told not to resolve starts no
+// process.
 #include "harness/detectors/symbolizer.h"
 
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <filesystem>
+
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
+
+// Functions of this test binary to look up (outside any anonymous
+// namespace, so their names are predictable).
+__attribute__((noinline)) int SymbolizerTestFirstMarker(int x) { return x * 3 + 1; }
+__attribute__((noinline)) int SymbolizerTestSecondMarker(int x) { return x * 5 + 2; }
 
 namespace racelab {
 namespace {
+
+// The offset in this executable of a return address just past `function`'s
+// entry (Frames looks up the byte before a return address).
+std::uintptr_t ReturnOffsetInto(void* function) {
+  Dl_info info{};
+  EXPECT_NE(::dladdr(function, &info), 0);
+  return reinterpret_cast<std::uintptr_t>(function) - reinterpret_cast<std::uintptr_t>(info.dli_fbase) +
+         1;
+}
 
 TEST(SymbolizerTest, ReadsInlineChainsPerAddress) {
   const std::string output =
@@ -32,6 +53,29 @@ TEST(SymbolizerTest, ExtraAddressesAndTruncationAreIgnored) {
   ASSERT_EQ(frames.size(), 1u);
   ASSERT_EQ(frames[0].size(), 1u);
   EXPECT_EQ(frames[0][0].function, "f");
+}
+
+TEST(SymbolizerTest, OneAddr2linePerModuleAnswersEveryRequest) {
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  Symbolizer symbolizer;
+  const std::vector<SourceFrame>& first =
+      symbolizer.Frames(self, ReturnOffsetInto(reinterpret_cast<void*>(&SymbolizerTestFirstMarker)));
+  ASSERT_FALSE(first.empty());
+  EXPECT_TRUE(absl::StrContains(first.front().function, "SymbolizerTestFirstMarker"))
+      << first.front().function;
+  EXPECT_TRUE(absl::EndsWith(first.front().file, "symbolizer_test.cc")) << first.front().file;
+  const std::vector<SourceFrame>& second =
+      symbolizer.Frames(self, ReturnOffsetInto(reinterpret_cast<void*>(&SymbolizerTestSecondMarker)));
+  ASSERT_FALSE(second.empty());
+  EXPECT_TRUE(absl::StrContains(second.front().function, "SymbolizerTestSecondMarker"))
+      << second.front().function;
+  EXPECT_EQ(symbolizer.processes_started(), 1);
+}
+
+TEST(SymbolizerTest, AModuleAddr2lineCannotReadLeavesLocationsUnknown) {
+  Symbolizer symbolizer;
+  EXPECT_TRUE(symbolizer.Frames("/nonexistent/racelab-module", 0x1000).empty());
+  EXPECT_TRUE(symbolizer.Frames("/nonexistent/racelab-module", 0x2000).empty());
 }
 
 TEST(SymbolizerTest, ModeNoneResolvesNothing) {

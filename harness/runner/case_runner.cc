@@ -3,7 +3,6 @@
 
 #include <optional>
 
-#include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/runner/child_process.h"
 #include "harness/runner/run_collection.h"
@@ -16,10 +15,10 @@ absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options)
   return options.default_timeout;
 }
 
-std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options) {
+std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options,
+                                      Symbolizer& symbolizer) {
   std::vector<RunRecord> records;
   const absl::Duration timeout = EffectiveTimeout(spec, options);
-  Symbolizer symbolizer;
   std::optional<Watchdog> watchdog;  // one per run
   const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
     child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};

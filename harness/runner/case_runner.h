@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/catalog/case_spec.h"
 #include "harness/model/run_record.h"
@@ -36,7 +37,10 @@ struct RunOptions {
 absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options);
 
 // Runs `spec` options.repeat times and returns one record per run.
-std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options);
+// `symbolizer` resolves lock-order sites: share one across cases, so that
+// each module's addr2line starts once.
+std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options,
+                                      Symbolizer& symbolizer);
 
 }  // namespace racelab
 

@@ -50,6 +50,17 @@ void ReleaseGroupSlot(int slot) {
 
 std::atomic<int> interrupting_signal{0};
 
+// Helpers kept across runs (KeepAcrossRuns), never swept as strays.
+constexpr int kMaxKeptHelpers = 16;
+std::atomic<pid_t> kept_helpers[kMaxKeptHelpers];
+
+bool IsKept(pid_t pid) {
+  for (const std::atomic<pid_t>& slot : kept_helpers) {
+    if (slot.load() == pid) return true;
+  }
+  return false;
+}
+
 // The interrupt handler: every child group dies; the first signal is
 // remembered for the caller, a second one ends this process as it would
 // have without a handler.
@@ -226,6 +237,7 @@ std::vector<std::string> KillStrays(pid_t group) {
   std::set<pid_t> seen;
   for (int round = 0; round < 100; ++round) {
     std::vector<pid_t> tree = ChildrenOf(::getpid());
+    tree.erase(std::remove_if(tree.begin(), tree.end(), IsKept), tree.end());
     if (tree.empty()) break;
     for (size_t i = 0; i < tree.size(); ++i) {
       const ProcessState state = StateOf(tree[i]);
@@ -606,6 +618,22 @@ void StopChildrenWhenInterrupted() {
 }
 
 int InterruptedBy() { return interrupting_signal.load(); }
+
+void KeepAcrossRuns(pid_t helper) {
+  for (std::atomic<pid_t>& slot : kept_helpers) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, helper)) return;
+  }
+  // More helpers than slots: this one may be swept as a stray, and its
+  // owner then finds it gone and does without it.
+}
+
+void ForgetKept(pid_t helper) {
+  for (std::atomic<pid_t>& slot : kept_helpers) {
+    pid_t kept = helper;
+    if (slot.compare_exchange_strong(kept, 0)) return;
+  }
+}
 
 std::string DescribeEnd(const ChildOutcome& outcome) {
   switch (outcome.end) {

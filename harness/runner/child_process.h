@@ -18,6 +18,8 @@
 #ifndef RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
 #define RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -85,6 +87,12 @@ void StopChildrenWhenInterrupted();
 
 // The signal that interrupted this process, or 0.
 int InterruptedBy();
+
+// A child of this process that is kept running across runs on purpose (a
+// PipedProcess helper such as addr2line): RunChild's sweep of strays leaves
+// it alone. Forget it before reaping it.
+void KeepAcrossRuns(pid_t helper);
+void ForgetKept(pid_t helper);
 
 // "exit 3", "signal 11 (SIGSEGV)", "timed out after 2s", "flooded (65 MiB)",
 // "stopped after 210ms: <reason>".

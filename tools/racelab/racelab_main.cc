@@ -251,7 +251,7 @@ int Run(const CaseRegistry& registry, const Command& command) {
     ProgressLine progress(IsInteractive(stderr));
     for (size_t i = 0; i < cases.size(); ++i) {
       progress.Show(static_cast<int>(i), static_cast<int>(cases.size()), cases[i]->Id(), elapsed());
-      std::vector<RunRecord> runs = RunCatalogCase(*cases[i], options);
+      std::vector<RunRecord> runs = RunCatalogCase(*cases[i], options, symbolizer);
       if (InterruptedBy() != 0) break;  // this case did not finish: not reported
       report.results.push_back(GradeCase(cases[i]->Declaration(), runs, active));
       keep.AddFirstRunGraph(cases[i]->Declaration(), options.project_root, symbolizer, report);
