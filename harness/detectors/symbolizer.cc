@@ -84,6 +84,16 @@ void Symbolizer::Prefetch(const std::string& module, const std::vector<std::uint
   for (size_t i = 0; i < missing.size(); ++i) cache_[{module, missing[i]}] = std::move(frames[i]);
 }
 
+void Symbolizer::KnowModule(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  known_modules_[slash == std::string::npos ? path : path.substr(slash + 1)] = path;
+}
+
+const std::string* Symbolizer::KnownModulePath(absl::string_view file_name) const {
+  const auto it = known_modules_.find(file_name);
+  return it == known_modules_.end() ? nullptr : &it->second;
+}
+
 const std::vector<SourceFrame>& Symbolizer::Frames(const std::string& module,
                                                    std::uintptr_t offset) {
   Prefetch(module, {offset});

@@ -9,6 +9,7 @@
 #define RACELAB_HARNESS_DETECTORS_SYMBOLIZER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,12 @@ class Symbolizer {
   // Resolves many offsets of one module in one exchange with its addr2line.
   void Prefetch(const std::string& module, const std::vector<std::uintptr_t>& offsets);
 
+  // Sanitizer reports name a module by its file name only ("racelab" in
+  // "(racelab+0x2571b7)"): binaries racelab started are made known by path,
+  // and KnownModulePath answers for a file name (null when unknown).
+  void KnowModule(const std::string& path);
+  const std::string* KnownModulePath(absl::string_view file_name) const;
+
   // How many addr2line processes this Symbolizer has started (for tests).
   int processes_started() const { return processes_started_; }
 
@@ -60,6 +67,7 @@ class Symbolizer {
   Mode mode_;
   int processes_started_ = 0;
   std::map<std::string, std::unique_ptr<PipedProcess>> addr2line_;  // by module
+  std::map<std::string, std::string, std::less<>> known_modules_;   // file name -> path
   std::map<std::pair<std::string, std::uintptr_t>, std::vector<SourceFrame>> cache_;
 };
 

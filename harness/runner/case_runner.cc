@@ -20,9 +20,10 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
   std::vector<RunRecord> records;
   const absl::Duration timeout = EffectiveTimeout(spec, options);
   std::optional<Watchdog> watchdog;  // one per run
+  symbolizer.KnowModule(options.case_binary);
   const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
     child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
-    child.env = ScratchEnvironment(scratch_dir);
+    child.env = ScratchEnvironment(scratch_dir, ReportSymbols::kByTheRunner);
     child.timeout = timeout;
     watchdog.emplace(options.quiet_period);
     WatchRun(*watchdog, scratch_dir, nullptr, child);

@@ -23,6 +23,7 @@
 #include "harness/catalog/child_result.h"
 #include "harness/detectors/asan_report_parser.h"
 #include "harness/detectors/lockorder_findings.h"
+#include "harness/detectors/report_symbols.h"
 #include "harness/detectors/tsan_report_parser.h"
 #include "harness/detectors/thread_states.h"
 #include "harness/lockorder/record_file.h"
@@ -234,7 +235,8 @@ std::string MakeScratchDir() {
 // calls in between (bank_account/racy spins in a rendezvous between check and
 // act: its race was reported in 9 of 10 runs with gcc's default, 30 of 30
 // with 7).
-std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::string& scratch_dir) {
+std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::string& scratch_dir,
+                                                                    ReportSymbols symbols) {
   auto with_user = [](const char* name, const std::string& ours) {
     const char* user = std::getenv(name);
     return user != nullptr && *user != '\0' ? absl::StrCat(user, " ", ours) : ours;
@@ -245,7 +247,8 @@ std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::s
        with_user("TSAN_OPTIONS",
                  absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
                               " atexit_sleep_ms=0 halt_on_error=0 second_deadlock_stack=1"
-                              " suppress_equal_addresses=0 history_size=7"))},
+                              " suppress_equal_addresses=0 history_size=7",
+                              symbols == ReportSymbols::kByTheRunner ? " symbolize=0" : ""))},
       // AddressSanitizer (which stops at its first report) and UBSan (which
       // goes on) write to files of their own, read like TSan's.
       {"ASAN_OPTIONS", with_user("ASAN_OPTIONS", absl::StrCat("log_path=", scratch_dir, "/asan"))},
@@ -316,7 +319,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
       // Both parsers on every sanitizer log: the runtimes share one
       // log_path flag, and clang's TSan runtime also reads UBSAN_OPTIONS,
       // so its reports land in ubsan.<pid>.
-      const std::string text = ReadFile(entry.path());
+      const std::string text = SymbolizeReportFrames(ReadFile(entry.path()), symbolizer);
       for (Finding& finding : ParseTsanOutput(text, project_root)) {
         record.findings.push_back(std::move(finding));
       }
@@ -335,11 +338,12 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
       recordings.push_back(*std::move(recording));
     }
   }
-  for (const std::string* text : {&outcome.output_head, &outcome.output_tail}) {
-    for (Finding& finding : ParseTsanOutput(*text, project_root)) {
+  for (const std::string* output : {&outcome.output_head, &outcome.output_tail}) {
+    const std::string text = SymbolizeReportFrames(*output, symbolizer);
+    for (Finding& finding : ParseTsanOutput(text, project_root)) {
       record.findings.push_back(std::move(finding));
     }
-    for (Finding& finding : ParseAsanOutput(*text, project_root)) {
+    for (Finding& finding : ParseAsanOutput(text, project_root)) {
       record.findings.push_back(std::move(finding));
     }
   }

@@ -22,10 +22,16 @@ namespace racelab {
 // A fresh private directory under $TMPDIR (or /tmp); "" when none can be made.
 std::string MakeScratchDir();
 
+// Who symbolises ThreadSanitizer's reports: the child as it writes them
+// (any program: it knows its own modules), or the runner afterwards
+// (report_symbols.h), for children whose binary the Symbolizer knows.
+enum class ReportSymbols { kInTheChild, kByTheRunner };
+
 // Variables that send the run's ThreadSanitizer, AddressSanitizer, UBSan
 // logs and lock-order records into `scratch_dir` (the user's own sanitizer
 // options are kept, ours appended so that they win).
-std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::string& scratch_dir);
+std::vector<std::pair<std::string, std::string>> ScratchEnvironment(
+    const std::string& scratch_dir, ReportSymbols symbols = ReportSymbols::kInTheChild);
 
 // How many lock-order record files in `scratch_dir` end a wait dump.
 int CompleteWaitDumps(const std::string& scratch_dir);

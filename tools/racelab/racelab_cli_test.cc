@@ -248,9 +248,11 @@ TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
     runner=$!
     child=
     for attempt in $(seq 400); do
-      # racelab's child is the run's guard; the case child is the guard's.
+      # The case child is the child of the run's guard, one of racelab's
+      # children (another may be addr2line, kept across cases).
       for guard in $(pgrep -P "$runner"); do
-        child=$(pgrep -P "$guard" -f '__child lost_wakeup/racy ' | head -n 1) && break
+        child=$(pgrep -P "$guard" -f '__child lost_wakeup/racy ' | head -n 1)
+        [ -n "$child" ] && break
       done
       [ -n "$child" ] && break
       sleep 0.05
