@@ -245,19 +245,21 @@ bool Eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
   return true;
 }
 
-// A racelab killed outright takes its program with it, and the daemon the
-// program started, and the next racelab removes the scratch directory it
-// left.
-TEST(GuaranteesTest, ARacelabKilledBySigkillLeavesNeitherProgramNorScratchDir) {
+// Starts racelab on a program that starts a daemon, kills racelab by
+// SIGKILL (alone, or its whole process group, as a cancelled CI job is
+// killed) once both run, and checks that neither outlives it and that the
+// next racelab removes the scratch directory it left.
+void KillRacelabAndExpectNothingLeft(bool whole_group) {
   const std::string tmp = TempDir();
   // Numbers that tell our two sleeps apart from anything else running.
-  const std::string daemon_seconds = std::to_string(3000 + ::getpid() % 1000);
-  const std::string program_seconds = std::to_string(5000 + ::getpid() % 1000);
+  const std::string daemon_seconds = std::to_string((whole_group ? 3500 : 3000) + ::getpid() % 500);
+  const std::string program_seconds = std::to_string((whole_group ? 5500 : 5000) + ::getpid() % 500);
   const std::string script = "setsid /bin/sleep " + daemon_seconds + " & exec /bin/sleep " +
                              program_seconds;
   const pid_t racelab = ::fork();
   ASSERT_GE(racelab, 0);
   if (racelab == 0) {
+    ::setpgid(0, 0);  // a group of its own, as a CI job's
     ::setenv("TMPDIR", tmp.c_str(), 1);
     ::execl(RACELAB_BINARY, RACELAB_BINARY, "run", "--timeout", "600", "--", "/bin/sh", "-c",
             script.c_str(), static_cast<char*>(nullptr));
@@ -272,7 +274,7 @@ TEST(GuaranteesTest, ARacelabKilledBySigkillLeavesNeitherProgramNorScratchDir) {
   ASSERT_TRUE(Eventually([&] { return sleeping(daemon_seconds) && sleeping(program_seconds); },
                          std::chrono::seconds(30)))
       << "the program and its daemon never both started";
-  ASSERT_EQ(::kill(racelab, SIGKILL), 0);
+  ASSERT_EQ(::kill(whole_group ? -racelab : racelab, SIGKILL), 0);
   ASSERT_EQ(::waitpid(racelab, nullptr, 0), racelab);
   EXPECT_TRUE(Eventually([&] { return !sleeping(program_seconds); }, std::chrono::seconds(10)))
       << "the program outlived racelab";
@@ -282,6 +284,19 @@ TEST(GuaranteesTest, ARacelabKilledBySigkillLeavesNeitherProgramNorScratchDir) {
   Invocation next = Invoke({"/usr/bin/env", "TMPDIR=" + tmp, RACELAB_BINARY, "run", "--", "/bin/true"});
   EXPECT_EQ(next.exit_code, 0) << next.output;
   EXPECT_TRUE(ScratchDirs(tmp).empty()) << "the stale scratch directory is still there";
+}
+
+// A racelab killed outright takes its program with it, and the daemon the
+// program started, and the next racelab removes the scratch directory it
+// left.
+TEST(GuaranteesTest, ARacelabKilledBySigkillLeavesNeitherProgramNorScratchDir) {
+  KillRacelabAndExpectNothingLeft(/*whole_group=*/false);
+}
+
+// The same when racelab's whole process group is killed at once: the guard
+// leads a group of its own, so it lives on to end the program and daemon.
+TEST(GuaranteesTest, ARacelabGroupKilledBySigkillLeavesNeitherProgramNorScratchDir) {
+  KillRacelabAndExpectNothingLeft(/*whole_group=*/true);
 }
 
 // 5. The exit status is part of the case.

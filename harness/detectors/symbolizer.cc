@@ -60,14 +60,8 @@ void Symbolizer::Prefetch(const std::string& module, const std::vector<std::uint
   // -a prints each address before its frames, which separates the inline
   // chains (-i) of consecutive addresses; the answer to the sentinel address
   // after them (nothing is mapped there) marks the end of the answer.
-  std::unique_ptr<PipedProcess>& process = addr2line_[module];
-  if (process == nullptr) {
-    absl::StatusOr<std::unique_ptr<PipedProcess>> started =
-        PipedProcess::Start({"addr2line", "-a", "-C", "-f", "-i", "-e", module});
-    if (!started.ok()) return;  // no addr2line: locations stay unknown
-    process = *std::move(started);
-    ++processes_started_;
-  }
+  PipedProcess* process = Addr2lineFor(module);
+  if (process == nullptr) return;  // no addr2line: locations stay unknown
   std::string request;
   for (std::uintptr_t offset : missing) {
     absl::StrAppend(&request, "0x", absl::Hex(offset > 0 ? offset - 1 : 0), "\n");
@@ -77,16 +71,35 @@ void Symbolizer::Prefetch(const std::string& module, const std::vector<std::uint
       request, [](absl::string_view text) { return absl::EndsWith(text, kSentinelAnswer); },
       kAnswerTimeout);
   if (!answer.ok()) {
-    process.reset();  // it ended (not an object file, or it died): a later call starts another
+    addr2line_.erase(module);  // it ended (not an object file, or it died): a later call starts another
     return;
   }
   std::vector<std::vector<SourceFrame>> frames = ParseAddr2lineOutput(*answer, missing.size());
   for (size_t i = 0; i < missing.size(); ++i) cache_[{module, missing[i]}] = std::move(frames[i]);
 }
 
+PipedProcess* Symbolizer::Addr2lineFor(const std::string& module) {
+  std::unique_ptr<PipedProcess>& process = addr2line_[module];
+  if (process == nullptr) {
+    absl::StatusOr<std::unique_ptr<PipedProcess>> started =
+        PipedProcess::Start({"addr2line", "-a", "-C", "-f", "-i", "-e", module});
+    if (!started.ok()) {
+      addr2line_.erase(module);
+      return nullptr;
+    }
+    process = *std::move(started);
+    ++processes_started_;
+  }
+  return process.get();
+}
+
 void Symbolizer::KnowModule(const std::string& path) {
   const size_t slash = path.rfind('/');
-  known_modules_[slash == std::string::npos ? path : path.substr(slash + 1)] = path;
+  const auto [it, inserted] =
+      known_modules_.insert_or_assign(slash == std::string::npos ? path : path.substr(slash + 1), path);
+  // addr2line reads the module's symbols and debug information as it
+  // starts: started now, it does so while the first runs go on.
+  if (inserted && mode_ == Mode::kAddr2line) Addr2lineFor(path);
 }
 
 const std::string* Symbolizer::KnownModulePath(absl::string_view file_name) const {

@@ -55,8 +55,9 @@ class Symbolizer {
   void Prefetch(const std::string& module, const std::vector<std::uintptr_t>& offsets);
 
   // Sanitizer reports name a module by its file name only ("racelab" in
-  // "(racelab+0x2571b7)"): binaries racelab started are made known by path,
-  // and KnownModulePath answers for a file name (null when unknown).
+  // "(racelab+0x2571b7)"): binaries racelab started are made known by path
+  // (their addr2line starts at once), and KnownModulePath answers for a
+  // file name (null when unknown).
   void KnowModule(const std::string& path);
   const std::string* KnownModulePath(absl::string_view file_name) const;
 
@@ -64,6 +65,9 @@ class Symbolizer {
   int processes_started() const { return processes_started_; }
 
  private:
+  // The module's addr2line, started on first use; null when it cannot start.
+  PipedProcess* Addr2lineFor(const std::string& module);
+
   Mode mode_;
   int processes_started_ = 0;
   std::map<std::string, std::unique_ptr<PipedProcess>> addr2line_;  // by module

@@ -7,10 +7,11 @@
 // parents are gone, and are named in the outcome.
 //
 // Between this process and the child stands a guard (a fork of this
-// process, no exec): the child's parent and the subreaper of everything
-// below it, which ends as the child ended. If this process dies first, even
-// by SIGKILL, the guard kills the child and every descendant (daemons
-// included); the child dies with its guard (PR_SET_PDEATHSIG).
+// process, no exec, leading a process group of its own), which starts the
+// child with posix_spawn: the child's parent and the subreaper of
+// everything below it, which ends as the child ended. If this process dies
+// first, even by SIGKILL (alone or with its whole process group), the guard
+// kills the child and every descendant (daemons included).
 //
 // Thread-compatible: concurrent RunChild calls are safe as long as each uses
 // its own ChildSpec; the calling process becomes a child subreaper so that

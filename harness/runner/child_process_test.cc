@@ -3,8 +3,12 @@
 #include "harness/runner/child_process.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -120,6 +124,26 @@ TEST(ChildProcessTest, ANonExecutableFileIsAClearError) {
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+// An executable file with no #! line runs under /bin/sh, as execvp runs it.
+TEST(ChildProcessTest, AScriptWithoutAnInterpreterLineRunsUnderTheShell) {
+  char dir_template[] = "/tmp/racelab-script-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string script = absl::StrCat(dir_template, "/no-shebang");
+  {
+    std::ofstream out(script);
+    out << "echo \"run by the shell with $# arguments: $1\"\nexit 3\n";
+  }
+  ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
+  ChildSpec spec;
+  spec.argv = {script, "first"};
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ::unlink(script.c_str());
+  ::rmdir(dir_template);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->exit_code, 3);
+  EXPECT_EQ(outcome->output_head, "run by the shell with 1 arguments: first\n");
 }
 
 TEST(ChildProcessTest, PassesEnvironmentOverrides) {
