@@ -10,8 +10,10 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/detectors/symbolizer.h"
 #include "harness/lockorder/record_file.h"
 #include "harness/model/build_info.h"
 #include "harness/runner/child_process.h"
@@ -84,6 +86,33 @@ void ExpectOnlyTheLatentInversion(const ProgramRun& run) {
 TEST(PreloadTest, FindsTheLatentInversionInAnUnmodifiedBinary) {
   ExpectOnlyTheLatentInversion(
       RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM, {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}}));
+}
+
+// Whether some frame of some recorded site resolves to `source_file`.
+bool SomeSiteIsIn(const Recording& recording, absl::string_view source_file) {
+  Symbolizer symbolizer;
+  for (const auto& [site, frames] : recording.sites) {
+    for (const ModuleOffset& pc : frames) {
+      auto module = recording.modules.find(pc.module);
+      if (module == recording.modules.end()) continue;
+      for (const SourceFrame& frame : symbolizer.Frames(module->second, pc.offset)) {
+        if (absl::EndsWith(frame.file, source_file)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// A non-PIE executable is loaded at its link-time addresses: its sites'
+// offsets must be those addresses, or addr2line knows none of them.
+TEST(PreloadTest, SitesOfPieAndNonPieExecutablesResolveToTheirSourceLines) {
+  for (const char* program : {RACELAB_PRELOAD_TEST_PROGRAM, RACELAB_PRELOAD_TEST_PROGRAM_NO_PIE}) {
+    ProgramRun run = RunRecorded(program, {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}});
+    ExpectOnlyTheLatentInversion(run);
+    ASSERT_EQ(run.recordings.size(), 1u) << program;
+    EXPECT_TRUE(SomeSiteIsIn(run.recordings[0], "harness/lockorder/preload_test_program.cc"))
+        << program;
+  }
 }
 
 TEST(PreloadTest, AbortsAtTheFirstCycleWhenAsked) {

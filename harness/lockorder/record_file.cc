@@ -1,7 +1,6 @@
 // Writing and reading lock-order record files (see record_file.h).
 #include "harness/lockorder/record_file.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -458,21 +457,18 @@ void RecordFileWriter::WriteLine(std::string line) {
 }
 
 int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
-  Dl_info info{};
-  if (::dladdr(reinterpret_cast<void*>(pc), &info) == 0 || info.dli_fbase == nullptr) {
+  int object_id = 0;
+  const LoadedObjects::Object* object = loaded_objects_.Find(pc, offset, object_id);
+  if (object == nullptr) {
     offset = pc;
     return -1;
   }
-  const auto base = reinterpret_cast<std::uintptr_t>(info.dli_fbase);
-  offset = pc - base;
-  auto found = module_by_base_.find(base);
-  if (found != module_by_base_.end()) return found->second;
-  const int module = static_cast<int>(module_by_base_.size());
-  module_by_base_.emplace(base, module);
-  // The main program's name from dladdr is argv[0] or empty: use its path.
-  std::string path = info.dli_fname != nullptr ? info.dli_fname : "";
-  if (path.empty() || path[0] != '/') path = SelfExecutable();
-  WriteLine(absl::StrCat("module ", module, " ", path));
+  auto found = module_by_object_.find(object_id);
+  if (found != module_by_object_.end()) return found->second;
+  const int module = static_cast<int>(module_by_object_.size());
+  module_by_object_.emplace(object_id, module);
+  // The loader names the main program "": use its path.
+  WriteLine(absl::StrCat("module ", module, " ", object->path.empty() ? SelfExecutable() : object->path));
   return module;
 }
 

@@ -36,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "harness/lockorder/loaded_objects.h"
 #include "harness/lockorder/records.h"
 
 namespace racelab::lockorder {
@@ -96,7 +97,8 @@ int CreateRecordFile(const char* prefix, std::string& path);
 int MoveToHighDescriptor(int fd);
 
 // A RecordSink that appends the records to a file descriptor, one write(2)
-// per line. Sites are resolved to module+offset with dladdr as they arrive.
+// per line. Sites are resolved to module+offset as they arrive
+// (loaded_objects.h).
 // Not thread-safe on its own: the checker calls it under its lock.
 //
 // The program owns every descriptor and may close or reuse racelab's
@@ -134,7 +136,8 @@ class RecordFileWriter : public RecordSink {
   const std::string path_;
   std::atomic<std::uint64_t> device_{0};
   std::atomic<std::uint64_t> inode_{0};
-  std::map<std::uintptr_t, int> module_by_base_;
+  LoadedObjects loaded_objects_;
+  std::map<int, int> module_by_object_;  // LoadedObjects id -> module number in the file
 };
 
 absl::string_view LockKindName(LockKind kind);
