@@ -382,8 +382,8 @@ int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* env
 // job cancelled) leaves it alive to do so. The program's pid goes to
 // `pid_fd`, the errno of a spawn or exec that failed to `exec_fd`.
 [[noreturn]] void BecomeTheGuard(char* const* argv, char* const* shell_argv, char* const* envp,
-                                 int output_fd,
-                                 int pid_fd, int exec_fd, int life_fd, int life_write_fd) {
+                                 int output_fd, int pid_fd, int exec_fd, int life_fd,
+                                 int life_write_fd) {
   ::close(life_write_fd);  // our copy: only racelab's may keep the pipe open
   ::setpgid(0, 0);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
