@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "harness/detectors/lockorder_findings.h"
 #include "harness/lockorder/lock_graph.h"
@@ -18,6 +19,16 @@ using lockorder::Recording;
 
 std::string ClassKey(const std::optional<Location>& site) {
   return site ? absl::StrCat(site->file, ":", site->line) : "?";
+}
+
+// Whether a class key names a line of the program's own code, so that a
+// hint about it says something: not "?" (no frame resolved), not line 0
+// (a binary without line information: "node.cc:0" stands for thousands of
+// places), not a line of glibc's own sources ("./csu/../sysdeps/x86/
+// libc-start.c:58", where every thread's first frames are).
+bool NamesProgramCode(absl::string_view key) {
+  return key != "?" && !absl::EndsWith(key, ":0") && !absl::StartsWith(key, "./csu/") &&
+         !absl::StartsWith(key, "./nptl/") && !absl::StrContains(key, "/sysdeps/");
 }
 
 // The locks seen on each side of the edges between one pair of sites.
@@ -149,9 +160,13 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
       use.requested_locks.insert(prefix + absl::StrCat("M", edge.to));
     }
     // The same edges, between classes.
+    for (const auto& [id, site] : first_sites) {
+      if (!NamesProgramCode(ClassKey(site))) ++analysis.locks_without_class;
+    }
     for (const Edge& edge : recording.edges) {
       const std::string from = ClassKey(first_sites[edge.from]), to = ClassKey(first_sites[edge.to]);
       if (from == to) continue;  // two instances of one class: not an order between classes
+      if (!NamesProgramCode(from) || !NamesProgramCode(to)) continue;  // no class to speak of
       auto class_node = [&](const std::string& key) {
         auto [it, inserted] = class_ids.emplace(key, 0);
         if (inserted) {
@@ -175,7 +190,9 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
     }
   }
   for (const auto& [sites, use] : site_pairs) {
-    if (use.in_instance_cycle || sites.first == "?" || sites.second == "?") continue;
+    if (use.in_instance_cycle || !NamesProgramCode(sites.first) || !NamesProgramCode(sites.second)) {
+      continue;
+    }
     if (use.held_locks.size() < 2 || use.requested_locks.size() < 2) continue;
     ClassHint hint;
     hint.kind = ClassHint::Kind::kDataDependentOrder;

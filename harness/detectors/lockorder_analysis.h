@@ -70,6 +70,10 @@ struct LockOrderAnalysis {
   std::vector<GraphEdge> edges;
   std::vector<AnalyzedCycle> cycles;
   std::vector<ClassHint> class_hints;
+  // Locks whose first site names no line of the program's own code (no
+  // frame resolved, no line information, or only glibc's frames): they are
+  // in no class hint, and the report says so once.
+  int locks_without_class = 0;
 
   int UnguardedCycles() const;
 };

@@ -59,6 +59,7 @@ std::string FormatLockOrderJson(const LockOrderAnalysis& analysis) {
                          {"edges", std::move(edges)},
                          {"cycles", std::move(cycles)},
                          {"class_hints", std::move(hints)},
+                         {"locks_without_class", analysis.locks_without_class},
                          {"unguarded_cycles", analysis.UnguardedCycles()}};
   return document.dump(2) + "\n";
 }

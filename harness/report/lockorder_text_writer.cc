@@ -56,6 +56,13 @@ std::string FormatLockOrderText(const LockOrderAnalysis& analysis) {
                     "address or id), two calls with the roles swapped deadlock; "
                     "std::scoped_lock takes both without an order.\n");
   }
+  if (analysis.locks_without_class > 0) {
+    absl::StrAppend(&out, "\nnote: ", analysis.locks_without_class,
+                    analysis.locks_without_class == 1 ? " lock was" : " locks were",
+                    " first taken where no frame names a line of the program's own code (no "
+                    "line information, or only glibc's frames): no hint about lock classes "
+                    "covers them; rebuild with -g for one.\n");
+  }
   const int unguarded = analysis.UnguardedCycles();
   absl::StrAppend(&out, "\n", unguarded, unguarded == 1 ? " cycle" : " cycles", ", ",
                   static_cast<int>(analysis.cycles.size()) - unguarded, " guarded\n");

@@ -15,6 +15,7 @@ namespace racelab {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Record files of one run of `case_id`, kept in a fresh directory.
 std::vector<std::string> RecordFilesOf(const std::string& case_id) {
@@ -73,22 +74,35 @@ TEST(RacelabLockorderTest, WritesDotWithTheCycleHighlighted) {
   EXPECT_THAT(dot.str(), HasSubstr("color=red"));
 }
 
-TEST(RacelabLockorderTest, HintsThatTransferOrderIsDecidedByTheData) {
-  std::string dir = ::testing::TempDir() + "lockorder_tool_test.XXXXXX";
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+// Runs `program` with its records in a fresh directory, then the report
+// tool on them with --json DIR/report.json; returns the report's output
+// and the directory (removed by the caller).
+Invocation RecordAndReport(const std::string& program, std::string& dir) {
+  dir = ::testing::TempDir() + "lockorder_tool_test.XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return {};
+  }
   ChildSpec spec;
-  spec.argv = {RACELAB_TRANSFER_PROGRAM};
+  spec.argv = {program};
   spec.env = {{"RACELAB_LOCKORDER_FILE", dir + "/lockorder"}};
   spec.timeout = absl::Seconds(30);
-  absl::StatusOr<ChildOutcome> program = RunChild(spec);
-  ASSERT_TRUE(program.ok()) << program.status();
-  ASSERT_EQ(program->exit_code, 0) << program->output_head;
-
+  absl::StatusOr<ChildOutcome> run = RunChild(spec);
+  if (!run.ok() || run->exit_code != 0) {
+    ADD_FAILURE() << program << " did not run: "
+                  << (run.ok() ? run->output_head : std::string(run.status().message()));
+    return {};
+  }
   std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
   for (const auto& entry : std::filesystem::directory_iterator(dir)) args.push_back(entry.path());
+  args.insert(args.end(), {"--json", dir + "/report.json"});
+  return Invoke(args);
+}
+
+TEST(RacelabLockorderTest, HintsThatTransferOrderIsDecidedByTheData) {
+  std::string dir;
+  Invocation report = RecordAndReport(RACELAB_TRANSFER_PROGRAM, dir);
   const std::string json_path = dir + "/report.json";
-  args.insert(args.end(), {"--json", json_path});
-  Invocation report = Invoke(args);
   EXPECT_EQ(report.exit_code, 0) << "no cycle closed: a hint is not a finding\n" << report.output;
   EXPECT_THAT(report.output,
               HasSubstr("hint: 2 locks taken at tools/lockorder/transfer_test_program.cc:"));
@@ -99,6 +113,23 @@ TEST(RacelabLockorderTest, HintsThatTransferOrderIsDecidedByTheData) {
   ASSERT_EQ(json["class_hints"].size(), 1u) << json.dump(2);
   EXPECT_EQ(json["class_hints"][0]["kind"], "data-dependent-order");
   EXPECT_EQ(json["class_hints"][0]["held_locks"], 2);
+  EXPECT_EQ(json["locks_without_class"], 0);
+  std::filesystem::remove_all(dir);
+}
+
+// Built without line information, the same program's sites name no line of
+// its own code (only glibc's, or none): no hint then, but a note, once.
+TEST(RacelabLockorderTest, WithoutLineInformationSaysSoOnceInsteadOfHinting) {
+  std::string dir;
+  Invocation report = RecordAndReport(RACELAB_TRANSFER_PROGRAM_NO_LINES, dir);
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_THAT(report.output, Not(HasSubstr("hint:")));
+  EXPECT_THAT(report.output, HasSubstr("first taken where no frame names a line of the "
+                                       "program's own code"));
+  std::ifstream in(dir + "/report.json");
+  const nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_TRUE(json["class_hints"].empty()) << json.dump(2);
+  EXPECT_GE(json["locks_without_class"], 2) << json.dump(2);
   std::filesystem::remove_all(dir);
 }
 
