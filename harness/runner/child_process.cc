@@ -102,15 +102,6 @@ absl::Status InterruptedError() {
                                            sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"));
 }
 
-absl::Status SpawnError(const std::string& program, int error) {
-  const std::string text = absl::StrCat("cannot start '", program, "': ", ErrnoText(error));
-  switch (error) {
-    case ENOENT: return absl::NotFoundError(text);
-    case EACCES:
-    case EPERM: return absl::PermissionDeniedError(text);
-    default: return absl::FailedPreconditionError(text);
-  }
-}
 
 // The child's environment: ours, with `overrides` replacing or adding.
 std::vector<std::string> ChildEnvironment(
@@ -512,7 +503,7 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   const Spawned spawned =
       SpawnGuarded(argv.data(), shell_argv.empty() ? nullptr : shell_argv.data(), envp.data(),
                    write_end.get(), life_read.get(), life_write.get(), spawn_error);
-  if (spawned.program < 0) return SpawnError(spec.argv[0], spawn_error);
+  if (spawned.program < 0) return CannotStartError(spec.argv[0], spawn_error);
   life_read.Reset();
   write_end.Reset();  // only the child holds the write end now
   const pid_t pid = spawned.program;
@@ -640,6 +631,16 @@ void StopChildrenWhenInterrupted() {
 }
 
 int InterruptedBy() { return interrupting_signal.load(); }
+
+absl::Status CannotStartError(const std::string& program, int error) {
+  const std::string text = absl::StrCat("cannot start '", program, "': ", ErrnoText(error));
+  switch (error) {
+    case ENOENT: return absl::NotFoundError(text);
+    case EACCES:
+    case EPERM: return absl::PermissionDeniedError(text);
+    default: return absl::FailedPreconditionError(text);
+  }
+}
 
 void KeepAcrossRuns(pid_t helper) {
   for (std::atomic<pid_t>& slot : kept_helpers) {

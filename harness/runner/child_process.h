@@ -89,6 +89,10 @@ void StopChildrenWhenInterrupted();
 // The signal that interrupted this process, or 0.
 int InterruptedBy();
 
+// "cannot start 'PROGRAM': <strerror>" as NotFound (ENOENT),
+// PermissionDenied (EACCES, EPERM) or FailedPrecondition (anything else).
+absl::Status CannotStartError(const std::string& program, int error);
+
 // A child of this process that is kept running across runs on purpose (a
 // PipedProcess helper such as addr2line): RunChild's sweep of strays leaves
 // it alone. Forget it before reaping it.

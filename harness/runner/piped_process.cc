@@ -22,16 +22,6 @@ namespace {
 
 constexpr absl::Duration kEndGrace = absl::Milliseconds(500);
 
-absl::Status StartError(const std::string& program, int error) {
-  const std::string text = absl::StrCat("cannot start '", program, "': ", std::strerror(error));
-  switch (error) {
-    case ENOENT: return absl::NotFoundError(text);
-    case EACCES:
-    case EPERM: return absl::PermissionDeniedError(text);
-    default: return absl::FailedPreconditionError(text);
-  }
-}
-
 // Frees posix_spawn's attribute and file-action objects on scope exit.
 struct SpawnSetup {
   SpawnSetup() {
@@ -87,7 +77,7 @@ absl::StatusOr<std::unique_ptr<PipedProcess>> PipedProcess::Start(
   ::close(theirs);
   if (error != 0) {
     ::close(ours);
-    return StartError(argv[0], error);
+    return CannotStartError(argv[0], error);
   }
   KeepAcrossRuns(pid);
   ::fcntl(ours, F_SETFL, ::fcntl(ours, F_GETFL) | O_NONBLOCK);
