@@ -1,7 +1,6 @@
 // The case registry (see registry.h).
 #include "harness/catalog/registry.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -18,14 +17,11 @@ CaseRegistry& CaseRegistry::Global() {
 
 absl::Status CaseRegistry::Add(CaseSpec spec) {
   if (absl::Status valid = ValidateCaseSpec(spec); !valid.ok()) return valid;
-  const std::string id = spec.Id();
-  auto position = std::lower_bound(
-      cases_.begin(), cases_.end(), id,
-      [](const CaseSpec& existing, const std::string& key) { return existing.Id() < key; });
-  if (position != cases_.end() && position->Id() == id) {
+  std::string id = spec.Id();
+  if (cases_.contains(id)) {
     return absl::AlreadyExistsError(absl::StrCat("case '", id, "' is registered twice"));
   }
-  cases_.insert(position, std::move(spec));
+  cases_.emplace(std::move(id), std::move(spec));
   return absl::OkStatus();
 }
 
@@ -33,21 +29,19 @@ std::vector<const CaseSpec*> CaseRegistry::All() const { return Matching(""); }
 
 std::vector<const CaseSpec*> CaseRegistry::Matching(absl::string_view glob) const {
   std::vector<const CaseSpec*> matches;
-  for (const CaseSpec& spec : cases_) {
-    if (glob.empty() || GlobMatches(glob, spec.Id())) matches.push_back(&spec);
+  for (const auto& [id, spec] : cases_) {
+    if (glob.empty() || GlobMatches(glob, id)) matches.push_back(&spec);
   }
   return matches;
 }
 
 absl::StatusOr<const CaseSpec*> CaseRegistry::Find(absl::string_view id) const {
-  for (const CaseSpec& spec : cases_) {
-    if (spec.Id() == id) return &spec;
-  }
+  if (auto found = cases_.find(id); found != cases_.end()) return &found->second;
   // Suggest the variants of the same pattern, which is the usual slip.
   const absl::string_view pattern = id.substr(0, id.find('/'));
   std::vector<std::string> near;
-  for (const CaseSpec& spec : cases_) {
-    if (spec.pattern == pattern) near.push_back(spec.Id());
+  for (const auto& [known_id, spec] : cases_) {
+    if (spec.pattern == pattern) near.push_back(known_id);
   }
   std::string hint = near.empty() ? " (see 'racelab list')"
                                   : absl::StrCat(" (did you mean ", absl::StrJoin(near, ", "), "?)");
@@ -56,7 +50,7 @@ absl::StatusOr<const CaseSpec*> CaseRegistry::Find(absl::string_view id) const {
 
 absl::Status CaseRegistry::ValidateCatalog() const {
   std::map<std::string, std::pair<bool, bool>> racy_and_correct;
-  for (const CaseSpec& spec : cases_) {
+  for (const auto& [id, spec] : cases_) {
     auto& [has_racy, has_correct] = racy_and_correct[spec.pattern];
     if (spec.variant == "racy") has_racy = true;
     if (spec.expect == Expect::kClean) has_correct = true;

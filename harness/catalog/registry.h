@@ -5,8 +5,11 @@
 #ifndef RACELAB_HARNESS_CATALOG_REGISTRY_H_
 #define RACELAB_HARNESS_CATALOG_REGISTRY_H_
 
-#include "absl/strings/string_view.h"
+#include <map>
+#include <string>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,7 +42,10 @@ class CaseRegistry {
   absl::Status ValidateCatalog() const;
 
  private:
-  std::vector<CaseSpec> cases_;  // kept sorted by id
+  // By id. A map, not a sorted vector: registration runs in every child
+  // process before main (under ThreadSanitizer, too), and a map neither
+  // moves the specs nor rebuilds an id per comparison.
+  std::map<std::string, CaseSpec, std::less<>> cases_;
 };
 
 // Shell-style glob match of a whole string: '*' any run, '?' one character.
