@@ -54,6 +54,30 @@ const Edge* FindEdge(const Recording& recording, LockId from, LockId to) {
   return nullptr;
 }
 
+// The sites LockOrderFindings will name: a program with thousands of
+// lock sites and no finding costs no symbolisation.
+std::set<SiteId> SitesOfFindings(const Recording& recording) {
+  std::set<SiteId> sites;
+  for (const InversionRecord& inversion : recording.inversions) {
+    if (!inversion.gate_locks.empty()) continue;
+    for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
+      if (const Edge* edge = FindEdge(recording, inversion.cycle[i], inversion.cycle[i + 1])) {
+        sites.insert({edge->witness.held_site, edge->witness.requested_site});
+      }
+    }
+  }
+  for (const lockorder::SelfDeadlockRecord& record : recording.self_deadlocks) {
+    sites.insert({record.held_site, record.requested_site});
+  }
+  for (const lockorder::WaitCycleRecord& cycle : recording.wait_cycles) {
+    for (const lockorder::WaitCycleRecord::Step& step : cycle.steps) {
+      sites.insert({step.waiting_site, step.held_site});
+    }
+  }
+  for (const lockorder::MisuseRecord& record : recording.misuses) sites.insert(record.site);
+  return sites;
+}
+
 // A wait-for cycle the checker recorded when it closed (detector watchdog,
 // as the cycles its dumps show): each thread, what it waits for where, and
 // where the next one took it.
@@ -127,10 +151,14 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
 
 std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_view project_root,
                                        Symbolizer& symbolizer) {
-  // One addr2line per module for every site.
+  // The sites the findings name, each module's in one batch.
   std::map<int, std::vector<std::uintptr_t>> by_module;
-  for (const auto& [id, frames] : recording.sites) {
-    for (const lockorder::ModuleOffset& pc : frames) by_module[pc.module].push_back(pc.offset);
+  for (SiteId site : SitesOfFindings(recording)) {
+    auto frames = recording.sites.find(site);
+    if (frames == recording.sites.end()) continue;
+    for (const lockorder::ModuleOffset& pc : frames->second) {
+      by_module[pc.module].push_back(pc.offset);
+    }
   }
   for (const auto& [module, offsets] : by_module) {
     auto path = recording.modules.find(module);

@@ -88,5 +88,31 @@ TEST(LockOrderFindingsTest, GuardedCyclesAreNotFindings) {
   EXPECT_THAT(findings[1].message, HasSubstr("but T1 holds it"));
 }
 
+// Two sites in each of two binaries (this test, and addr2line itself), an
+// edge between each pair: only a binary a finding's sites lie in gets an
+// addr2line, and none does while nothing is found.
+Recording WithEdgesInTwoModules() {
+  Recording recording = WithLocks(4);
+  recording.threads = {{1, 11}, {2, 12}};
+  recording.modules = {{0, "/proc/self/exe"}, {1, "/usr/bin/addr2line"}};
+  recording.sites = {{0, {{0, 0x1000}}}, {1, {{0, 0x1010}}}, {2, {{1, 0x1000}}}, {3, {{1, 0x1010}}}};
+  recording.edges = {lockorder::Edge{0, 1, {1, 0, 1, {0}}}, lockorder::Edge{1, 0, {2, 1, 0, {1}}},
+                     lockorder::Edge{2, 3, {1, 2, 3, {2}}}};
+  return recording;
+}
+
+TEST(LockOrderFindingsTest, SymbolisesOnlyTheSitesItsFindingsName) {
+  Recording quiet = WithEdgesInTwoModules();
+  Symbolizer quiet_symbolizer;
+  EXPECT_THAT(LockOrderFindings(quiet, "/src", quiet_symbolizer), ::testing::IsEmpty());
+  EXPECT_EQ(quiet_symbolizer.processes_started(), 0);
+
+  Recording inverted = WithEdgesInTwoModules();
+  inverted.inversions = {lockorder::InversionRecord{2, {0, 1, 0}, {}}};
+  Symbolizer symbolizer;
+  ASSERT_EQ(LockOrderFindings(inverted, "/src", symbolizer).size(), 1u);
+  EXPECT_EQ(symbolizer.processes_started(), 1);  // this binary's; addr2line's sites are in no finding
+}
+
 }  // namespace
 }  // namespace racelab
