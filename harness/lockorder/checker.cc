@@ -47,13 +47,31 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
   auto found = by_address_.find(address);
   if (found != by_address_.end()) return found->second;
   LockInfo& lock = locks_.emplace_back();
-  lock.id = graph_.AddLock();
+  lock.id = next_lock_id_++;
   lock.kind = kind;
   lock.address = address;
+  lock.first_site = Intern(site);
   by_address_.emplace(address, &lock);
   lock_pages_[(address >> kPageShift) & (kPageSlots - 1)].fetch_add(1, std::memory_order_relaxed);
-  sink_->OnLock(LockRecord{lock.id, kind, address, Intern(site)});
   return &lock;
+}
+
+LockId LockOrderChecker::GraphNode(const LockInfo& lock) {
+  if (lock.node == LockInfo::kNoNode) {
+    lock.node = graph_.AddLock();
+    lock_of_node_.push_back(&lock);
+  }
+  return lock.node;
+}
+
+void LockOrderChecker::Declare(const LockInfo& lock) {
+  std::uint8_t undeclared = LockInfo::kUndeclared;
+  if (!lock.declared.compare_exchange_strong(undeclared, LockInfo::kDeclaring,
+                                             std::memory_order_acq_rel)) {
+    return;
+  }
+  sink_->OnLock(LockRecord{lock.id, lock.kind, lock.address, lock.first_site});
+  lock.declared.store(LockInfo::kDeclared, std::memory_order_release);
 }
 
 void LockOrderChecker::EnsureRegistered(ThreadLockState& thread) {
@@ -122,6 +140,7 @@ LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::
     }
     SpinlockHolder hold(mu_);
     EnsureRegistered(thread);
+    Declare(*lock);
     sink_->OnSelfDeadlock(SelfDeadlockRecord{thread.thread, lock->id, Intern(held->site),
                                              Intern(site), held->shared && !shared});
     return lock;
@@ -143,25 +162,30 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
   const SiteId requested_site = Intern(site);
+  for (const Held& held : thread.held) Declare(*held.lock);  // named by every edge's held set
+  Declare(lock);
   // As lockdep: an edge from each held lock down to and including the most
   // recent one taken by a blocking call; edges into that one already cover
   // the locks below it. Locks taken by try/timed calls have no edges into
   // them, so they do not cover anything and the walk goes past them.
+  // The graph speaks in nodes; witnesses' held sets and records, in lock ids.
+  const LockId to_node = GraphNode(lock);
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
+    const LockId from_node = GraphNode(*it->lock);
     EdgeWitness witness{thread.thread, Intern(it->site), requested_site, held_ids};
-    LockGraph::AddResult added = graph_.AddEdge(it->lock->id, lock.id, std::move(witness));
+    LockGraph::AddResult added = graph_.AddEdge(from_node, to_node, std::move(witness));
     if (added.added == LockGraph::Added::kAdded ||
         added.added == LockGraph::Added::kClosesCycle) {
-      sink_->OnEdge(*graph_.FindEdge(it->lock->id, lock.id));
+      sink_->OnEdge(Edge{it->lock->id, lock.id, graph_.FindEdge(from_node, to_node)->witness});
     }
     if (added.added == LockGraph::Added::kClosesCycle) {
+      std::vector<LockId> cycle;
+      for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
       // Guarded when one lock outside the cycle was held across every edge.
       std::vector<LockId> gates;
       const Edge* first = graph_.FindEdge(added.cycle[0], added.cycle[1]);
       for (LockId candidate : first->witness.held) {
-        if (std::find(added.cycle.begin(), added.cycle.end(), candidate) != added.cycle.end()) {
-          continue;
-        }
+        if (std::find(cycle.begin(), cycle.end(), candidate) != cycle.end()) continue;
         bool everywhere = true;
         for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
           const Edge* edge = graph_.FindEdge(added.cycle[i], added.cycle[i + 1]);
@@ -170,7 +194,7 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
         }
         if (everywhere) gates.push_back(candidate);
       }
-      sink_->OnInversion(InversionRecord{thread.thread, added.cycle, gates});
+      sink_->OnInversion(InversionRecord{thread.thread, cycle, gates});
       if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
     }
     if (it->blocking) break;
@@ -212,6 +236,7 @@ void LockOrderChecker::ReportFailedRelock(ThreadLockState& thread, std::uintptr_
   if (!thread.reported_once.insert(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1)).second) return;
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
+  Declare(*lock);
   sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), MisuseKind::kRelockFailed,
                                thread.thread});
 }
@@ -239,7 +264,10 @@ void LockOrderChecker::ReportWaitCycle(ThreadLockState& thread, bool livelock,
   for (int i = 0; i < count; ++i) {
     WaitCycleRecord::Step step;
     step.thread = steps[i].thread;
-    if (steps[i].lock != nullptr) step.lock = steps[i].lock->id;
+    if (steps[i].lock != nullptr) {
+      Declare(*steps[i].lock);
+      step.lock = steps[i].lock->id;
+    }
     step.how = steps[i].how;
     if (steps[i].waiting_site != nullptr) step.waiting_site = Intern(*steps[i].waiting_site);
     if (steps[i].held_site != nullptr) step.held_site = Intern(*steps[i].held_site);
@@ -280,6 +308,7 @@ void LockOrderChecker::ReportMisuse(ThreadLockState& thread, const LockInfo& loc
     auto found = thread_by_os_tid_.find(holder);
     if (found != thread_by_os_tid_.end()) owner = found->second;
   }
+  Declare(lock);
   MisuseKind kind = holder != 0 ? MisuseKind::kUnlockNotOwner : MisuseKind::kUnlockUnlocked;
   if (waiting) kind = MisuseKind::kWaitNotHeld;
   sink_->OnMisuse(MisuseRecord{thread.thread, lock.id, Intern(site), kind, owner});
@@ -305,6 +334,11 @@ void LockOrderChecker::Retire(std::map<std::uintptr_t, LockInfo*>::iterator foun
 }
 
 std::size_t LockOrderChecker::lock_count() const {
+  SpinlockHolder hold(mu_);
+  return locks_.size();
+}
+
+std::size_t LockOrderChecker::graph_node_count() const {
   SpinlockHolder hold(mu_);
   return graph_.lock_count();
 }

@@ -42,7 +42,20 @@ struct LockInfo {
   LockId id = 0;
   LockKind kind = LockKind::kMutex;
   std::uintptr_t address = 0;
+  SiteId first_site = kNoSite;           // where it was first acquired
+  // Its node in the checker's graph, given when it gets its first edge (most
+  // locks never do); kNoNode until then. Under the checker's lock.
+  static constexpr LockId kNoNode = ~LockId{0};
+  mutable LockId node = kNoNode;
   std::atomic<bool> retired{false};      // destroyed or re-initialised: a new LockInfo takes over
+  // Whether its `lock` line is in the record file. A lock is declared when a
+  // record first names it (an edge, a finding, a wait dump), not when it is
+  // first seen: a program that builds and drops a million locks, each used
+  // alone, costs no write per lock. kDeclaring: a thread has claimed the
+  // line and is writing it (the wait dump, a signal handler that may have
+  // interrupted that thread, writes one of its own then).
+  static constexpr std::uint8_t kUndeclared = 0, kDeclaring = 1, kDeclared = 2;
+  mutable std::atomic<std::uint8_t> declared{kUndeclared};
 };
 
 // The OS thread id of the thread holding the lock at `address` exclusively,
@@ -225,7 +238,8 @@ class LockOrderChecker {
     return thread.thread;
   }
 
-  std::size_t lock_count() const;
+  std::size_t lock_count() const;       // every lock seen
+  std::size_t graph_node_count() const;  // the locks that have an edge
   std::size_t edge_count() const;
 
  private:
@@ -235,6 +249,10 @@ class LockOrderChecker {
                        const Site& site);
   void EnsureRegistered(ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SiteId Intern(const Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The lock's graph node, added on first use.
+  LockId GraphNode(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the lock's `lock` line unless it is written (see LockInfo).
+  void Declare(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
   void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
                     bool waiting);
@@ -266,7 +284,11 @@ class LockOrderChecker {
   const HolderQuery holder_;
   const bool abort_on_inversion_;
   mutable Spinlock mu_;
+  // Nodes only for locks with edges: node ids are dense among those, so a
+  // program that builds a million locks and uses each alone has no node.
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
+  std::vector<const LockInfo*> lock_of_node_ ABSL_GUARDED_BY(mu_);
+  LockId next_lock_id_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<LockInfo> locks_ ABSL_GUARDED_BY(mu_);  // deque: LockInfo addresses stay valid
   void Retire(std::map<std::uintptr_t, LockInfo*>::iterator found)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

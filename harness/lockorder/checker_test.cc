@@ -287,6 +287,30 @@ TEST_F(CheckerTest, ReportsA64LockCycleInFull) {
   EXPECT_THAT(sink_.inversions[0].cycle, SizeIs(65));
 }
 
+// A program that builds and drops locks by the million, each used alone,
+// pays no record and no graph node per lock: a lock is declared (and given a
+// node) when an edge or a finding first names it.
+TEST_F(CheckerTest, LocksUsedAloneAreNeitherRecordedNorInTheGraph) {
+  for (std::uintptr_t i = 0; i < 1000; ++i) {
+    Lock(t1_, 0x20000 + 16 * i), Unlock(t1_, 0x20000 + 16 * i);
+    checker_.Forget(0x20000 + 16 * i);
+  }
+  EXPECT_EQ(checker_.lock_count(), 1000u);
+  EXPECT_EQ(checker_.graph_node_count(), 0u);
+  EXPECT_THAT(sink_.locks, IsEmpty());
+
+  Lock(t1_, kA), Lock(t1_, kB), Unlock(t1_, kB), Unlock(t1_, kA);
+  EXPECT_EQ(checker_.graph_node_count(), 2u);
+  ASSERT_THAT(sink_.locks, SizeIs(2));
+  ASSERT_THAT(sink_.edges, SizeIs(1));
+  EXPECT_EQ(sink_.edges[0].from, sink_.IdOf(kA));
+  EXPECT_EQ(sink_.edges[0].to, sink_.IdOf(kB));
+  Lock(t2_, kB), Lock(t2_, kA);  // the inversion names the locks by their ids, not graph nodes
+  ASSERT_THAT(sink_.inversions, SizeIs(1));
+  EXPECT_THAT(sink_.inversions[0].cycle,
+              ::testing::ElementsAre(sink_.IdOf(kB), sink_.IdOf(kA), sink_.IdOf(kB)));
+}
+
 TEST_F(CheckerTest, AReusedAddressIsANewLockAfterForget) {
   Lock(t1_, kA), Lock(t1_, kB), Unlock(t1_, kB), Unlock(t1_, kA);
   const LockId old_a = sink_.IdOf(kA);

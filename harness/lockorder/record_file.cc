@@ -171,7 +171,6 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
   } else if (type == "lock" && p.size() == 5) {
     LockRecord lock;
     RETURN_IF_ERROR(p.Number(1, lock.id));
-    RETURN_IF_ERROR(declare("lock", lock.id, out.locks.count(lock.id)));
     if (p.field(2) == "mutex") {
       lock.kind = LockKind::kMutex;
     } else if (p.field(2) == "recursive") {
@@ -183,6 +182,14 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     }
     RETURN_IF_ERROR(p.Hex(p.field(3), lock.address));
     RETURN_IF_ERROR(site_ref(4, lock.first_site));
+    // A lock may be declared twice alike: by the wait dump, a signal
+    // handler, and by the thread it interrupted (LockInfo::declared).
+    auto known = out.locks.find(lock.id);
+    if (known != out.locks.end() &&
+        (known->second.kind != lock.kind || known->second.address != lock.address ||
+         known->second.first_site != lock.first_site)) {
+      return p.Error(absl::StrCat("lock ", lock.id, " is declared twice, differently"));
+    }
     out.locks[lock.id] = lock;
   } else if (type == "edge" && p.size() == 7) {
     Edge edge;

@@ -9,6 +9,9 @@
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
 //   lock <id> mutex|recursive|rwlock 0x<address> <first-acquisition site>
+//                                         written when a record first names the lock
+//                                         (a lock only ever used alone has none); it may
+//                                         appear twice, alike (see LockInfo::declared)
 //   edge <from> <to> <t> <held site> <requested site> <held ids,...|->
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>

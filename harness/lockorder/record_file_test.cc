@@ -95,6 +95,18 @@ TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
   EXPECT_THAT(error("racelab-lockorder/2\n"), HasSubstr("f.lockorder:1: unsupported version 2"));
 }
 
+// The wait dump, a signal handler, declares a lock no record named yet, and
+// the thread it interrupted may be writing the same line.
+TEST(RecordFileTest, AcceptsALockDeclaredTwiceAlike) {
+  absl::StatusOr<Recording> recording = ParseRecording(
+      Header() + "thread 1 7\nlock 0 mutex 0x10 -\nlock 0 mutex 0x10 -\nwait 1 0 mutex 0 - 0\n"
+                 "wait-end 1\n",
+      "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_EQ(recording->locks.size(), 1u);
+  EXPECT_EQ(recording->waits.size(), 1u);
+}
+
 TEST(RecordFileTest, AMissingFileIsNotFound) {
   EXPECT_EQ(ReadRecording("/nonexistent/x.lockorder").status().code(), absl::StatusCode::kNotFound);
 }

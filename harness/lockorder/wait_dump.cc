@@ -73,8 +73,50 @@ char* AppendText(char* out, const char* text) {
   return out;
 }
 
-// One `wait` line per blocked thread, then `wait-end`. Only atomics,
-// write(2) and stack buffers.
+char* AppendHex(char* out, std::uint64_t value) {
+  char digits[16];
+  int count = 0;
+  do {
+    digits[count++] = "0123456789abcdef"[value % 16];
+    value /= 16;
+  } while (value != 0);
+  while (count > 0) *out++ = digits[--count];
+  return out;
+}
+
+// The `lock` line of a lock no record has named yet (see LockInfo::declared;
+// as RecordFileWriter::OnLock writes it). When another thread has claimed
+// the line but may not have written it (it may be the thread this handler
+// interrupted), the line is written here as well: the reader accepts a lock
+// declared twice alike.
+void DeclareForDump(int fd, const LockInfo& lock) {
+  std::uint8_t state = lock.declared.load(std::memory_order_acquire);
+  if (state == LockInfo::kDeclared) return;
+  const bool claimed =
+      state == LockInfo::kUndeclared &&
+      lock.declared.compare_exchange_strong(state, LockInfo::kDeclaring, std::memory_order_acq_rel);
+  if (!claimed && state == LockInfo::kDeclared) return;
+  char line[128];
+  char* end = AppendText(line, "lock ");
+  end = AppendNumber(end, lock.id);
+  end = AppendText(end, lock.kind == LockKind::kRecursiveMutex ? " recursive 0x"
+                        : lock.kind == LockKind::kRwLock       ? " rwlock 0x"
+                                                               : " mutex 0x");
+  end = AppendHex(end, lock.address);
+  if (lock.first_site == kNoSite) {
+    end = AppendText(end, " -");
+  } else {
+    end = AppendText(end, " ");
+    end = AppendNumber(end, lock.first_site);
+  }
+  *end++ = '\n';
+  (void)!::write(fd, line, static_cast<size_t>(end - line));
+  if (claimed) lock.declared.store(LockInfo::kDeclared, std::memory_order_release);
+}
+
+// One `wait` line per blocked thread (after its lock's `lock` line when no
+// record named the lock before), then `wait-end`. Only atomics, write(2)
+// and stack buffers.
 void DumpWaits(int) {
   const int saved_errno = errno;
   int (*const record_fd)() = dump_fd.load(std::memory_order_acquire);
@@ -86,6 +128,7 @@ void DumpWaits(int) {
     if (waiting_on == 0 || (waiting_on & (WaitSlot::kRetrying | WaitSlot::kJoining)) != 0) continue;
     const LockInfo* lock = LockOf(waiting_on);
     const bool condition = (waiting_on & WaitSlot::kCondition) != 0;
+    DeclareForDump(fd, *lock);
     char line[128];
     char* end = AppendText(line, "wait ");
     end = AppendNumber(end, slot->thread.load(std::memory_order_relaxed));
