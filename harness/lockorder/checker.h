@@ -104,14 +104,17 @@ inline std::size_t AddressSlot(std::uintptr_t address, std::size_t slots) {
 
 class LockOrderChecker {
  public:
-  // The fast path of a blocking exclusive acquisition, inline: when this
-  // thread already knows the lock, it is not a recursive mutex, and the
-  // thread has validated the chain it would extend (nothing to record),
-  // pushes the hold (as PushHeld) and returns where its site goes.
+  // The fast path of a blocking acquisition, exclusive or shared, inline:
+  // when this thread already knows the lock, it is not a recursive mutex,
+  // and the thread has validated the chain it would extend (nothing to
+  // record), pushes the hold (as PushHeld) and returns where its site goes.
   // nullptr means "take the slow path" (BeforeBlockingAcquire, then
-  // PushHeld), never "no problem".
+  // PushHeld), never "no problem". A shared hold is no different here: a
+  // second shared hold of a lock the thread holds (counted as recursion)
+  // never has a validated chain, as below.
   ABSL_ATTRIBUTE_ALWAYS_INLINE Site* TryFastBlockingAcquire(ThreadLockState& thread,
-                                                            std::uintptr_t address) {
+                                                            std::uintptr_t address,
+                                                            bool shared = false) {
     if (foreign_unlock_seen_.load(std::memory_order_relaxed)) return nullptr;
     const ThreadLockState::CachedLock& cached =
         thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
@@ -128,7 +131,7 @@ class LockOrderChecker {
         thread.chain_cache[chain & (thread.chain_cache.size() - 1)] != chain) {
       return nullptr;
     }
-    return &NewHeld(thread, lock, /*shared=*/false, /*blocking=*/true, chain).site;
+    return &NewHeld(thread, lock, shared, /*blocking=*/true, chain).site;
   }
 
   // `sink` must outlive the checker. Not owned. `holder` tells who holds a

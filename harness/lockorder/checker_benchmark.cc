@@ -4,6 +4,8 @@
 //   and through racelab's hooks and checker (chain already validated);
 // - the same below a chain of frame-pointer frames (full site walks);
 // - the same for absl::Mutex with Abseil's deadlock detection off and on;
+// - std::shared_mutex taken shared, through the hooks off and on;
+// - a heap std::mutex's whole life (new, lock, unlock, delete), off and on;
 // - two threads contending for one std::mutex, raw and checked;
 // - malloc + free with the free() hook idle and watching;
 // - adding edges to the lock graph as it grows (cycle checks included).
@@ -12,9 +14,11 @@
 #include <dlfcn.h>
 #include <pthread.h>
 
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <shared_mutex>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -98,6 +102,43 @@ void BM_AbslMutex_DetectionReport(benchmark::State& state) {
 }
 BENCHMARK(BM_AbslMutex_DetectionIgnore)->Arg(0)->Arg(1)->Arg(4);
 BENCHMARK(BM_AbslMutex_DetectionReport)->Arg(0)->Arg(1)->Arg(4);
+
+// std::shared_mutex taken shared (pthread_rwlock_rdlock), while holding
+// `depth` std::mutex locks: shared acquisitions' own path.
+void SharedMutexPair(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  const int depth = static_cast<int>(state.range(0));
+  std::vector<std::mutex> outer(static_cast<size_t>(depth));
+  std::shared_mutex inner;
+  for (std::mutex& m : outer) m.lock();
+  for (auto _ : state) {
+    inner.lock_shared();
+    inner.unlock_shared();
+  }
+  for (auto it = outer.rbegin(); it != outer.rend(); ++it) it->unlock();
+  SetLockOrderChecking(false);
+}
+void BM_SharedMutexShared_HooksOff(benchmark::State& state) { SharedMutexPair(state, false); }
+void BM_SharedMutexShared_Checked(benchmark::State& state) { SharedMutexPair(state, true); }
+BENCHMARK(BM_SharedMutexShared_HooksOff)->Arg(0)->Arg(1);
+BENCHMARK(BM_SharedMutexShared_Checked)->Arg(0)->Arg(1);
+
+// A lock's whole life on the heap: built, locked and unlocked once, freed
+// (a lock per short-lived object). Each one is a new lock to the checker.
+void HeapMutexLife(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  for (auto _ : state) {
+    auto mutex = std::make_unique<std::mutex>();
+    mutex->lock();
+    mutex->unlock();
+    benchmark::DoNotOptimize(mutex.get());
+  }
+  SetLockOrderChecking(false);
+}
+void BM_HeapMutexLife_HooksOff(benchmark::State& state) { HeapMutexLife(state, false); }
+void BM_HeapMutexLife_Checked(benchmark::State& state) { HeapMutexLife(state, true); }
+BENCHMARK(BM_HeapMutexLife_HooksOff);
+BENCHMARK(BM_HeapMutexLife_Checked);
 
 // malloc + free of a small block that holds no lock: what the free() hook
 // (which retires the locks in freed memory) costs every deallocation.

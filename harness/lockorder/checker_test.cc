@@ -311,6 +311,28 @@ TEST_F(CheckerTest, LocksUsedAloneAreNeitherRecordedNorInTheGraph) {
               ::testing::ElementsAre(sink_.IdOf(kB), sink_.IdOf(kA), sink_.IdOf(kB)));
 }
 
+// Shared acquisitions take the fast path too, once their chain is known;
+// a second shared hold of a held lock never does (it is counted on the
+// first), nor does an exclusive request of a lock held shared.
+TEST_F(CheckerTest, SharedAcquisitionsTakeTheFastPathOnceTheirChainIsKnown) {
+  auto shared = [&](std::uintptr_t lock) {
+    LockInfo* info = checker_.BeforeBlockingAcquire(t1_, lock, LockKind::kRwLock, true, SiteAt(lock));
+    checker_.AfterAcquire(t1_, info, true, true, SiteAt(lock));
+  };
+  shared(kA), shared(kB);  // the slow path learns A, B and the chain A -> B
+  checker_.BeforeRelease(t1_, kB, LockKind::kRwLock, SiteAt(kB));
+  checker_.BeforeRelease(t1_, kA, LockKind::kRwLock, SiteAt(kA));
+
+  ASSERT_NE(checker_.TryFastBlockingAcquire(t1_, kA, /*shared=*/true), nullptr);
+  ASSERT_NE(checker_.TryFastBlockingAcquire(t1_, kB, /*shared=*/true), nullptr);
+  EXPECT_TRUE(t1_.held.back().shared);
+  EXPECT_EQ(checker_.TryFastBlockingAcquire(t1_, kB, /*shared=*/true), nullptr);  // B again
+  EXPECT_EQ(checker_.TryFastBlockingAcquire(t1_, kB, /*shared=*/false), nullptr);
+  EXPECT_THAT(t1_.held, SizeIs(2));
+  EXPECT_THAT(sink_.edges, SizeIs(1));
+  EXPECT_THAT(sink_.self_deadlocks, IsEmpty());
+}
+
 TEST_F(CheckerTest, AReusedAddressIsANewLockAfterForget) {
   Lock(t1_, kA), Lock(t1_, kB), Unlock(t1_, kB), Unlock(t1_, kA);
   const LockId old_a = sink_.IdOf(kA);

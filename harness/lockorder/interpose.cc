@@ -568,9 +568,9 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   ThreadLockState& state = State();
   LockCallScope in_lock_call;
   Site* fast = nullptr;
-  if (!shared) {
+  {
     InvisibleToTsan invisible;
-    fast = checker->TryFastBlockingAcquire(state, Address(lock));
+    fast = checker->TryFastBlockingAcquire(state, Address(lock), shared);
     if (fast != nullptr) CaptureSiteInto(*fast);
   }
   LockInfo* info = nullptr;
