@@ -33,7 +33,7 @@ bool NamesProgramCode(absl::string_view key) {
 
 // The locks seen on each side of the edges between one pair of sites.
 struct SitePairUse {
-  std::set<std::string> held_locks, requested_locks;  // lock nodes
+  std::set<std::pair<std::int64_t, LockId>> held_locks, requested_locks;  // (pid, lock)
   bool in_instance_cycle = false;
 };
 
@@ -70,13 +70,17 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
 
   for (const Recording& recording : recordings) {
     const std::string prefix = absl::StrCat("p", recording.pid, "_");
-    std::map<LockId, std::optional<Location>> first_sites;
+    std::map<LockId, std::string> class_of;  // lock → the class key of its first site
+    // Reserved, not grown: a doubling vector of a million entries holds two
+    // copies for a moment (the report tool's peak memory on 10^6 locks).
+    analysis.locks.reserve(analysis.locks.size() + recording.locks.size());
+    analysis.edges.reserve(analysis.edges.size() + recording.edges.size());
     for (const auto& [id, lock] : recording.locks) {
       AnalyzedLock analyzed;
       analyzed.name = absl::StrCat("M", id);
       analyzed.node = prefix + analyzed.name;
       analyzed.first_site = SiteLocation(recording, lock.first_site, project_root, symbolizer);
-      first_sites[id] = analyzed.first_site;
+      class_of[id] = ClassKey(analyzed.first_site);
       analysis.locks.push_back(std::move(analyzed));
     }
     // Replay the edges: every edge that closes a cycle is one cycle.
@@ -88,8 +92,10 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
       return it->second;
     };
     std::map<std::pair<LockId, LockId>, const Edge*> recorded;
+    std::map<std::pair<LockId, LockId>, size_t> graph_edge_of;  // → analysis.edges index
     for (const Edge& edge : recording.edges) {
       recorded.emplace(std::make_pair(edge.from, edge.to), &edge);
+      graph_edge_of.emplace(std::make_pair(edge.from, edge.to), analysis.edges.size());
       analysis.edges.push_back({prefix + absl::StrCat("M", edge.from),
                                 prefix + absl::StrCat("M", edge.to),
                                 ThreadName(edge.witness.thread), false});
@@ -102,6 +108,7 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
       LockGraph::AddResult added = graph.AddEdge(from, to, edge.witness);
       if (added.added != LockGraph::Added::kClosesCycle) continue;
       AnalyzedCycle cycle;
+      cycle.steps.reserve(added.cycle.size() - 1);
       cycle.file = recording.path;
       cycle.pid = recording.pid;
       std::set<LockId> gates;
@@ -131,19 +138,13 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
           }
           gates = both;
         }
-        class_pairs_in_instance_cycles.insert({ClassKey(first_sites[a]), ClassKey(first_sites[b])});
+        analysis.edges[graph_edge_of.at({a, b})].in_cycle = true;
+        class_pairs_in_instance_cycles.insert({class_of[a], class_of[b]});
         site_pairs[{ClassKey(step.held_site), ClassKey(step.requested_site)}].in_instance_cycle = true;
         cycle.steps.push_back(std::move(step));
       }
       for (size_t i = 0; i + 1 < added.cycle.size(); ++i) gates.erase(lock_of[added.cycle[i]]);
       for (LockId gate : gates) cycle.gate_locks.push_back(absl::StrCat("M", gate));
-      for (LockOrderAnalysis::GraphEdge& graph_edge : analysis.edges) {
-        for (const CycleStep& step : cycle.steps) {
-          if (graph_edge.from_node == step.from_node && graph_edge.to_node == step.to_node) {
-            graph_edge.in_cycle = true;
-          }
-        }
-      }
       analysis.cycles.push_back(std::move(cycle));
     }
     // Which locks each pair of sites saw, for the data-dependent order hints.
@@ -156,15 +157,16 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
     for (const Edge& edge : recording.edges) {
       SitePairUse& use = site_pairs[{site_key(edge.witness.held_site),
                                      site_key(edge.witness.requested_site)}];
-      use.held_locks.insert(prefix + absl::StrCat("M", edge.from));
-      use.requested_locks.insert(prefix + absl::StrCat("M", edge.to));
+      use.held_locks.insert({recording.pid, edge.from});
+      use.requested_locks.insert({recording.pid, edge.to});
     }
     // The same edges, between classes.
-    for (const auto& [id, site] : first_sites) {
-      if (!NamesProgramCode(ClassKey(site))) ++analysis.locks_without_class;
+    for (const auto& [id, key] : class_of) {
+      if (!NamesProgramCode(key)) ++analysis.locks_without_class;
     }
     for (const Edge& edge : recording.edges) {
-      const std::string from = ClassKey(first_sites[edge.from]), to = ClassKey(first_sites[edge.to]);
+      const std::string& from = class_of[edge.from];
+      const std::string& to = class_of[edge.to];
       if (from == to) continue;  // two instances of one class: not an order between classes
       if (!NamesProgramCode(from) || !NamesProgramCode(to)) continue;  // no class to speak of
       auto class_node = [&](const std::string& key) {

@@ -47,21 +47,30 @@ std::optional<Location> Located(const Recording& recording, SiteId site, absl::s
   return location;
 }
 
-const Edge* FindEdge(const Recording& recording, LockId from, LockId to) {
-  for (const Edge& edge : recording.edges) {
-    if (edge.from == from && edge.to == to) return &edge;
+// The recording's edges by their ends: a cycle of n steps among m edges
+// costs n lookups, not n walks over m.
+class EdgeIndex {
+ public:
+  explicit EdgeIndex(const Recording& recording) {
+    for (const Edge& edge : recording.edges) edges_.emplace(std::make_pair(edge.from, edge.to), &edge);
   }
-  return nullptr;
-}
+  const Edge* Find(LockId from, LockId to) const {
+    auto found = edges_.find({from, to});
+    return found == edges_.end() ? nullptr : found->second;
+  }
+
+ private:
+  std::map<std::pair<LockId, LockId>, const Edge*> edges_;
+};
 
 // The sites LockOrderFindings will name: a program with thousands of
 // lock sites and no finding costs no symbolisation.
-std::set<SiteId> SitesOfFindings(const Recording& recording) {
+std::set<SiteId> SitesOfFindings(const Recording& recording, const EdgeIndex& edges) {
   std::set<SiteId> sites;
   for (const InversionRecord& inversion : recording.inversions) {
     if (!inversion.gate_locks.empty()) continue;
     for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
-      if (const Edge* edge = FindEdge(recording, inversion.cycle[i], inversion.cycle[i + 1])) {
+      if (const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1])) {
         sites.insert({edge->witness.held_site, edge->witness.requested_site});
       }
     }
@@ -152,8 +161,9 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
 std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_view project_root,
                                        Symbolizer& symbolizer) {
   // The sites the findings name, each module's in one batch.
+  const EdgeIndex edges(recording);
   std::map<int, std::vector<std::uintptr_t>> by_module;
-  for (SiteId site : SitesOfFindings(recording)) {
+  for (SiteId site : SitesOfFindings(recording, edges)) {
     auto frames = recording.sites.find(site);
     if (frames == recording.sites.end()) continue;
     for (const lockorder::ModuleOffset& pc : frames->second) {
@@ -174,7 +184,7 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     std::vector<std::string> names, steps;
     for (LockId lock : inversion.cycle) names.push_back(LockName(lock));
     for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
-      const Edge* edge = FindEdge(recording, inversion.cycle[i], inversion.cycle[i + 1]);
+      const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1]);
       if (edge == nullptr) continue;
       const std::string from = LockName(edge->from), to = LockName(edge->to);
       std::optional<Location> held =
