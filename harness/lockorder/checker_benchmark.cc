@@ -43,20 +43,26 @@ void BM_PthreadMutex_Unhooked(benchmark::State& state) {
 }
 BENCHMARK(BM_PthreadMutex_Unhooked);
 
-// std::mutex through the hooks: with checking off (the pass-through cost)
-// and on, while holding `depth` other locks.
-void StdMutexPair(benchmark::State& state, bool checked) {
+// One acquire/release pair of `inner` through the hooks, with checking off
+// (the pass-through cost) or on, while holding `depth` std::mutex locks.
+template <typename Inner, typename Pair>
+void PairUnderHeldLocks(benchmark::State& state, bool checked, Pair pair) {
   SetLockOrderChecking(checked);
   const int depth = static_cast<int>(state.range(0));
   std::vector<std::mutex> outer(static_cast<size_t>(depth));
-  std::mutex inner;
+  Inner inner;
   for (std::mutex& m : outer) m.lock();
-  for (auto _ : state) {
-    inner.lock();
-    inner.unlock();
-  }
+  for (auto _ : state) pair(inner);
   for (auto it = outer.rbegin(); it != outer.rend(); ++it) it->unlock();
   SetLockOrderChecking(false);
+}
+
+// std::mutex.
+void StdMutexPair(benchmark::State& state, bool checked) {
+  PairUnderHeldLocks<std::mutex>(state, checked, [](std::mutex& m) {
+    m.lock();
+    m.unlock();
+  });
 }
 void BM_StdMutex_HooksOff(benchmark::State& state) { StdMutexPair(state, false); }
 void BM_StdMutex_Checked(benchmark::State& state) { StdMutexPair(state, true); }
@@ -103,20 +109,13 @@ void BM_AbslMutex_DetectionReport(benchmark::State& state) {
 BENCHMARK(BM_AbslMutex_DetectionIgnore)->Arg(0)->Arg(1)->Arg(4);
 BENCHMARK(BM_AbslMutex_DetectionReport)->Arg(0)->Arg(1)->Arg(4);
 
-// std::shared_mutex taken shared (pthread_rwlock_rdlock), while holding
-// `depth` std::mutex locks: shared acquisitions' own path.
+// std::shared_mutex taken shared (pthread_rwlock_rdlock): shared
+// acquisitions' own path.
 void SharedMutexPair(benchmark::State& state, bool checked) {
-  SetLockOrderChecking(checked);
-  const int depth = static_cast<int>(state.range(0));
-  std::vector<std::mutex> outer(static_cast<size_t>(depth));
-  std::shared_mutex inner;
-  for (std::mutex& m : outer) m.lock();
-  for (auto _ : state) {
-    inner.lock_shared();
-    inner.unlock_shared();
-  }
-  for (auto it = outer.rbegin(); it != outer.rend(); ++it) it->unlock();
-  SetLockOrderChecking(false);
+  PairUnderHeldLocks<std::shared_mutex>(state, checked, [](std::shared_mutex& m) {
+    m.lock_shared();
+    m.unlock_shared();
+  });
 }
 void BM_SharedMutexShared_HooksOff(benchmark::State& state) { SharedMutexPair(state, false); }
 void BM_SharedMutexShared_Checked(benchmark::State& state) { SharedMutexPair(state, true); }
