@@ -12,9 +12,9 @@ std::uint64_t ChainOf(const HeldList& held) {
   return held.empty() ? 0 : held.back().chain;
 }
 
-const Held* FindHeld(const ThreadLockState& thread, LockId id) {
+const Held* FindHeld(const ThreadLockState& thread, std::uintptr_t address) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
-    if (it->lock->id == id) return &*it;
+    if (it->address == address) return &*it;
   }
   return nullptr;
 }
@@ -47,7 +47,7 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
   auto found = by_address_.find(address);
   if (found != by_address_.end()) return found->second;
   LockInfo& lock = locks_.emplace_back();
-  lock.id = next_lock_id_++;
+  lock.id = NewLockId();
   lock.kind = kind;
   lock.address = address;
   lock.first_site = Intern(site);
@@ -110,25 +110,46 @@ void LockOrderChecker::MarkValidated(ThreadLockState& thread, std::uint64_t chai
   thread.chain_cache[chain & (thread.chain_cache.size() - 1)] = chain;
 }
 
+void LockOrderChecker::Rechain(ThreadLockState& thread, std::size_t from) {
+  for (std::size_t i = from; i < thread.held.size(); ++i) {
+    Held& held = thread.held[i];
+    held.chain = held.lock == nullptr
+                     ? kUnresolvedChain
+                     : Mix(i == 0 ? 0 : thread.held[i - 1].chain, held.lock->id);
+  }
+}
+
+void LockOrderChecker::ResolveHeld(ThreadLockState& thread) {
+  std::size_t first = thread.held.size();
+  for (std::size_t i = 0; i < thread.held.size(); ++i) {
+    Held& held = thread.held[i];
+    if (held.lock != nullptr) continue;
+    held.lock = Lookup(thread, held.address, held.kind, held.site);
+    first = std::min(first, i);
+  }
+  Rechain(thread, first);
+}
+
 void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
   // A lock this thread took exclusively but another thread then unlocked
   // (mutex misuse, reported then) is no longer held by anyone.
   for (size_t i = 0; i < thread.held.size(); ++i) {
     const Held& held = thread.held[i];
-    if (held.shared || holder_(held.lock->address, held.lock->kind) == thread.os_tid) continue;
+    if (held.shared || holder_(held.address, held.kind) == thread.os_tid) continue;
     thread.held.erase(thread.held.begin() + i);
-    for (size_t j = i; j < thread.held.size(); ++j) {
-      thread.held[j].chain = Mix(j == 0 ? 0 : thread.held[j - 1].chain, thread.held[j].lock->id);
-    }
+    Rechain(thread, i);
     --i;
   }
 }
 
 LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address,
                                                   LockKind kind, bool shared, const Site& site) {
-  LockInfo* lock = Lookup(thread, address, kind, site);
   DropStaleHolds(thread);
-  if (const Held* held = FindHeld(thread, lock->id)) {
+  // Alone: no edge, no self-deadlock, nothing to look up.
+  if (thread.held.empty()) return CachedLock(thread, address);
+  ResolveHeld(thread);  // first: ids follow the order locks were taken in
+  LockInfo* lock = Lookup(thread, address, kind, site);
+  if (const Held* held = FindHeld(thread, address)) {
     const bool recursive_relock = lock->kind == LockKind::kRecursiveMutex;
     // Two shared holds of one rwlock are not a self-deadlock either.
     const bool shared_relock = shared && held->shared;
@@ -145,7 +166,6 @@ LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::
                                              Intern(site), held->shared && !shared});
     return lock;
   }
-  if (thread.held.empty()) return lock;
   const std::uint64_t chain = Mix(ChainOf(thread.held), lock->id);
   if (ChainValidated(thread, chain)) return lock;
   AddEdgesSlow(thread, *lock, site);
@@ -203,21 +223,19 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
 
 bool LockOrderChecker::ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t address) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
-    if (it->lock->address != address) continue;
+    if (it->address != address) continue;
     if (--it->recursion > 0) return true;
     const size_t index = static_cast<size_t>(std::distance(it, thread.held.rend())) - 1;
     thread.held.erase(thread.held.begin() + index);
-    for (size_t i = index; i < thread.held.size(); ++i) {
-      thread.held[i].chain = Mix(i == 0 ? 0 : thread.held[i - 1].chain, thread.held[i].lock->id);
-    }
+    Rechain(thread, index);
     return true;
   }
   return false;
 }
 
-bool LockOrderChecker::CountRecursion(ThreadLockState& thread, const LockInfo* lock) {
+bool LockOrderChecker::CountRecursion(ThreadLockState& thread, std::uintptr_t address) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
-    if (it->lock == lock && (lock->kind == LockKind::kRecursiveMutex || it->shared)) {
+    if (it->address == address && (it->kind == LockKind::kRecursiveMutex || it->shared)) {
       ++it->recursion;
       return true;
     }
@@ -279,7 +297,7 @@ void LockOrderChecker::ReportWaitCycle(ThreadLockState& thread, bool livelock,
 bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t address,
                                       const Site& site) {
   for (const Held& held : thread.held) {
-    if (held.lock->address == address) {
+    if (held.address == address) {
       ReleaseIfHeld(thread, address);
       return true;
     }

@@ -10,6 +10,13 @@
 // (Linux lockdep's idea) says the edges exist. The slow path takes the
 // checker's spinlock.
 //
+// Locks used alone cost nothing global either: a lock taken while the
+// thread holds no other, and not in its cache, is held unresolved (by
+// address, no LockInfo). It is resolved (looked up or created) only when
+// the thread takes another lock under it, or blocks on it while another
+// thread holds it. A program that builds, locks and frees a million locks,
+// one at a time, creates no LockInfo.
+//
 // Threading: any thread may call, each passing its own ThreadLockState
 // (never shared between threads). Sink callbacks run under the checker's
 // lock, one at a time.
@@ -72,6 +79,11 @@ struct WaitCycleStep {
   const Site* held_site = nullptr;     // where the next step's thread took `lock`; null: unknown
 };
 
+// The chain of an unresolved held entry (see Held::chain): a constant no
+// chain of resolved locks hashes to but by a 2^-64 accident, so a chain
+// built on it is never found validated and takes the slow path.
+inline constexpr std::uint64_t kUnresolvedChain = 0x5DEECE66D1B0A7E3ull;
+
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
 struct alignas(64) ThreadLockState {
@@ -131,7 +143,25 @@ class LockOrderChecker {
         thread.chain_cache[chain & (thread.chain_cache.size() - 1)] != chain) {
       return nullptr;
     }
-    return &NewHeld(thread, lock, shared, /*blocking=*/true, chain).site;
+    return &NewHeld(thread, lock, address, lock->kind, shared, /*blocking=*/true, chain).site;
+  }
+
+  // The fast path of a blocking acquisition by a thread that holds no lock:
+  // nothing to check, so the hold is pushed (resolved only if this thread's
+  // cache knows the lock) and returns where its site goes. nullptr: take
+  // the slow path (the thread holds locks, or its held list would have to
+  // allocate).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE Site* TryAloneAcquire(ThreadLockState& thread,
+                                                     std::uintptr_t address, LockKind kind,
+                                                     bool shared) {
+    if (!thread.held.empty() || !thread.held.has_room() ||
+        foreign_unlock_seen_.load(std::memory_order_relaxed)) {
+      return nullptr;
+    }
+    LockInfo* lock = CachedLock(thread, address);
+    return &NewHeld(thread, lock, address, kind, shared, /*blocking=*/true,
+                    lock == nullptr ? kUnresolvedChain : Mix(0, lock->id))
+                .site;
   }
 
   // `sink` must outlive the checker. Not owned. `holder` tells who holds a
@@ -147,33 +177,44 @@ class LockOrderChecker {
   // rdlock, or retaking a mutex after a condition wait): records the edges
   // from held locks, a cycle they close, or a self-deadlock, before the
   // caller blocks.
-  // Returns the lock, to hand to AfterAcquire.
+  // Returns the lock, to hand to AfterAcquire; nullptr when the thread
+  // holds no lock and does not know this one (it stays unresolved).
   LockInfo* BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                                   bool shared, const Site& site);
-  // After any successful acquisition (blocking, try or timed) of `lock`
-  // (from BeforeBlockingAcquire or FindLock).
-  void AfterAcquire(ThreadLockState& thread, LockInfo* lock, bool shared, bool blocking,
-                    const Site& site) {
-    if (Site* slot = PushHeld(thread, lock, shared, blocking)) *slot = site;
+  // After any successful acquisition (blocking, try or timed) of the lock at
+  // `address`; `lock` is what BeforeBlockingAcquire or FindLock returned.
+  void AfterAcquire(ThreadLockState& thread, LockInfo* lock, std::uintptr_t address,
+                    LockKind kind, bool shared, bool blocking, const Site& site) {
+    if (Site* slot = PushHeld(thread, lock, address, kind, shared, blocking)) *slot = site;
   }
   // AfterAcquire without the site, and callable before the lock call (the
   // hooks do so, to keep their work out of the critical section the call
   // opens; when the call fails, ReleaseIfHeld takes the hold back). Returns
   // where the caller stores the site (the hooks walk the stack straight
   // into it), or nullptr when the acquisition only deepened a recursive or
-  // shared hold.
-  Site* PushHeld(ThreadLockState& thread, LockInfo* lock, bool shared, bool blocking) {
+  // shared hold. `lock` may be nullptr only while the thread holds nothing.
+  Site* PushHeld(ThreadLockState& thread, LockInfo* lock, std::uintptr_t address, LockKind kind,
+                 bool shared, bool blocking) {
     DropStaleHolds(thread);
-    if (lock->kind == LockKind::kRecursiveMutex || shared) {
-      if (CountRecursion(thread, lock)) return nullptr;
+    if (kind == LockKind::kRecursiveMutex || shared) {
+      if (CountRecursion(thread, address)) return nullptr;
     }
-    const std::uint64_t chain = Mix(thread.held.empty() ? 0 : thread.held.back().chain, lock->id);
-    return &NewHeld(thread, lock, shared, blocking, chain).site;
+    const std::uint64_t chain =
+        lock == nullptr ? kUnresolvedChain
+                        : Mix(thread.held.empty() ? 0 : thread.held.back().chain, lock->id);
+    return &NewHeld(thread, lock, address, kind, shared, blocking, chain).site;
   }
+  // A try or timed acquisition: the lock is resolved unless it is the only
+  // one the thread holds.
   void AfterAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind, bool shared,
                     bool blocking, const Site& site) {
-    AfterAcquire(thread, FindLock(thread, address, kind, site), shared, blocking, site);
+    DropStaleHolds(thread);
+    LockInfo* lock = thread.held.empty() ? CachedLock(thread, address)
+                                         : FindLock(thread, address, kind, site);
+    AfterAcquire(thread, lock, address, kind, shared, blocking, site);
   }
+  // Gives every unresolved entry of the thread's held list its LockInfo.
+  void ResolveHeld(ThreadLockState& thread);
   // The lock at `address`, known from now on; `site` is its first acquisition
   // site when it is new.
   LockInfo* FindLock(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
@@ -187,7 +228,7 @@ class LockOrderChecker {
     // Fast path: locks are mostly released in reverse order.
     if (!thread.held.empty()) {
       Held& top = thread.held.back();
-      if (top.lock->address == address) {
+      if (top.address == address) {
         if (--top.recursion == 0) thread.held.pop_back();
         return true;
       }
@@ -241,7 +282,11 @@ class LockOrderChecker {
     return thread.thread;
   }
 
-  std::size_t lock_count() const;       // every lock seen
+  // A lock id no lock has: for a lock the wait dump names while it is
+  // unresolved. Lock-free, callable from a signal handler.
+  LockId NewLockId() { return next_lock_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  std::size_t lock_count() const;       // every lock resolved
   std::size_t graph_node_count() const;  // the locks that have an edge
   std::size_t edge_count() const;
 
@@ -250,6 +295,16 @@ class LockOrderChecker {
                    const Site& site);
   LockInfo* LookupSlow(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                        const Site& site);
+  // The lock at `address` if this thread's cache has it; else nullptr.
+  static LockInfo* CachedLock(ThreadLockState& thread, std::uintptr_t address) {
+    const ThreadLockState::CachedLock& cached =
+        thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
+    if (cached.address != address || cached.lock == nullptr ||
+        cached.lock->retired.load(std::memory_order_relaxed)) {
+      return nullptr;
+    }
+    return cached.lock;
+  }
   void EnsureRegistered(ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SiteId Intern(const Site& site) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The lock's graph node, added on first use.
@@ -261,12 +316,15 @@ class LockOrderChecker {
                     bool waiting);
   // A new top entry in the thread's held list, all but its site written.
   ABSL_ATTRIBUTE_ALWAYS_INLINE static Held& NewHeld(ThreadLockState& thread, LockInfo* lock,
+                                                    std::uintptr_t address, LockKind kind,
                                                     bool shared, bool blocking,
                                                     std::uint64_t chain) {
     // Built in place: copying a finished Held into the list stalls on store
     // forwarding (measured: 40% of PushHeld's time).
     Held& held = thread.held.push();
     held.lock = lock;
+    held.address = address;
+    held.kind = kind;
     held.shared = shared;
     held.blocking = blocking;
     held.recursion = 1;
@@ -279,7 +337,9 @@ class LockOrderChecker {
   void DropStaleHoldsSlow(ThreadLockState& thread);
   bool ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t address);
   // A recursive re-lock, or a second shared hold: counted on the held entry.
-  static bool CountRecursion(ThreadLockState& thread, const LockInfo* lock);
+  static bool CountRecursion(ThreadLockState& thread, std::uintptr_t address);
+  // Recomputes the chains of held entries `from` and up.
+  static void Rechain(ThreadLockState& thread, std::size_t from);
   static bool ChainValidated(ThreadLockState& thread, std::uint64_t chain);
   static void MarkValidated(ThreadLockState& thread, std::uint64_t chain);
 
@@ -291,7 +351,7 @@ class LockOrderChecker {
   // program that builds a million locks and uses each alone has no node.
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
   std::vector<const LockInfo*> lock_of_node_ ABSL_GUARDED_BY(mu_);
-  LockId next_lock_id_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<LockId> next_lock_id_{0};
   std::deque<LockInfo> locks_ ABSL_GUARDED_BY(mu_);  // deque: LockInfo addresses stay valid
   void Retire(std::map<std::uintptr_t, LockInfo*>::iterator found)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -24,12 +24,19 @@ struct Held {
   // place that makes one, writes each of them once (initialising them here first cost stores on
   // every acquisition).
   Held() {}
+  // Null while the lock is unresolved: taken with no other lock held and
+  // unknown to this thread, it needs no LockInfo unless another lock is
+  // taken under it or it turns up in a wait (LockOrderChecker::ResolveHeld).
   LockInfo* lock;
+  std::uintptr_t address;         // the lock's own
+  LockKind kind;
   Site site;                      // where it was acquired
   bool shared;
   bool blocking;                  // false for try/timed acquisitions
   int recursion;
-  std::uint64_t chain;            // hash of the held sequence up to and including this
+  // Hash of the held sequence up to and including this; from an unresolved
+  // entry up, derived from kUnresolvedChain, which no validated chain is.
+  std::uint64_t chain;
 };
 
 // A thread's held locks, oldest first, with no fixed limit on their number.
@@ -46,6 +53,7 @@ class HeldList {
   HeldList& operator=(const HeldList&) = delete;
 
   bool empty() const { return size_ == 0; }
+  bool has_room() const { return size_ < capacity_; }  // push() would not allocate
   std::size_t size() const { return size_; }
   Held& back() { return storage_[size_ - 1]; }
   const Held& back() const { return storage_[size_ - 1]; }

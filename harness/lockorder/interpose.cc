@@ -237,7 +237,8 @@ bool Initialize() {
   const char* abort_switch = std::getenv(kAbortVariable);
   abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
   checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
-  InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder, SharedHolders);
+  InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder, SharedHolders,
+                         [] { return checker->NewLockId(); });
   ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
   mode.store(kOn, std::memory_order_release);
@@ -379,10 +380,12 @@ void AfterForkInChild() {
   HookScope scope;
   for (std::size_t i = 0; i < inherited->held.size(); ++i) {
     const Held& held = inherited->held[i];
-    LockInfo* const lock =
-        checker->FindLock(state, held.lock->address, held.lock->kind, held.site);
+    LockInfo* const lock = checker->FindLock(state, held.address, held.kind, held.site);
     for (int depth = 0; depth < held.recursion; ++depth) {
-      if (Site* slot = checker->PushHeld(state, lock, held.shared, held.blocking)) *slot = held.site;
+      if (Site* slot = checker->PushHeld(state, lock, held.address, held.kind, held.shared,
+                                         held.blocking)) {
+        *slot = held.site;
+      }
     }
   }
 }
@@ -424,7 +427,7 @@ const Site* HeldSite(const ThreadLockState* thread, const LockInfo* lock, bool o
   const HeldList& held = thread->held;
   for (std::size_t i = 0; i < held.size(); ++i) {
     const Held& entry = held[oldest_first ? i : held.size() - 1 - i];
-    if (entry.lock == lock) return &entry.site;
+    if (entry.address == lock->address) return &entry.site;
   }
   return nullptr;
 }
@@ -479,7 +482,7 @@ __attribute__((noinline)) void OnContended(ThreadLockState& state, LockInfo* loc
     // Readers hold it: glibc does not say which. This thread among them
     // waits for itself for ever (a read lock "upgraded" in place).
     for (const Held& held : state.held) {
-      if (held.lock == lock && held.shared) {
+      if (held.address == lock->address && held.shared) {
         HookScope scope;
         links[0] = WaitLink{this_thread.wait_slot, lock, WaitHow::kLock};
         ReportCycle(state, links, 1, /*livelock=*/false);
@@ -571,11 +574,17 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   {
     InvisibleToTsan invisible;
     fast = checker->TryFastBlockingAcquire(state, Address(lock), shared);
+    // A thread that holds no lock has nothing to check, unless this is the
+    // allocator's lock or a relock the lock will refuse (the slow path's).
+    if (fast == nullptr && !CalledByAllocator(__builtin_return_address(0)) &&
+        !(RefusesRelock(lock, kind) && ExclusiveHolder(Address(lock), kind) == state.os_tid)) {
+      fast = checker->TryAloneAcquire(state, Address(lock), kind, shared);
+    }
     if (fast != nullptr) CaptureSiteInto(*fast);
   }
   LockInfo* info = nullptr;
   if (fast != nullptr) {
-    info = state.held.back().lock;
+    info = state.held.back().lock;  // nullptr: unresolved
   } else {
     if (CalledByAllocator(__builtin_return_address(0))) return call();
     if (!shared && RefusesRelock(lock, kind) &&
@@ -593,15 +602,29 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
     Site site;
     CaptureSiteInto(site);
     info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
-    if (Site* slot = checker->PushHeld(state, info, shared, /*blocking=*/true)) *slot = site;
+    if (Site* slot = checker->PushHeld(state, info, Address(lock), kind, shared, /*blocking=*/true)) {
+      *slot = site;
+    }
   }
   WaitSlot* const slot = this_thread.wait_slot;
-  slot->Publish(info, /*condition=*/false);
+  if (info != nullptr) {
+    slot->Publish(info, /*condition=*/false);
+  } else {
+    slot->PublishAlone(Address(lock), kind);  // unresolved: the thread holds nothing else
+  }
   // Held by a thread: this call may block, so see whether it closes a
   // wait-for cycle (off the fast path: waiting costs far more anyway).
   const std::int64_t owner = ExclusiveHolder(Address(lock), kind);
   if (__builtin_expect(owner != 0, 0) ||
       (kind == LockKind::kRwLock && !shared && RwLockReaders(lock) != 0)) {
+    if (info == nullptr) {
+      // Contended: the wait may last, and the cycle search and the dump
+      // name the lock by its LockInfo.
+      HookScope scope;
+      checker->ResolveHeld(state);
+      info = state.held.back().lock;
+      slot->Publish(info, /*condition=*/false);
+    }
     OnContended(state, info, kind, owner);
   }
   const int result = call();
@@ -720,7 +743,7 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
     HookScope scope;
     LockInfo* info =
         checker->BeforeBlockingAcquire(state, Address(mutex), MutexKind(mutex), false, site);
-    checker->AfterAcquire(state, info, false, true, site);
+    checker->AfterAcquire(state, info, Address(mutex), MutexKind(mutex), false, true, site);
   }
   return result;
 }

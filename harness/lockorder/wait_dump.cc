@@ -18,6 +18,7 @@ std::atomic<WaitSlot*> slots_by_tid[kSlotsByTid];
 std::atomic<int (*)()> dump_fd{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
 std::atomic<ReadersQuery> readers_query{nullptr};
+std::atomic<LockId (*)()> new_lock_id{nullptr};
 
 // The slot of the thread with OS id `os_tid`; null when none has it (the
 // newest slot wins: slots are pushed at the head).
@@ -50,7 +51,7 @@ LockInfo* LockOf(std::uintptr_t waiting_on) {
 // retrying one keeps is stuck as long as the retrying one goes on).
 bool Qualifies(const WaitSlot& slot, std::uintptr_t waiting_on, bool retrying,
                std::int64_t now_ns) {
-  if (waiting_on == 0) return false;
+  if (waiting_on == 0 || waiting_on == WaitSlot::kAlone) return false;
   if ((waiting_on & WaitSlot::kRetrying) == 0) return true;  // a lock, a condition, a join
   return retrying && slot.failed_tries.load(std::memory_order_relaxed) >= kLivelockAfterTries &&
          now_ns - slot.retrying_since_ns.load(std::memory_order_relaxed) >= kLivelockAfterNs;
@@ -84,11 +85,29 @@ char* AppendHex(char* out, std::uint64_t value) {
   return out;
 }
 
-// The `lock` line of a lock no record has named yet (see LockInfo::declared;
-// as RecordFileWriter::OnLock writes it). When another thread has claimed
-// the line but may not have written it (it may be the thread this handler
-// interrupted), the line is written here as well: the reader accepts a lock
-// declared twice alike.
+// A `lock` line, as RecordFileWriter::OnLock writes it.
+void WriteLockLine(int fd, LockId id, LockKind kind, std::uintptr_t address, SiteId first_site) {
+  char line[128];
+  char* end = AppendText(line, "lock ");
+  end = AppendNumber(end, id);
+  end = AppendText(end, kind == LockKind::kRecursiveMutex ? " recursive 0x"
+                        : kind == LockKind::kRwLock       ? " rwlock 0x"
+                                                          : " mutex 0x");
+  end = AppendHex(end, address);
+  if (first_site == kNoSite) {
+    end = AppendText(end, " -");
+  } else {
+    end = AppendText(end, " ");
+    end = AppendNumber(end, first_site);
+  }
+  *end++ = '\n';
+  (void)!::write(fd, line, static_cast<size_t>(end - line));
+}
+
+// The `lock` line of a lock no record has named yet (see LockInfo::declared).
+// When another thread has claimed the line but may not have written it (it
+// may be the thread this handler interrupted), the line is written here as
+// well: the reader accepts a lock declared twice alike.
 void DeclareForDump(int fd, const LockInfo& lock) {
   std::uint8_t state = lock.declared.load(std::memory_order_acquire);
   if (state == LockInfo::kDeclared) return;
@@ -96,21 +115,7 @@ void DeclareForDump(int fd, const LockInfo& lock) {
       state == LockInfo::kUndeclared &&
       lock.declared.compare_exchange_strong(state, LockInfo::kDeclaring, std::memory_order_acq_rel);
   if (!claimed && state == LockInfo::kDeclared) return;
-  char line[128];
-  char* end = AppendText(line, "lock ");
-  end = AppendNumber(end, lock.id);
-  end = AppendText(end, lock.kind == LockKind::kRecursiveMutex ? " recursive 0x"
-                        : lock.kind == LockKind::kRwLock       ? " rwlock 0x"
-                                                               : " mutex 0x");
-  end = AppendHex(end, lock.address);
-  if (lock.first_site == kNoSite) {
-    end = AppendText(end, " -");
-  } else {
-    end = AppendText(end, " ");
-    end = AppendNumber(end, lock.first_site);
-  }
-  *end++ = '\n';
-  (void)!::write(fd, line, static_cast<size_t>(end - line));
+  WriteLockLine(fd, lock.id, lock.kind, lock.address, lock.first_site);
   if (claimed) lock.declared.store(LockInfo::kDeclared, std::memory_order_release);
 }
 
@@ -126,17 +131,33 @@ void DumpWaits(int) {
        slot = slot->next.load(std::memory_order_acquire)) {
     const std::uintptr_t waiting_on = slot->waiting_on.load(std::memory_order_acquire);
     if (waiting_on == 0 || (waiting_on & (WaitSlot::kRetrying | WaitSlot::kJoining)) != 0) continue;
-    const LockInfo* lock = LockOf(waiting_on);
+    LockId id = 0;
+    std::uintptr_t address = 0;
+    LockKind kind = LockKind::kMutex;
+    if (waiting_on == WaitSlot::kAlone) {
+      // An unresolved lock: named here for the first time, by a new id.
+      LockId (*const next_id)() = new_lock_id.load(std::memory_order_relaxed);
+      if (next_id == nullptr) continue;
+      id = next_id();
+      address = slot->alone_address.load(std::memory_order_relaxed);
+      kind = slot->alone_kind.load(std::memory_order_relaxed);
+      WriteLockLine(fd, id, kind, address, kNoSite);
+    } else {
+      const LockInfo* lock = LockOf(waiting_on);
+      DeclareForDump(fd, *lock);
+      id = lock->id;
+      address = lock->address;
+      kind = lock->kind;
+    }
     const bool condition = (waiting_on & WaitSlot::kCondition) != 0;
-    DeclareForDump(fd, *lock);
     char line[128];
     char* end = AppendText(line, "wait ");
     end = AppendNumber(end, slot->thread.load(std::memory_order_relaxed));
     end = AppendText(end, " ");
-    end = AppendNumber(end, lock->id);
+    end = AppendNumber(end, id);
     end = AppendText(end, condition ? " condition " : " mutex ");
     const HolderQuery holder = holder_query.load(std::memory_order_relaxed);
-    end = AppendNumber(end, holder == nullptr ? 0 : ThreadWithOsTid(holder(lock->address, lock->kind)));
+    end = AppendNumber(end, holder == nullptr ? 0 : ThreadWithOsTid(holder(address, kind)));
     const SiteId site = condition ? slot->wait_site_id.load(std::memory_order_relaxed) : kNoSite;
     if (site == kNoSite) {
       end = AppendText(end, " -");
@@ -146,7 +167,7 @@ void DumpWaits(int) {
     }
     const ReadersQuery readers = readers_query.load(std::memory_order_relaxed);
     end = AppendText(end, " ");
-    end = AppendNumber(end, readers == nullptr ? 0 : readers(lock->address, lock->kind));
+    end = AppendNumber(end, readers == nullptr ? 0 : readers(address, kind));
     *end++ = '\n';
     if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
   }
@@ -172,7 +193,7 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
   std::uintptr_t waiting_on = self->waiting_on.load(std::memory_order_relaxed);
   WaitSlot* slot = self;
   while (true) {
-    if (waiting_on == 0 || count == max_links) return 0;
+    if (waiting_on == 0 || waiting_on == WaitSlot::kAlone || count == max_links) return 0;
     WaitSlot* next = nullptr;
     joins[count] = 0;
     if ((waiting_on & WaitSlot::kJoining) != 0) {
@@ -249,9 +270,11 @@ void ForgetWaitSlotsAfterFork() {
   for (std::atomic<WaitSlot*>& mapped : slots_by_tid) mapped.store(nullptr, std::memory_order_relaxed);
 }
 
-void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers) {
+void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,
+                            LockId (*next_lock_id)()) {
   holder_query.store(holder, std::memory_order_relaxed);
   readers_query.store(readers, std::memory_order_relaxed);
+  new_lock_id.store(next_lock_id, std::memory_order_relaxed);
   dump_fd.store(record_fd, std::memory_order_release);
   struct sigaction action {};
   action.sa_handler = DumpWaits;

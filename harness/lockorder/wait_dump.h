@@ -33,15 +33,22 @@ struct alignas(64) WaitSlot {
   static constexpr std::uintptr_t kRetrying = 2;
   static constexpr std::uintptr_t kJoining = 4;  // alone: joining the thread `joining` names
   static constexpr std::uintptr_t kFlags = kCondition | kRetrying | kJoining;
+  // Alone: blocked on the unresolved lock at `alone_address`, of kind
+  // `alone_kind` (see LockOrderChecker: the thread holds no other lock, so
+  // the wait is no step of a cycle; the dump still names it).
+  static constexpr std::uintptr_t kAlone = 8;
   std::atomic<WaitSlot*> next{nullptr};
   std::atomic<std::uint32_t> thread{0};   // the checker's number for the thread
   std::atomic<std::int64_t> os_tid{0};
   // The LockInfo the thread is blocked on (they are 64-byte aligned), with
   // kCondition set for a condition wait on that mutex, kRetrying when it
   // failed a try or timed lock on it and has taken no lock since; or
-  // kJoining alone, joining the thread `joining` names. 0: not waiting in a
-  // hook. One word, so that publishing a wait is one store.
+  // kJoining alone, joining the thread `joining` names; or kAlone alone.
+  // 0: not waiting in a hook. One word, so that publishing a wait is one
+  // store (after the fields it refers to).
   std::atomic<std::uintptr_t> waiting_on{0};
+  std::atomic<std::uintptr_t> alone_address{0};
+  std::atomic<LockKind> alone_kind{LockKind::kMutex};
   // The thread's own lock state, read by another thread only once this one
   // is proved blocked for ever (its held list can no longer change).
   std::atomic<const ThreadLockState*> state{nullptr};
@@ -61,6 +68,11 @@ struct alignas(64) WaitSlot {
   void Publish(LockInfo* lock, bool condition) {
     waiting_on.store(reinterpret_cast<std::uintptr_t>(lock) | (condition ? kCondition : 0),
                      std::memory_order_release);
+  }
+  void PublishAlone(std::uintptr_t address, LockKind kind) {
+    alone_address.store(address, std::memory_order_relaxed);
+    alone_kind.store(kind, std::memory_order_relaxed);
+    waiting_on.store(kAlone, std::memory_order_release);
   }
   void Clear() { waiting_on.store(0, std::memory_order_relaxed); }
 };
@@ -112,7 +124,10 @@ using ReadersQuery = std::uint32_t (*)(std::uintptr_t address, LockKind kind);
 // `record_fd` returns when the signal arrives (it must be
 // async-signal-safe; -1: nowhere); `holder` tells who holds the lock a
 // thread waits for, `readers` how many hold it shared.
-void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers);
+// `new_lock_id` gives an unresolved lock a waiting thread holds alone an
+// id for its `lock` line (async-signal-safe too).
+void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,
+                            LockId (*new_lock_id)());
 
 // In a child forked without exec: the parent's other threads are gone, so
 // their slots are dropped (leaked, never freed: a handler may be reading

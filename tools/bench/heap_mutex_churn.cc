@@ -17,11 +17,13 @@ int main(int argc, char** argv) {
   long kept[2] = {0, 0};
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([count, &kept, t] {
+      long odd = 0;  // a local: kept[0] and kept[1] share a cache line
       for (long i = 0; i < count; ++i) {
         auto mutex = std::make_unique<std::mutex>();
         std::lock_guard lock(*mutex);
-        kept[t] += reinterpret_cast<std::uintptr_t>(mutex.get()) & 1;
+        odd += reinterpret_cast<std::uintptr_t>(mutex.get()) & 1;
       }
+      kept[t] = odd;
     });
   }
   for (std::thread& thread : threads) thread.join();
