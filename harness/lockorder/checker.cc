@@ -42,26 +42,39 @@ LockInfo* LockOrderChecker::Lookup(ThreadLockState& thread, std::uintptr_t addre
 
 LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t address,
                                        LockKind kind, const Site& site) {
-  SpinlockHolder hold(mu_);
-  EnsureRegistered(thread);
-  auto found = by_address_.find(address);
-  if (found != by_address_.end()) return found->second;
-  LockInfo& lock = locks_.emplace_back();
+  LockShard& shard = shards_[ShardOf(address)];
+  {
+    SpinlockHolder hold(shard.mu);
+    auto found = shard.by_address.find(address);
+    if (found != shard.by_address.end()) return found->second;
+  }
+  // Interned outside the shard's lock (it may take the checker's); the
+  // thread is numbered first, as every record names it.
+  if (thread.thread == 0) RegisterThread(thread);
+  const SiteId first_site = SiteIdOf(thread, site);
+  SpinlockHolder hold(shard.mu);
+  auto [found, inserted] = shard.by_address.emplace(address, nullptr);
+  if (!inserted) return found->second;  // another thread created it meanwhile
+  LockInfo& lock = shard.locks.emplace_back();
   lock.id = NewLockId();
   lock.kind = kind;
   lock.address = address;
-  lock.first_site = Intern(site);
-  by_address_.emplace(address, &lock);
+  lock.first_site = first_site;
+  found->second = &lock;
   lock_pages_[(address >> kPageShift) & (kPageSlots - 1)].fetch_add(1, std::memory_order_relaxed);
   return &lock;
 }
 
 LockId LockOrderChecker::GraphNode(const LockInfo& lock) {
-  if (lock.node == LockInfo::kNoNode) {
-    lock.node = graph_.AddLock();
-    lock_of_node_.push_back(&lock);
+  LockId node = lock.node.load(std::memory_order_relaxed);
+  if (node == LockInfo::kNoNode) {
+    node = graph_.AddLock();  // the id of a removed node, or one past the last
+    if (node == lock_of_node_.size()) lock_of_node_.push_back(nullptr);
+    lock_of_node_[node] = &lock;
+    lock_of_id_.emplace(lock.id, &lock);
+    lock.node.store(node, std::memory_order_relaxed);
   }
-  return lock.node;
+  return node;
 }
 
 void LockOrderChecker::Declare(const LockInfo& lock) {
@@ -106,6 +119,9 @@ bool LockOrderChecker::ChainValidated(ThreadLockState& thread, std::uint64_t cha
 }
 
 void LockOrderChecker::MarkValidated(ThreadLockState& thread, std::uint64_t chain) {
+  // Bounded: a program that keeps making new locks makes new chains for
+  // ever. A chain forgotten is only checked again (its edges are known).
+  if (thread.validated_chains.size() >= kMaxValidatedChains) thread.validated_chains.clear();
   thread.validated_chains.insert(chain);
   thread.chain_cache[chain & (thread.chain_cache.size() - 1)] = chain;
 }
@@ -181,6 +197,9 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
 
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
+  // Destroyed meanwhile (by another thread, while this one asks for it):
+  // a retired lock has no node to come back to.
+  if (lock.retired.load(std::memory_order_relaxed)) return;
   const SiteId requested_site = Intern(site);
   for (const Held& held : thread.held) Declare(*held.lock);  // named by every edge's held set
   Declare(lock);
@@ -189,35 +208,69 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
   // the locks below it. Locks taken by try/timed calls have no edges into
   // them, so they do not cover anything and the walk goes past them.
   // The graph speaks in nodes; witnesses' held sets and records, in lock ids.
-  const LockId to_node = GraphNode(lock);
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
-    const LockId from_node = GraphNode(*it->lock);
-    EdgeWitness witness{thread.thread, Intern(it->site), requested_site, held_ids};
-    LockGraph::AddResult added = graph_.AddEdge(from_node, to_node, std::move(witness));
-    if (added.added == LockGraph::Added::kAdded ||
-        added.added == LockGraph::Added::kClosesCycle) {
-      sink_->OnEdge(Edge{it->lock->id, lock.id, graph_.FindEdge(from_node, to_node)->witness});
-    }
-    if (added.added == LockGraph::Added::kClosesCycle) {
-      std::vector<LockId> cycle;
-      for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
-      // Guarded when one lock outside the cycle was held across every edge.
-      std::vector<LockId> gates;
-      const Edge* first = graph_.FindEdge(added.cycle[0], added.cycle[1]);
-      for (LockId candidate : first->witness.held) {
-        if (std::find(cycle.begin(), cycle.end(), candidate) != cycle.end()) continue;
-        bool everywhere = true;
-        for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
-          const Edge* edge = graph_.FindEdge(added.cycle[i], added.cycle[i + 1]);
-          everywhere = std::find(edge->witness.held.begin(), edge->witness.held.end(),
-                                 candidate) != edge->witness.held.end();
-        }
-        if (everywhere) gates.push_back(candidate);
-      }
-      sink_->OnInversion(InversionRecord{thread.thread, cycle, gates});
-      if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
-    }
+    // A lock destroyed or freed while held (misuse) stays out of the graph.
+    if (it->lock->retired.load(std::memory_order_relaxed)) continue;
+    RecordEdge(*it->lock, lock, EdgeWitness{thread.thread, Intern(it->site), requested_site, held_ids});
     if (it->blocking) break;
+  }
+}
+
+void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, EdgeWitness witness) {
+  const LockId from_node = GraphNode(from), to_node = GraphNode(to);
+  LockGraph::AddResult added = graph_.AddEdge(from_node, to_node, std::move(witness));
+  if (added.added == LockGraph::Added::kAlreadyKnown) return;
+  const EdgeWitness& recorded = graph_.FindEdge(from_node, to_node)->witness;
+  sink_->OnEdge(Edge{from.id, to.id, recorded});
+  if (added.added != LockGraph::Added::kClosesCycle) return;
+  std::vector<LockId> cycle;
+  for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
+  // Guarded when one lock outside the cycle was held across every edge.
+  std::vector<LockId> gates;
+  const Edge* first = graph_.FindEdge(added.cycle[0], added.cycle[1]);
+  for (LockId candidate : first->witness.held) {
+    if (std::find(cycle.begin(), cycle.end(), candidate) != cycle.end()) continue;
+    bool everywhere = true;
+    for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
+      const Edge* edge = graph_.FindEdge(added.cycle[i], added.cycle[i + 1]);
+      everywhere = std::find(edge->witness.held.begin(), edge->witness.held.end(), candidate) !=
+                   edge->witness.held.end();
+    }
+    if (everywhere) gates.push_back(candidate);
+  }
+  sink_->OnInversion(InversionRecord{recorded.thread, cycle, gates});
+  if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
+}
+
+void LockOrderChecker::KeepCoveredEdges(const LockInfo& lock) {
+  // Lockdep's walk records H → L only from the newest held lock: a lock P
+  // held below it is covered by the path P → lock → L. Each thread that held
+  // P when it requested L (P is in that edge's held set) showed P before L
+  // itself, so P → L is recorded now, with that thread's witness (P's site
+  // from its own P → lock edge, when it is the same thread). Orders that
+  // only pass through `lock` across threads end with it: no deadlock can
+  // go through a lock that is gone.
+  const LockId node = lock.node.load(std::memory_order_relaxed);
+  for (LockId successor : graph_.Successors(node)) {
+    const LockInfo& to = *lock_of_node_[successor];
+    const EdgeWitness witness = graph_.FindEdge(node, successor)->witness;
+    for (LockId below : witness.held) {
+      auto found = lock_of_id_.find(below);
+      if (below == lock.id || found == lock_of_id_.end() || found->second == &to) continue;
+      const LockInfo& from = *found->second;
+      const LockId from_node = from.node.load(std::memory_order_relaxed);
+      if (graph_.FindEdge(from_node, successor) != nullptr) continue;
+      const Edge* into_lock = graph_.FindEdge(from_node, node);
+      EdgeWitness covered{witness.thread,
+                          into_lock != nullptr && into_lock->witness.thread == witness.thread
+                              ? into_lock->witness.held_site
+                              : kNoSite,
+                          witness.requested_site, {}};
+      for (LockId held : witness.held) {
+        if (held != lock.id) covered.held.push_back(held);
+      }
+      RecordEdge(from, to, std::move(covered));
+    }
   }
 }
 
@@ -333,27 +386,77 @@ void LockOrderChecker::ReportMisuse(ThreadLockState& thread, const LockInfo& loc
 }
 
 void LockOrderChecker::Forget(std::uintptr_t address) {
-  SpinlockHolder hold(mu_);
-  auto found = by_address_.find(address);
-  if (found != by_address_.end()) Retire(found);
+  if (!MayHoldLocks(address, address + 1)) return;  // lock-free for locks never resolved
+  ForgetRange(address, address + 1);
 }
 
 void LockOrderChecker::ForgetRange(std::uintptr_t begin, std::uintptr_t end) {
-  SpinlockHolder hold(mu_);
-  auto it = by_address_.lower_bound(begin);
-  while (it != by_address_.end() && it->first < end) Retire(it++);
+  if (end <= begin) return;
+  std::vector<LockInfo*> in_graph;
+  const std::uintptr_t first_page = begin >> kPageShift, last_page = (end - 1) >> kPageShift;
+  // Each shard holds every kShards-th page: a block spanning fewer pages
+  // meets only its own shards.
+  const std::size_t shards = last_page - first_page + 1 < kShards ? last_page - first_page + 1 : kShards;
+  for (std::size_t i = 0; i < shards; ++i) {
+    LockShard& shard = shards_[(first_page + i) % kShards];
+    SpinlockHolder hold(shard.mu);
+    auto it = shard.by_address.lower_bound(begin);
+    while (it != shard.by_address.end() && it->first < end) {
+      if (LockInfo* lock = Retire(shard, it++)) in_graph.push_back(lock);
+    }
+  }
+  if (!in_graph.empty()) RemoveFromGraph(in_graph);
 }
 
-void LockOrderChecker::Retire(std::map<std::uintptr_t, LockInfo*>::iterator found) {
-  found->second->retired.store(true, std::memory_order_relaxed);
+LockInfo* LockOrderChecker::Retire(LockShard& shard,
+                                   std::map<std::uintptr_t, LockInfo*>::iterator found) {
+  LockInfo& lock = *found->second;
+  lock.retired.store(true, std::memory_order_relaxed);
   lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(
       1, std::memory_order_relaxed);
-  by_address_.erase(found);
+  shard.by_address.erase(found);
+  // Read without the checker's lock, which gives nodes (RemoveFromGraph
+  // looks again under it). A lock destroyed while another thread records an
+  // edge into it, the program's own race, may keep a node it gets then.
+  return lock.node.load(std::memory_order_relaxed) != LockInfo::kNoNode ? &lock : nullptr;
+}
+
+void LockOrderChecker::RemoveFromGraph(const std::vector<LockInfo*>& retired) {
+  SpinlockHolder hold(mu_);
+  for (LockInfo* lock : retired) {
+    const LockId node = lock->node.load(std::memory_order_relaxed);
+    if (node == LockInfo::kNoNode) continue;
+    // Its edges leave the graph with it (the records of the cycles they
+    // closed are written already); its node goes to the next lock that
+    // needs one.
+    KeepCoveredEdges(*lock);
+    graph_.RemoveLock(node);
+    lock_of_node_[node] = nullptr;
+    lock_of_id_.erase(lock->id);
+    lock->node.store(LockInfo::kNoNode, std::memory_order_relaxed);
+  }
+}
+
+bool LockOrderChecker::TryFlushRecords(bool write_through) {
+  for (int attempt = 0; attempt < 4096; ++attempt) {
+    if (mu_.TryLock()) {
+      if (write_through) sink_->WriteThrough();
+      sink_->Flush();
+      mu_.Unlock();
+      return true;
+    }
+    sched_yield();
+  }
+  return false;
 }
 
 std::size_t LockOrderChecker::lock_count() const {
-  SpinlockHolder hold(mu_);
-  return locks_.size();
+  std::size_t count = 0;
+  for (const LockShard& shard : shards_) {
+    SpinlockHolder hold(shard.mu);
+    count += shard.locks.size();
+  }
+  return count;
 }
 
 std::size_t LockOrderChecker::graph_node_count() const {

@@ -7,8 +7,9 @@
 // Fast path: a thread that requests a lock on top of a chain of held locks
 // it has validated before does no global work and takes no lock: a
 // direct-mapped cache finds the lock, a per-thread set of validated chains
-// (Linux lockdep's idea) says the edges exist. The slow path takes the
-// checker's spinlock.
+// (Linux lockdep's idea) says the edges exist. Finding or creating a lock
+// takes the spinlock of its shard of the lock table (by address page); only
+// what changes the graph or the records takes the checker's spinlock.
 //
 // Locks used alone cost nothing global either: a lock taken while the
 // thread holds no other, and not in its cache, is held unresolved (by
@@ -51,9 +52,10 @@ struct LockInfo {
   std::uintptr_t address = 0;
   SiteId first_site = kNoSite;           // where it was first acquired
   // Its node in the checker's graph, given when it gets its first edge (most
-  // locks never do); kNoNode until then. Under the checker's lock.
+  // locks never do); kNoNode until then, and again once it is retired.
+  // Written under the checker's lock; read by Retire under its shard's.
   static constexpr LockId kNoNode = ~LockId{0};
-  mutable LockId node = kNoNode;
+  mutable std::atomic<LockId> node{kNoNode};
   std::atomic<bool> retired{false};      // destroyed or re-initialised: a new LockInfo takes over
   // Whether its `lock` line is in the record file. A lock is declared when a
   // record first names it (an edge, a finding, a wait dump), not when it is
@@ -84,6 +86,8 @@ struct WaitCycleStep {
 // built on it is never found validated and takes the slow path.
 inline constexpr std::uint64_t kUnresolvedChain = 0x5DEECE66D1B0A7E3ull;
 
+inline constexpr std::size_t kMaxValidatedChains = std::size_t{1} << 16;
+
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
 struct alignas(64) ThreadLockState {
@@ -97,7 +101,7 @@ struct alignas(64) ThreadLockState {
   };
   std::array<CachedLock, 64> lock_cache{};
   std::array<std::uint64_t, 256> chain_cache{};  // direct-mapped validated chains
-  std::unordered_set<std::uint64_t> validated_chains;  // all of them
+  std::unordered_set<std::uint64_t> validated_chains;  // the latest kMaxValidatedChains
   std::unordered_set<std::uint64_t> reported_once;     // (what, lock, site) already reported
   std::unordered_map<std::uint64_t, SiteId> site_ids;  // sites this thread had interned, by hash
 };
@@ -286,6 +290,18 @@ class LockOrderChecker {
   // unresolved. Lock-free, callable from a signal handler.
   LockId NewLockId() { return next_lock_id_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Writes the records the sink kept back (see RecordSink::Flush); with
+  // `write_through`, it keeps none back from now on (at exit).
+  void FlushRecords(bool write_through = false) {
+    SpinlockHolder hold(mu_);
+    if (write_through) sink_->WriteThrough();
+    sink_->Flush();
+  }
+  // FlushRecords for a signal handler or abort, which may have interrupted
+  // a thread inside the checker: gives up (returns false) when the
+  // checker's lock stays taken for a few thousand yields.
+  bool TryFlushRecords(bool write_through = false);
+
   std::size_t lock_count() const;       // every lock resolved
   std::size_t graph_node_count() const;  // the locks that have an edge
   std::size_t edge_count() const;
@@ -312,6 +328,12 @@ class LockOrderChecker {
   // Writes the lock's `lock` line unless it is written (see LockInfo).
   void Declare(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
+  // Adds from → to to the graph; when new, records it, and the cycle it
+  // closes.
+  void RecordEdge(const LockInfo& from, const LockInfo& to, EdgeWitness witness)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Before `lock` leaves the graph: the edges its own edges stood for.
+  void KeepCoveredEdges(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
                     bool waiting);
   // A new top entry in the thread's held list, all but its site written.
@@ -351,18 +373,30 @@ class LockOrderChecker {
   // program that builds a million locks and uses each alone has no node.
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
   std::vector<const LockInfo*> lock_of_node_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<LockId, const LockInfo*> lock_of_id_ ABSL_GUARDED_BY(mu_);  // those with a node
   std::atomic<LockId> next_lock_id_{0};
-  std::deque<LockInfo> locks_ ABSL_GUARDED_BY(mu_);  // deque: LockInfo addresses stay valid
-  void Retire(std::map<std::uintptr_t, LockInfo*>::iterator found)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Live locks by address; ordered, for ForgetRange.
-  std::map<std::uintptr_t, LockInfo*> by_address_ ABSL_GUARDED_BY(mu_);
+  // The lock table, sharded by address page so that threads creating and
+  // destroying locks in their own memory do not meet.
+  struct alignas(64) LockShard {
+    mutable Spinlock mu;
+    std::deque<LockInfo> locks ABSL_GUARDED_BY(mu);  // deque: LockInfo addresses stay valid
+    // Live locks by address; ordered, for ForgetRange.
+    std::map<std::uintptr_t, LockInfo*> by_address ABSL_GUARDED_BY(mu);
+  };
+  static constexpr std::size_t kShards = 64;
+  static std::size_t ShardOf(std::uintptr_t address) { return (address >> kPageShift) % kShards; }
+  std::array<LockShard, kShards> shards_;
+  // Takes the lock at `found` out of its shard (marked retired); returns it
+  // when it has a graph node, for RemoveFromGraph.
+  LockInfo* Retire(LockShard& shard, std::map<std::uintptr_t, LockInfo*>::iterator found)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  void RemoveFromGraph(const std::vector<LockInfo*>& retired) ABSL_LOCKS_EXCLUDED(mu_);
   // How many live locks lie in each page (hashed into kPageSlots counters):
   // written under mu_, read by MayHoldLocks without it.
   static constexpr int kPageShift = 12;
   static constexpr std::size_t kPageSlots = std::size_t{1} << 14;
   static constexpr std::uintptr_t kMaxPagesFiltered = 16;
-  std::array<std::atomic<std::uint32_t>, kPageSlots> lock_pages_{};
+  std::array<std::atomic<std::uint32_t>, kPageSlots> lock_pages_{};  // written under shard locks
   std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;

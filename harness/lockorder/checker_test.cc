@@ -344,6 +344,29 @@ TEST_F(CheckerTest, AReusedAddressIsANewLockAfterForget) {
   EXPECT_THAT(sink_.inversions, IsEmpty());
 }
 
+// The graph's size follows the locks alive: a lock destroyed or freed takes
+// its edges with it, and a cycle found before stays found.
+TEST_F(CheckerTest, ForgottenLocksLeaveTheGraphWithTheirEdges) {
+  Lock(t1_, kA), Lock(t1_, kB), Unlock(t1_, kB), Unlock(t1_, kA);
+  Lock(t2_, kB), Lock(t2_, kA), Unlock(t2_, kA), Unlock(t2_, kB);
+  ASSERT_THAT(sink_.inversions, SizeIs(1));
+  EXPECT_EQ(checker_.graph_node_count(), 2u);
+  EXPECT_EQ(checker_.edge_count(), 2u);  // A → B, and B → A that closed the cycle
+  checker_.Forget(kA);
+  EXPECT_EQ(checker_.graph_node_count(), 1u);
+  EXPECT_EQ(checker_.edge_count(), 0u);
+
+  for (std::uintptr_t round = 0; round < 1000; ++round) {
+    Lock(t1_, kC), Lock(t1_, kA), Lock(t1_, kB);
+    Unlock(t1_, kB), Unlock(t1_, kA), Unlock(t1_, kC);
+    checker_.ForgetRange(kA, kA + 1);  // freed: a new lock is built there next round
+  }
+  EXPECT_EQ(checker_.graph_node_count(), 2u);  // B and C; A's thousand lives are gone
+  EXPECT_EQ(checker_.edge_count(), 1u);        // C → B
+  Lock(t2_, kB), Lock(t2_, kC);                // and C → B still closes a cycle
+  EXPECT_THAT(sink_.inversions, SizeIs(2));
+}
+
 TEST(CheckerThreadsTest, RealThreadsSharingTheCheckerAreSafe) {
   // Real mutexes, locked in one global order, with the checker's hooks
   // around them as the interposer calls them. Under TSan this checks the

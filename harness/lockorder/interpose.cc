@@ -238,7 +238,8 @@ bool Initialize() {
   abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
   checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
   InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder, SharedHolders,
-                         [] { return checker->NewLockId(); });
+                         [] { return checker->NewLockId(); },
+                         [] { return FlushKeptRecords(/*write_through=*/false); });
   ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
   mode.store(kOn, std::memory_order_release);
@@ -268,6 +269,10 @@ __attribute__((constructor)) void InitializeAtLoad() {
   loaded.store(true, std::memory_order_release);
   (void)Active();
 }
+
+// exit(): what the checker kept back is written, and from now on nothing
+// is kept back (threads may still take locks while the process ends).
+__attribute__((destructor)) void FlushAtExit() { FlushKeptRecords(/*write_through=*/true); }
 
 __attribute__((noinline)) ThreadLockState& NewState() {
   {
@@ -332,7 +337,10 @@ __attribute__((always_inline)) inline Site CaptureSite() {
 // first fork handler to the last: other libraries' handlers take and drop
 // locks around fork, and in the child the checker's state may be a copy
 // taken while another thread was inside it (its spinlock held for ever).
-void BeforeFork() { this_thread.pass_through |= HookThread::kInHook; }
+void BeforeFork() {
+  this_thread.pass_through |= HookThread::kInHook;
+  FlushKeptRecords(/*write_through=*/false);  // the parent's lines before the child's start
+}
 void AfterForkInParent() { this_thread.pass_through &= ~HookThread::kInHook; }
 
 // The child's locks are its own: a new checker and a record file of the
@@ -577,7 +585,8 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
     // A thread that holds no lock has nothing to check, unless this is the
     // allocator's lock or a relock the lock will refuse (the slow path's).
     if (fast == nullptr && !CalledByAllocator(__builtin_return_address(0)) &&
-        !(RefusesRelock(lock, kind) && ExclusiveHolder(Address(lock), kind) == state.os_tid)) {
+        !(!shared && RefusesRelock(lock, kind) &&
+          ExclusiveHolder(Address(lock), kind) == state.os_tid)) {
       fast = checker->TryAloneAcquire(state, Address(lock), kind, shared);
     }
     if (fast != nullptr) CaptureSiteInto(*fast);
@@ -779,6 +788,11 @@ __attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
 }
 
 }  // namespace
+
+bool FlushKeptRecords(bool write_through) {
+  if (mode.load(std::memory_order_acquire) != kOn || checker == nullptr) return true;
+  return checker->TryFlushRecords(write_through);
+}
 
 void SetLockOrderChecking(bool on) {
   HookScope scope;

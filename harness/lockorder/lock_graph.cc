@@ -11,7 +11,24 @@
 
 namespace racelab::lockorder {
 
+namespace {
+
+void EraseOne(std::vector<LockId>& nodes, LockId node) {
+  auto found = std::find(nodes.begin(), nodes.end(), node);
+  if (found == nodes.end()) return;
+  *found = nodes.back();  // the order of a node's edges does not matter
+  nodes.pop_back();
+}
+
+}  // namespace
+
 LockId LockGraph::AddLock() {
+  if (!free_nodes_.empty()) {
+    const LockId id = free_nodes_.back();
+    free_nodes_.pop_back();
+    nodes_[id].rank = next_rank_++;
+    return id;
+  }
   const LockId id = static_cast<LockId>(nodes_.size());
   nodes_.emplace_back();
   nodes_.back().rank = next_rank_++;
@@ -19,17 +36,39 @@ LockId LockGraph::AddLock() {
   return id;
 }
 
+void LockGraph::RemoveLock(LockId lock) {
+  Node& node = nodes_[lock];
+  for (LockId to : node.out) EraseOne(nodes_[to].in, lock), edges_.erase(Key(lock, to));
+  for (LockId from : node.in) EraseOne(nodes_[from].out, lock), edges_.erase(Key(from, lock));
+  for (LockId to : node.aside_out) EraseOne(nodes_[to].aside_in, lock), edges_.erase(Key(lock, to));
+  for (LockId from : node.aside_in) {
+    EraseOne(nodes_[from].aside_out, lock), edges_.erase(Key(from, lock));
+  }
+  // swap, not clear: a lock with many edges would keep their memory
+  std::vector<LockId>().swap(node.out);
+  std::vector<LockId>().swap(node.in);
+  std::vector<LockId>().swap(node.aside_out);
+  std::vector<LockId>().swap(node.aside_in);
+  free_nodes_.push_back(lock);
+}
+
+std::vector<LockId> LockGraph::Successors(LockId lock) const {
+  std::vector<LockId> successors = nodes_[lock].out;
+  successors.insert(successors.end(), nodes_[lock].aside_out.begin(), nodes_[lock].aside_out.end());
+  return successors;
+}
+
 const Edge* LockGraph::FindEdge(LockId from, LockId to) const {
-  auto found = edge_index_.find(Key(from, to));
-  return found == edge_index_.end() ? nullptr : &edges_[found->second];
+  auto found = edges_.find(Key(from, to));
+  return found == edges_.end() ? nullptr : &found->second;
 }
 
 LockGraph::AddResult LockGraph::AddEdge(LockId from, LockId to, EdgeWitness witness) {
   if (from == to || from >= nodes_.size() || to >= nodes_.size()) std::abort();  // caller's bug
   AddResult result;
-  if (edge_index_.count(Key(from, to)) != 0) return result;  // kAlreadyKnown
-  edge_index_.emplace(Key(from, to), edges_.size());
-  edges_.push_back(Edge{from, to, std::move(witness)});
+  if (!edges_.try_emplace(Key(from, to), Edge{from, to, std::move(witness)}).second) {
+    return result;  // kAlreadyKnown
+  }
 
   Node& x = nodes_[from];
   Node& y = nodes_[to];
@@ -48,6 +87,8 @@ LockGraph::AddResult LockGraph::AddEdge(LockId from, LockId to, EdgeWitness witn
     result.cycle.push_back(to);
     for (auto it = back_path.rbegin(); it != back_path.rend(); ++it) result.cycle.push_back(*it);
     ClearVisited();
+    nodes_[from].aside_out.push_back(to);
+    nodes_[to].aside_in.push_back(from);
     result.added = Added::kClosesCycle;
     return result;
   }

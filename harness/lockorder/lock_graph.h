@@ -5,7 +5,9 @@
 // topological order, as in Abseil's GraphCycles): an edge that agrees with
 // the current order costs a hash lookup, one that does not searches only the
 // nodes whose rank lies between its ends. No limit on nodes, edges or cycle
-// length.
+// length. A lock removed (destroyed or freed) takes its edges with it, and
+// its node id is given to the next new lock, so the graph's size follows the
+// locks alive.
 //
 // A plain data structure: it uses no internal locking; calls into it must be
 // serialized externally (LockOrderChecker does).
@@ -13,7 +15,6 @@
 #define RACELAB_HARNESS_LOCKORDER_LOCK_GRAPH_H_
 
 #include <cstdint>
-#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -51,26 +52,29 @@ class LockGraph {
     std::vector<LockId> cycle;
   };
 
-  // Returns a new node.
+  // Returns a new node (perhaps the id of a removed one).
   LockId AddLock();
-  std::size_t lock_count() const { return nodes_.size(); }
+  // Removes `lock` and every edge into or out of it.
+  void RemoveLock(LockId lock);
+  std::size_t lock_count() const { return nodes_.size() - free_nodes_.size(); }
+  // The ends of every edge out of `lock`, those that closed a cycle included.
+  std::vector<LockId> Successors(LockId lock) const;
   std::size_t edge_count() const { return edges_.size(); }
 
   // Records from → to. `from` and `to` must be existing, distinct locks.
   AddResult AddEdge(LockId from, LockId to, EdgeWitness witness);
 
-  // The edge's first witness, when the edge was ever recorded (including
-  // edges that closed a cycle).
+  // The edge's first witness, when the edge was recorded (including edges
+  // that closed a cycle) and neither end was removed since. Stable until then.
   const Edge* FindEdge(LockId from, LockId to) const;
-
-  // Every recorded edge, in recording order.
-  const std::vector<Edge>& edges() const { return edges_; }
 
  private:
   struct Node {
     std::int64_t rank = 0;
     std::vector<LockId> out;  // edges kept in the acyclic order
     std::vector<LockId> in;
+    std::vector<LockId> aside_out;  // edges that closed a cycle, kept out of the order
+    std::vector<LockId> aside_in;
     bool visited = false;     // scratch for searches
   };
   static std::uint64_t Key(LockId from, LockId to) {
@@ -84,8 +88,8 @@ class LockGraph {
   void ClearVisited();
 
   std::vector<Node> nodes_;
-  std::vector<Edge> edges_;
-  std::unordered_map<std::uint64_t, std::size_t> edge_index_;  // Key → edges_ index
+  std::vector<LockId> free_nodes_;  // removed, for AddLock to reuse
+  std::unordered_map<std::uint64_t, Edge> edges_;  // by Key
   std::int64_t next_rank_ = 0;
   // Scratch space for one AddEdge.
   std::vector<LockId> forward_, backward_, stack_;

@@ -183,12 +183,16 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     RETURN_IF_ERROR(p.Hex(p.field(3), lock.address));
     RETURN_IF_ERROR(site_ref(4, lock.first_site));
     // A lock may be declared twice alike: by the wait dump, a signal
-    // handler, and by the thread it interrupted (LockInfo::declared).
+    // handler, and by the thread it interrupted (LockInfo::declared); the
+    // dump may not know its site ("-"), the other line then gives it.
     auto known = out.locks.find(lock.id);
-    if (known != out.locks.end() &&
-        (known->second.kind != lock.kind || known->second.address != lock.address ||
-         known->second.first_site != lock.first_site)) {
-      return p.Error(absl::StrCat("lock ", lock.id, " is declared twice, differently"));
+    if (known != out.locks.end()) {
+      if (known->second.kind != lock.kind || known->second.address != lock.address ||
+          (known->second.first_site != lock.first_site && known->second.first_site != kNoSite &&
+           lock.first_site != kNoSite)) {
+        return p.Error(absl::StrCat("lock ", lock.id, " is declared twice, differently"));
+      }
+      if (lock.first_site == kNoSite) lock.first_site = known->second.first_site;
     }
     out.locks[lock.id] = lock;
   } else if (type == "edge" && p.size() == 7) {
@@ -421,9 +425,11 @@ RecordFileWriter::RecordFileWriter(int fd, std::string path) : fd_(fd), path_(st
   }
   WriteLine(kRecordFileHeader);
   WriteLine(absl::StrCat("process ", ::getpid(), " ", SelfExecutable()));
+  Flush();
 }
 
 RecordFileWriter::~RecordFileWriter() {
+  Flush();
   const int fd = ValidFd();
   if (fd >= 0) ::close(fd);
 }
@@ -450,17 +456,23 @@ int RecordFileWriter::ValidFd() {
   return reopened;
 }
 
-void RecordFileWriter::WriteLine(std::string line) {
-  line.push_back('\n');
+void RecordFileWriter::WriteLine(std::string_view line) {
+  pending_.append(line);
+  pending_.push_back('\n');
+  if (pending_.size() >= kBatchBytes || write_through_.load(std::memory_order_relaxed)) Flush();
+}
+
+void RecordFileWriter::Flush() {
+  if (pending_.empty()) return;
   const int fd = ValidFd();
-  if (fd < 0) return;
   size_t written = 0;
-  while (written < line.size()) {
-    const ssize_t n = ::write(fd, line.data() + written, line.size() - written);
+  while (fd >= 0 && written < pending_.size()) {
+    const ssize_t n = ::write(fd, pending_.data() + written, pending_.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // nowhere to report it from inside a lock hook
+    if (n <= 0) break;  // nowhere to report it from inside a lock hook
     written += static_cast<size_t>(n);
   }
+  pending_.clear();
 }
 
 int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
@@ -481,6 +493,7 @@ int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
 
 void RecordFileWriter::OnThread(std::uint32_t thread, std::int64_t os_tid) {
   WriteLine(absl::StrCat("thread ", thread, " ", os_tid));
+  Flush();  // the wait dump, written from a signal handler, names threads
 }
 
 void RecordFileWriter::OnSite(SiteId id, const Site& site) {
@@ -491,7 +504,7 @@ void RecordFileWriter::OnSite(SiteId id, const Site& site) {
     if (module < 0) break;  // not in any loaded object: the walk went astray
     absl::StrAppend(&line, " ", module, "+0x", absl::Hex(offset));
   }
-  WriteLine(std::move(line));
+  WriteLine(line);
 }
 
 void RecordFileWriter::OnLock(const LockRecord& lock) {
@@ -508,17 +521,20 @@ void RecordFileWriter::OnEdge(const Edge& edge) {
 void RecordFileWriter::OnInversion(const InversionRecord& inversion) {
   WriteLine(absl::StrCat("inversion ", inversion.thread, " ", IdList(inversion.cycle), " ",
                          IdList(inversion.gate_locks)));
+  Flush();  // findings are written at once
 }
 
 void RecordFileWriter::OnSelfDeadlock(const SelfDeadlockRecord& record) {
   WriteLine(absl::StrCat("self-deadlock ", record.thread, " ", record.lock, " ",
                          SiteField(record.held_site), " ", SiteField(record.requested_site), " ",
                          record.shared_held ? 1 : 0));
+  Flush();
 }
 
 void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
   WriteLine(absl::StrCat("misuse ", misuse.thread, " ", misuse.lock, " ", SiteField(misuse.site),
                          " ", MisuseKindName(misuse.kind), " ", misuse.owner));
+  Flush();
 }
 
 void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
@@ -529,7 +545,8 @@ void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
                     WaitHowName(step.how), " ",
                     SiteField(step.waiting_site), " ", SiteField(step.held_site));
   }
-  WriteLine(std::move(line));
+  WriteLine(line);
+  Flush();
 }
 
 }  // namespace racelab::lockorder

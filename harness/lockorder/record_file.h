@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -125,6 +126,13 @@ class RecordFileWriter : public RecordSink {
   void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
   void OnMisuse(const MisuseRecord& misuse) override;
   void OnWaitCycle(const WaitCycleRecord& cycle) override;
+  // Lines are kept back and written kBatchBytes at a time (one fstat and
+  // one write for many records); a finding or a thread line is written at
+  // once, with everything before it. What a process killed outright had
+  // kept back is lost: the hooks flush at exit, _exit, exec, fork, abort
+  // and the wait dump.
+  void Flush() override;
+  void WriteThrough() override { write_through_.store(true, std::memory_order_relaxed); }
 
   // The descriptor records go to, checked and reopened as above; -1 when the
   // file cannot be reached. Async-signal-safe (fstat, open, fcntl, close):
@@ -132,8 +140,12 @@ class RecordFileWriter : public RecordSink {
   int ValidFd();
 
  private:
-  void WriteLine(std::string line);
+  static constexpr std::size_t kBatchBytes = 16 * 1024;
+  void WriteLine(std::string_view line);
   int ModuleOf(std::uintptr_t pc, std::uintptr_t& offset);
+
+  std::string pending_;
+  std::atomic<bool> write_through_{false};
 
   std::atomic<int> fd_;
   const std::string path_;

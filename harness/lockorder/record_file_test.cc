@@ -107,6 +107,25 @@ TEST(RecordFileTest, AcceptsALockDeclaredTwiceAlike) {
   EXPECT_EQ(recording->waits.size(), 1u);
 }
 
+// The wait dump declares with no site a lock whose line the checker had
+// kept back, and the kept line comes after it; a different site, kind or
+// address is still refused.
+TEST(RecordFileTest, ALockDeclaredFirstWithoutItsSiteTakesItFromTheSecondLine) {
+  const std::string start = Header() + "module 0 /bin/x\nsite 3 0+0x10\nthread 1 7\n";
+  absl::StatusOr<Recording> recording = ParseRecording(
+      start + "lock 0 mutex 0x10 -\nwait 1 0 mutex 0 - 0\nwait-end 1\nlock 0 mutex 0x10 3\n",
+      "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_EQ(recording->locks.at(0).first_site, 3u);
+  recording = ParseRecording(start + "lock 0 mutex 0x10 3\nlock 0 mutex 0x10 -\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_EQ(recording->locks.at(0).first_site, 3u);
+  EXPECT_FALSE(
+      ParseRecording(start + "site 4 0+0x20\nlock 0 mutex 0x10 3\nlock 0 mutex 0x10 4\n", "f.lockorder")
+          .ok());
+  EXPECT_FALSE(ParseRecording(start + "lock 0 mutex 0x10 -\nlock 0 rwlock 0x10 3\n", "f.lockorder").ok());
+}
+
 TEST(RecordFileTest, AMissingFileIsNotFound) {
   EXPECT_EQ(ReadRecording("/nonexistent/x.lockorder").status().code(), absl::StatusCode::kNotFound);
 }

@@ -19,6 +19,7 @@ std::atomic<int (*)()> dump_fd{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
 std::atomic<ReadersQuery> readers_query{nullptr};
 std::atomic<LockId (*)()> new_lock_id{nullptr};
+std::atomic<bool (*)()> flush_records{nullptr};
 
 // The slot of the thread with OS id `os_tid`; null when none has it (the
 // newest slot wins: slots are pushed at the head).
@@ -124,6 +125,13 @@ void DeclareForDump(int fd, const LockInfo& lock) {
 // and stack buffers.
 void DumpWaits(int) {
   const int saved_errno = errno;
+  // What the checker kept back goes first (the lines below name its locks
+  // and sites). When it cannot be written now (the thread this handler
+  // interrupted is inside the checker), each lock is declared here with no
+  // site, and no wait names a site: the reader accepts a lock declared
+  // again with its site once the kept lines follow.
+  bool (*const flush)() = flush_records.load(std::memory_order_acquire);
+  const bool flushed = flush == nullptr || flush();
   int (*const record_fd)() = dump_fd.load(std::memory_order_acquire);
   const int fd = record_fd == nullptr ? -1 : record_fd();
   std::uint64_t count = 0;
@@ -144,7 +152,11 @@ void DumpWaits(int) {
       WriteLockLine(fd, id, kind, address, kNoSite);
     } else {
       const LockInfo* lock = LockOf(waiting_on);
-      DeclareForDump(fd, *lock);
+      if (flushed) {
+        DeclareForDump(fd, *lock);
+      } else {
+        WriteLockLine(fd, lock->id, lock->kind, lock->address, kNoSite);
+      }
       id = lock->id;
       address = lock->address;
       kind = lock->kind;
@@ -158,7 +170,8 @@ void DumpWaits(int) {
     end = AppendText(end, condition ? " condition " : " mutex ");
     const HolderQuery holder = holder_query.load(std::memory_order_relaxed);
     end = AppendNumber(end, holder == nullptr ? 0 : ThreadWithOsTid(holder(address, kind)));
-    const SiteId site = condition ? slot->wait_site_id.load(std::memory_order_relaxed) : kNoSite;
+    const SiteId site =
+        condition && flushed ? slot->wait_site_id.load(std::memory_order_relaxed) : kNoSite;
     if (site == kNoSite) {
       end = AppendText(end, " -");
     } else {
@@ -271,10 +284,11 @@ void ForgetWaitSlotsAfterFork() {
 }
 
 void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,
-                            LockId (*next_lock_id)()) {
+                            LockId (*next_lock_id)(), bool (*flush)()) {
   holder_query.store(holder, std::memory_order_relaxed);
   readers_query.store(readers, std::memory_order_relaxed);
   new_lock_id.store(next_lock_id, std::memory_order_relaxed);
+  flush_records.store(flush, std::memory_order_release);
   dump_fd.store(record_fd, std::memory_order_release);
   struct sigaction action {};
   action.sa_handler = DumpWaits;

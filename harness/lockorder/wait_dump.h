@@ -125,9 +125,11 @@ using ReadersQuery = std::uint32_t (*)(std::uintptr_t address, LockKind kind);
 // async-signal-safe; -1: nowhere); `holder` tells who holds the lock a
 // thread waits for, `readers` how many hold it shared.
 // `new_lock_id` gives an unresolved lock a waiting thread holds alone an
-// id for its `lock` line (async-signal-safe too).
+// id for its `lock` line; `flush` writes the records the checker kept back,
+// first, returning false when it cannot (both async-signal-safe too; a
+// null `flush`: nothing is kept back).
 void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,
-                            LockId (*new_lock_id)());
+                            LockId (*new_lock_id)(), bool (*flush)());
 
 // In a child forked without exec: the parent's other threads are gone, so
 // their slots are dropped (leaked, never freed: a handler may be reading
