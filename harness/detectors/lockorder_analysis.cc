@@ -105,7 +105,8 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
       const LockId from = node(edge.from), to = node(edge.to);
       lock_of[from] = edge.from;
       lock_of[to] = edge.to;
-      LockGraph::AddResult added = graph.AddEdge(from, to, edge.witness);
+      LockGraph::AddResult added =
+          graph.AddEdge(from, to, static_cast<std::uint32_t>(&edge - recording.edges.data()));
       if (added.added != LockGraph::Added::kClosesCycle) continue;
       AnalyzedCycle cycle;
       cycle.steps.reserve(added.cycle.size() - 1);
@@ -127,7 +128,8 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
         step.requested_site =
             SiteLocation(recording, step_edge->witness.requested_site, project_root, symbolizer);
         // Gate locks: held across every step, outside the cycle.
-        std::set<LockId> held(step_edge->witness.held.begin(), step_edge->witness.held.end());
+        const std::vector<LockId> held_list = recording.HeldLocks(step_edge->witness);
+        std::set<LockId> held(held_list.begin(), held_list.end());
         if (first_step) {
           gates = held;
           first_step = false;
@@ -178,7 +180,7 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
         return it->second;
       };
       LockGraph::AddResult added =
-          class_graph.AddEdge(class_node(from), class_node(to), edge.witness);
+          class_graph.AddEdge(class_node(from), class_node(to), /*payload=*/0);
       if (added.added != LockGraph::Added::kClosesCycle) continue;
       ClassHint hint;
       bool seen_in_one_process = true;

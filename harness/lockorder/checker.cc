@@ -71,7 +71,6 @@ LockId LockOrderChecker::GraphNode(const LockInfo& lock) {
     node = graph_.AddLock();  // the id of a removed node, or one past the last
     if (node == lock_of_node_.size()) lock_of_node_.push_back(nullptr);
     lock_of_node_[node] = &lock;
-    lock_of_id_.emplace(lock.id, &lock);
     lock.node.store(node, std::memory_order_relaxed);
   }
   return node;
@@ -191,10 +190,6 @@ LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::
 
 void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock,
                                     const Site& site) {
-  std::vector<LockId> held_ids;
-  held_ids.reserve(thread.held.size());
-  for (const Held& held : thread.held) held_ids.push_back(held.lock->id);
-
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
   // Destroyed meanwhile (by another thread, while this one asks for it):
@@ -203,6 +198,7 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
   const SiteId requested_site = Intern(site);
   for (const Held& held : thread.held) Declare(*held.lock);  // named by every edge's held set
   Declare(lock);
+  const HeldSetId held_set = HeldSetOf(thread);
   // As lockdep: an edge from each held lock down to and including the most
   // recent one taken by a blocking call; edges into that one already cover
   // the locks below it. Locks taken by try/timed calls have no edges into
@@ -211,34 +207,78 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
     // A lock destroyed or freed while held (misuse) stays out of the graph.
     if (it->lock->retired.load(std::memory_order_relaxed)) continue;
-    RecordEdge(*it->lock, lock, EdgeWitness{thread.thread, Intern(it->site), requested_site, held_ids});
+    RecordEdge(*it->lock, lock, EdgeFacts{thread.thread, Intern(it->site), requested_site, held_set});
     if (it->blocking) break;
   }
 }
 
-void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, EdgeWitness witness) {
+HeldSetId LockOrderChecker::HeldSetOf(const ThreadLockState& thread) {
+  // Each prefix of the held list is a set, known by its chain hash: the
+  // deepest known one is extended by the entries above it.
+  std::size_t first_new = 0;
+  HeldSetId set = kNoHeldSet;
+  for (std::size_t i = thread.held.size(); i-- > 0;) {
+    auto known = held_set_of_chain_.find(thread.held[i].chain);
+    if (known != held_set_of_chain_.end()) {
+      set = known->second;
+      first_new = i + 1;
+      break;
+    }
+  }
+  for (std::size_t i = first_new; i < thread.held.size(); ++i) {
+    const HeldSetId parent = set;
+    set = static_cast<HeldSetId>(held_sets_.size());
+    held_sets_.push_back({parent, thread.held[i].lock->id});
+    held_set_of_chain_.emplace(thread.held[i].chain, set);
+    sink_->OnHeldSet(set, parent, thread.held[i].lock->id);
+  }
+  return set;
+}
+
+bool LockOrderChecker::InHeldSet(HeldSetId set, LockId lock) const {
+  for (; set != kNoHeldSet; set = held_sets_[set].parent) {
+    if (held_sets_[set].lock == lock) return true;
+  }
+  return false;
+}
+
+void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, EdgeFacts facts) {
   const LockId from_node = GraphNode(from), to_node = GraphNode(to);
-  LockGraph::AddResult added = graph_.AddEdge(from_node, to_node, std::move(witness));
-  if (added.added == LockGraph::Added::kAlreadyKnown) return;
-  const EdgeWitness& recorded = graph_.FindEdge(from_node, to_node)->witness;
-  sink_->OnEdge(Edge{from.id, to.id, recorded});
+  std::uint32_t slot = 0;
+  if (free_edge_facts_.empty()) {
+    slot = static_cast<std::uint32_t>(edge_facts_.size());
+    edge_facts_.push_back(facts);
+  } else {
+    slot = free_edge_facts_.back();
+    free_edge_facts_.pop_back();
+    edge_facts_[slot] = facts;
+  }
+  LockGraph::AddResult added = graph_.AddEdge(from_node, to_node, slot);
+  if (added.added == LockGraph::Added::kAlreadyKnown) {
+    free_edge_facts_.push_back(slot);
+    return;
+  }
+  sink_->OnEdge(Edge{from.id, to.id,
+                     EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}});
   if (added.added != LockGraph::Added::kClosesCycle) return;
   std::vector<LockId> cycle;
   for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
   // Guarded when one lock outside the cycle was held across every edge.
   std::vector<LockId> gates;
-  const Edge* first = graph_.FindEdge(added.cycle[0], added.cycle[1]);
-  for (LockId candidate : first->witness.held) {
+  const auto held_at = [&](std::size_t step) {
+    return edge_facts_[*graph_.FindEdge(added.cycle[step], added.cycle[step + 1])].held;
+  };
+  for (HeldSetId at = held_at(0); at != kNoHeldSet; at = held_sets_[at].parent) {
+    const LockId candidate = held_sets_[at].lock;
     if (std::find(cycle.begin(), cycle.end(), candidate) != cycle.end()) continue;
     bool everywhere = true;
     for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
-      const Edge* edge = graph_.FindEdge(added.cycle[i], added.cycle[i + 1]);
-      everywhere = std::find(edge->witness.held.begin(), edge->witness.held.end(), candidate) !=
-                   edge->witness.held.end();
+      everywhere = InHeldSet(held_at(i), candidate);
     }
     if (everywhere) gates.push_back(candidate);
   }
-  sink_->OnInversion(InversionRecord{recorded.thread, cycle, gates});
+  std::reverse(gates.begin(), gates.end());  // oldest first, as the held list
+  sink_->OnInversion(InversionRecord{facts.thread, cycle, gates});
   if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
 }
 
@@ -251,25 +291,24 @@ void LockOrderChecker::KeepCoveredEdges(const LockInfo& lock) {
   // only pass through `lock` across threads end with it: no deadlock can
   // go through a lock that is gone.
   const LockId node = lock.node.load(std::memory_order_relaxed);
+  const std::vector<LockId> predecessors = graph_.Predecessors(node);
   for (LockId successor : graph_.Successors(node)) {
-    const LockInfo& to = *lock_of_node_[successor];
-    const EdgeWitness witness = graph_.FindEdge(node, successor)->witness;
-    for (LockId below : witness.held) {
-      auto found = lock_of_id_.find(below);
-      if (below == lock.id || found == lock_of_id_.end() || found->second == &to) continue;
-      const LockInfo& from = *found->second;
-      const LockId from_node = from.node.load(std::memory_order_relaxed);
-      if (graph_.FindEdge(from_node, successor) != nullptr) continue;
-      const Edge* into_lock = graph_.FindEdge(from_node, node);
-      EdgeWitness covered{witness.thread,
-                          into_lock != nullptr && into_lock->witness.thread == witness.thread
-                              ? into_lock->witness.held_site
-                              : kNoSite,
-                          witness.requested_site, {}};
-      for (LockId held : witness.held) {
-        if (held != lock.id) covered.held.push_back(held);
+    const EdgeFacts facts = edge_facts_[*graph_.FindEdge(node, successor)];
+    for (LockId predecessor : predecessors) {
+      const LockInfo& from = *lock_of_node_[predecessor];
+      if (predecessor == successor || !InHeldSet(facts.held, from.id) ||
+          graph_.FindEdge(predecessor, successor) != nullptr) {
+        continue;
       }
-      RecordEdge(from, to, std::move(covered));
+      const EdgeFacts& into_lock = edge_facts_[*graph_.FindEdge(predecessor, node)];
+      // The set without `lock`, when it is the newest lock of it (as when
+      // it was taken by a blocking call).
+      const HeldSetId held =
+          held_sets_[facts.held].lock == lock.id ? held_sets_[facts.held].parent : facts.held;
+      RecordEdge(from, *lock_of_node_[successor],
+                 EdgeFacts{facts.thread,
+                           into_lock.thread == facts.thread ? into_lock.held_site : kNoSite,
+                           facts.requested_site, held});
     }
   }
 }
@@ -402,23 +441,24 @@ void LockOrderChecker::ForgetRange(std::uintptr_t begin, std::uintptr_t end) {
     SpinlockHolder hold(shard.mu);
     auto it = shard.by_address.lower_bound(begin);
     while (it != shard.by_address.end() && it->first < end) {
-      if (LockInfo* lock = Retire(shard, it++)) in_graph.push_back(lock);
+      LockInfo* lock = it->second;
+      it = Retire(shard, it);  // a btree's erase moves its other entries: go on from what it returns
+      // Read without the checker's lock, which gives nodes (RemoveFromGraph
+      // looks again under it). A lock destroyed while another thread records
+      // an edge into it, the program's own race, may keep a node it gets then.
+      if (lock->node.load(std::memory_order_relaxed) != LockInfo::kNoNode) in_graph.push_back(lock);
     }
   }
   if (!in_graph.empty()) RemoveFromGraph(in_graph);
 }
 
-LockInfo* LockOrderChecker::Retire(LockShard& shard,
-                                   std::map<std::uintptr_t, LockInfo*>::iterator found) {
+LockOrderChecker::ByAddress::iterator LockOrderChecker::Retire(LockShard& shard,
+                                                              ByAddress::iterator found) {
   LockInfo& lock = *found->second;
   lock.retired.store(true, std::memory_order_relaxed);
   lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(
       1, std::memory_order_relaxed);
-  shard.by_address.erase(found);
-  // Read without the checker's lock, which gives nodes (RemoveFromGraph
-  // looks again under it). A lock destroyed while another thread records an
-  // edge into it, the program's own race, may keep a node it gets then.
-  return lock.node.load(std::memory_order_relaxed) != LockInfo::kNoNode ? &lock : nullptr;
+  return shard.by_address.erase(found);
 }
 
 void LockOrderChecker::RemoveFromGraph(const std::vector<LockInfo*>& retired) {
@@ -430,9 +470,8 @@ void LockOrderChecker::RemoveFromGraph(const std::vector<LockInfo*>& retired) {
     // closed are written already); its node goes to the next lock that
     // needs one.
     KeepCoveredEdges(*lock);
-    graph_.RemoveLock(node);
+    graph_.RemoveLock(node, free_edge_facts_);  // their facts' slots are free
     lock_of_node_[node] = nullptr;
-    lock_of_id_.erase(lock->id);
     lock->node.store(LockInfo::kNoNode, std::memory_order_relaxed);
   }
 }

@@ -35,6 +35,9 @@
 
 #include "absl/base/attributes.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "harness/lockorder/held_list.h"
 #include "harness/lockorder/lock_graph.h"
 #include "harness/lockorder/records.h"
@@ -101,9 +104,10 @@ struct alignas(64) ThreadLockState {
   };
   std::array<CachedLock, 64> lock_cache{};
   std::array<std::uint64_t, 256> chain_cache{};  // direct-mapped validated chains
-  std::unordered_set<std::uint64_t> validated_chains;  // the latest kMaxValidatedChains
-  std::unordered_set<std::uint64_t> reported_once;     // (what, lock, site) already reported
-  std::unordered_map<std::uint64_t, SiteId> site_ids;  // sites this thread had interned, by hash
+  // Open addressing (no allocation per entry): the slow path adds to these.
+  absl::flat_hash_set<std::uint64_t> validated_chains;  // the latest kMaxValidatedChains
+  absl::flat_hash_set<std::uint64_t> reported_once;     // (what, lock, site) already reported
+  absl::flat_hash_map<std::uint64_t, SiteId> site_ids;  // sites this thread had interned, by hash
 };
 
 // Chain hashing: one multiply-xorshift round, on the fast path of every
@@ -328,10 +332,22 @@ class LockOrderChecker {
   // Writes the lock's `lock` line unless it is written (see LockInfo).
   void Declare(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
+  // What the checker keeps of a graph edge (the edge's payload indexes
+  // edge_facts_): its first witness, the held locks as a held set.
+  struct EdgeFacts {
+    std::uint32_t thread = 0;
+    SiteId held_site = kNoSite;
+    SiteId requested_site = kNoSite;
+    HeldSetId held = kNoHeldSet;
+  };
   // Adds from → to to the graph; when new, records it, and the cycle it
   // closes.
-  void RecordEdge(const LockInfo& from, const LockInfo& to, EdgeWitness witness)
+  void RecordEdge(const LockInfo& from, const LockInfo& to, EdgeFacts facts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The held set of the thread's held list (all resolved), its new sets
+  // recorded.
+  HeldSetId HeldSetOf(const ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool InHeldSet(HeldSetId set, LockId lock) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Before `lock` leaves the graph: the edges its own edges stood for.
   void KeepCoveredEdges(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
@@ -373,22 +389,32 @@ class LockOrderChecker {
   // program that builds a million locks and uses each alone has no node.
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
   std::vector<const LockInfo*> lock_of_node_ ABSL_GUARDED_BY(mu_);
-  std::unordered_map<LockId, const LockInfo*> lock_of_id_ ABSL_GUARDED_BY(mu_);  // those with a node
+  std::vector<EdgeFacts> edge_facts_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::uint32_t> free_edge_facts_ ABSL_GUARDED_BY(mu_);  // slots of removed edges
+  // Held sets (see HeldSetId): each its parent plus one lock, by id; and by
+  // the chain hash of the held list prefix they stand for.
+  struct HeldSetNode {
+    HeldSetId parent;
+    LockId lock;
+  };
+  std::vector<HeldSetNode> held_sets_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::uint64_t, HeldSetId> held_set_of_chain_ ABSL_GUARDED_BY(mu_);
   std::atomic<LockId> next_lock_id_{0};
   // The lock table, sharded by address page so that threads creating and
   // destroying locks in their own memory do not meet.
+  using ByAddress = absl::btree_map<std::uintptr_t, LockInfo*>;
   struct alignas(64) LockShard {
     mutable Spinlock mu;
     std::deque<LockInfo> locks ABSL_GUARDED_BY(mu);  // deque: LockInfo addresses stay valid
     // Live locks by address; ordered, for ForgetRange.
-    std::map<std::uintptr_t, LockInfo*> by_address ABSL_GUARDED_BY(mu);
+    ByAddress by_address ABSL_GUARDED_BY(mu);
   };
   static constexpr std::size_t kShards = 64;
   static std::size_t ShardOf(std::uintptr_t address) { return (address >> kPageShift) % kShards; }
   std::array<LockShard, kShards> shards_;
-  // Takes the lock at `found` out of its shard (marked retired); returns it
-  // when it has a graph node, for RemoveFromGraph.
-  LockInfo* Retire(LockShard& shard, std::map<std::uintptr_t, LockInfo*>::iterator found)
+  // Takes the lock at `found` out of its shard, marked retired; returns the
+  // entry after it.
+  ByAddress::iterator Retire(LockShard& shard, ByAddress::iterator found)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   void RemoveFromGraph(const std::vector<LockInfo*>& retired) ABSL_LOCKS_EXCLUDED(mu_);
   // How many live locks lie in each page (hashed into kPageSlots counters):

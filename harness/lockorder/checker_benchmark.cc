@@ -194,8 +194,8 @@ void BM_GraphAddEdges(benchmark::State& state) {
   for (auto _ : state) {
     LockGraph graph;
     for (int i = 0; i < locks; ++i) graph.AddLock();
-    for (const auto& [from, to] : pairs) graph.AddEdge(from, to, {});
-    benchmark::DoNotOptimize(graph.AddEdge(order[locks - 1], order[0], {}));
+    for (const auto& [from, to] : pairs) graph.AddEdge(from, to, 0);
+    benchmark::DoNotOptimize(graph.AddEdge(order[locks - 1], order[0], 0));
   }
   state.SetItemsProcessed(state.iterations() * edges);
   state.counters["edges"] = edges;

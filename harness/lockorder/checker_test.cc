@@ -27,6 +27,18 @@ class RecordingSink : public RecordSink {
   void OnSelfDeadlock(const SelfDeadlockRecord& record) override { self_deadlocks.push_back(record); }
   void OnMisuse(const MisuseRecord& misuse) override { misuses.push_back(misuse); }
   void OnWaitCycle(const WaitCycleRecord& cycle) override { wait_cycles.push_back(cycle); }
+  void OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) override {
+    held_sets[id] = {parent, lock};
+  }
+
+  // The locks an edge's witness names as held, oldest first.
+  std::vector<LockId> HeldBy(const Edge& edge) const {
+    std::vector<LockId> held;
+    for (HeldSetId at = edge.witness.held_set; at != kNoHeldSet; at = held_sets.at(at).first) {
+      held.insert(held.begin(), held_sets.at(at).second);
+    }
+    return held;
+  }
 
   // The lock id the checker gave the lock at `address`.
   LockId IdOf(std::uintptr_t address) const {
@@ -43,6 +55,7 @@ class RecordingSink : public RecordSink {
   std::vector<InversionRecord> inversions;
   std::vector<SelfDeadlockRecord> self_deadlocks;
   std::vector<MisuseRecord> misuses;
+  std::map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
 };
 
 Site SiteAt(std::uintptr_t pc) {
@@ -268,6 +281,15 @@ TEST_F(CheckerTest, HoldsAThousandLocksAtOnce) {
   EXPECT_THAT(t1_.held, SizeIs(1000));
   EXPECT_EQ(checker_.lock_count(), 1000u);
   EXPECT_EQ(checker_.edge_count(), 999u);
+  // Each edge names its held locks by one held set, each set declared once
+  // as its parent plus a lock: records linear in the chain's length.
+  EXPECT_THAT(sink_.held_sets, SizeIs(999));
+  ASSERT_THAT(sink_.edges, SizeIs(999));
+  EXPECT_THAT(sink_.HeldBy(sink_.edges[0]), ElementsAre(sink_.IdOf(0x10000)));
+  const std::vector<LockId> held_at_last = sink_.HeldBy(sink_.edges[998]);
+  ASSERT_THAT(held_at_last, SizeIs(999));
+  EXPECT_EQ(held_at_last.front(), sink_.IdOf(0x10000));
+  EXPECT_EQ(held_at_last.back(), sink_.IdOf(0x10000 + 16 * 998));
   for (std::uintptr_t i = 1000; i-- > 0;) Unlock(t1_, 0x10000 + 16 * i);
   EXPECT_THAT(t1_.held, IsEmpty());
   EXPECT_THAT(sink_.inversions, IsEmpty());

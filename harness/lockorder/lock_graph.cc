@@ -36,14 +36,17 @@ LockId LockGraph::AddLock() {
   return id;
 }
 
-void LockGraph::RemoveLock(LockId lock) {
+void LockGraph::RemoveLock(LockId lock, std::vector<std::uint32_t>& payloads) {
   Node& node = nodes_[lock];
-  for (LockId to : node.out) EraseOne(nodes_[to].in, lock), edges_.erase(Key(lock, to));
-  for (LockId from : node.in) EraseOne(nodes_[from].out, lock), edges_.erase(Key(from, lock));
-  for (LockId to : node.aside_out) EraseOne(nodes_[to].aside_in, lock), edges_.erase(Key(lock, to));
-  for (LockId from : node.aside_in) {
-    EraseOne(nodes_[from].aside_out, lock), edges_.erase(Key(from, lock));
-  }
+  const auto erase = [&](LockId from, LockId to) {
+    auto found = edges_.find(Key(from, to));
+    payloads.push_back(found->second);
+    edges_.erase(found);
+  };
+  for (LockId to : node.out) EraseOne(nodes_[to].in, lock), erase(lock, to);
+  for (LockId from : node.in) EraseOne(nodes_[from].out, lock), erase(from, lock);
+  for (LockId to : node.aside_out) EraseOne(nodes_[to].aside_in, lock), erase(lock, to);
+  for (LockId from : node.aside_in) EraseOne(nodes_[from].aside_out, lock), erase(from, lock);
   // swap, not clear: a lock with many edges would keep their memory
   std::vector<LockId>().swap(node.out);
   std::vector<LockId>().swap(node.in);
@@ -58,17 +61,21 @@ std::vector<LockId> LockGraph::Successors(LockId lock) const {
   return successors;
 }
 
-const Edge* LockGraph::FindEdge(LockId from, LockId to) const {
+std::vector<LockId> LockGraph::Predecessors(LockId lock) const {
+  std::vector<LockId> predecessors = nodes_[lock].in;
+  predecessors.insert(predecessors.end(), nodes_[lock].aside_in.begin(), nodes_[lock].aside_in.end());
+  return predecessors;
+}
+
+const std::uint32_t* LockGraph::FindEdge(LockId from, LockId to) const {
   auto found = edges_.find(Key(from, to));
   return found == edges_.end() ? nullptr : &found->second;
 }
 
-LockGraph::AddResult LockGraph::AddEdge(LockId from, LockId to, EdgeWitness witness) {
+LockGraph::AddResult LockGraph::AddEdge(LockId from, LockId to, std::uint32_t payload) {
   if (from == to || from >= nodes_.size() || to >= nodes_.size()) std::abort();  // caller's bug
   AddResult result;
-  if (!edges_.try_emplace(Key(from, to), Edge{from, to, std::move(witness)}).second) {
-    return result;  // kAlreadyKnown
-  }
+  if (!edges_.try_emplace(Key(from, to), payload).second) return result;  // kAlreadyKnown
 
   Node& x = nodes_[from];
   Node& y = nodes_[to];

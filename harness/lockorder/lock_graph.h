@@ -1,5 +1,6 @@
 // The lock-order graph: locks are nodes, "H was held while L was requested"
-// is an edge H → L with the first witness of it. Adding an edge that would
+// is an edge H → L, carrying a number the caller gives it (where the caller
+// keeps the edge's witness). Adding an edge that would
 // close a cycle reports the cycle instead of adding it, so the graph stays
 // acyclic and every new edge is checked incrementally (Pearce–Kelly dynamic
 // topological order, as in Abseil's GraphCycles): an edge that agrees with
@@ -15,21 +16,30 @@
 #define RACELAB_HARNESS_LOCKORDER_LOCK_GRAPH_H_
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
 
 namespace racelab::lockorder {
 
 using LockId = std::uint32_t;
 using SiteId = std::uint32_t;  // index into the checker's site table
 inline constexpr SiteId kNoSite = ~SiteId{0};
+// A set of held locks as the record file names it: an id declared by a
+// `held` line (its parent set plus one lock), so that an edge line names
+// the locks held with one number, not all of them.
+using HeldSetId = std::uint32_t;
+inline constexpr HeldSetId kNoHeldSet = ~HeldSetId{0};
 
 // Who first did "hold `from`, request `to`", and where.
 struct EdgeWitness {
   std::uint32_t thread = 0;        // racelab's thread number (1 = first seen)
   SiteId held_site = kNoSite;      // where `from` was acquired
   SiteId requested_site = kNoSite; // where `to` was requested
-  std::vector<LockId> held;        // every lock the thread held at that moment
+  std::vector<LockId> held;        // every lock the thread held at that moment...
+  // ...or, when not kNoHeldSet, the held set naming them (`held` empty: the
+  // checker writes sets, Recording::HeldLocks reads them).
+  HeldSetId held_set = kNoHeldSet;
 };
 
 struct Edge {
@@ -54,19 +64,25 @@ class LockGraph {
 
   // Returns a new node (perhaps the id of a removed one).
   LockId AddLock();
-  // Removes `lock` and every edge into or out of it.
-  void RemoveLock(LockId lock);
+  // Removes `lock` and every edge into or out of it; appends their payloads
+  // to `payloads`.
+  void RemoveLock(LockId lock, std::vector<std::uint32_t>& payloads);
   std::size_t lock_count() const { return nodes_.size() - free_nodes_.size(); }
   // The ends of every edge out of `lock`, those that closed a cycle included.
   std::vector<LockId> Successors(LockId lock) const;
   std::size_t edge_count() const { return edges_.size(); }
 
-  // Records from → to. `from` and `to` must be existing, distinct locks.
-  AddResult AddEdge(LockId from, LockId to, EdgeWitness witness);
+  // Records from → to with `payload`, unless the edge is known (its payload
+  // stays). `from` and `to` must be existing, distinct locks.
+  AddResult AddEdge(LockId from, LockId to, std::uint32_t payload);
 
-  // The edge's first witness, when the edge was recorded (including edges
-  // that closed a cycle) and neither end was removed since. Stable until then.
-  const Edge* FindEdge(LockId from, LockId to) const;
+  // The edge's payload, when the edge was recorded (including edges that
+  // closed a cycle) and neither end was removed since.
+  const std::uint32_t* FindEdge(LockId from, LockId to) const;
+
+  // The other ends of every edge into `lock`, those that closed a cycle
+  // included.
+  std::vector<LockId> Predecessors(LockId lock) const;
 
  private:
   struct Node {
@@ -89,7 +105,7 @@ class LockGraph {
 
   std::vector<Node> nodes_;
   std::vector<LockId> free_nodes_;  // removed, for AddLock to reuse
-  std::unordered_map<std::uint64_t, Edge> edges_;  // by Key
+  absl::flat_hash_map<std::uint64_t, std::uint32_t> edges_;  // Key → payload
   std::int64_t next_rank_ = 0;
   // Scratch space for one AddEdge.
   std::vector<LockId> forward_, backward_, stack_;

@@ -195,6 +195,20 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
       if (lock.first_site == kNoSite) lock.first_site = known->second.first_site;
     }
     out.locks[lock.id] = lock;
+  } else if (type == "held" && p.size() == 4) {
+    HeldSetId id = 0, parent = kNoHeldSet;
+    LockId lock = 0;
+    RETURN_IF_ERROR(p.Number(1, id));
+    if (id == kNoHeldSet) return p.Error(absl::StrCat("held set id ", id, " is reserved"));
+    RETURN_IF_ERROR(declare("held set", id, out.held_sets.count(id)));
+    if (p.field(2) != "-") {
+      RETURN_IF_ERROR(p.Number(2, parent));
+      if (out.held_sets.count(parent) == 0) {
+        return p.Error(absl::StrCat("held set ", parent, " is not declared"));
+      }
+    }
+    RETURN_IF_ERROR(lock_ref(3, lock));
+    out.held_sets[id] = {parent, lock};
   } else if (type == "edge" && p.size() == 7) {
     Edge edge;
     RETURN_IF_ERROR(lock_ref(1, edge.from));
@@ -206,7 +220,16 @@ absl::Status ParseLine(const LineParser& p, absl::string_view line, Recording& o
     RETURN_IF_ERROR(thread_ref(3, edge.witness.thread));
     RETURN_IF_ERROR(site_ref(4, edge.witness.held_site));
     RETURN_IF_ERROR(site_ref(5, edge.witness.requested_site));
-    RETURN_IF_ERROR(p.Ids(6, edge.witness.held));
+    absl::string_view held = p.field(6);
+    if (absl::ConsumePrefix(&held, "@")) {
+      HeldSetId set = 0;
+      if (!absl::SimpleAtoi(held, &set) || out.held_sets.count(set) == 0) {
+        return p.Error(absl::StrCat("held set '", p.field(6), "' is not declared"));
+      }
+      edge.witness.held_set = set;  // its locks: Recording::HeldLocks
+    } else {
+      RETURN_IF_ERROR(p.Ids(6, edge.witness.held));
+    }
     out.edges.push_back(std::move(edge));
   } else if (type == "inversion" && p.size() == 4) {
     InversionRecord inversion;
@@ -342,6 +365,16 @@ absl::string_view MisuseKindName(MisuseKind kind) {
   return "?";
 }
 
+std::vector<LockId> Recording::HeldLocks(const EdgeWitness& witness) const {
+  if (witness.held_set == kNoHeldSet) return witness.held;
+  std::vector<LockId> held;
+  for (HeldSetId at = witness.held_set; at != kNoHeldSet; at = held_sets.at(at).first) {
+    held.push_back(held_sets.at(at).second);
+  }
+  std::reverse(held.begin(), held.end());  // oldest first: a set's own lock is its newest
+  return held;
+}
+
 absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::string& path) {
   Recording out;
   out.path = path;
@@ -358,7 +391,7 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
   for (absl::string_view line : absl::StrSplit(text.substr(0, text.size() - 1), '\n')) {
     ++line_number;
     if (line_number == 1) {
-      if (line == kRecordFileHeader) continue;
+      if (line == kRecordFileHeader || line == kRecordFileHeaderVersion1) continue;
       absl::string_view version = line;
       if (absl::ConsumePrefix(&version, "racelab-lockorder/")) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -456,9 +489,11 @@ int RecordFileWriter::ValidFd() {
   return reopened;
 }
 
-void RecordFileWriter::WriteLine(std::string_view line) {
-  pending_.append(line);
-  pending_.push_back('\n');
+void RecordFileWriter::WriteLine(absl::string_view line) { AppendLine(line); }
+
+template <typename... Pieces>
+void RecordFileWriter::AppendLine(const Pieces&... pieces) {
+  absl::StrAppend(&pending_, pieces..., "\n");  // no string of its own: one allocation less a line
   if (pending_.size() >= kBatchBytes || write_through_.load(std::memory_order_relaxed)) Flush();
 }
 
@@ -508,14 +543,28 @@ void RecordFileWriter::OnSite(SiteId id, const Site& site) {
 }
 
 void RecordFileWriter::OnLock(const LockRecord& lock) {
-  WriteLine(absl::StrCat("lock ", lock.id, " ", LockKindName(lock.kind), " 0x",
-                         absl::Hex(lock.address), " ", SiteField(lock.first_site)));
+  AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
+             SiteField(lock.first_site));
 }
 
 void RecordFileWriter::OnEdge(const Edge& edge) {
-  WriteLine(absl::StrCat("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
-                         SiteField(edge.witness.held_site), " ",
-                         SiteField(edge.witness.requested_site), " ", IdList(edge.witness.held)));
+  if (edge.witness.held_set != kNoHeldSet) {
+    AppendLine("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
+               SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " @",
+               edge.witness.held_set);
+  } else {
+    AppendLine("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
+               SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " ",
+               IdList(edge.witness.held));
+  }
+}
+
+void RecordFileWriter::OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) {
+  if (parent == kNoHeldSet) {
+    AppendLine("held ", id, " - ", lock);
+  } else {
+    AppendLine("held ", id, " ", parent, " ", lock);
+  }
 }
 
 void RecordFileWriter::OnInversion(const InversionRecord& inversion) {

@@ -1,9 +1,10 @@
-// The lock-order record file, format version 1: what one process's checker
-// learned, one record per line, each line written whole with one write(2)
-// so that a process killed at any moment leaves only complete lines. The
-// runner and `racelab-lockorder report` read it back.
+// The lock-order record file, format version 2: what one process's checker
+// learned, one record per line; lines are written whole (in batches, see
+// RecordFileWriter), so that a process killed at any moment leaves only
+// complete lines. The runner and `racelab-lockorder report` read it back.
+// Version 1 (no `held` lines; edges list their held ids) is read too.
 //
-//   racelab-lockorder/1
+//   racelab-lockorder/2
 //   process <pid> <executable path>
 //   module <m> <path>                     an ELF object the sites point into
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
@@ -12,7 +13,11 @@
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
 //                                         appear twice, alike (see LockInfo::declared)
-//   edge <from> <to> <t> <held site> <requested site> <held ids,...|->
+//   held <h> <parent h|-> <lock>          held set h: its parent's locks, then `lock`
+//   edge <from> <to> <t> <held site> <requested site> @<h>|<held ids,...|->
+//                                         the locks held when `to` was requested: a
+//                                         held set (each set is declared once, so a
+//                                         chain of N locks costs N lines, not N^2 ids)
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
 //   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner t|0>
@@ -26,8 +31,8 @@
 //   wait-end <number of wait lines>               the dump is complete
 //
 // A site field is "-" when unknown. Ids are decimal. Lines may come in any
-// order as long as every id is declared (module, thread, site, lock) before
-// a line uses it.
+// order as long as every id is declared (module, thread, site, lock, held
+// set) before a line uses it.
 #ifndef RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
 #define RACELAB_HARNESS_LOCKORDER_RECORD_FILE_H_
 
@@ -35,7 +40,6 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,7 +49,8 @@
 
 namespace racelab::lockorder {
 
-inline constexpr char kRecordFileHeader[] = "racelab-lockorder/1";
+inline constexpr char kRecordFileHeader[] = "racelab-lockorder/2";
+inline constexpr char kRecordFileHeaderVersion1[] = "racelab-lockorder/1";
 
 // One frame of a recorded site: an offset into a module.
 struct ModuleOffset {
@@ -62,7 +67,12 @@ struct Recording {
   std::map<std::uint32_t, std::int64_t> threads;  // racelab thread → OS tid
   std::map<SiteId, std::vector<ModuleOffset>> sites;
   std::map<LockId, LockRecord> locks;
+  // Held sets by id: the parent set (kNoHeldSet: none) and the lock added.
+  std::map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
   std::vector<Edge> edges;
+  // The locks an edge's witness names as held, oldest first: its held set's
+  // (version 2), or its `held` list (version 1).
+  std::vector<LockId> HeldLocks(const EdgeWitness& witness) const;
   std::vector<InversionRecord> inversions;
   std::vector<SelfDeadlockRecord> self_deadlocks;
   std::vector<MisuseRecord> misuses;
@@ -126,6 +136,7 @@ class RecordFileWriter : public RecordSink {
   void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
   void OnMisuse(const MisuseRecord& misuse) override;
   void OnWaitCycle(const WaitCycleRecord& cycle) override;
+  void OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) override;
   // Lines are kept back and written kBatchBytes at a time (one fstat and
   // one write for many records); a finding or a thread line is written at
   // once, with everything before it. What a process killed outright had
@@ -141,7 +152,9 @@ class RecordFileWriter : public RecordSink {
 
  private:
   static constexpr std::size_t kBatchBytes = 16 * 1024;
-  void WriteLine(std::string_view line);
+  void WriteLine(absl::string_view line);
+  template <typename... Pieces>
+  void AppendLine(const Pieces&... pieces);  // the pieces and '\n', as absl::StrAppend
   int ModuleOf(std::uintptr_t pc, std::uintptr_t& offset);
 
   std::string pending_;

@@ -34,8 +34,10 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
     writer.OnSite(0, site);
     writer.OnLock(LockRecord{0, LockKind::kMutex, 0x1000, 0});
     writer.OnLock(LockRecord{1, LockKind::kRecursiveMutex, 0x2000, kNoSite});
-    writer.OnEdge(Edge{0, 1, EdgeWitness{1, 0, 0, {0}}});
-    writer.OnEdge(Edge{1, 0, EdgeWitness{2, 0, kNoSite, {1}}});
+    writer.OnHeldSet(0, kNoHeldSet, 0);
+    writer.OnHeldSet(1, kNoHeldSet, 1);
+    writer.OnEdge(Edge{0, 1, EdgeWitness{1, 0, 0, {}, 0}});
+    writer.OnEdge(Edge{1, 0, EdgeWitness{2, 0, kNoSite, {}, 1}});
     writer.OnInversion(InversionRecord{2, {1, 0, 1}, {}});
     writer.OnSelfDeadlock(SelfDeadlockRecord{1, 0, 0, 0, true});
     writer.OnMisuse(MisuseRecord{2, 0, 0, MisuseKind::kUnlockNotOwner, 1});
@@ -51,6 +53,7 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
   EXPECT_EQ(read->locks.at(1).address, 0x2000u);
   ASSERT_EQ(read->edges.size(), 2u);
   EXPECT_EQ(read->edges[1].witness.requested_site, kNoSite);
+  EXPECT_THAT(read->HeldLocks(read->edges[1].witness), ::testing::ElementsAre(1));
   EXPECT_THAT(read->inversions.at(0).cycle, ::testing::ElementsAre(1, 0, 1));
   EXPECT_TRUE(read->self_deadlocks.at(0).shared_held);
   EXPECT_EQ(read->misuses.at(0).kind, MisuseKind::kUnlockNotOwner);
@@ -92,7 +95,29 @@ TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
   EXPECT_THAT(error(lock0 + "edge 0 99999999999999999999 1 - - -\n"), HasSubstr("field 3"));
   EXPECT_THAT(error(Header() + std::string("\x01\xff\0junk\n", 8)),
               HasSubstr("unexpected record '\\x01\\xff\\x00junk'"));
-  EXPECT_THAT(error("racelab-lockorder/2\n"), HasSubstr("f.lockorder:1: unsupported version 2"));
+  EXPECT_THAT(error("racelab-lockorder/3\n"), HasSubstr("f.lockorder:1: unsupported version 3"));
+  EXPECT_THAT(error(lock0 + "held 0 - 0\nheld 0 - 0\n"), HasSubstr(":6: held set 0 is declared twice"));
+  EXPECT_THAT(error(lock0 + "held 1 0 0\n"), HasSubstr(":5: held set 0 is not declared"));
+  EXPECT_THAT(error(lock0 + "held 0 - 5\n"), HasSubstr(":5: lock 5 is not declared"));
+  EXPECT_THAT(error(lock0 + "lock 1 mutex 0x20 -\nedge 0 1 1 - - @3\n"),
+              HasSubstr(":6: held set '@3' is not declared"));
+}
+
+// Version 2 names an edge's held locks by a held set; version 1 listed them.
+TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
+  const std::string locks = "thread 1 7\nlock 0 mutex 0x10 -\nlock 1 mutex 0x20 -\nlock 2 mutex 0x30 -\n";
+  absl::StatusOr<Recording> recording = ParseRecording(
+      Header() + locks + "held 0 - 0\nheld 1 0 1\nedge 1 2 1 - - @1\nedge 0 1 1 - - @0\n",
+      "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  ASSERT_EQ(recording->edges.size(), 2u);
+  EXPECT_THAT(recording->HeldLocks(recording->edges[0].witness), ::testing::ElementsAre(0, 1));
+  EXPECT_EQ(recording->edges[0].witness.held_set, 1u);
+  EXPECT_THAT(recording->HeldLocks(recording->edges[1].witness), ::testing::ElementsAre(0));
+  recording = ParseRecording(
+      "racelab-lockorder/1\nprocess 42 /bin/prog\n" + locks + "edge 1 2 1 - - 0,1\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_THAT(recording->HeldLocks(recording->edges[0].witness), ::testing::ElementsAre(0, 1));
 }
 
 // The wait dump, a signal handler, declares a lock no record named yet, and

@@ -102,6 +102,9 @@ class RecordSink {
   virtual void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) = 0;
   virtual void OnMisuse(const MisuseRecord& misuse) = 0;
   virtual void OnWaitCycle(const WaitCycleRecord& cycle) = 0;
+  // A held set an edge names (EdgeWitness::held_set): `parent`'s locks
+  // (kNoHeldSet: none), then `lock`.
+  virtual void OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) = 0;
   // A sink may keep records back to write them in batches: Flush writes
   // what it kept; after WriteThrough (at exit) it keeps nothing back.
   virtual void Flush() {}
