@@ -291,9 +291,16 @@ void LockOrderChecker::KeepCoveredEdges(const LockInfo& lock) {
   // only pass through `lock` across threads end with it: no deadlock can
   // go through a lock that is gone.
   const LockId node = lock.node.load(std::memory_order_relaxed);
-  const std::vector<LockId> predecessors = graph_.Predecessors(node);
+  std::vector<LockId> predecessors;
+  bool predecessors_read = false;
   for (LockId successor : graph_.Successors(node)) {
     const EdgeFacts facts = edge_facts_[*graph_.FindEdge(node, successor)];
+    // Held alone (most edges): nothing below it to keep.
+    if (facts.held == kNoHeldSet || held_sets_[facts.held].parent == kNoHeldSet) continue;
+    if (!predecessors_read) {
+      predecessors = graph_.Predecessors(node);
+      predecessors_read = true;
+    }
     for (LockId predecessor : predecessors) {
       const LockInfo& from = *lock_of_node_[predecessor];
       if (predecessor == successor || !InHeldSet(facts.held, from.id) ||
