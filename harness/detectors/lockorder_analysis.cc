@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "harness/detectors/lockorder_findings.h"
@@ -17,7 +19,7 @@ using lockorder::LockGraph;
 using lockorder::LockId;
 using lockorder::Recording;
 
-std::string ClassKey(const std::optional<Location>& site) {
+std::string ClassKey(const SharedLocation& site) {
   return site ? absl::StrCat(site->file, ":", site->line) : "?";
 }
 
@@ -33,7 +35,7 @@ bool NamesProgramCode(absl::string_view key) {
 
 // The locks seen on each side of the edges between one pair of sites.
 struct SitePairUse {
-  std::set<std::pair<std::int64_t, LockId>> held_locks, requested_locks;  // (pid, lock)
+  absl::flat_hash_set<std::pair<std::int64_t, LockId>> held_locks, requested_locks;  // (pid, lock)
   bool in_instance_cycle = false;
 };
 
@@ -70,41 +72,62 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
 
   for (const Recording& recording : recordings) {
     const std::string prefix = absl::StrCat("p", recording.pid, "_");
-    std::map<LockId, std::string> class_of;  // lock → the class key of its first site
+    // Each site symbolised once, and held once: a million locks or cycle
+    // steps at one line share one Location and one class key.
+    absl::flat_hash_map<lockorder::SiteId, SharedLocation> located;
+    auto located_site = [&](lockorder::SiteId site) -> const SharedLocation& {
+      auto [it, inserted] = located.try_emplace(site);
+      if (inserted) {
+        if (std::optional<Location> location = SiteLocation(recording, site, project_root, symbolizer)) {
+          it->second = std::make_shared<const Location>(*std::move(location));
+        }
+      }
+      return it->second;
+    };
+    std::map<lockorder::SiteId, std::string> site_keys;  // node-stable: class_of points in
+    auto site_key = [&](lockorder::SiteId site) -> const std::string& {
+      auto [it, inserted] = site_keys.try_emplace(site);
+      if (inserted) it->second = ClassKey(located_site(site));
+      return it->second;
+    };
+    absl::flat_hash_map<LockId, const std::string*> class_of;  // lock → its first site's class key
     // Reserved, not grown: a doubling vector of a million entries holds two
     // copies for a moment (the report tool's peak memory on 10^6 locks).
     analysis.locks.reserve(analysis.locks.size() + recording.locks.size());
     analysis.edges.reserve(analysis.edges.size() + recording.edges.size());
+    class_of.reserve(recording.locks.size());
     for (const auto& [id, lock] : recording.locks) {
       AnalyzedLock analyzed;
       analyzed.name = absl::StrCat("M", id);
       analyzed.node = prefix + analyzed.name;
-      analyzed.first_site = SiteLocation(recording, lock.first_site, project_root, symbolizer);
-      class_of[id] = ClassKey(analyzed.first_site);
+      analyzed.first_site = located_site(lock.first_site);
+      class_of[id] = &site_key(lock.first_site);
       analysis.locks.push_back(std::move(analyzed));
     }
-    // Replay the edges: every edge that closes a cycle is one cycle.
+    // Replay the edges: every edge that closes a cycle is one cycle. The
+    // graph's payload is the edge's index in recording.edges (and, from
+    // `first_edge`, in analysis.edges).
     LockGraph graph;
-    std::map<LockId, LockId> node_of;
+    absl::flat_hash_map<LockId, LockId> node_of;
+    std::vector<LockId> lock_of;  // graph node → lock
+    node_of.reserve(recording.locks.size());
+    lock_of.reserve(recording.locks.size());
     auto node = [&](LockId lock) {
-      auto [it, inserted] = node_of.emplace(lock, 0);
-      if (inserted) it->second = graph.AddLock();
+      auto [it, inserted] = node_of.try_emplace(lock, 0);
+      if (inserted) {
+        it->second = graph.AddLock();
+        lock_of.push_back(lock);
+      }
       return it->second;
     };
-    std::map<std::pair<LockId, LockId>, const Edge*> recorded;
-    std::map<std::pair<LockId, LockId>, size_t> graph_edge_of;  // → analysis.edges index
+    const std::size_t first_edge = analysis.edges.size();
     for (const Edge& edge : recording.edges) {
-      recorded.emplace(std::make_pair(edge.from, edge.to), &edge);
-      graph_edge_of.emplace(std::make_pair(edge.from, edge.to), analysis.edges.size());
       analysis.edges.push_back({prefix + absl::StrCat("M", edge.from),
                                 prefix + absl::StrCat("M", edge.to),
                                 ThreadName(edge.witness.thread), false});
     }
-    std::map<LockId, LockId> lock_of;  // graph node → lock
     for (const Edge& edge : recording.edges) {
       const LockId from = node(edge.from), to = node(edge.to);
-      lock_of[from] = edge.from;
-      lock_of[to] = edge.to;
       LockGraph::AddResult added =
           graph.AddEdge(from, to, static_cast<std::uint32_t>(&edge - recording.edges.data()));
       if (added.added != LockGraph::Added::kClosesCycle) continue;
@@ -116,17 +139,17 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
       bool first_step = true;
       for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
         const LockId a = lock_of[added.cycle[i]], b = lock_of[added.cycle[i + 1]];
-        const Edge* step_edge = recorded[{a, b}];
-        if (step_edge == nullptr) continue;
+        const std::uint32_t* index = graph.FindEdge(added.cycle[i], added.cycle[i + 1]);
+        if (index == nullptr) continue;
+        const Edge* step_edge = &recording.edges[*index];
         CycleStep step;
         step.from = absl::StrCat("M", a);
         step.to = absl::StrCat("M", b);
         step.from_node = prefix + step.from;
         step.to_node = prefix + step.to;
         step.thread = ThreadName(step_edge->witness.thread);
-        step.held_site = SiteLocation(recording, step_edge->witness.held_site, project_root, symbolizer);
-        step.requested_site =
-            SiteLocation(recording, step_edge->witness.requested_site, project_root, symbolizer);
+        step.held_site = located_site(step_edge->witness.held_site);
+        step.requested_site = located_site(step_edge->witness.requested_site);
         // Gate locks: held across every step, outside the cycle.
         const std::vector<LockId> held_list = recording.HeldLocks(step_edge->witness);
         std::set<LockId> held(held_list.begin(), held_list.end());
@@ -140,8 +163,8 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
           }
           gates = both;
         }
-        analysis.edges[graph_edge_of.at({a, b})].in_cycle = true;
-        class_pairs_in_instance_cycles.insert({class_of[a], class_of[b]});
+        analysis.edges[first_edge + *index].in_cycle = true;
+        class_pairs_in_instance_cycles.insert({*class_of[a], *class_of[b]});
         site_pairs[{ClassKey(step.held_site), ClassKey(step.requested_site)}].in_instance_cycle = true;
         cycle.steps.push_back(std::move(step));
       }
@@ -150,12 +173,6 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
       analysis.cycles.push_back(std::move(cycle));
     }
     // Which locks each pair of sites saw, for the data-dependent order hints.
-    std::map<lockorder::SiteId, std::string> site_keys;
-    auto site_key = [&](lockorder::SiteId site) {
-      auto [it, inserted] = site_keys.emplace(site, "");
-      if (inserted) it->second = ClassKey(SiteLocation(recording, site, project_root, symbolizer));
-      return it->second;
-    };
     for (const Edge& edge : recording.edges) {
       SitePairUse& use = site_pairs[{site_key(edge.witness.held_site),
                                      site_key(edge.witness.requested_site)}];
@@ -164,11 +181,11 @@ LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
     }
     // The same edges, between classes.
     for (const auto& [id, key] : class_of) {
-      if (!NamesProgramCode(key)) ++analysis.locks_without_class;
+      if (!NamesProgramCode(*key)) ++analysis.locks_without_class;
     }
     for (const Edge& edge : recording.edges) {
-      const std::string& from = class_of[edge.from];
-      const std::string& to = class_of[edge.to];
+      const std::string& from = *class_of[edge.from];
+      const std::string& to = *class_of[edge.to];
       if (from == to) continue;  // two instances of one class: not an order between classes
       if (!NamesProgramCode(from) || !NamesProgramCode(to)) continue;  // no class to speak of
       auto class_node = [&](const std::string& key) {

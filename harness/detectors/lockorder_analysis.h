@@ -8,6 +8,7 @@
 #ifndef RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
 #define RACELAB_HARNESS_DETECTORS_LOCKORDER_ANALYSIS_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,11 +20,15 @@
 
 namespace racelab {
 
+// A symbolised site, shared by every lock and step that names it (null:
+// unknown): a million locks taken at one line hold one Location.
+using SharedLocation = std::shared_ptr<const Location>;
+
 // One lock of one process.
 struct AnalyzedLock {
   std::string name;                      // "M3"
   std::string node;                      // unique across files: "p1234_M3"
-  std::optional<Location> first_site;    // where it was first taken (its class)
+  SharedLocation first_site;             // where it was first taken (its class)
 };
 
 // One step of a cycle: a thread held `from` and requested `to`.
@@ -31,8 +36,8 @@ struct CycleStep {
   std::string from, to;                  // lock names
   std::string from_node, to_node;
   std::string thread;                    // "T2"
-  std::optional<Location> held_site;     // where `from` was taken
-  std::optional<Location> requested_site;
+  SharedLocation held_site;              // where `from` was taken
+  SharedLocation requested_site;
 };
 
 struct AnalyzedCycle {

@@ -55,7 +55,7 @@ TEST(HtmlWriterTest, ManyDistinctCountsAreBinnedIntoTenRanges) {
 TEST(HtmlWriterTest, AGraphWithoutARendererIsShownAsDot) {
   Report report = CounterReport(1);
   LockOrderAnalysis graph;
-  graph.locks = {{"M0", "p1_M0", std::nullopt}, {"M1", "p1_M1", std::nullopt}};
+  graph.locks = {{"M0", "p1_M0", nullptr}, {"M1", "p1_M1", nullptr}};
   graph.edges = {{"p1_M0", "p1_M1", "T1", true}};
   report.lock_graphs["counter/racy"] = graph;
   const std::string html = FormatHtmlReport(report, {});

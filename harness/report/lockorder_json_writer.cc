@@ -8,7 +8,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-json SiteJson(const std::optional<Location>& location) {
+json SiteJson(const SharedLocation& location) {
   if (!location) return nullptr;
   return {{"file", location->file}, {"line", location->line}, {"function", location->function}};
 }

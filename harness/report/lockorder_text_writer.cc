@@ -8,7 +8,7 @@
 namespace racelab {
 namespace {
 
-std::string SiteOrUnknown(const std::optional<Location>& location) {
+std::string SiteOrUnknown(const SharedLocation& location) {
   if (!location) return "an unknown site";
   return SiteText(*location, /*with_thread_and_role=*/false);
 }
