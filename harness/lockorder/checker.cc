@@ -235,6 +235,10 @@ HeldSetId LockOrderChecker::HeldSetOf(const ThreadLockState& thread) {
   return set;
 }
 
+HeldSetId LockOrderChecker::HeldSetOfEdge(LockId from_node, LockId to_node) const {
+  return edge_facts_[*graph_.FindEdge(from_node, to_node)].held;
+}
+
 bool LockOrderChecker::InHeldSet(HeldSetId set, LockId lock) const {
   for (; set != kNoHeldSet; set = held_sets_[set].parent) {
     if (held_sets_[set].lock == lock) return true;
@@ -265,15 +269,13 @@ void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, Edge
   for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
   // Guarded when one lock outside the cycle was held across every edge.
   std::vector<LockId> gates;
-  const auto held_at = [&](std::size_t step) {
-    return edge_facts_[*graph_.FindEdge(added.cycle[step], added.cycle[step + 1])].held;
-  };
-  for (HeldSetId at = held_at(0); at != kNoHeldSet; at = held_sets_[at].parent) {
+  for (HeldSetId at = HeldSetOfEdge(added.cycle[0], added.cycle[1]); at != kNoHeldSet;
+       at = held_sets_[at].parent) {
     const LockId candidate = held_sets_[at].lock;
     if (std::find(cycle.begin(), cycle.end(), candidate) != cycle.end()) continue;
     bool everywhere = true;
     for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
-      everywhere = InHeldSet(held_at(i), candidate);
+      everywhere = InHeldSet(HeldSetOfEdge(added.cycle[i], added.cycle[i + 1]), candidate);
     }
     if (everywhere) gates.push_back(candidate);
   }

@@ -348,6 +348,9 @@ class LockOrderChecker {
   // recorded.
   HeldSetId HeldSetOf(const ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool InHeldSet(HeldSetId set, LockId lock) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The held set of the graph edge between two nodes (it must exist).
+  HeldSetId HeldSetOfEdge(LockId from_node, LockId to_node) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Before `lock` leaves the graph: the edges its own edges stood for.
   void KeepCoveredEdges(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
