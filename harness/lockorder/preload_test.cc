@@ -88,6 +88,29 @@ TEST(PreloadTest, FindsTheLatentInversionInAnUnmodifiedBinary) {
       RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM, {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}}));
 }
 
+// Records are kept back and written in batches: a process that ends
+// without exit handlers, replaces its image or aborts writes them first
+// (flush_points.cc), in the preload and in a binary linked with the hooks.
+TEST(PreloadTest, RecordsKeptBackAreWrittenAtUnderscoreExitExecAndAbort) {
+  for (const char* ending : {"_exit", "exec", "abort"}) {
+    for (const char* program : {RACELAB_PRELOAD_TEST_PROGRAM, RACELAB_HOOKED_TEST_PROGRAM}) {
+      std::vector<std::pair<std::string, std::string>> env;
+      if (program == std::string(RACELAB_PRELOAD_TEST_PROGRAM)) {
+        env.emplace_back("LD_PRELOAD", RACELAB_PRELOAD_LIBRARY);
+      }
+      const ProgramRun run = RunRecorded(program, env, {ending});
+      int edges = 0;
+      for (const Recording& recording : run.recordings) {
+        if (absl::StrContains(recording.executable, "test_program")) {
+          edges += static_cast<int>(recording.edges.size());
+        }
+      }
+      EXPECT_EQ(edges, 1) << program << " ending with " << ending << ": "
+                          << run.outcome.output_head;
+    }
+  }
+}
+
 // Whether some frame of some recorded site resolves to `source_file`.
 bool SomeSiteIsIn(const Recording& recording, absl::string_view source_file) {
   Symbolizer symbolizer;

@@ -13,8 +13,9 @@
 #                here when it has no racelab yet: benchmarks want -O2)
 #
 # The programs: node (nodejs), CPython threads (python3), git repack with
-# two threads (git), an ffmpeg encode (ffmpeg), and two of our own, a
-# heap-mutex churn and a shared_mutex reader load (tools/bench/*.cc). The
+# two threads (git), an ffmpeg encode (ffmpeg), and three of our own, a
+# heap-mutex churn, a shared_mutex reader load and a lock-churning stress
+# program built with ThreadSanitizer (tools/bench/*.cc). The
 # Debian ones come from `ci/setup --bench`; one that is missing is left out
 # with a line saying so.
 set -euo pipefail
@@ -62,9 +63,13 @@ add "git repack --threads=2" /usr/bin/git \
 add "ffmpeg mpeg4 encode" /usr/bin/ffmpeg \
   "/usr/bin/ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=duration=4:size=640x480:rate=25 -c:v mpeg4 -threads 2 -f null -"
 add "heap-mutex churn (ours)" "$build/tools/bench/heap_mutex_churn" \
-  "$build/tools/bench/heap_mutex_churn 1000000"
+  "$build/tools/bench/heap_mutex_churn 10000000"
 add "shared_mutex readers (ours)" "$build/tools/bench/shared_mutex_readers" \
   "$build/tools/bench/shared_mutex_readers 2000000"
+# Built with ThreadSanitizer: its "native" column is TSan alone, the
+# checker's goal there being a small factor of TSan's own cost.
+add "lock-churn stress, TSan build (ours)" "$build/tools/bench/lock_churn_stress_tsan" \
+  "$build/tools/bench/lock_churn_stress_tsan 10"
 
 # Seconds one command takes, as a decimal; its output is dropped, its
 # failure stops the benchmark (a broken run measures nothing).
