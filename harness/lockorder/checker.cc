@@ -31,10 +31,7 @@ LockInfo* LockOrderChecker::Lookup(ThreadLockState& thread, std::uintptr_t addre
                                    const Site& site) {
   ThreadLockState::CachedLock& cached =
       thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
-  if (cached.address == address && cached.lock != nullptr &&
-      !cached.lock->retired.load(std::memory_order_relaxed)) {
-    return cached.lock;
-  }
+  if (LockInfo* lock = CachedLock(thread, address)) return lock;
   LockInfo* lock = LookupSlow(thread, address, kind, site);
   cached = {address, lock};
   return lock;
@@ -55,11 +52,19 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
   SpinlockHolder hold(shard.mu);
   auto [found, inserted] = shard.by_address.emplace(address, nullptr);
   if (!inserted) return found->second;  // another thread created it meanwhile
-  LockInfo& lock = shard.locks.emplace_back();
-  lock.id = NewLockId();
-  lock.kind = kind;
-  lock.address = address;
-  lock.first_site = first_site;
+  LockInfo* reused = nullptr;
+  if (!shard.free.empty()) {
+    reused = shard.free.back();
+    shard.free.pop_back();
+  }
+  LockInfo& lock = reused != nullptr ? *reused : shard.locks.emplace_back();
+  lock.id.store(NewLockId(), std::memory_order_relaxed);
+  lock.kind.store(kind, std::memory_order_relaxed);
+  lock.address.store(address, std::memory_order_relaxed);
+  lock.first_site.store(first_site, std::memory_order_relaxed);
+  lock.node.store(LockInfo::kNoNode, std::memory_order_relaxed);
+  lock.declared.store(LockInfo::kUndeclared, std::memory_order_relaxed);
+  lock.retired.store(false, std::memory_order_release);
   found->second = &lock;
   lock_pages_[(address >> kPageShift) & (kPageSlots - 1)].fetch_add(1, std::memory_order_relaxed);
   return &lock;
@@ -455,10 +460,21 @@ void LockOrderChecker::ForgetRange(std::uintptr_t begin, std::uintptr_t end) {
       // Read without the checker's lock, which gives nodes (RemoveFromGraph
       // looks again under it). A lock destroyed while another thread records
       // an edge into it, the program's own race, may keep a node it gets then.
-      if (lock->node.load(std::memory_order_relaxed) != LockInfo::kNoNode) in_graph.push_back(lock);
+      if (lock->node.load(std::memory_order_relaxed) != LockInfo::kNoNode) {
+        in_graph.push_back(lock);
+      } else {
+        shard.free.push_back(lock);
+      }
     }
   }
-  if (!in_graph.empty()) RemoveFromGraph(in_graph);
+  if (in_graph.empty()) return;
+  RemoveFromGraph(in_graph);
+  // Reusable once the graph no longer names them.
+  for (LockInfo* lock : in_graph) {
+    LockShard& shard = shards_[ShardOf(lock->address.load(std::memory_order_relaxed))];
+    SpinlockHolder hold(shard.mu);
+    shard.free.push_back(lock);
+  }
 }
 
 LockOrderChecker::ByAddress::iterator LockOrderChecker::Retire(LockShard& shard,

@@ -49,11 +49,18 @@ namespace racelab::lockorder {
 // is written on the fast path: who holds a lock is read from the lock
 // itself when it matters (HolderQuery), so that two threads passing a lock
 // back and forth move no cache line but the lock's own.
+//
+// Reused: once its lock is retired (and out of the graph), a LockInfo goes
+// to its shard's free list and the next new lock there takes it over, with
+// a new id. A thread's lock cache may still point at it, so the fields a
+// thread reads without a lock are atomics, and a cache hit also checks
+// `address` (an entry whose LockInfo now describes another lock is a miss).
+// The memory is never freed: a stale pointer reads a lock, never garbage.
 struct LockInfo {
-  LockId id = 0;
-  LockKind kind = LockKind::kMutex;
-  std::uintptr_t address = 0;
-  SiteId first_site = kNoSite;           // where it was first acquired
+  std::atomic<LockId> id{0};
+  std::atomic<LockKind> kind{LockKind::kMutex};
+  std::atomic<std::uintptr_t> address{0};
+  std::atomic<SiteId> first_site{kNoSite};  // where it was first acquired
   // Its node in the checker's graph, given when it gets its first edge (most
   // locks never do); kNoNode until then, and again once it is retired.
   // Written under the checker's lock; read by Retire under its shard's.
@@ -139,7 +146,9 @@ class LockOrderChecker {
     const ThreadLockState::CachedLock& cached =
         thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
     LockInfo* lock = cached.lock;
-    if (cached.address != address || lock == nullptr || lock->kind == LockKind::kRecursiveMutex ||
+    if (cached.address != address || lock == nullptr ||
+        lock->address.load(std::memory_order_relaxed) != address ||
+        lock->kind.load(std::memory_order_relaxed) == LockKind::kRecursiveMutex ||
         lock->retired.load(std::memory_order_relaxed)) {
       return nullptr;
     }
@@ -306,7 +315,7 @@ class LockOrderChecker {
   // checker's lock stays taken for a few thousand yields.
   bool TryFlushRecords(bool write_through = false);
 
-  std::size_t lock_count() const;       // every lock resolved
+  std::size_t lock_count() const;       // LockInfos made (reused once their lock is gone)
   std::size_t graph_node_count() const;  // the locks that have an edge
   std::size_t edge_count() const;
 
@@ -320,6 +329,7 @@ class LockOrderChecker {
     const ThreadLockState::CachedLock& cached =
         thread.lock_cache[AddressSlot(address, thread.lock_cache.size())];
     if (cached.address != address || cached.lock == nullptr ||
+        cached.lock->address.load(std::memory_order_relaxed) != address ||
         cached.lock->retired.load(std::memory_order_relaxed)) {
       return nullptr;
     }
@@ -409,6 +419,7 @@ class LockOrderChecker {
   struct alignas(64) LockShard {
     mutable Spinlock mu;
     std::deque<LockInfo> locks ABSL_GUARDED_BY(mu);  // deque: LockInfo addresses stay valid
+    std::vector<LockInfo*> free ABSL_GUARDED_BY(mu);  // retired, out of the graph: reusable
     // Live locks by address; ordered, for ForgetRange.
     ByAddress by_address ABSL_GUARDED_BY(mu);
   };

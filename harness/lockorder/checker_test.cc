@@ -389,6 +389,31 @@ TEST_F(CheckerTest, ForgottenLocksLeaveTheGraphWithTheirEdges) {
   EXPECT_THAT(sink_.inversions, SizeIs(2));
 }
 
+// A retired lock's LockInfo is taken over by the next new lock of its
+// shard, and a thread that cached the old one sees a different lock there,
+// not the old one (nor the lock now using its LockInfo).
+TEST_F(CheckerTest, RetiredLocksInfoIsReusedAndAStaleCacheEntryIsAMiss) {
+  for (std::uintptr_t round = 0; round < 1000; ++round) {
+    Lock(t1_, kC), Lock(t1_, kA), Lock(t1_, kB);
+    Unlock(t1_, kB), Unlock(t1_, kA), Unlock(t1_, kC);
+    checker_.ForgetRange(kA, kA + 1);
+  }
+  EXPECT_EQ(checker_.lock_count(), 3u);  // A's thousand lives took one LockInfo
+
+  constexpr std::uintptr_t kD = kA + 0x80;  // A's page, A's shard
+  Lock(t2_, kA), Lock(t2_, kB), Unlock(t2_, kB), Unlock(t2_, kA);  // t2 caches A
+  checker_.Forget(kA);
+  Lock(t1_, kD), Lock(t1_, kC), Unlock(t1_, kC), Unlock(t1_, kD);  // D takes A's LockInfo
+  EXPECT_EQ(checker_.lock_count(), 3u);
+  const std::size_t edges = sink_.edges.size();
+  Lock(t2_, kA), Lock(t2_, kC), Unlock(t2_, kC), Unlock(t2_, kA);  // a new lock at A
+  ASSERT_EQ(sink_.edges.size(), edges + 1) << "t2 took the new A for D, whose edge to C exists";
+  EXPECT_EQ(checker_.lock_count(), 4u);
+  EXPECT_NE(sink_.IdOf(kA), sink_.IdOf(kD));
+  EXPECT_EQ(sink_.edges.back().from, sink_.IdOf(kA));
+  EXPECT_EQ(sink_.edges.back().to, sink_.IdOf(kC));
+}
+
 TEST(CheckerThreadsTest, RealThreadsSharingTheCheckerAreSafe) {
   // Real mutexes, locked in one global order, with the checker's hooks
   // around them as the interposer calls them. Under TSan this checks the
