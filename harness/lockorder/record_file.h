@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "harness/lockorder/loaded_objects.h"
@@ -63,12 +64,13 @@ struct Recording {
   std::string path;  // the file it came from
   std::int64_t pid = 0;
   std::string executable;
-  std::map<int, std::string> modules;
-  std::map<std::uint32_t, std::int64_t> threads;  // racelab thread → OS tid
-  std::map<SiteId, std::vector<ModuleOffset>> sites;
-  std::map<LockId, LockRecord> locks;
+  // Ordered by id (B-trees: a million locks parse without a node each).
+  absl::btree_map<int, std::string> modules;
+  absl::btree_map<std::uint32_t, std::int64_t> threads;  // racelab thread → OS tid
+  absl::btree_map<SiteId, std::vector<ModuleOffset>> sites;
+  absl::btree_map<LockId, LockRecord> locks;
   // Held sets by id: the parent set (kNoHeldSet: none) and the lock added.
-  std::map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
+  absl::btree_map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
   std::vector<Edge> edges;
   // The locks an edge's witness names as held, oldest first: its held set's
   // (version 2), or its `held` list (version 1).
