@@ -73,6 +73,11 @@ std::atomic<int> mode{kUnknown};
 alignas(RecordFileWriter) unsigned char writer_storage[sizeof(RecordFileWriter)];
 alignas(LockOrderChecker) unsigned char checker_storage[sizeof(LockOrderChecker)];
 LockOrderChecker* checker = nullptr;
+// The process the checker (and its writer's kept-back records) belongs to.
+// A child made without fork's handlers (a raw clone, vfork, a sanitizer
+// starting its symbolizer) shares or copies them but must not write them:
+// the parent will, and the lines would be in the file twice.
+std::atomic<pid_t> checker_pid{0};
 
 RecordFileWriter* writer = nullptr;
 
@@ -237,6 +242,7 @@ bool Initialize() {
   const char* abort_switch = std::getenv(kAbortVariable);
   abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
   checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
+  checker_pid.store(::getpid(), std::memory_order_relaxed);
   InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder, SharedHolders,
                          [] { return checker->NewLockId(); },
                          [] { return FlushKeptRecords(/*write_through=*/false); });
@@ -380,6 +386,7 @@ void AfterForkInChild() {
   ForgetWaitSlotsAfterFork();
   writer = child_writer;
   checker = child_checker;
+  checker_pid.store(::getpid(), std::memory_order_relaxed);
   this_thread.state = nullptr;
   this_thread.wait_slot = nullptr;
   this_thread.pass_through &= ~HookThread::kInHook;
@@ -791,6 +798,7 @@ __attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
 
 bool FlushKeptRecords(bool write_through) {
   if (mode.load(std::memory_order_acquire) != kOn || checker == nullptr) return true;
+  if (::getpid() != checker_pid.load(std::memory_order_relaxed)) return true;  // not ours to write
   return checker->TryFlushRecords(write_through);
 }
 
@@ -802,6 +810,7 @@ void SetLockOrderChecking(bool on) {
     const int fd = ::open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
     writer = new (writer_storage) RecordFileWriter(fd);
     checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder);
+    checker_pid.store(::getpid(), std::memory_order_relaxed);
     WatchFrees();
   }
   mode.store(on ? kOn : kOff, std::memory_order_release);

@@ -33,12 +33,13 @@ class LoadedObjects {
   // How many times the list has been read (for tests).
   int reads() const { return reads_; }
 
- private:
   struct Segment {
     std::uintptr_t begin = 0;
     std::uintptr_t end = 0;
-    int object = 0;  // index into objects_
+    int object = 0;  // index into the objects read
   };
+
+ private:
   void Read();
   bool ChangedSinceRead() const;
 
