@@ -20,6 +20,7 @@ namespace racelab::lockorder {
 
 std::uintptr_t allocator_code_begin = 0;
 std::uintptr_t allocator_code_end = 0;
+std::atomic<FreeFunction> next_free{nullptr};
 
 namespace {
 
@@ -51,8 +52,6 @@ int FindCodeOf(dl_phdr_info* object, size_t, void* data) {
   return 1;
 }
 
-using FreeFunction = void (*)(void*);
-std::atomic<FreeFunction> next_free{nullptr};
 __attribute__((tls_model("initial-exec"))) thread_local bool resolving_free = false;
 
 }  // namespace
@@ -75,13 +74,9 @@ void FindAllocatorCode() {
   allocator_code_end = search.end;
 }
 
-void CallNextFree(void* block) {
-  if (&__interceptor_free != nullptr) {
-    __interceptor_free(block);
-    return;
-  }
-  FreeFunction next = next_free.load(std::memory_order_relaxed);
-  if (__builtin_expect(next == nullptr, 0)) {
+void ResolveNextFreeAndCall(void* block) {
+  FreeFunction next = __interceptor_free;
+  if (next == nullptr) {
     if (resolving_free) {
       __libc_free(block);
       return;
@@ -90,8 +85,8 @@ void CallNextFree(void* block) {
     next = reinterpret_cast<FreeFunction>(::dlsym(RTLD_NEXT, "free"));
     resolving_free = false;
     if (next == nullptr) next = __libc_free;
-    next_free.store(next, std::memory_order_relaxed);
   }
+  next_free.store(next, std::memory_order_relaxed);
   next(block);
 }
 

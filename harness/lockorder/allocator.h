@@ -6,14 +6,16 @@
 #ifndef RACELAB_HARNESS_LOCKORDER_ALLOCATOR_H_
 #define RACELAB_HARNESS_LOCKORDER_ALLOCATOR_H_
 
+#include <atomic>
 #include <cstdint>
 
 namespace racelab::lockorder {
 
 // The code range of a shared library that defines `malloc` in place of
-// glibc; [0, 0) when there is none. Set once by FindAllocatorCode.
-extern std::uintptr_t allocator_code_begin;
-extern std::uintptr_t allocator_code_end;
+// glibc; [0, 0) when there is none. Set once by FindAllocatorCode. Hidden:
+// every hook reads them, and an exported variable costs a GOT load each.
+extern std::uintptr_t allocator_code_begin __attribute__((visibility("hidden")));
+extern std::uintptr_t allocator_code_end __attribute__((visibility("hidden")));
 
 // Finds the allocator library's code, when checking starts. Checking a lock
 // allocates, and an allocator may hold a lock of its own in the middle of an
@@ -37,7 +39,18 @@ inline bool CalledByAllocator(const void* return_address) {
 // glibc's, or the allocator library's (whose blocks glibc's free would
 // abort on). Resolved once with dlsym; a free that dlsym itself makes while
 // resolving goes to glibc's (dlsym allocates only from glibc's heap).
-void CallNextFree(void* block);
+// Inline: every free of the program goes through it.
+using FreeFunction = void (*)(void*);
+extern std::atomic<FreeFunction> next_free __attribute__((visibility("hidden")));
+void ResolveNextFreeAndCall(void* block);
+inline void CallNextFree(void* block) {
+  const FreeFunction next = next_free.load(std::memory_order_relaxed);
+  if (__builtin_expect(next != nullptr, 1)) {
+    next(block);
+    return;
+  }
+  ResolveNextFreeAndCall(block);
+}
 
 }  // namespace racelab::lockorder
 

@@ -67,6 +67,7 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
   lock.retired.store(false, std::memory_order_release);
   found->second = &lock;
   lock_pages_[(address >> kPageShift) & (kPageSlots - 1)].fetch_add(1, std::memory_order_relaxed);
+  known_locks_.value.fetch_add(1, std::memory_order_relaxed);
   return &lock;
 }
 
@@ -483,6 +484,7 @@ LockOrderChecker::ByAddress::iterator LockOrderChecker::Retire(LockShard& shard,
   lock.retired.store(true, std::memory_order_relaxed);
   lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(
       1, std::memory_order_relaxed);
+  known_locks_.value.fetch_sub(1, std::memory_order_relaxed);
   return shard.by_address.erase(found);
 }
 

@@ -242,15 +242,16 @@ class LockOrderChecker {
   // holds it; returns false otherwise, and the caller reports it with
   // ReportUnheldRelease (so the site is captured only then).
   bool ReleaseIfHeld(ThreadLockState& thread, std::uintptr_t address) {
-    // Fast path: locks are mostly released in reverse order.
-    if (!thread.held.empty()) {
-      Held& top = thread.held.back();
-      if (top.address == address) {
-        if (--top.recursion == 0) thread.held.pop_back();
-        return true;
-      }
-    }
-    return ReleaseIfHeldSlow(thread, address);
+    return TryReleaseLast(thread, address) || ReleaseIfHeldSlow(thread, address);
+  }
+  // ReleaseIfHeld's fast path (locks are mostly released in reverse order):
+  // false when the lock is not the one the thread took last.
+  static bool TryReleaseLast(ThreadLockState& thread, std::uintptr_t address) {
+    if (thread.held.empty()) return false;
+    Held& top = thread.held.back();
+    if (top.address != address) return false;
+    if (--top.recursion == 0) thread.held.pop_back();
+    return true;
   }
   // A relock of an error-checking mutex (or a rwlock) this thread holds,
   // which the lock refused with EDEADLK: misuse, not a self-deadlock.
@@ -280,6 +281,10 @@ class LockOrderChecker {
   // std::mutex is never destroyed through pthread, so this is how a heap
   // address reused by a later lock is told apart from the old one).
   void ForgetRange(std::uintptr_t begin, std::uintptr_t end);
+  // False when the checker knows no lock at all (every lock used alone, or
+  // none yet): the free() hook's first test, before it asks the allocator
+  // for the block's size. Lock-free.
+  bool KnowsAnyLock() const { return known_locks_.value.load(std::memory_order_relaxed) != 0; }
   // False when no known lock can lie in [begin, end): lock-free, for the
   // free() hook, which runs on every deallocation. True may be a false alarm.
   bool MayHoldLocks(std::uintptr_t begin, std::uintptr_t end) const {
@@ -437,6 +442,12 @@ class LockOrderChecker {
   static constexpr std::size_t kPageSlots = std::size_t{1} << 14;
   static constexpr std::uintptr_t kMaxPagesFiltered = 16;
   std::array<std::atomic<std::uint32_t>, kPageSlots> lock_pages_{};  // written under shard locks
+  // How many locks have a LockInfo (their sum). A cache line of its own:
+  // every free() reads it.
+  struct alignas(64) LineOfItsOwn {
+    std::atomic<std::uint32_t> value{0};
+  };
+  LineOfItsOwn known_locks_;
   std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;

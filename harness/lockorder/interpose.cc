@@ -316,8 +316,8 @@ __attribute__((always_inline)) inline ThreadLockState& State() {
 // pointer that does not lead further up the stack). Always inlined, so the
 // walk starts in the hook's own frame. Unrolled, with only the checks that
 // keep every read inside the stack: the walk runs on every acquisition.
-__attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
-  const auto* frame = static_cast<const std::uintptr_t*>(__builtin_frame_address(0));
+__attribute__((always_inline)) inline void CaptureSiteFrom(const std::uintptr_t* frame,
+                                                           Site& site) {
   const auto* const top = reinterpret_cast<const std::uintptr_t*>(this_thread.stack_high) - 2;
   int depth = 0;
   if (reinterpret_cast<std::uintptr_t>(frame) >= this_thread.stack_low && frame <= top) {
@@ -331,6 +331,11 @@ __attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
     }
   }
   site.depth = depth;
+}
+
+// The site of the hook this is inlined into: its caller's return address first.
+__attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
+  CaptureSiteFrom(static_cast<const std::uintptr_t*>(__builtin_frame_address(0)), site);
 }
 
 __attribute__((always_inline)) inline Site CaptureSite() {
@@ -587,13 +592,15 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
   LockCallScope in_lock_call;
   Site* fast = nullptr;
   {
-    InvisibleToTsan invisible;
-    fast = checker->TryFastBlockingAcquire(state, Address(lock), shared);
-    // A thread that holds no lock has nothing to check, unless this is the
-    // allocator's lock or a relock the lock will refuse (the slow path's).
-    if (fast == nullptr && !CalledByAllocator(__builtin_return_address(0)) &&
-        !(!shared && RefusesRelock(lock, kind) &&
-          ExclusiveHolder(Address(lock), kind) == state.os_tid)) {
+    InvisibleAccessesToTsan invisible;
+    if (!state.held.empty()) {
+      fast = checker->TryFastBlockingAcquire(state, Address(lock), shared);
+    } else if (!CalledByAllocator(__builtin_return_address(0)) &&
+               !(!shared && RefusesRelock(lock, kind) &&
+                 ExclusiveHolder(Address(lock), kind) == state.os_tid)) {
+      // A thread that holds no lock has nothing to check, unless this is
+      // the allocator's lock or a relock the lock will refuse (the slow
+      // path's).
       fast = checker->TryAloneAcquire(state, Address(lock), kind, shared);
     }
     if (fast != nullptr) CaptureSiteInto(*fast);
@@ -671,18 +678,40 @@ __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind
   return result;
 }
 
-template <typename Call>
-__attribute__((always_inline)) inline int Release(const void* lock, LockKind kind, Call call) {
+// An unlock that is not of the lock the thread took last: out of line, so
+// that the common unlock keeps a small frame. `hook_frame` and
+// `return_address` are the hook's (the site walk starts there).
+__attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKind kind,
+                                                       const std::uintptr_t* hook_frame,
+                                                       const void* return_address) {
+  ThreadLockState& state = State();
+  bool held = false;
+  {
+    InvisibleToTsan invisible;
+    held = checker->ReleaseIfHeld(state, Address(lock));
+  }
+  if (!held && !CalledByAllocator(return_address)) {
+    HookScope scope;
+    Site site;
+    CaptureSiteFrom(hook_frame, site);
+    checker->ReportUnheldRelease(state, Address(lock), kind, site);
+  }
+}
+
+// `kind_of` says what kind of lock it is, asked only off the common path.
+template <typename KindOf, typename Call>
+__attribute__((always_inline)) inline int Release(const void* lock, KindOf kind_of, Call call) {
   if (Active()) {
-    ThreadLockState& state = State();
-    bool held = false;
-    {
-      InvisibleToTsan invisible;
-      held = checker->ReleaseIfHeld(state, Address(lock));
+    ThreadLockState* const state = this_thread.state;
+    bool released = false;
+    if (__builtin_expect(state != nullptr, 1)) {
+      InvisibleAccessesToTsan invisible;
+      released = checker->TryReleaseLast(*state, Address(lock));
     }
-    if (!held && !CalledByAllocator(__builtin_return_address(0))) {
-      HookScope scope;
-      checker->ReportUnheldRelease(state, Address(lock), kind, CaptureSite());
+    if (__builtin_expect(!released, 0)) {
+      ReleaseOutOfOrder(lock, kind_of(),
+                        static_cast<const std::uintptr_t*>(__builtin_frame_address(0)),
+                        __builtin_return_address(0));
     }
   }
   return call();
@@ -704,7 +733,7 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
 template <typename Guard>
 inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) {
   if (block == nullptr || mode.load(std::memory_order_acquire) != kOn ||
-      (this_thread.pass_through & HookThread::kInHook) != 0) {
+      (this_thread.pass_through & HookThread::kInHook) != 0 || !checker->KnowsAnyLock()) {
     return;
   }
   const std::uintptr_t begin = Address(block);
@@ -902,7 +931,7 @@ int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timesp
                      [&] { return NextOf_pthread_mutex_clocklock()(m, c, t); });
 }
 int pthread_mutex_unlock(pthread_mutex_t* m) {
-  return Release(m, MutexKind(m), [&] { return NextOf_pthread_mutex_unlock()(m); });
+  return Release(m, [m] { return MutexKind(m); }, [m] { return NextOf_pthread_mutex_unlock()(m); });
 }
 int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* a) {
   return Forgetting(m, [&] { return NextOf_pthread_mutex_init()(m, a); });
@@ -940,7 +969,7 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* l, clockid_t c, const struct ti
                      [&] { return NextOf_pthread_rwlock_clockwrlock()(l, c, t); });
 }
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {
-  return Release(l, LockKind::kRwLock, [&] { return NextOf_pthread_rwlock_unlock()(l); });
+  return Release(l, [] { return LockKind::kRwLock; }, [l] { return NextOf_pthread_rwlock_unlock()(l); });
 }
 int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
   return Forgetting(l, [&] { return NextOf_pthread_rwlock_init()(l, a); });

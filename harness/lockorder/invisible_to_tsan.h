@@ -42,6 +42,29 @@ class InvisibleToTsan {
   InvisibleToTsan& operator=(const InvisibleToTsan&) = delete;
 };
 
+// For code that only reads and writes memory (plain or atomic) and calls
+// nothing ThreadSanitizer intercepts, such as the hooks' fast paths: TSan
+// sees such code only through its own instrumentation, so this is
+// InvisibleToTsan where this file is compiled with TSan and nothing (not
+// even a test) elsewhere, as in the preload library loaded into a TSan
+// program.
+#if defined(__SANITIZE_THREAD__)
+#define RACELAB_COMPILED_WITH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RACELAB_COMPILED_WITH_TSAN 1
+#endif
+#endif
+#ifdef RACELAB_COMPILED_WITH_TSAN
+using InvisibleAccessesToTsan = InvisibleToTsan;
+#else
+struct InvisibleAccessesToTsan {
+  InvisibleAccessesToTsan() {}  // user-provided: a scope guard, not an unused variable
+  InvisibleAccessesToTsan(const InvisibleAccessesToTsan&) = delete;
+  InvisibleAccessesToTsan& operator=(const InvisibleAccessesToTsan&) = delete;
+};
+#endif
+
 }  // namespace racelab::lockorder
 
 #endif  // RACELAB_HARNESS_LOCKORDER_INVISIBLE_TO_TSAN_H_
