@@ -1,7 +1,7 @@
 // The calls after which a process keeps nothing of its memory, interposed
 // so that the lock-order records the checker kept back are written first:
-// the exec family (the image is replaced), _exit and _Exit (no exit
-// handlers run), and abort. exit() is the destructor in interpose.cc, fork
+// the exec family (the image is replaced), _exit, _Exit and quick_exit
+// (no exit handlers or destructors run), and abort. exit() is the destructor in interpose.cc, fork
 // its prepare handler, the wait dump its signal handler. Each calls what
 // comes next (ThreadSanitizer's interceptor, or libc's) unchanged.
 #include <dlfcn.h>
@@ -31,7 +31,7 @@ struct Next {
   ExecveFn execve, execvpe;
   ExecvFn execv, execvp;
   FexecveFn fexecve;
-  ExitFn exit_now, exit_now_upper;  // _exit, _Exit
+  ExitFn exit_now, exit_now_upper, quick_exit;  // _exit, _Exit, quick_exit
   AbortFn abort;
 } next;
 
@@ -43,7 +43,7 @@ Fn Lookup(const char* name) {
 __attribute__((constructor)) void FindNextDefinitions() {
   next = Next{Lookup<ExecveFn>("execve"), Lookup<ExecveFn>("execvpe"), Lookup<ExecvFn>("execv"),
               Lookup<ExecvFn>("execvp"),  Lookup<FexecveFn>("fexecve"), Lookup<ExitFn>("_exit"),
-              Lookup<ExitFn>("_Exit"),    Lookup<AbortFn>("abort")};
+              Lookup<ExitFn>("_Exit"),    Lookup<ExitFn>("quick_exit"), Lookup<AbortFn>("abort")};
 }
 
 // A definition the loader could not find (never seen): the call fails
@@ -129,6 +129,15 @@ void _exit(int status) {
 void _Exit(int status) noexcept {
   racelab::lockorder::FlushKeptRecords(/*write_through=*/false);
   if (next.exit_now_upper != nullptr) next.exit_now_upper(status);
+  ExitGroup(status);
+}
+
+// glibc's quick_exit runs the at_quick_exit handlers, then its own _exit
+// (not this one): the records go first, as the handlers may end the
+// process themselves.
+void quick_exit(int status) noexcept {
+  racelab::lockorder::FlushKeptRecords(/*write_through=*/false);
+  if (next.quick_exit != nullptr) next.quick_exit(status);
   ExitGroup(status);
 }
 

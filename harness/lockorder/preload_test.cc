@@ -93,8 +93,8 @@ TEST(PreloadTest, FindsTheLatentInversionInAnUnmodifiedBinary) {
 // (flush_points.cc), in the preload and in a binary linked with the hooks;
 // a child made without fork's handlers that execs leaves them to its parent
 // (written twice, the file would not parse).
-TEST(PreloadTest, RecordsKeptBackAreWrittenAtUnderscoreExitExecAndAbort) {
-  for (const char* ending : {"_exit", "exec", "abort", "clone-exec"}) {
+TEST(PreloadTest, RecordsKeptBackAreWrittenAtUnderscoreExitQuickExitExecAndAbort) {
+  for (const char* ending : {"_exit", "quick_exit", "exec", "abort", "clone-exec"}) {
     for (const char* program : {RACELAB_PRELOAD_TEST_PROGRAM, RACELAB_HOOKED_TEST_PROGRAM}) {
       std::vector<std::pair<std::string, std::string>> env;
       if (program == std::string(RACELAB_PRELOAD_TEST_PROGRAM)) {

@@ -4,9 +4,9 @@
 // mutex pairs that live one after the other in the same heap block, taken
 // in opposite orders (different locks at reused addresses: no cycle).
 // Prints whether the heap block really was reused.
-// With an argument (_exit, exec or abort) it only takes the two mutexes in
-// one order, once, and ends that way: the records the checker kept back
-// must reach the file all the same.
+// With an argument (_exit, quick_exit, exec, abort or clone-exec) it only
+// takes the two mutexes in one order, once, and ends that way: the records
+// the checker kept back must reach the file all the same.
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
     std::thread(FirstThenSecond).join();
     const std::string ending = argv[1];
     if (ending == "_exit") _exit(0);
+    if (ending == "quick_exit") std::quick_exit(0);
     if (ending == "exec") execl("/bin/true", "true", static_cast<char*>(nullptr));
     if (ending == "abort") std::abort();
     if (ending == "clone-exec") {
