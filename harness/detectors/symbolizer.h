@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "harness/runner/piped_process.h"
+#include "harness/process/piped_process.h"
 
 namespace racelab {
 

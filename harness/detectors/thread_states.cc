@@ -13,7 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "harness/runner/proc_files.h"
+#include "harness/process/proc_files.h"
 
 namespace racelab {
 namespace {

@@ -16,7 +16,7 @@
 #include "harness/detectors/symbolizer.h"
 #include "harness/lockorder/record_file.h"
 #include "harness/model/build_info.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 namespace racelab::lockorder {
 namespace {

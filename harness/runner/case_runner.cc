@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "harness/detectors/watchdog.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 #include "harness/runner/run_collection.h"
 
 namespace racelab {

@@ -12,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 #include "harness/runner/run_collection.h"
 
 namespace racelab {

@@ -28,7 +28,7 @@
 #include "harness/detectors/thread_states.h"
 #include "harness/lockorder/record_file.h"
 #include "harness/lockorder/wait_dump.h"
-#include "harness/runner/proc_files.h"
+#include "harness/process/proc_files.h"
 
 namespace racelab {
 namespace {

@@ -15,7 +15,7 @@
 #include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/model/run_record.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 namespace racelab {
 

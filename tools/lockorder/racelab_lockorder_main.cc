@@ -13,7 +13,7 @@
 #include "harness/model/build_info.h"
 #include "harness/report/lockorder_writers.h"
 #include "harness/report/report_file.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 namespace racelab {
 namespace {

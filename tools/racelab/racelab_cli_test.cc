@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/model/finding.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 #include "tools/testing/invocation.h"
 
 namespace racelab {

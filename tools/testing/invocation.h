@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 namespace racelab {
 

@@ -1,5 +1,5 @@
 // Tests for proc_files.h on real processes of this test.
-#include "harness/runner/proc_files.h"
+#include "harness/process/proc_files.h"
 
 #include <signal.h>
 #include <sys/wait.h>

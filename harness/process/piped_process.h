@@ -5,8 +5,8 @@
 // handle), and RunChild never takes it for a stray. It ends when the
 // PipedProcess is destroyed (end of input, then SIGKILL after a short
 // grace) and when racelab dies by any means (its input reaches end of file).
-#ifndef RACELAB_HARNESS_RUNNER_PIPED_PROCESS_H_
-#define RACELAB_HARNESS_RUNNER_PIPED_PROCESS_H_
+#ifndef RACELAB_HARNESS_PROCESS_PIPED_PROCESS_H_
+#define RACELAB_HARNESS_PROCESS_PIPED_PROCESS_H_
 
 #include <sys/types.h>
 
@@ -53,4 +53,4 @@ class PipedProcess {
 
 }  // namespace racelab
 
-#endif  // RACELAB_HARNESS_RUNNER_PIPED_PROCESS_H_
+#endif  // RACELAB_HARNESS_PROCESS_PIPED_PROCESS_H_

@@ -2,8 +2,8 @@
 // every process below it. Shared by the runner (stray cleanup) and the
 // watchdog's thread sampling. Reads only; a process that is gone reads as
 // empty.
-#ifndef RACELAB_HARNESS_RUNNER_PROC_FILES_H_
-#define RACELAB_HARNESS_RUNNER_PROC_FILES_H_
+#ifndef RACELAB_HARNESS_PROCESS_PROC_FILES_H_
+#define RACELAB_HARNESS_PROCESS_PROC_FILES_H_
 
 #include <sys/types.h>
 
@@ -28,4 +28,4 @@ std::vector<pid_t> ProcessesBelow(pid_t root);
 
 }  // namespace racelab
 
-#endif  // RACELAB_HARNESS_RUNNER_PROC_FILES_H_
+#endif  // RACELAB_HARNESS_PROCESS_PROC_FILES_H_

@@ -1,6 +1,6 @@
 // Tests for RunChild: every way a child can end is reported, and nothing it
 // started survives the call.
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 #include <signal.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 // Reading /proc (see proc_files.h).
-#include "harness/runner/proc_files.h"
+#include "harness/process/proc_files.h"
 
 #include <dirent.h>
 #include <fcntl.h>

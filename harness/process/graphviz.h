@@ -1,7 +1,7 @@
 // Drawing a DOT graph as SVG with graphviz's `dot`, for the HTML report.
 // Runs `dot` as a child process under a timeout. Any thread.
-#ifndef RACELAB_HARNESS_REPORT_GRAPHVIZ_H_
-#define RACELAB_HARNESS_REPORT_GRAPHVIZ_H_
+#ifndef RACELAB_HARNESS_PROCESS_GRAPHVIZ_H_
+#define RACELAB_HARNESS_PROCESS_GRAPHVIZ_H_
 
 #include <string>
 
@@ -15,4 +15,4 @@ absl::StatusOr<std::string> RenderDotToSvg(const std::string& dot_text);
 
 }  // namespace racelab
 
-#endif  // RACELAB_HARNESS_REPORT_GRAPHVIZ_H_
+#endif  // RACELAB_HARNESS_PROCESS_GRAPHVIZ_H_

@@ -1,5 +1,5 @@
 // Child process spawning, capture and watchdog (see child_process.h).
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "harness/runner/proc_files.h"
+#include "harness/process/proc_files.h"
 
 extern char** environ;
 

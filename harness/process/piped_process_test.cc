@@ -1,7 +1,7 @@
 // Tests that a PipedProcess helper answers request after request, outlives
 // the runs RunChild sweeps for strays, gives up on an answer that never
 // completes, and is gone once its owner is.
-#include "harness/runner/piped_process.h"
+#include "harness/process/piped_process.h"
 
 #include <signal.h>
 
@@ -12,7 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 namespace racelab {
 namespace {

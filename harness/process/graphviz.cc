@@ -1,5 +1,5 @@
 // graphviz rendering (see graphviz.h).
-#include "harness/report/graphviz.h"
+#include "harness/process/graphviz.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 namespace racelab {
 namespace {

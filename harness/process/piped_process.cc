@@ -1,5 +1,5 @@
 // A helper program answering over a socket pair (see piped_process.h).
-#include "harness/runner/piped_process.h"
+#include "harness/process/piped_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "harness/runner/child_process.h"
+#include "harness/process/child_process.h"
 
 extern char** environ;
 

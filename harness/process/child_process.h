@@ -16,8 +16,8 @@
 // Thread-compatible: concurrent RunChild calls are safe as long as each uses
 // its own ChildSpec; the calling process becomes a child subreaper so that
 // orphaned grandchildren are reparented to it and reaped.
-#ifndef RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
-#define RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
+#ifndef RACELAB_HARNESS_PROCESS_CHILD_PROCESS_H_
+#define RACELAB_HARNESS_PROCESS_CHILD_PROCESS_H_
 
 #include <sys/types.h>
 
@@ -105,4 +105,4 @@ std::string DescribeEnd(const ChildOutcome& outcome);
 
 }  // namespace racelab
 
-#endif  // RACELAB_HARNESS_RUNNER_CHILD_PROCESS_H_
+#endif  // RACELAB_HARNESS_PROCESS_CHILD_PROCESS_H_
