@@ -39,7 +39,8 @@
 #include "harness/lockorder/checker.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/invisible_to_tsan.h"
-#include "harness/lockorder/record_file.h"
+#include "harness/lockorder/protocol.h"
+#include "harness/lockorder/record_writer.h"
 #include "harness/lockorder/wait_dump.h"
 
 extern "C" {
@@ -64,9 +65,6 @@ int __interceptor_pthread_mutex_lock(pthread_mutex_t*) __attribute__((weak));
 
 namespace racelab::lockorder {
 namespace {
-
-constexpr char kRecordFileVariable[] = "RACELAB_LOCKORDER_FILE";
-constexpr char kAbortVariable[] = "RACELAB_LOCKORDER_ABORT";  // "1": abort at the first cycle
 
 enum Mode : int { kUnknown, kInitializing, kOff, kOn };
 std::atomic<int> mode{kUnknown};

@@ -19,34 +19,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "harness/lockorder/records.h"
 
 namespace racelab::lockorder {
-
-using LockId = std::uint32_t;
-using SiteId = std::uint32_t;  // index into the checker's site table
-inline constexpr SiteId kNoSite = ~SiteId{0};
-// A set of held locks as the record file names it: an id declared by a
-// `held` line (its parent set plus one lock), so that an edge line names
-// the locks held with one number, not all of them.
-using HeldSetId = std::uint32_t;
-inline constexpr HeldSetId kNoHeldSet = ~HeldSetId{0};
-
-// Who first did "hold `from`, request `to`", and where.
-struct EdgeWitness {
-  std::uint32_t thread = 0;        // racelab's thread number (1 = first seen)
-  SiteId held_site = kNoSite;      // where `from` was acquired
-  SiteId requested_site = kNoSite; // where `to` was requested
-  std::vector<LockId> held;        // every lock the thread held at that moment...
-  // ...or, when not kNoHeldSet, the held set naming them (`held` empty: the
-  // checker writes sets, Recording::HeldLocks reads them).
-  HeldSetId held_set = kNoHeldSet;
-};
-
-struct Edge {
-  LockId from = 0;
-  LockId to = 0;
-  EdgeWitness witness;
-};
 
 class LockGraph {
  public:

@@ -2,6 +2,7 @@
 // reads back; foreign, truncated and corrupt files are refused with the
 // file, the line and the reason.
 #include "harness/lockorder/record_file.h"
+#include "harness/lockorder/record_writer.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -18,12 +18,9 @@
 #include <cstdint>
 
 #include "harness/lockorder/checker.h"
+#include "harness/lockorder/protocol.h"
 
 namespace racelab::lockorder {
-
-// A real-time signal, so that it cannot be confused with one the program
-// uses for itself by convention (SIGUSR1/2).
-inline int WaitDumpSignal() { return SIGRTMIN + 5; }
 
 // What one thread is blocked on. Written by its thread, read by the handler.
 // Cache-line aligned: each thread writes its own on every blocking call, and

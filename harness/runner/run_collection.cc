@@ -26,8 +26,8 @@
 #include "harness/detectors/report_symbols.h"
 #include "harness/detectors/tsan_report_parser.h"
 #include "harness/detectors/thread_states.h"
+#include "harness/lockorder/protocol.h"
 #include "harness/lockorder/record_file.h"
-#include "harness/lockorder/wait_dump.h"
 #include "harness/process/proc_files.h"
 
 namespace racelab {
@@ -242,7 +242,7 @@ std::vector<std::pair<std::string, std::string>> ScratchEnvironment(const std::s
     return user != nullptr && *user != '\0' ? absl::StrCat(user, " ", ours) : ours;
   };
   return {
-      {"RACELAB_LOCKORDER_FILE", absl::StrCat(scratch_dir, "/lockorder")},
+      {lockorder::kRecordFileVariable, absl::StrCat(scratch_dir, "/lockorder")},
       {"TSAN_OPTIONS",
        with_user("TSAN_OPTIONS",
                  absl::StrCat("log_path=", scratch_dir, "/tsan exitcode=", kTsanExitCode,
