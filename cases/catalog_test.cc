@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "harness/catalog/registry.h"
+#include "harness/detectors/detector.h"
 #include "harness/model/build_info.h"
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"

@@ -16,6 +16,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/detectors/detector.h"
 #include "harness/model/build_info.h"
 #include "harness/runner/program_inspection.h"
 #include "tools/testing/invocation.h"

@@ -13,9 +13,9 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/detectors/detector.h"
 #include "harness/detectors/symbolizer.h"
 #include "harness/lockorder/record_file.h"
-#include "harness/model/build_info.h"
 #include "harness/process/child_process.h"
 
 namespace racelab::lockorder {

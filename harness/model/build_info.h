@@ -1,13 +1,10 @@
 // Facts about this build of racelab, fixed at compile time: the preset, the
-// compiler, the sanitizer, the source root, and so which detectors exist.
-// Pure; any thread.
+// compiler, the sanitizer, the source root (which detectors that makes:
+// harness/detectors/detector.h). Pure; any thread.
 #ifndef RACELAB_HARNESS_MODEL_BUILD_INFO_H_
 #define RACELAB_HARNESS_MODEL_BUILD_INFO_H_
 
 #include <string>
-#include <vector>
-
-#include "harness/model/finding.h"
 
 namespace racelab {
 
@@ -19,11 +16,6 @@ struct BuildInfo {
 };
 
 const BuildInfo& ThisBuild();
-
-// The detectors this build carries: lockorder, oracle, watchdog and crash
-// always; tsan under the thread sanitizer; asan under the address sanitizer.
-std::vector<Detector> ActiveDetectors();
-bool IsDetectorActive(Detector detector);
 
 }  // namespace racelab
 

@@ -3,7 +3,7 @@
 
 #include <optional>
 
-#include "harness/detectors/watchdog.h"
+#include "harness/detectors/detector.h"
 #include "harness/process/child_process.h"
 #include "harness/runner/run_collection.h"
 
@@ -18,20 +18,20 @@ absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options)
 std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options,
                                       Symbolizer& symbolizer) {
   std::vector<RunRecord> records;
-  const absl::Duration timeout = EffectiveTimeout(spec, options);
-  std::optional<Watchdog> watchdog;  // one per run
+  RunSubject subject = CatalogSubject();
+  subject.project_root = options.project_root;
+  subject.timeout = EffectiveTimeout(spec, options);
+  subject.quiet_period = options.quiet_period;
   symbolizer.KnowModule(options.case_binary);
-  const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
-    child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
-    child.env = ScratchEnvironment(scratch_dir, ReportSymbols::kByTheRunner);
-    child.timeout = timeout;
-    watchdog.emplace(options.quiet_period);
-    WatchRun(*watchdog, scratch_dir, nullptr, child);
-  };
-  const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
-    return CollectRun(outcome, scratch_dir, options.project_root, timeout, symbolizer, &*watchdog);
-  };
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
+    RunState state;
+    const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
+      child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
+      PrepareRun(subject, scratch_dir, state, child);
+    };
+    const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
+      return CollectRun(outcome, scratch_dir, subject, state, symbolizer);
+    };
     std::optional<RunRecord> record =
         RunInScratchDir(prepare, collect, options.keep_lockorder_dir,
                         KeptRunPrefix(spec.pattern, spec.variant, run + 1));

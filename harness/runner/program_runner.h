@@ -29,11 +29,6 @@ struct ProgramRunOptions {
   int expected_exit_code = 0;     // any other exit status is an exit-status finding
 };
 
-// Every thread's stack out of gdb's `thread apply all bt` output: only the
-// "Thread ..." headers (a blank line before each but the first) and the
-// "#N ..." frame lines, at most 400 lines; "" when there are none. Pure.
-std::string StackLines(absl::string_view gdb_output);
-
 // The detectors that apply to a program with `traits` under `options`.
 std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
                                        const ProgramRunOptions& options);

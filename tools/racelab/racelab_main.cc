@@ -24,6 +24,7 @@
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
 #include "harness/report/json_writer.h"
+#include "harness/detectors/detector.h"
 #include "harness/detectors/lockorder_analysis.h"
 #include "harness/detectors/symbolizer.h"
 #include "harness/process/graphviz.h"

@@ -1,13 +1,13 @@
 // Tests that every thread's stack is read out of gdb's output: headers and
 // frames kept, a blank line between threads, everything else dropped.
-#include "harness/runner/program_runner.h"
+#include "harness/detectors/watchdog_detector.h"
 
 #include "gtest/gtest.h"
 
 namespace racelab {
 namespace {
 
-TEST(ProgramRunnerTest, StackLinesKeepsThreadHeadersAndFrames) {
+TEST(WatchdogDetectorTest, StackLinesKeepsThreadHeadersAndFrames) {
   const std::string gdb_output =
       "[New LWP 12]\n"
       "Thread 2 (Thread 0x7f (LWP 12) \"worker\"):\n"

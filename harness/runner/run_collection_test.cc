@@ -36,7 +36,12 @@ class CollectRunTest : public ::testing::Test {
     return text.str();
   }
   RunRecord Collect(const ChildOutcome& outcome, const Watchdog* watchdog = nullptr) {
-    return CollectRun(outcome, dir_, "/tmp/tsr", absl::Seconds(2), symbolizer_, watchdog);
+    RunSubject subject = CatalogSubject();
+    subject.project_root = "/tmp/tsr";
+    subject.timeout = absl::Seconds(2);
+    RunState state;
+    if (watchdog != nullptr) state.watchdog.emplace(*watchdog);
+    return CollectRun(outcome, dir_, subject, state, symbolizer_);
   }
 
   std::string dir_;

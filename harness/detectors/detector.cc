@@ -1,0 +1,144 @@
+// The list of detectors and what runs share about them (see detector.h).
+#include "harness/detectors/detector.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "harness/detectors/asan_detector.h"
+#include "harness/detectors/crash_detector.h"
+#include "harness/detectors/lockorder_detector.h"
+#include "harness/detectors/oracle_detector.h"
+#include "harness/detectors/report_symbols.h"
+#include "harness/detectors/tsan_detector.h"
+#include "harness/detectors/watchdog_detector.h"
+#include "harness/model/build_info.h"
+
+namespace racelab {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+const std::vector<const RunDetector*>& AllRunDetectors() {
+  static const auto* const kDetectors = new std::vector<const RunDetector*>{
+      &TsanDetector(),   &AsanDetector(),     &LockorderDetector(),
+      &OracleDetector(), &WatchdogDetector(), &CrashDetector(),
+  };
+  return *kDetectors;
+}
+
+RunSubject CatalogSubject() {
+  RunSubject subject;
+  subject.kind = RunSubject::Kind::kCatalogCase;
+  subject.tsan = ThisBuild().sanitizer == "thread";
+  subject.asan = ThisBuild().sanitizer == "address";
+  return subject;
+}
+
+std::vector<Detector> ApplicableDetectors(const RunSubject& subject) {
+  std::vector<Detector> applicable;
+  for (const RunDetector* detector : AllRunDetectors()) {
+    if (detector->AppliesTo(subject).applies) applicable.push_back(detector->id());
+  }
+  return applicable;
+}
+
+std::vector<Detector> ActiveDetectors() { return ApplicableDetectors(CatalogSubject()); }
+
+bool IsDetectorActive(Detector detector) {
+  const std::vector<Detector> active = ActiveDetectors();
+  return std::find(active.begin(), active.end(), detector) != active.end();
+}
+
+std::string InapplicableDetectorNote(const RunSubject& subject) {
+  std::vector<std::string> notes;
+  for (const RunDetector* detector : AllRunDetectors()) {
+    Applicability applicability = detector->AppliesTo(subject);
+    if (!applicability.applies && !applicability.why_not.empty()) {
+      notes.push_back(std::move(applicability.why_not));
+    }
+  }
+  return absl::StrJoin(notes, "; ");
+}
+
+std::string* FindEnvironmentValue(ChildSpec& child, const std::string& name) {
+  for (auto& [variable, value] : child.env) {
+    if (variable == name) return &value;
+  }
+  return nullptr;
+}
+
+void AppendOptions(ChildSpec& child, const std::string& name, const std::string& options) {
+  if (std::string* value = FindEnvironmentValue(child, name)) {
+    absl::StrAppend(value, " ", options);
+    return;
+  }
+  const char* user = std::getenv(name.c_str());
+  child.env.emplace_back(name,
+                         user != nullptr && *user != '\0' ? absl::StrCat(user, " ", options) : options);
+}
+
+std::string LastOutputLines(const ChildOutcome& outcome, int count) {
+  const std::string text = absl::StrCat(outcome.output_head, outcome.output_tail);
+  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
+  const size_t first = lines.size() > static_cast<size_t>(count) ? lines.size() - count : 0;
+  std::vector<absl::string_view> kept(lines.begin() + static_cast<std::ptrdiff_t>(first),
+                                      lines.end());
+  for (absl::string_view& line : kept) line = absl::StripTrailingAsciiWhitespace(line);
+  return absl::StrJoin(kept, "\n");
+}
+
+const std::vector<std::string>& RunLeftovers::SanitizerTexts() {
+  if (sanitizer_texts_) return *sanitizer_texts_;
+  sanitizer_texts_.emplace();
+  std::error_code ignored;
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir_, ignored)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "tsan.") || absl::StartsWith(name, "asan.") ||
+        absl::StartsWith(name, "ubsan.")) {
+      sanitizer_texts_->push_back(SymbolizeReportFrames(ReadWholeFile(entry.path()), symbolizer_));
+    }
+  }
+  // A report printed despite log_path (a runtime that ignored it).
+  for (const std::string* output : {&outcome_.output_head, &outcome_.output_tail}) {
+    sanitizer_texts_->push_back(SymbolizeReportFrames(*output, symbolizer_));
+  }
+  return *sanitizer_texts_;
+}
+
+const std::vector<lockorder::Recording>& RunLeftovers::Recordings(std::string& error) {
+  if (!recordings_) {
+    recordings_.emplace();
+    std::error_code ignored;
+    for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir_, ignored)) {
+      if (!absl::StartsWith(entry.path().filename().string(), "lockorder.")) continue;
+      absl::StatusOr<lockorder::Recording> recording = lockorder::ReadRecording(entry.path());
+      if (!recording.ok()) {
+        recordings_error_ = std::string(recording.status().message());
+        continue;
+      }
+      recordings_->push_back(*std::move(recording));
+    }
+  }
+  if (!recordings_error_.empty() && error.empty()) error = recordings_error_;
+  return *recordings_;
+}
+
+}  // namespace racelab

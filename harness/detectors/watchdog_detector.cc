@@ -1,0 +1,225 @@
+// The watchdog as a detector (see watchdog_detector.h).
+#include "harness/detectors/watchdog_detector.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "harness/detectors/lockorder_findings.h"
+#include "harness/detectors/thread_states.h"
+#include "harness/lockorder/protocol.h"
+#include "harness/process/proc_files.h"
+
+namespace racelab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Created by the preload library when it has recorded a wait-for cycle
+// (RACELAB_LOCKORDER_FILE's value, "-stop"): the run can end.
+constexpr char kStopFile[] = "lockorder-stop";
+
+// How long the processes of a stopped run get to write their wait-for dumps.
+constexpr absl::Duration kDumpGrace = absl::Seconds(2);
+
+// A run that reached its timeout is still making progress when a thread of
+// it ran within this window before the end.
+constexpr absl::Duration kProgressWindow = absl::Milliseconds(500);
+
+// How long gdb may take to attach and print every thread's stack.
+constexpr absl::Duration kStackTimeout = absl::Seconds(20);
+// At most this many lines of stacks are kept per run.
+constexpr int kMaxStackLines = 400;
+
+// Every thread's stack, as gdb prints it after attaching to `pid`.
+std::string ThreadStacks(const std::string& gdb, int pid) {
+  ChildSpec spec;
+  spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx",
+               "-ex", "set pagination off", "-ex", "thread apply all bt"};
+  spec.timeout = kStackTimeout;
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  if (!outcome.ok()) return absl::StrCat("(gdb could not run: ", outcome.status().message(), ")");
+  std::string stacks = StackLines(absl::StrCat(outcome->output_head, outcome->output_tail));
+  if (stacks.empty()) {
+    return absl::StrCat("(gdb printed no stacks: ", DescribeEnd(*outcome), "; last output: ",
+                        LastOutputLines(*outcome, 2), ")");
+  }
+  return stacks;
+}
+
+// Asks every process of the run that installed racelab's wait-dump handler
+// for its wait-for state, and waits (a little) for the dumps. Only those:
+// for any other (one that reset its signal dispositions, or hung before the
+// preload library's constructor ran) the signal's default action would kill
+// it.
+void AskForWaitDumps(const std::string& scratch_dir, int guard) {
+  const int signal_number = lockorder::WaitDumpSignal();
+  const int dumped_before = CompleteWaitDumps(scratch_dir);
+  int asked = 0;
+  for (pid_t pid : ProcessesBelow(guard)) {
+    if (CatchesSignal(pid, signal_number) && ::kill(pid, signal_number) == 0) ++asked;
+  }
+  const absl::Time give_up = absl::Now() + kDumpGrace;
+  while (asked > 0 && absl::Now() < give_up &&
+         CompleteWaitDumps(scratch_dir) < dumped_before + asked) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+}
+
+// Why a hung run is hung: the wait-for cycle or waits the processes' own
+// dumps show (a cycle wins over waits), else what /proc said of every
+// thread of every process. `why` opens the message ("every thread blocked
+// for 200ms").
+Finding HangFinding(RunLeftovers& leftovers, RunRecord& record, const std::string& why) {
+  // A dump with waits explains most; one without (a wrapper shell's, say,
+  // whose child hangs where the hooks cannot see) only when /proc has
+  // nothing better.
+  std::optional<Finding> hang, empty_hang;
+  for (const lockorder::Recording& recording : leftovers.Recordings(record.error)) {
+    std::optional<Finding> diagnosis = WaitForFinding(
+        recording, leftovers.subject().project_root, leftovers.symbolizer(), why);
+    if (!diagnosis) continue;
+    if (diagnosis->kind == FindingKind::kDeadlock) return *std::move(diagnosis);
+    std::optional<Finding>& slot = recording.waits.empty() ? empty_hang : hang;
+    if (!slot) slot = std::move(diagnosis);
+  }
+  if (hang) return *std::move(hang);
+  std::vector<std::string> threads;
+  if (leftovers.state().watchdog) threads = leftovers.state().watchdog->DescribeThreads();
+  if (threads.empty() && empty_hang) return *std::move(empty_hang);
+  return Finding{Detector::kWatchdog, FindingKind::kHang,
+                 absl::StrCat(why, "; no wait-for state from the lock-order checker",
+                              threads.empty() ? "" : ": ", absl::StrJoin(threads, "; ")),
+                 {}};
+}
+
+// A run that reached its timeout: still making progress (slow, or a
+// livelock) or hung.
+Finding TimeoutFinding(RunLeftovers& leftovers, RunRecord& record) {
+  const absl::Duration timeout = leftovers.subject().timeout;
+  const std::optional<Watchdog>& watchdog = leftovers.state().watchdog;
+  if (watchdog && watchdog->ProgressedWithin(kProgressWindow)) {
+    return Finding{Detector::kWatchdog, FindingKind::kTimeout,
+                   absl::StrCat("still running after ", absl::FormatDuration(timeout),
+                                ", not blocked (a thread ran within the last ",
+                                absl::FormatDuration(kProgressWindow), "): slow, or a livelock"),
+                   {}};
+  }
+  return HangFinding(leftovers, record,
+                     absl::StrCat("no progress within ", absl::FormatDuration(timeout)));
+}
+
+class WatchdogUnit : public RunDetector {
+ public:
+  Detector id() const override { return Detector::kWatchdog; }
+  Applicability AppliesTo(const RunSubject&) const override { return {}; }
+
+  // Every `quiet_period` the threads of every process of the run are
+  // sampled into the run's Watchdog, and the run is stopped once it judges
+  // them hung (or once the checker saw a wait-for cycle close). Before the
+  // kill (after a stop or at the timeout): every thread's stack (gdb, when
+  // given), then the wait-for dumps.
+  void Prepare(const RunSubject& subject, const std::string& scratch_dir, RunState& state,
+               ChildSpec& child) const override {
+    child.timeout = subject.timeout;
+    state.watchdog.emplace(subject.quiet_period);
+    Watchdog& watchdog = *state.watchdog;
+    const std::string stop_file = absl::StrCat(scratch_dir, "/", kStopFile);
+    child.watch = [&watchdog, stop_file](int /*program*/, int guard) -> std::string {
+      struct stat status;
+      if (::stat(stop_file.c_str(), &status) == 0) {
+        return "the lock-order checker saw a wait-for cycle close";
+      }
+      if (!watchdog.Observe(SampleThreads(ProcessesBelow(guard)), absl::Now())) return "";
+      return absl::StrCat(
+          "every thread blocked for ",
+          absl::FormatDuration(absl::Trunc(watchdog.blocked_for(), absl::Milliseconds(1))));
+    };
+    const std::string gdb = subject.gdb;
+    std::string* const stacks = &state.stacks;
+    child.before_kill = [scratch_dir, gdb, stacks](int program, int guard) {
+      // Stacks first: the dump handler then runs in no thread gdb shows.
+      if (!gdb.empty()) *stacks = ThreadStacks(gdb, program);
+      AskForWaitDumps(scratch_dir, guard);
+    };
+  }
+
+  void Collect(RunLeftovers& leftovers, RunRecord& record) const override {
+    // A cycle the checker recorded as it closed explains a stop or a hang.
+    const bool cycle_recorded =
+        std::any_of(record.findings.begin(), record.findings.end(), [](const Finding& finding) {
+          return finding.detector == Detector::kWatchdog &&
+                 (finding.kind == FindingKind::kDeadlock || finding.kind == FindingKind::kLivelock);
+        });
+    const ChildOutcome& outcome = leftovers.outcome();
+    if (outcome.end == ChildOutcome::End::kTimedOut && !cycle_recorded) {
+      record.findings.push_back(TimeoutFinding(leftovers, record));
+    } else if (outcome.end == ChildOutcome::End::kStopped && !cycle_recorded) {
+      record.findings.push_back(HangFinding(leftovers, record, outcome.stop_reason));
+    }
+    if (!outcome.stray_processes.empty()) {
+      const size_t count = outcome.stray_processes.size();
+      record.findings.push_back(Finding{
+          Detector::kWatchdog, FindingKind::kStrayProcess,
+          absl::StrCat("left ", count, count == 1 ? " process" : " processes",
+                       " running after it ended, killed by racelab: ",
+                       absl::StrJoin(outcome.stray_processes, "; ")),
+          {}});
+    }
+    const std::string& stacks = leftovers.state().stacks;
+    if (stacks.empty()) return;
+    for (Finding& finding : record.findings) {
+      if (finding.kind == FindingKind::kDeadlock || finding.kind == FindingKind::kHang) {
+        finding.details = absl::StrCat("every thread's stack (gdb):\n", stacks);
+      }
+    }
+  }
+};
+
+std::string ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+const RunDetector& WatchdogDetector() {
+  static const WatchdogUnit kDetector;
+  return kDetector;
+}
+
+std::string StackLines(absl::string_view gdb_output) {
+  std::vector<absl::string_view> kept;
+  for (absl::string_view line : absl::StrSplit(gdb_output, '\n')) {
+    if (absl::StartsWith(line, "Thread ") || absl::StartsWith(line, "#")) {
+      if (absl::StartsWith(line, "Thread ") && !kept.empty()) kept.emplace_back("");
+      kept.push_back(line);
+    }
+    if (static_cast<int>(kept.size()) >= kMaxStackLines) break;
+  }
+  return absl::StrJoin(kept, "\n");
+}
+
+int CompleteWaitDumps(const std::string& scratch_dir) {
+  int complete = 0;
+  std::error_code ignored;
+  for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
+    if (absl::StartsWith(entry.path().filename().string(), "lockorder.") &&
+        absl::StrContains(ReadWholeFile(entry.path()), "\nwait-end ")) {
+      ++complete;
+    }
+  }
+  return complete;
+}
+
+}  // namespace racelab
