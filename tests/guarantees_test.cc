@@ -1,5 +1,5 @@
-// What racelab guarantees when pointed at programs it did not write (README
-// "What racelab guarantees"), proven end to end on hostile programs in
+// What racelab guarantees when pointed at programs it did not write
+// (docs/guarantees.md), proven end to end on hostile programs in
 // tests/programs/: reports never harm what a path names, the program's files
 // never receive racelab's bytes, exec wrappers and forked children are
 // checked as their own images, nothing the program starts outlives the run,

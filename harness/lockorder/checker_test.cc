@@ -1,4 +1,4 @@
-// Tests for each lock-order rule (see README "Lock-order checker"). Threads
+// Tests for each lock-order rule (see docs/lockorder.md). Threads
 // are simulated by separate ThreadLockStates: the rules depend on what each
 // thread holds, not on timing, so the tests are deterministic.
 #include "harness/lockorder/checker.h"

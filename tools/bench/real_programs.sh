@@ -5,7 +5,7 @@
 # (black-box mode: racelab's own start, the guard, the watchdog and the
 # analysis included). Runs are interleaved (native, preload, racelab, then
 # again) and the median of each is printed as a Markdown table with the
-# ratios to native, as the README's performance section shows it.
+# ratios to native, as docs/performance.md shows it.
 #
 # Usage: tools/bench/real_programs.sh [--runs N] [--build DIR]
 #   --runs N     runs per program and mode (default 5)
