@@ -176,4 +176,45 @@ void LockGraph::ClearVisited() {
   backward_.clear();
 }
 
+bool LockGraph::CheckInvariants() const {
+  std::vector<bool> removed(nodes_.size(), false);
+  for (LockId lock : free_nodes_) removed[lock] = true;
+  const auto listed = [](const std::vector<LockId>& nodes, LockId node) {
+    return std::count(nodes.begin(), nodes.end(), node) == 1;
+  };
+  std::size_t edges = 0;
+  absl::flat_hash_map<std::int64_t, LockId> rank_owner;
+  for (LockId lock = 0; lock < nodes_.size(); ++lock) {
+    const Node& node = nodes_[lock];
+    if (node.visited) return false;
+    if (removed[lock]) {
+      if (!node.out.empty() || !node.in.empty() || !node.aside_out.empty() ||
+          !node.aside_in.empty()) {
+        return false;
+      }
+      continue;
+    }
+    if (!rank_owner.try_emplace(node.rank, lock).second) return false;
+    for (LockId to : node.out) {
+      if (removed[to] || node.rank >= nodes_[to].rank || !listed(nodes_[to].in, lock) ||
+          FindEdge(lock, to) == nullptr) {
+        return false;
+      }
+    }
+    for (LockId to : node.aside_out) {
+      if (removed[to] || !listed(nodes_[to].aside_in, lock) || FindEdge(lock, to) == nullptr) {
+        return false;
+      }
+    }
+    for (LockId from : node.in) {
+      if (!listed(nodes_[from].out, lock)) return false;
+    }
+    for (LockId from : node.aside_in) {
+      if (!listed(nodes_[from].aside_out, lock)) return false;
+    }
+    edges += node.out.size() + node.aside_out.size();
+  }
+  return edges == edges_.size();
+}
+
 }  // namespace racelab::lockorder
