@@ -1,13 +1,10 @@
 // Child process spawning, capture and watchdog (see child_process.h).
 #include "harness/process/child_process.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +20,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/process/guard.h"
+#include "harness/process/output_capture.h"
 #include "harness/process/proc_files.h"
+#include "harness/process/scoped_fd.h"
 
 extern char** environ;
 
@@ -77,23 +77,6 @@ void KillActiveGroupsOnInterrupt(int signal_number) {
   }
 }
 
-// Closes a file descriptor on scope exit.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd = -1) : fd_(fd) {}
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 std::string ErrnoText(int error) { return std::strerror(error); }
 
 absl::Status InterruptedError() {
@@ -127,35 +110,6 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   pointers.push_back(nullptr);
   return pointers;
 }
-
-// Keeps the first `head_limit` bytes and a rolling last `tail_limit` bytes.
-class OutputCapture {
- public:
-  OutputCapture(size_t head_limit, size_t tail_limit)
-      : head_limit_(head_limit), tail_limit_(tail_limit) {}
-
-  void Append(const char* data, size_t size) {
-    total_ += size;
-    const size_t to_head = std::min(size, head_limit_ - std::min(head_limit_, head_.size()));
-    head_.append(data, to_head);
-    if (to_head < size && tail_limit_ > 0) {
-      tail_.append(data + to_head, size - to_head);
-      if (tail_.size() > 2 * tail_limit_) tail_.erase(0, tail_.size() - tail_limit_);
-    }
-  }
-  size_t total() const { return total_; }
-  void MoveInto(ChildOutcome& outcome) {
-    if (tail_.size() > tail_limit_) tail_.erase(0, tail_.size() - tail_limit_);
-    outcome.output_head = std::move(head_);
-    outcome.output_tail = std::move(tail_);
-    outcome.output_bytes = total_;
-  }
-
- private:
-  size_t head_limit_, tail_limit_;
-  size_t total_ = 0;
-  std::string head_, tail_;
-};
 
 // Kills one child of ours and reaps it (a no-op for one already reaped).
 void KillAndReap(pid_t pid) {
@@ -254,210 +208,180 @@ std::vector<std::string> KillStrays(pid_t group) {
   return named;
 }
 
-// What SpawnGuarded started: the program, and its guard (our child).
-struct Spawned {
-  pid_t guard = -1;    // waits for the program and ends as it ended
-  pid_t program = -1;  // leads its own process group
+// The C strings posix_spawn takes, kept alive with their storage. A path
+// to a file with no #! line runs under /bin/sh, as with execvp.
+struct LaunchArguments {
+  explicit LaunchArguments(const ChildSpec& spec)
+      : argv_storage(spec.argv), env_storage(ChildEnvironment(spec.env)) {
+    argv = CStrings(argv_storage);
+    envp = CStrings(env_storage);
+    if (spec.argv[0].find('/') != std::string::npos) {
+      shell_storage.push_back("/bin/sh");
+      shell_storage.insert(shell_storage.end(), spec.argv.begin(), spec.argv.end());
+      shell_argv = CStrings(shell_storage);
+    }
+  }
+  char* const* shell() { return shell_argv.empty() ? nullptr : shell_argv.data(); }
+
+  std::vector<std::string> argv_storage, env_storage, shell_storage;
+  std::vector<char*> argv, envp, shell_argv;
 };
 
-// Reads into `value` exactly; false at end of file or on an error.
-template <typename T>
-bool ReadExactly(int fd, T& value) {
-  size_t got = 0;
-  auto* bytes = reinterpret_cast<char*>(&value);
-  while (got < sizeof value) {
-    const ssize_t n = ::read(fd, bytes + got, sizeof value - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    got += static_cast<size_t>(n);
+// One started child, from its start to its end: its output read as it
+// comes, the watch asked every interval, and whatever ended it, its whole
+// group, its guard and its strays killed and reaped.
+class RunningChild {
+ public:
+  RunningChild(const ChildSpec& spec, int output_fd, Spawned spawned, int group_slot,
+               Clock::time_point start)
+      : spec_(spec), output_(output_fd), program_(spawned.program), guard_(spawned.guard),
+        group_slot_(group_slot), start_(start),
+        guard_fd_(static_cast<int>(::syscall(SYS_pidfd_open, spawned.guard, 0))),
+        capture_(spec.output_keep_head, spec.output_keep_tail) {
+    ::fcntl(output_.get(), F_SETFL, O_NONBLOCK);
   }
-  return true;
-}
+  RunningChild(const RunningChild&) = delete;
+  RunningChild& operator=(const RunningChild&) = delete;
 
-// In the guard, when racelab is gone: kills the program's process group,
-// then, round after round, every child the guard has (it is their
-// subreaper, so every descendant of the program ends up as one). Only
-// async-signal-safe calls: the guard is a fork of a process that may have
-// had other threads.
-[[noreturn]] void GuardKillsEverythingBelow(pid_t program) {
-  ::kill(-program, SIGKILL);
-  ::kill(program, SIGKILL);
-  for (int round = 0; round < 1000; ++round) {
-    char list[4096];
-    ssize_t size = 0;
-    const int fd = ::open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      size = ::read(fd, list, sizeof list - 1);
-      ::close(fd);
+  // Until the guard ends (as the program did), the deadline passes, the
+  // watch says stop, or the output floods. An error only when poll fails
+  // (the child is then already killed).
+  absl::Status WatchUntilEnd() {
+    const Clock::time_point deadline =
+        start_ + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec_.timeout));
+    const Clock::duration watch_interval =
+        std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec_.watch_interval));
+    Clock::time_point next_watch = start_ + watch_interval;
+    while (!exited_) {
+      Clock::time_point now = Clock::now();
+      if (now >= deadline) {
+        outcome_.end = ChildOutcome::End::kTimedOut;
+        return absl::OkStatus();
+      }
+      if (spec_.watch && now >= next_watch) {
+        std::string reason = spec_.watch(program_, guard_);
+        if (!reason.empty()) {
+          outcome_.end = ChildOutcome::End::kStopped;
+          outcome_.stop_reason = std::move(reason);
+          return absl::OkStatus();
+        }
+        now = Clock::now();
+        next_watch = now + watch_interval;
+      }
+      // Rounded up, so the watchdog never fires before the deadline.
+      Clock::time_point wake = deadline;
+      if (spec_.watch) wake = std::min(wake, next_watch);
+      long long wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+      if (absl::Status waited = WaitForOutputOrEnd(wait_ms); !waited.ok()) return waited;
+      if (outcome_.end == ChildOutcome::End::kFlooded) return absl::OkStatus();
     }
-    if (size <= 0) break;
-    pid_t pid = 0;
-    for (ssize_t i = 0; i <= size; ++i) {
-      if (i < size && list[i] >= '0' && list[i] <= '9') {
-        pid = pid * 10 + (list[i] - '0');
-      } else if (pid > 0) {
-        ::kill(pid, SIGKILL);
-        pid = 0;
+    return absl::OkStatus();
+  }
+
+  // What ended the run, with everything it printed; nothing of it is left
+  // running.
+  ChildOutcome Finish() {
+    const bool watchdog_ended = outcome_.end == ChildOutcome::End::kTimedOut ||
+                                outcome_.end == ChildOutcome::End::kStopped;
+    if (watchdog_ended && spec_.before_kill && !guard_reaped_) {
+      if (::waitpid(guard_, &wait_status_, WNOHANG) == guard_) {
+        guard_reaped_ = true;  // the program ended meanwhile
+      } else {
+        spec_.before_kill(program_, guard_);
       }
     }
-    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    if (exited_) {
+      if (WIFSIGNALED(wait_status_)) {
+        outcome_.end = ChildOutcome::End::kSignaled;
+        outcome_.signal = WTERMSIG(wait_status_);
+      } else {
+        outcome_.end = ChildOutcome::End::kExited;
+        outcome_.exit_code = WEXITSTATUS(wait_status_);
+      }
     }
-    const timespec pause{0, 1000 * 1000};
-    ::nanosleep(&pause, nullptr);
-  }
-  ::_exit(0);
-}
-
-// In the guard, once the program has ended: ends the same way, so that
-// racelab reads the program's own status from the guard's.
-[[noreturn]] void GuardEndsAsTheProgramDid(int status) {
-  if (WIFSIGNALED(status)) {
-    const rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);  // the program dumped its own core, if any
-    const int signal_number = WTERMSIG(status);
-    ::signal(signal_number, SIG_DFL);
-    sigset_t only;
-    sigemptyset(&only);
-    sigaddset(&only, signal_number);
-    ::pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
-    ::raise(signal_number);
-    ::_exit(128 + signal_number);
-  }
-  ::_exit(WEXITSTATUS(status));
-}
-
-// Starts the program from the guard with posix_spawn (glibc's is a
-// vfork-like clone: no copy of the guard's page tables, which for a
-// ThreadSanitizer build of racelab cost 7 ms a run): its own process group,
-// stdin from /dev/null, stdout and stderr into `output_fd`, no signal
-// blocked and the usual ones at their defaults. A file that is neither a
-// binary nor has a #! line runs under `shell_argv` (/bin/sh FILE ARGS...,
-// when set), as execvp would run it. Returns 0 or the errno of the spawn or
-// exec that failed.
-int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* envp, int output_fd,
-                    pid_t& program) {
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_t actions;
-  ::posix_spawnattr_init(&attributes);
-  ::posix_spawn_file_actions_init(&actions);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&defaults, signal_number);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::posix_spawnattr_setflags(&attributes,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  ::posix_spawnattr_setpgroup(&attributes, 0);
-  ::posix_spawnattr_setsigdefault(&attributes, &defaults);
-  ::posix_spawnattr_setsigmask(&attributes, &none);
-  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, output_fd, STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, output_fd, STDERR_FILENO);
-  int error = ::posix_spawnp(&program, argv[0], &actions, &attributes, argv, envp);
-  if (error == ENOEXEC && shell_argv != nullptr) {
-    error = ::posix_spawn(&program, shell_argv[0], &actions, &attributes, shell_argv, envp);
-  }
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attributes);
-  return error;
-}
-
-// The guard: a fork of racelab between it and the program. It is the
-// program's parent and the subreaper of everything below it, waits for the
-// program and ends as it did; when racelab dies first (even by SIGKILL:
-// `life_fd` reaches end of file, since only racelab holds its write end) it
-// kills the program and all its descendants, daemons included. It leads a
-// process group of its own, so that a kill of racelab's whole group (a CI
-// job cancelled) leaves it alive to do so. The program's pid goes to
-// `pid_fd`, the errno of a spawn or exec that failed to `exec_fd`.
-[[noreturn]] void BecomeTheGuard(char* const* argv, char* const* shell_argv, char* const* envp,
-                                 int output_fd, int pid_fd, int exec_fd, int life_fd,
-                                 int life_write_fd) {
-  ::close(life_write_fd);  // our copy: only racelab's may keep the pipe open
-  ::setpgid(0, 0);
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  // Interrupts are racelab's to handle (it kills the program's group).
-  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(signal_number, SIG_IGN);
-  pid_t program = -1;
-  const int spawn_error = SpawnTheProgram(argv, shell_argv, envp, output_fd, program);
-  if (spawn_error != 0) program = -1;
-  (void)!::write(pid_fd, &program, sizeof program);
-  if (program < 0) {
-    (void)!::write(exec_fd, &spawn_error, sizeof spawn_error);
-    ::_exit(127);
-  }
-  ::close(pid_fd);
-  ::close(exec_fd);
-  ::close(output_fd);
-  const int program_fd = static_cast<int>(::syscall(SYS_pidfd_open, program, 0));
-  while (true) {
-    pollfd fds[2] = {{life_fd, POLLIN, 0}, {program_fd, POLLIN, 0}};
-    // Without a pidfd, the program's end is checked every 10 ms.
-    const int ready = ::poll(fds, program_fd >= 0 ? 2 : 1, program_fd >= 0 ? -1 : 10);
-    int status = 0;
-    if (::waitpid(program, &status, WNOHANG) == program) GuardEndsAsTheProgramDid(status);
-    if (ready > 0 && fds[0].revents != 0) GuardKillsEverythingBelow(program);
-  }
-}
-
-// Starts argv[0] (looked up in PATH when it has no '/') under a guard (see
-// BecomeTheGuard). Returns both pids, or sets `error` to why the program
-// could not be started (the exec's errno comes back through a pipe).
-// `life_fd` is the read end of a pipe whose write end, `life_write_fd`, only
-// this process holds, open until the run is over.
-Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp,
-                     int output_fd, int life_fd, int life_write_fd, int& error) {
-  Spawned spawned;
-  int pid_pipe[2], exec_pipe[2];
-  if (::pipe2(pid_pipe, O_CLOEXEC) != 0) {
-    error = errno;
-    return spawned;
-  }
-  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    error = errno;
-    ::close(pid_pipe[0]);
-    ::close(pid_pipe[1]);
-    return spawned;
-  }
-  sigset_t all, previous;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &previous);  // no handler of ours runs in the children
-  const pid_t guard = ::fork();
-  if (guard == 0) {
-    ::close(pid_pipe[0]);
-    ::close(exec_pipe[0]);
-    BecomeTheGuard(argv, shell_argv, envp, output_fd, pid_pipe[1], exec_pipe[1], life_fd,
-                   life_write_fd);
-  }
-  const int fork_error = errno;
-  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  ::close(pid_pipe[1]);
-  ::close(exec_pipe[1]);
-  if (guard < 0) {
-    ::close(pid_pipe[0]);
-    ::close(exec_pipe[0]);
-    error = fork_error;
-    return spawned;
-  }
-  // The program's pid, then end of file once it has exec'd (the pipe is
-  // close-on-exec) or the errno of the exec that failed.
-  pid_t program = -1;
-  int failed = 0;
-  const bool started = ReadExactly(pid_pipe[0], program) && program > 0;
-  const bool exec_failed = ReadExactly(exec_pipe[0], failed) || !started;
-  ::close(pid_pipe[0]);
-  ::close(exec_pipe[0]);
-  if (exec_failed) {  // the guard ends with the program's 127: reap it
-    while (::waitpid(guard, nullptr, 0) < 0 && errno == EINTR) {
+    KillEverything();
+    // Drain what the child wrote before it ended (its descendants are dead,
+    // so the pipe reaches end-of-file), within the flood limit.
+    while (outcome_.end != ChildOutcome::End::kFlooded) {
+      const ssize_t got = ::read(output_.get(), buffer_, sizeof buffer_);
+      if (got <= 0) break;
+      capture_.Append(buffer_, static_cast<size_t>(got));
+      if (capture_.total() > spec_.output_limit) break;
     }
-    error = failed != 0 ? failed : ECHILD;
-    return spawned;
+    capture_.MoveInto(outcome_);
+    outcome_.wall = absl::FromChrono(Clock::now() - start_);
+    return std::move(outcome_);
   }
-  spawned.guard = guard;
-  spawned.program = program;
-  return spawned;
+
+  // Whatever ended the run, nothing of its group may outlive it, nor
+  // anything it started outside the group.
+  void KillEverything() {
+    KillAndReapGroup(program_);
+    if (!guard_reaped_) KillAndReap(guard_);  // its children (daemons) come to us, for KillStrays
+    guard_reaped_ = true;
+    outcome_.stray_processes = KillStrays(program_);
+    ReleaseGroupSlot(group_slot_);
+    group_slot_ = -1;
+  }
+
+ private:
+  // Up to `wait_ms` for output or the guard's end; reads what came and
+  // reaps the guard when it ended.
+  absl::Status WaitForOutputOrEnd(long long wait_ms) {
+    // Without a pidfd, fall back to checking for exit every 10 ms.
+    if (guard_fd_.get() < 0) wait_ms = std::min<long long>(wait_ms, 10);
+    pollfd fds[2];
+    nfds_t count = 0;
+    if (output_open_) fds[count++] = {output_.get(), POLLIN, 0};
+    if (guard_fd_.get() >= 0) fds[count++] = {guard_fd_.get(), POLLIN, 0};
+    const int ready = ::poll(fds, count, static_cast<int>(std::max<long long>(wait_ms, 0)));
+    if (ready < 0 && errno != EINTR) {
+      const int error = errno;
+      KillEverything();
+      return absl::InternalError(absl::StrCat("poll: ", ErrnoText(error)));
+    }
+    if (output_open_) {
+      const ssize_t got = ::read(output_.get(), buffer_, sizeof buffer_);
+      if (got > 0) {
+        capture_.Append(buffer_, static_cast<size_t>(got));
+        if (capture_.total() > spec_.output_limit) {
+          outcome_.end = ChildOutcome::End::kFlooded;
+          return absl::OkStatus();
+        }
+      } else if (got == 0) {
+        output_open_ = false;
+      }
+    }
+    // The guard ends as the program did.
+    if (::waitpid(guard_, &wait_status_, WNOHANG) == guard_) exited_ = guard_reaped_ = true;
+    return absl::OkStatus();
+  }
+
+  const ChildSpec& spec_;
+  ScopedFd output_;
+  const pid_t program_;
+  const pid_t guard_;
+  int group_slot_;
+  const Clock::time_point start_;
+  ScopedFd guard_fd_;
+  OutputCapture capture_;
+  ChildOutcome outcome_;
+  bool output_open_ = true;
+  bool exited_ = false;
+  bool guard_reaped_ = false;  // then its pid is no longer ours to signal
+  int wait_status_ = 0;
+  char buffer_[64 * 1024];
+};
+
+// A pipe's two ends, close-on-exec; an error naming the call otherwise.
+absl::Status MakePipe(ScopedFd& read_end, ScopedFd& write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe2: ", ErrnoText(errno)));
+  }
+  read_end.Reset(fds[0]);
+  write_end.Reset(fds[1]);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -469,154 +393,30 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   static const bool kSubreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)kSubreaper;
 
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe2: ", ErrnoText(errno)));
-  }
-  ScopedFd read_end(pipe_fds[0]);
-  ScopedFd write_end(pipe_fds[1]);
-
-  std::vector<std::string> argv_storage = spec.argv;
-  std::vector<std::string> env_storage = ChildEnvironment(spec.env);
-  std::vector<char*> argv = CStrings(argv_storage);
-  // A path to a file with no #! line runs under /bin/sh, as with execvp.
-  std::vector<std::string> shell_storage;
-  std::vector<char*> shell_argv;
-  if (spec.argv[0].find('/') != std::string::npos) {
-    shell_storage.push_back("/bin/sh");
-    shell_storage.insert(shell_storage.end(), spec.argv.begin(), spec.argv.end());
-    shell_argv = CStrings(shell_storage);
-  }
-  std::vector<char*> envp = CStrings(env_storage);
-
+  ScopedFd read_end, write_end;
+  if (absl::Status made = MakePipe(read_end, write_end); !made.ok()) return made;
   // The guard watches this pipe: it reaches end of file only when this
   // process is gone (its write end is close-on-exec and never written).
-  int life_fds[2];
-  if (::pipe2(life_fds, O_CLOEXEC) != 0) {
-    return absl::InternalError(absl::StrCat("pipe2: ", ErrnoText(errno)));
-  }
-  ScopedFd life_read(life_fds[0]);
-  ScopedFd life_write(life_fds[1]);
+  ScopedFd life_read, life_write;
+  if (absl::Status made = MakePipe(life_read, life_write); !made.ok()) return made;
+  LaunchArguments arguments(spec);
 
   const Clock::time_point start = Clock::now();
   int spawn_error = 0;
   const Spawned spawned =
-      SpawnGuarded(argv.data(), shell_argv.empty() ? nullptr : shell_argv.data(), envp.data(),
+      SpawnGuarded(arguments.argv.data(), arguments.shell(), arguments.envp.data(),
                    write_end.get(), life_read.get(), life_write.get(), spawn_error);
   if (spawned.program < 0) return CannotStartError(spec.argv[0], spawn_error);
   life_read.Reset();
   write_end.Reset();  // only the child holds the write end now
-  const pid_t pid = spawned.program;
-  const pid_t guard = spawned.guard;
-  const int group_slot = ClaimGroupSlot(pid);
+  RunningChild child(spec, read_end.Release(), spawned, ClaimGroupSlot(spawned.program), start);
   // A signal between the check above and the claim did not see this group.
   if (InterruptedBy() != 0) {
-    KillAndReapGroup(pid);
-    KillAndReap(guard);
-    ReleaseGroupSlot(group_slot);
+    child.KillEverything();
     return InterruptedError();
   }
-
-  ScopedFd child_fd(static_cast<int>(::syscall(SYS_pidfd_open, guard, 0)));
-  ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
-
-  ChildOutcome outcome;
-  OutputCapture capture(spec.output_keep_head, spec.output_keep_tail);
-  const Clock::time_point deadline =
-      start + std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.timeout));
-  bool output_open = true;
-  bool exited = false;
-  bool guard_reaped = false;  // then its pid is no longer ours to signal
-  int wait_status = 0;
-  char buffer[64 * 1024];
-
-  const Clock::duration watch_interval =
-      std::chrono::nanoseconds(absl::ToInt64Nanoseconds(spec.watch_interval));
-  Clock::time_point next_watch = start + watch_interval;
-  while (!exited) {
-    Clock::time_point now = Clock::now();
-    if (now >= deadline) {
-      outcome.end = ChildOutcome::End::kTimedOut;
-      break;
-    }
-    if (spec.watch && now >= next_watch) {
-      std::string reason = spec.watch(pid, guard);
-      if (!reason.empty()) {
-        outcome.end = ChildOutcome::End::kStopped;
-        outcome.stop_reason = std::move(reason);
-        break;
-      }
-      now = Clock::now();
-      next_watch = now + watch_interval;
-    }
-    // Rounded up, so the watchdog never fires before the deadline.
-    Clock::time_point wake = deadline;
-    if (spec.watch) wake = std::min(wake, next_watch);
-    long long wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
-    // Without a pidfd, fall back to checking for exit every 10 ms.
-    if (child_fd.get() < 0) wait_ms = std::min<long long>(wait_ms, 10);
-    pollfd fds[2];
-    nfds_t count = 0;
-    if (output_open) fds[count++] = {read_end.get(), POLLIN, 0};
-    if (child_fd.get() >= 0) fds[count++] = {child_fd.get(), POLLIN, 0};
-    const int ready = ::poll(fds, count, static_cast<int>(std::max<long long>(wait_ms, 0)));
-    if (ready < 0 && errno != EINTR) {
-      KillAndReapGroup(pid);
-      KillAndReap(guard);
-      ReleaseGroupSlot(group_slot);
-      return absl::InternalError(absl::StrCat("poll: ", ErrnoText(errno)));
-    }
-    if (output_open) {
-      const ssize_t got = ::read(read_end.get(), buffer, sizeof buffer);
-      if (got > 0) {
-        capture.Append(buffer, static_cast<size_t>(got));
-        if (capture.total() > spec.output_limit) {
-          outcome.end = ChildOutcome::End::kFlooded;
-          break;
-        }
-      } else if (got == 0) {
-        output_open = false;
-      }
-    }
-    // The guard ends as the program did.
-    const pid_t reaped = ::waitpid(guard, &wait_status, WNOHANG);
-    if (reaped == guard) exited = guard_reaped = true;
-  }
-
-  const bool watchdog_ended = outcome.end == ChildOutcome::End::kTimedOut ||
-                              outcome.end == ChildOutcome::End::kStopped;
-  if (watchdog_ended && spec.before_kill && !guard_reaped) {
-    if (::waitpid(guard, &wait_status, WNOHANG) == guard) {
-      guard_reaped = true;  // the program ended meanwhile
-    } else {
-      spec.before_kill(pid, guard);
-    }
-  }
-  if (exited) {
-    if (WIFSIGNALED(wait_status)) {
-      outcome.end = ChildOutcome::End::kSignaled;
-      outcome.signal = WTERMSIG(wait_status);
-    } else {
-      outcome.end = ChildOutcome::End::kExited;
-      outcome.exit_code = WEXITSTATUS(wait_status);
-    }
-  }
-  // Whatever ended the run, nothing of its group may outlive it, nor
-  // anything it started outside the group.
-  KillAndReapGroup(pid);
-  if (!guard_reaped) KillAndReap(guard);  // its children (daemons) come to us, for KillStrays
-  outcome.stray_processes = KillStrays(pid);
-  ReleaseGroupSlot(group_slot);
-  // Drain what the child wrote before it ended (its descendants are dead, so
-  // the pipe reaches end-of-file), within the flood limit.
-  while (outcome.end != ChildOutcome::End::kFlooded) {
-    const ssize_t got = ::read(read_end.get(), buffer, sizeof buffer);
-    if (got <= 0) break;
-    capture.Append(buffer, static_cast<size_t>(got));
-    if (capture.total() > spec.output_limit) break;
-  }
-  capture.MoveInto(outcome);
-  outcome.wall = absl::FromChrono(Clock::now() - start);
+  if (absl::Status watched = child.WatchUntilEnd(); !watched.ok()) return watched;
+  ChildOutcome outcome = child.Finish();
   if (InterruptedBy() != 0) return InterruptedError();
   return outcome;
 }
