@@ -39,6 +39,246 @@ struct SitePairUse {
   bool in_instance_cycle = false;
 };
 
+// One recording's sites, symbolised once and held once: a million locks or
+// cycle steps at one line share one Location and one class key.
+class RecordingSites {
+ public:
+  RecordingSites(const Recording& recording, const std::string& project_root,
+                 Symbolizer& symbolizer)
+      : recording_(recording), project_root_(project_root), symbolizer_(symbolizer) {}
+
+  const SharedLocation& Location(lockorder::SiteId site) {
+    auto [it, inserted] = located_.try_emplace(site);
+    if (inserted) {
+      if (std::optional<racelab::Location> location =
+              SiteLocation(recording_, site, project_root_, symbolizer_)) {
+        it->second = std::make_shared<const racelab::Location>(*std::move(location));
+      }
+    }
+    return it->second;
+  }
+  // Node-stable: the class of each lock points in.
+  const std::string& ClassKeyOf(lockorder::SiteId site) {
+    auto [it, inserted] = keys_.try_emplace(site);
+    if (inserted) it->second = ClassKey(Location(site));
+    return it->second;
+  }
+
+ private:
+  const Recording& recording_;
+  const std::string& project_root_;
+  Symbolizer& symbolizer_;
+  absl::flat_hash_map<lockorder::SiteId, SharedLocation> located_;
+  std::map<lockorder::SiteId, std::string> keys_;
+};
+
+// Builds a LockOrderAnalysis one recording at a time: each process's own
+// cycles (its edges replayed into a graph), then the class view across all
+// of them (locks grouped by the site that first took them) and the
+// data-dependent order hints.
+class Analyzer {
+ public:
+  explicit Analyzer(const std::string& project_root, Symbolizer& symbolizer)
+      : project_root_(project_root), symbolizer_(symbolizer) {}
+
+  void Add(const Recording& recording) {
+    analysis_.files.push_back(recording.path);
+    RecordingSites sites(recording, project_root_, symbolizer_);
+    const std::string prefix = absl::StrCat("p", recording.pid, "_");
+    absl::flat_hash_map<LockId, const std::string*> class_of = AddLocks(recording, prefix, sites);
+    FindInstanceCycles(recording, prefix, sites, class_of);
+    // Which locks each pair of sites saw, for the data-dependent order hints.
+    for (const Edge& edge : recording.edges) {
+      SitePairUse& use = site_pairs_[{sites.ClassKeyOf(edge.witness.held_site),
+                                      sites.ClassKeyOf(edge.witness.requested_site)}];
+      use.held_locks.insert({recording.pid, edge.from});
+      use.requested_locks.insert({recording.pid, edge.to});
+    }
+    AddClassEdges(recording, class_of);
+  }
+
+  LockOrderAnalysis Finish() {
+    AddDataDependentHints();
+    return std::move(analysis_);
+  }
+
+ private:
+  // The recording's locks, into the analysis; returns each lock's class
+  // (its first site's key).
+  absl::flat_hash_map<LockId, const std::string*> AddLocks(const Recording& recording,
+                                                           const std::string& prefix,
+                                                           RecordingSites& sites) {
+    absl::flat_hash_map<LockId, const std::string*> class_of;
+    // Reserved, not grown: a doubling vector of a million entries holds two
+    // copies for a moment (the report tool's peak memory on 10^6 locks).
+    analysis_.locks.reserve(analysis_.locks.size() + recording.locks.size());
+    class_of.reserve(recording.locks.size());
+    for (const auto& [id, lock] : recording.locks) {
+      AnalyzedLock analyzed;
+      analyzed.name = absl::StrCat("M", id);
+      analyzed.node = prefix + analyzed.name;
+      analyzed.first_site = sites.Location(lock.first_site);
+      class_of[id] = &sites.ClassKeyOf(lock.first_site);
+      analysis_.locks.push_back(std::move(analyzed));
+      if (!NamesProgramCode(*class_of[id])) ++analysis_.locks_without_class;
+    }
+    return class_of;
+  }
+
+  // Replays the recording's edges: every edge that closes a cycle is one
+  // cycle. The graph's payload is the edge's index in recording.edges
+  // (and, from `first_edge`, in analysis_.edges).
+  void FindInstanceCycles(const Recording& recording, const std::string& prefix,
+                          RecordingSites& sites,
+                          const absl::flat_hash_map<LockId, const std::string*>& class_of) {
+    LockGraph graph;
+    absl::flat_hash_map<LockId, LockId> node_of;
+    std::vector<LockId> lock_of;  // graph node → lock
+    node_of.reserve(recording.locks.size());
+    lock_of.reserve(recording.locks.size());
+    auto node = [&](LockId lock) {
+      auto [it, inserted] = node_of.try_emplace(lock, 0);
+      if (inserted) {
+        it->second = graph.AddLock();
+        lock_of.push_back(lock);
+      }
+      return it->second;
+    };
+    const std::size_t first_edge = analysis_.edges.size();
+    analysis_.edges.reserve(analysis_.edges.size() + recording.edges.size());
+    for (const Edge& edge : recording.edges) {
+      analysis_.edges.push_back({prefix + absl::StrCat("M", edge.from),
+                                 prefix + absl::StrCat("M", edge.to),
+                                 ThreadName(edge.witness.thread), false});
+    }
+    for (const Edge& edge : recording.edges) {
+      LockGraph::AddResult added = graph.AddEdge(
+          node(edge.from), node(edge.to), static_cast<std::uint32_t>(&edge - recording.edges.data()));
+      if (added.added != LockGraph::Added::kClosesCycle) continue;
+      std::vector<LockId> cycle_locks;
+      for (LockId at : added.cycle) cycle_locks.push_back(lock_of[at]);
+      AnalyzedCycle cycle = CycleOf(recording, prefix, sites, graph, added.cycle, cycle_locks);
+      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
+        const std::uint32_t* index = graph.FindEdge(added.cycle[i], added.cycle[i + 1]);
+        if (index != nullptr) analysis_.edges[first_edge + *index].in_cycle = true;
+        class_pairs_in_instance_cycles_.insert(
+            {*class_of.at(cycle_locks[i]), *class_of.at(cycle_locks[i + 1])});
+      }
+      for (const CycleStep& step : cycle.steps) {
+        site_pairs_[{ClassKey(step.held_site), ClassKey(step.requested_site)}].in_instance_cycle =
+            true;
+      }
+      analysis_.cycles.push_back(std::move(cycle));
+    }
+  }
+
+  // One cycle the replay closed (`nodes` in the graph, `locks` the same as
+  // lock ids): its steps with their witnesses, and its gate locks (held
+  // across every step, outside the cycle).
+  static AnalyzedCycle CycleOf(const Recording& recording, const std::string& prefix,
+                               RecordingSites& sites, const LockGraph& graph,
+                               const std::vector<LockId>& nodes, const std::vector<LockId>& locks) {
+    AnalyzedCycle cycle;
+    cycle.steps.reserve(nodes.size() - 1);
+    cycle.file = recording.path;
+    cycle.pid = recording.pid;
+    std::optional<std::set<LockId>> gates;
+    for (size_t i = 0; i + 1 < nodes.size(); ++i) {
+      const std::uint32_t* index = graph.FindEdge(nodes[i], nodes[i + 1]);
+      if (index == nullptr) continue;
+      const Edge& edge = recording.edges[*index];
+      CycleStep step;
+      step.from = absl::StrCat("M", locks[i]);
+      step.to = absl::StrCat("M", locks[i + 1]);
+      step.from_node = prefix + step.from;
+      step.to_node = prefix + step.to;
+      step.thread = ThreadName(edge.witness.thread);
+      step.held_site = sites.Location(edge.witness.held_site);
+      step.requested_site = sites.Location(edge.witness.requested_site);
+      const std::vector<LockId> held_list = recording.HeldLocks(edge.witness);
+      std::set<LockId> held(held_list.begin(), held_list.end());
+      if (!gates) {
+        gates = std::move(held);
+      } else {
+        std::set<LockId> both;
+        for (LockId lock : *gates) {
+          if (held.count(lock) != 0) both.insert(lock);
+        }
+        gates = std::move(both);
+      }
+      cycle.steps.push_back(std::move(step));
+    }
+    if (gates) {
+      for (size_t i = 0; i + 1 < locks.size(); ++i) gates->erase(locks[i]);
+      for (LockId gate : *gates) cycle.gate_locks.push_back(absl::StrCat("M", gate));
+    }
+    return cycle;
+  }
+
+  // The recording's edges between classes, into the class graph: a cycle
+  // there that no process showed among instances is a hint.
+  void AddClassEdges(const Recording& recording,
+                     const absl::flat_hash_map<LockId, const std::string*>& class_of) {
+    for (const Edge& edge : recording.edges) {
+      const std::string& from = *class_of.at(edge.from);
+      const std::string& to = *class_of.at(edge.to);
+      if (from == to) continue;  // two instances of one class: not an order between classes
+      if (!NamesProgramCode(from) || !NamesProgramCode(to)) continue;  // no class to speak of
+      LockGraph::AddResult added =
+          class_graph_.AddEdge(ClassNode(from), ClassNode(to), /*payload=*/0);
+      if (added.added != LockGraph::Added::kClosesCycle) continue;
+      bool seen_in_one_process = true;
+      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
+        seen_in_one_process &= class_pairs_in_instance_cycles_.count(
+                                   {class_names_[added.cycle[i]],
+                                    class_names_[added.cycle[i + 1]]}) != 0;
+      }
+      if (seen_in_one_process) continue;
+      ClassHint hint;
+      for (LockId id : added.cycle) hint.classes.push_back(class_names_[id]);
+      analysis_.class_hints.push_back(std::move(hint));
+    }
+  }
+
+  LockId ClassNode(const std::string& key) {
+    auto [it, inserted] = class_ids_.emplace(key, 0);
+    if (inserted) {
+      it->second = class_graph_.AddLock();
+      class_names_.push_back(key);
+    }
+    return it->second;
+  }
+
+  // A pair of sites whose held and requested locks were each more than one
+  // lock, never in a cycle: which lock comes first depends on the data.
+  void AddDataDependentHints() {
+    for (const auto& [sites, use] : site_pairs_) {
+      if (use.in_instance_cycle || !NamesProgramCode(sites.first) ||
+          !NamesProgramCode(sites.second)) {
+        continue;
+      }
+      if (use.held_locks.size() < 2 || use.requested_locks.size() < 2) continue;
+      ClassHint hint;
+      hint.kind = ClassHint::Kind::kDataDependentOrder;
+      hint.held_site = sites.first;
+      hint.requested_site = sites.second;
+      hint.held_locks = static_cast<int>(use.held_locks.size());
+      hint.requested_locks = static_cast<int>(use.requested_locks.size());
+      analysis_.class_hints.push_back(std::move(hint));
+    }
+  }
+
+  const std::string& project_root_;
+  Symbolizer& symbolizer_;
+  LockOrderAnalysis analysis_;
+  // Class view across every file: class key → class node in one graph.
+  LockGraph class_graph_;
+  std::map<std::string, LockId> class_ids_;
+  std::vector<std::string> class_names_;
+  std::set<std::pair<std::string, std::string>> class_pairs_in_instance_cycles_;
+  std::map<std::pair<std::string, std::string>, SitePairUse> site_pairs_;  // (held, requested)
+};
+
 }  // namespace
 
 int LockOrderAnalysis::UnguardedCycles() const {
@@ -61,169 +301,9 @@ absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string
 
 LockOrderAnalysis AnalyzeRecordings(const std::vector<Recording>& recordings,
                                     const std::string& project_root, Symbolizer& symbolizer) {
-  LockOrderAnalysis analysis;
-  for (const Recording& recording : recordings) analysis.files.push_back(recording.path);
-  // Class view across every file: class key → class node in one graph.
-  LockGraph class_graph;
-  std::map<std::string, LockId> class_ids;
-  std::vector<std::string> class_names;
-  std::set<std::pair<std::string, std::string>> class_pairs_in_instance_cycles;
-  std::map<std::pair<std::string, std::string>, SitePairUse> site_pairs;  // (held, requested)
-
-  for (const Recording& recording : recordings) {
-    const std::string prefix = absl::StrCat("p", recording.pid, "_");
-    // Each site symbolised once, and held once: a million locks or cycle
-    // steps at one line share one Location and one class key.
-    absl::flat_hash_map<lockorder::SiteId, SharedLocation> located;
-    auto located_site = [&](lockorder::SiteId site) -> const SharedLocation& {
-      auto [it, inserted] = located.try_emplace(site);
-      if (inserted) {
-        if (std::optional<Location> location = SiteLocation(recording, site, project_root, symbolizer)) {
-          it->second = std::make_shared<const Location>(*std::move(location));
-        }
-      }
-      return it->second;
-    };
-    std::map<lockorder::SiteId, std::string> site_keys;  // node-stable: class_of points in
-    auto site_key = [&](lockorder::SiteId site) -> const std::string& {
-      auto [it, inserted] = site_keys.try_emplace(site);
-      if (inserted) it->second = ClassKey(located_site(site));
-      return it->second;
-    };
-    absl::flat_hash_map<LockId, const std::string*> class_of;  // lock → its first site's class key
-    // Reserved, not grown: a doubling vector of a million entries holds two
-    // copies for a moment (the report tool's peak memory on 10^6 locks).
-    analysis.locks.reserve(analysis.locks.size() + recording.locks.size());
-    analysis.edges.reserve(analysis.edges.size() + recording.edges.size());
-    class_of.reserve(recording.locks.size());
-    for (const auto& [id, lock] : recording.locks) {
-      AnalyzedLock analyzed;
-      analyzed.name = absl::StrCat("M", id);
-      analyzed.node = prefix + analyzed.name;
-      analyzed.first_site = located_site(lock.first_site);
-      class_of[id] = &site_key(lock.first_site);
-      analysis.locks.push_back(std::move(analyzed));
-    }
-    // Replay the edges: every edge that closes a cycle is one cycle. The
-    // graph's payload is the edge's index in recording.edges (and, from
-    // `first_edge`, in analysis.edges).
-    LockGraph graph;
-    absl::flat_hash_map<LockId, LockId> node_of;
-    std::vector<LockId> lock_of;  // graph node → lock
-    node_of.reserve(recording.locks.size());
-    lock_of.reserve(recording.locks.size());
-    auto node = [&](LockId lock) {
-      auto [it, inserted] = node_of.try_emplace(lock, 0);
-      if (inserted) {
-        it->second = graph.AddLock();
-        lock_of.push_back(lock);
-      }
-      return it->second;
-    };
-    const std::size_t first_edge = analysis.edges.size();
-    for (const Edge& edge : recording.edges) {
-      analysis.edges.push_back({prefix + absl::StrCat("M", edge.from),
-                                prefix + absl::StrCat("M", edge.to),
-                                ThreadName(edge.witness.thread), false});
-    }
-    for (const Edge& edge : recording.edges) {
-      const LockId from = node(edge.from), to = node(edge.to);
-      LockGraph::AddResult added =
-          graph.AddEdge(from, to, static_cast<std::uint32_t>(&edge - recording.edges.data()));
-      if (added.added != LockGraph::Added::kClosesCycle) continue;
-      AnalyzedCycle cycle;
-      cycle.steps.reserve(added.cycle.size() - 1);
-      cycle.file = recording.path;
-      cycle.pid = recording.pid;
-      std::set<LockId> gates;
-      bool first_step = true;
-      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
-        const LockId a = lock_of[added.cycle[i]], b = lock_of[added.cycle[i + 1]];
-        const std::uint32_t* index = graph.FindEdge(added.cycle[i], added.cycle[i + 1]);
-        if (index == nullptr) continue;
-        const Edge* step_edge = &recording.edges[*index];
-        CycleStep step;
-        step.from = absl::StrCat("M", a);
-        step.to = absl::StrCat("M", b);
-        step.from_node = prefix + step.from;
-        step.to_node = prefix + step.to;
-        step.thread = ThreadName(step_edge->witness.thread);
-        step.held_site = located_site(step_edge->witness.held_site);
-        step.requested_site = located_site(step_edge->witness.requested_site);
-        // Gate locks: held across every step, outside the cycle.
-        const std::vector<LockId> held_list = recording.HeldLocks(step_edge->witness);
-        std::set<LockId> held(held_list.begin(), held_list.end());
-        if (first_step) {
-          gates = held;
-          first_step = false;
-        } else {
-          std::set<LockId> both;
-          for (LockId lock : gates) {
-            if (held.count(lock) != 0) both.insert(lock);
-          }
-          gates = both;
-        }
-        analysis.edges[first_edge + *index].in_cycle = true;
-        class_pairs_in_instance_cycles.insert({*class_of[a], *class_of[b]});
-        site_pairs[{ClassKey(step.held_site), ClassKey(step.requested_site)}].in_instance_cycle = true;
-        cycle.steps.push_back(std::move(step));
-      }
-      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) gates.erase(lock_of[added.cycle[i]]);
-      for (LockId gate : gates) cycle.gate_locks.push_back(absl::StrCat("M", gate));
-      analysis.cycles.push_back(std::move(cycle));
-    }
-    // Which locks each pair of sites saw, for the data-dependent order hints.
-    for (const Edge& edge : recording.edges) {
-      SitePairUse& use = site_pairs[{site_key(edge.witness.held_site),
-                                     site_key(edge.witness.requested_site)}];
-      use.held_locks.insert({recording.pid, edge.from});
-      use.requested_locks.insert({recording.pid, edge.to});
-    }
-    // The same edges, between classes.
-    for (const auto& [id, key] : class_of) {
-      if (!NamesProgramCode(*key)) ++analysis.locks_without_class;
-    }
-    for (const Edge& edge : recording.edges) {
-      const std::string& from = *class_of[edge.from];
-      const std::string& to = *class_of[edge.to];
-      if (from == to) continue;  // two instances of one class: not an order between classes
-      if (!NamesProgramCode(from) || !NamesProgramCode(to)) continue;  // no class to speak of
-      auto class_node = [&](const std::string& key) {
-        auto [it, inserted] = class_ids.emplace(key, 0);
-        if (inserted) {
-          it->second = class_graph.AddLock();
-          class_names.push_back(key);
-        }
-        return it->second;
-      };
-      LockGraph::AddResult added =
-          class_graph.AddEdge(class_node(from), class_node(to), /*payload=*/0);
-      if (added.added != LockGraph::Added::kClosesCycle) continue;
-      ClassHint hint;
-      bool seen_in_one_process = true;
-      for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
-        seen_in_one_process &= class_pairs_in_instance_cycles.count(
-                                   {class_names[added.cycle[i]], class_names[added.cycle[i + 1]]}) != 0;
-      }
-      if (seen_in_one_process) continue;
-      for (LockId id : added.cycle) hint.classes.push_back(class_names[id]);
-      analysis.class_hints.push_back(std::move(hint));
-    }
-  }
-  for (const auto& [sites, use] : site_pairs) {
-    if (use.in_instance_cycle || !NamesProgramCode(sites.first) || !NamesProgramCode(sites.second)) {
-      continue;
-    }
-    if (use.held_locks.size() < 2 || use.requested_locks.size() < 2) continue;
-    ClassHint hint;
-    hint.kind = ClassHint::Kind::kDataDependentOrder;
-    hint.held_site = sites.first;
-    hint.requested_site = sites.second;
-    hint.held_locks = static_cast<int>(use.held_locks.size());
-    hint.requested_locks = static_cast<int>(use.requested_locks.size());
-    analysis.class_hints.push_back(std::move(hint));
-  }
-  return analysis;
+  Analyzer analyzer(project_root, symbolizer);
+  for (const Recording& recording : recordings) analyzer.Add(recording);
+  return analyzer.Finish();
 }
 
 }  // namespace racelab

@@ -158,10 +158,11 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
   return location;
 }
 
-std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_view project_root,
-                                       Symbolizer& symbolizer) {
-  // The sites the findings name, each module's in one batch.
-  const EdgeIndex edges(recording);
+namespace {
+
+// Symbolises the sites the findings name, each module's in one batch.
+void PrefetchSitesOfFindings(const Recording& recording, const EdgeIndex& edges,
+                             Symbolizer& symbolizer) {
   std::map<int, std::vector<std::uintptr_t>> by_module;
   for (SiteId site : SitesOfFindings(recording, edges)) {
     auto frames = recording.sites.find(site);
@@ -174,104 +175,99 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     auto path = recording.modules.find(module);
     if (path != recording.modules.end()) symbolizer.Prefetch(path->second, offsets);
   }
-
-  std::vector<Finding> findings;
-  for (const InversionRecord& inversion : recording.inversions) {
-    if (!inversion.gate_locks.empty()) continue;  // guarded: informational only
-    Finding finding;
-    finding.detector = Detector::kLockorder;
-    finding.kind = FindingKind::kLockOrderInversion;
-    std::vector<std::string> names, steps;
-    for (LockId lock : inversion.cycle) names.push_back(LockName(lock));
-    for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
-      const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1]);
-      if (edge == nullptr) continue;
-      const std::string from = LockName(edge->from), to = LockName(edge->to);
-      std::optional<Location> held =
-          Located(recording, edge->witness.held_site, project_root, symbolizer,
-                  edge->witness.thread, absl::StrCat("holds ", from, ", taken here"));
-      std::optional<Location> requested =
-          Located(recording, edge->witness.requested_site, project_root, symbolizer,
-                  edge->witness.thread, absl::StrCat("requests ", to, " here"));
-      steps.push_back(absl::StrCat(ThreadName(edge->witness.thread), " holds ", from, " (", Where(held),
-                                   ") and requests ", to, " (", Where(requested), ")"));
-      if (held) finding.locations.push_back(*held);
-      if (requested) finding.locations.push_back(*requested);
-    }
-    finding.message = absl::StrCat("lock-order inversion ", absl::StrJoin(names, " -> "), ": ",
-                                   absl::StrJoin(steps, "; "));
-    findings.push_back(std::move(finding));
-  }
-  for (const lockorder::SelfDeadlockRecord& record : recording.self_deadlocks) {
-    Finding finding;
-    finding.detector = Detector::kLockorder;
-    finding.kind = FindingKind::kSelfDeadlock;
-    const std::string lock = LockName(record.lock);
-    std::optional<Location> held = Located(recording, record.held_site, project_root, symbolizer,
-                                           record.thread, absl::StrCat("holds ", lock, ", taken here"));
-    std::optional<Location> requested =
-        Located(recording, record.requested_site, project_root, symbolizer, record.thread,
-                absl::StrCat("requests ", lock, " again here"));
-    finding.message = absl::StrCat(
-        ThreadName(record.thread), " requests ", lock, record.shared_held ? " exclusively" : "",
-        " again at ", Where(requested), " while still holding it", record.shared_held ? " shared" : "",
-        " (taken at ", Where(held), "): unless another thread unlocks it for it, ",
-        ThreadName(record.thread), " waits for itself forever");
-    if (requested) finding.locations.push_back(*requested);
-    if (held) finding.locations.push_back(*held);
-    findings.push_back(std::move(finding));
-  }
-  for (const lockorder::WaitCycleRecord& cycle : recording.wait_cycles) {
-    findings.push_back(WaitCycleFinding(recording, cycle, project_root, symbolizer));
-  }
-  for (const lockorder::MisuseRecord& record : recording.misuses) {
-    Finding finding;
-    finding.detector = Detector::kLockorder;
-    finding.kind = FindingKind::kMutexMisuse;
-    const std::string lock = LockName(record.lock);
-    std::optional<Location> site =
-        Located(recording, record.site, project_root, symbolizer, record.thread,
-                record.kind == MisuseKind::kWaitNotHeld    ? "waits here"
-                : record.kind == MisuseKind::kRelockFailed ? "locks again here"
-                                                           : "unlocks here");
-    switch (record.kind) {
-      case MisuseKind::kUnlockNotOwner:
-        finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ", Where(site),
-                                       ", but ",
-                                       record.owner != 0 ? ThreadName(record.owner)
-                                                         : std::string("another thread"),
-                                       " holds it");
-        break;
-      case MisuseKind::kUnlockUnlocked:
-        finding.message = absl::StrCat(ThreadName(record.thread), " unlocks ", lock, " at ",
-                                       Where(site), ", which no thread holds");
-        break;
-      case MisuseKind::kWaitNotHeld:
-        finding.message = absl::StrCat(ThreadName(record.thread), " waits on a condition with ", lock,
-                                       " at ", Where(site), ", which it does not hold");
-        break;
-      case MisuseKind::kRelockFailed:
-        finding.message = absl::StrCat(ThreadName(record.thread), " locks ", lock, " at ", Where(site),
-                                       " while it holds it; the lock checks errors, so the call "
-                                       "failed with EDEADLK (a caller that ignores it goes on "
-                                       "without the lock it thinks it took)");
-        break;
-    }
-    if (site) finding.locations.push_back(*site);
-    findings.push_back(std::move(finding));
-  }
-  return findings;
 }
 
-std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_view project_root,
-                                      Symbolizer& symbolizer, absl::string_view why) {
-  if (!recording.wait_dump_complete) return std::nullopt;
-  std::map<std::uint32_t, const Recording::Wait*> waiting;
-  for (const Recording::Wait& wait : recording.waits) waiting[wait.thread] = &wait;
+Finding InversionFinding(const Recording& recording, const EdgeIndex& edges,
+                         const InversionRecord& inversion, absl::string_view project_root,
+                         Symbolizer& symbolizer) {
+  Finding finding;
+  finding.detector = Detector::kLockorder;
+  finding.kind = FindingKind::kLockOrderInversion;
+  std::vector<std::string> names, steps;
+  for (LockId lock : inversion.cycle) names.push_back(LockName(lock));
+  for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
+    const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1]);
+    if (edge == nullptr) continue;
+    const std::string from = LockName(edge->from), to = LockName(edge->to);
+    std::optional<Location> held =
+        Located(recording, edge->witness.held_site, project_root, symbolizer,
+                edge->witness.thread, absl::StrCat("holds ", from, ", taken here"));
+    std::optional<Location> requested =
+        Located(recording, edge->witness.requested_site, project_root, symbolizer,
+                edge->witness.thread, absl::StrCat("requests ", to, " here"));
+    steps.push_back(absl::StrCat(ThreadName(edge->witness.thread), " holds ", from, " (",
+                                 Where(held), ") and requests ", to, " (", Where(requested), ")"));
+    if (held) finding.locations.push_back(*held);
+    if (requested) finding.locations.push_back(*requested);
+  }
+  finding.message = absl::StrCat("lock-order inversion ", absl::StrJoin(names, " -> "), ": ",
+                                 absl::StrJoin(steps, "; "));
+  return finding;
+}
 
-  // Follow "waits for a lock held by" from each mutex waiter; a thread seen
-  // twice closes a wait-for cycle.
-  std::vector<const Recording::Wait*> cycle;
+Finding SelfDeadlockFinding(const Recording& recording,
+                            const lockorder::SelfDeadlockRecord& record,
+                            absl::string_view project_root, Symbolizer& symbolizer) {
+  Finding finding;
+  finding.detector = Detector::kLockorder;
+  finding.kind = FindingKind::kSelfDeadlock;
+  const std::string lock = LockName(record.lock);
+  std::optional<Location> held = Located(recording, record.held_site, project_root, symbolizer,
+                                         record.thread, absl::StrCat("holds ", lock, ", taken here"));
+  std::optional<Location> requested =
+      Located(recording, record.requested_site, project_root, symbolizer, record.thread,
+              absl::StrCat("requests ", lock, " again here"));
+  finding.message = absl::StrCat(
+      ThreadName(record.thread), " requests ", lock, record.shared_held ? " exclusively" : "",
+      " again at ", Where(requested), " while still holding it", record.shared_held ? " shared" : "",
+      " (taken at ", Where(held), "): unless another thread unlocks it for it, ",
+      ThreadName(record.thread), " waits for itself forever");
+  if (requested) finding.locations.push_back(*requested);
+  if (held) finding.locations.push_back(*held);
+  return finding;
+}
+
+Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord& record,
+                      absl::string_view project_root, Symbolizer& symbolizer) {
+  Finding finding;
+  finding.detector = Detector::kLockorder;
+  finding.kind = FindingKind::kMutexMisuse;
+  const std::string lock = LockName(record.lock);
+  std::optional<Location> site =
+      Located(recording, record.site, project_root, symbolizer, record.thread,
+              record.kind == MisuseKind::kWaitNotHeld    ? "waits here"
+              : record.kind == MisuseKind::kRelockFailed ? "locks again here"
+                                                         : "unlocks here");
+  const std::string thread = ThreadName(record.thread);
+  switch (record.kind) {
+    case MisuseKind::kUnlockNotOwner:
+      finding.message = absl::StrCat(
+          thread, " unlocks ", lock, " at ", Where(site), ", but ",
+          record.owner != 0 ? ThreadName(record.owner) : std::string("another thread"), " holds it");
+      break;
+    case MisuseKind::kUnlockUnlocked:
+      finding.message =
+          absl::StrCat(thread, " unlocks ", lock, " at ", Where(site), ", which no thread holds");
+      break;
+    case MisuseKind::kWaitNotHeld:
+      finding.message = absl::StrCat(thread, " waits on a condition with ", lock, " at ",
+                                     Where(site), ", which it does not hold");
+      break;
+    case MisuseKind::kRelockFailed:
+      finding.message = absl::StrCat(thread, " locks ", lock, " at ", Where(site),
+                                     " while it holds it; the lock checks errors, so the call "
+                                     "failed with EDEADLK (a caller that ignores it goes on "
+                                     "without the lock it thinks it took)");
+      break;
+  }
+  if (site) finding.locations.push_back(*site);
+  return finding;
+}
+
+// The first wait-for cycle among the dumped waits: "waits for a lock held
+// by", followed from each mutex waiter, until a thread is seen twice.
+std::vector<const Recording::Wait*> DumpedWaitCycle(
+    const Recording& recording, const std::map<std::uint32_t, const Recording::Wait*>& waiting) {
   for (const Recording::Wait& start : recording.waits) {
     if (start.condition) continue;
     std::vector<const Recording::Wait*> path;
@@ -283,63 +279,107 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
       at = next == waiting.end() ? nullptr : next->second;
     }
     if (at != nullptr && !at->condition && seen.count(at->thread) != 0) {
-      auto begin = std::find(path.begin(), path.end(), at);
-      cycle.assign(begin, path.end());
+      return {std::find(path.begin(), path.end(), at), path.end()};
+    }
+  }
+  return {};
+}
+
+Finding DumpedDeadlockFinding(const Recording& recording,
+                              const std::vector<const Recording::Wait*>& cycle,
+                              absl::string_view project_root, Symbolizer& symbolizer,
+                              absl::string_view why) {
+  Finding finding;
+  finding.detector = Detector::kWatchdog;
+  finding.kind = FindingKind::kDeadlock;
+  std::vector<std::string> steps;
+  for (const Recording::Wait* wait : cycle) {
+    steps.push_back(absl::StrCat(ThreadName(wait->thread), " waits for ", LockName(wait->lock),
+                                 ", held by ", ThreadName(wait->owner)));
+    // Where the waiter took what it holds and asked for what it waits on:
+    // the lock-order edge from its held lock into the awaited one.
+    for (const Edge& edge : recording.edges) {
+      if (edge.to != wait->lock || edge.witness.thread != wait->thread) continue;
+      std::optional<Location> held =
+          Located(recording, edge.witness.held_site, project_root, symbolizer, wait->thread,
+                  absl::StrCat("holds ", LockName(edge.from), ", taken here"));
+      std::optional<Location> requested =
+          Located(recording, edge.witness.requested_site, project_root, symbolizer, wait->thread,
+                  absl::StrCat("waits for ", LockName(wait->lock), " here"));
+      if (held) finding.locations.push_back(*held);
+      if (requested) finding.locations.push_back(*requested);
       break;
     }
   }
+  finding.message = absl::StrCat("deadlock (", why, "): ", absl::StrJoin(steps, "; "));
+  return finding;
+}
 
+// What one dumped wait says: where a condition wait waits, and who holds
+// the lock a mutex waiter waits for.
+std::string DescribeWait(const Recording& recording, const Recording::Wait& wait,
+                         const std::map<std::uint32_t, const Recording::Wait*>& waiting,
+                         absl::string_view project_root, Symbolizer& symbolizer,
+                         Finding& finding) {
+  if (wait.condition) {
+    std::optional<Location> where =
+        Located(recording, wait.site, project_root, symbolizer, wait.thread,
+                absl::StrCat("waits on a condition variable (with ", LockName(wait.lock), ") here"));
+    if (where) finding.locations.push_back(*where);
+    return absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
+                        LockName(wait.lock), ")", where ? absl::StrCat(" at ", Where(where)) : "");
+  }
+  // A holder that is not itself blocked is running, runnable, sleeping or
+  // joining: a slow run or a livelock rather than threads stuck on each
+  // other, which the reader should know.
+  const bool holder_blocked = waiting.count(wait.owner) != 0;
+  return absl::StrCat(
+      ThreadName(wait.thread), " waits for ", LockName(wait.lock),
+      wait.owner == 0 && wait.readers > 0
+          ? absl::StrCat(", held shared by ", wait.readers, wait.readers == 1 ? " thread" : " threads")
+      : wait.owner == 0 ? std::string(", held by no thread")
+                        : absl::StrCat(", held by ", ThreadName(wait.owner),
+                                       holder_blocked ? "" : " (which is not blocked on a lock)"));
+}
+
+}  // namespace
+
+std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_view project_root,
+                                       Symbolizer& symbolizer) {
+  const EdgeIndex edges(recording);
+  PrefetchSitesOfFindings(recording, edges, symbolizer);
+  std::vector<Finding> findings;
+  for (const InversionRecord& inversion : recording.inversions) {
+    if (!inversion.gate_locks.empty()) continue;  // guarded: informational only
+    findings.push_back(InversionFinding(recording, edges, inversion, project_root, symbolizer));
+  }
+  for (const lockorder::SelfDeadlockRecord& record : recording.self_deadlocks) {
+    findings.push_back(SelfDeadlockFinding(recording, record, project_root, symbolizer));
+  }
+  for (const lockorder::WaitCycleRecord& cycle : recording.wait_cycles) {
+    findings.push_back(WaitCycleFinding(recording, cycle, project_root, symbolizer));
+  }
+  for (const lockorder::MisuseRecord& record : recording.misuses) {
+    findings.push_back(MisuseFinding(recording, record, project_root, symbolizer));
+  }
+  return findings;
+}
+
+std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_view project_root,
+                                      Symbolizer& symbolizer, absl::string_view why) {
+  if (!recording.wait_dump_complete) return std::nullopt;
+  std::map<std::uint32_t, const Recording::Wait*> waiting;
+  for (const Recording::Wait& wait : recording.waits) waiting[wait.thread] = &wait;
+  const std::vector<const Recording::Wait*> cycle = DumpedWaitCycle(recording, waiting);
+  if (!cycle.empty()) {
+    return DumpedDeadlockFinding(recording, cycle, project_root, symbolizer, why);
+  }
   Finding finding;
   finding.detector = Detector::kWatchdog;
-  if (!cycle.empty()) {
-    finding.kind = FindingKind::kDeadlock;
-    std::vector<std::string> steps;
-    for (const Recording::Wait* wait : cycle) {
-      steps.push_back(absl::StrCat(ThreadName(wait->thread), " waits for ", LockName(wait->lock),
-                                   ", held by ", ThreadName(wait->owner)));
-      // Where the waiter took what it holds and asked for what it waits on:
-      // the lock-order edge from its held lock into the awaited one.
-      for (const Edge& edge : recording.edges) {
-        if (edge.to != wait->lock || edge.witness.thread != wait->thread) continue;
-        std::optional<Location> held = Located(recording, edge.witness.held_site, project_root,
-                                               symbolizer, wait->thread,
-                                               absl::StrCat("holds ", LockName(edge.from), ", taken here"));
-        std::optional<Location> requested =
-            Located(recording, edge.witness.requested_site, project_root, symbolizer, wait->thread,
-                    absl::StrCat("waits for ", LockName(wait->lock), " here"));
-        if (held) finding.locations.push_back(*held);
-        if (requested) finding.locations.push_back(*requested);
-        break;
-      }
-    }
-    finding.message = absl::StrCat("deadlock (", why, "): ", absl::StrJoin(steps, "; "));
-    return finding;
-  }
   finding.kind = FindingKind::kHang;
   std::vector<std::string> blocked;
   for (const Recording::Wait& wait : recording.waits) {
-    if (wait.condition) {
-      std::optional<Location> where =
-          Located(recording, wait.site, project_root, symbolizer, wait.thread,
-                  absl::StrCat("waits on a condition variable (with ", LockName(wait.lock), ") here"));
-      blocked.push_back(absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
-                                     LockName(wait.lock), ")",
-                                     where ? absl::StrCat(" at ", Where(where)) : ""));
-      if (where) finding.locations.push_back(*where);
-    } else {
-      // A holder that is not itself blocked is running, runnable, sleeping or
-      // joining: a slow run or a livelock rather than threads stuck on each
-      // other, which the reader should know.
-      const bool holder_blocked = waiting.count(wait.owner) != 0;
-      blocked.push_back(absl::StrCat(
-          ThreadName(wait.thread), " waits for ", LockName(wait.lock),
-          wait.owner == 0 && wait.readers > 0
-              ? absl::StrCat(", held shared by ", wait.readers,
-                             wait.readers == 1 ? " thread" : " threads")
-          : wait.owner == 0 ? std::string(", held by no thread")
-                          : absl::StrCat(", held by ", ThreadName(wait.owner),
-                                         holder_blocked ? "" : " (which is not blocked on a lock)")));
-    }
+    blocked.push_back(DescribeWait(recording, wait, waiting, project_root, symbolizer, finding));
   }
   finding.message = absl::StrCat(why, ", no lock cycle: ",
                                  blocked.empty() ? "no thread is blocked on a lock or condition "
