@@ -67,6 +67,134 @@ SIGTERM: the reports then hold what finished and say the run is incomplete).
 )";
 }
 
+namespace {
+
+// Which `run` flags were given, for the checks between them.
+struct GivenFlags {
+  bool expect = false;
+  bool exit_code = false;
+};
+
+// Seconds in (minimum, 86400] (or [minimum, 86400] when `inclusive`).
+absl::Status ParseSeconds(absl::string_view flag, const std::string& value, double minimum,
+                          bool inclusive, absl::Duration& out) {
+  double seconds = 0;
+  if (!absl::SimpleAtod(value, &seconds) || !(inclusive ? seconds >= minimum : seconds > minimum) ||
+      seconds > 86400) {
+    return Usage(absl::StrCat(flag, " wants seconds, ", inclusive ? "at least " : "more than ",
+                              minimum, " and at most 86400, got '", value, "'"));
+  }
+  out = absl::Seconds(seconds);
+  return absl::OkStatus();
+}
+
+// Every `run` flag takes a value.
+bool IsRunFlag(absl::string_view flag) {
+  for (absl::string_view known : {"--filter", "--repeat", "--timeout", "--quiet-period",
+                                  "--expect", "--exit-code", "--json", "--junit", "--sarif",
+                                  "--html", "--lockorder-dir"}) {
+    if (flag == known) return true;
+  }
+  return false;
+}
+
+// One `run` flag and its value into `command`.
+absl::Status ApplyRunFlag(const std::string& flag, const std::string& value, Command& command,
+                          GivenFlags& given) {
+  if (flag == "--filter") {
+    command.filter = value;
+  } else if (flag == "--repeat") {
+    if (!absl::SimpleAtoi(value, &command.repeat) || command.repeat < 1 ||
+        command.repeat > kMaxRepeat) {
+      return Usage(absl::StrCat("--repeat wants a whole number from 1 to ", kMaxRepeat, ", got '",
+                                value, "'"));
+    }
+  } else if (flag == "--timeout") {
+    absl::Duration timeout;
+    if (absl::Status parsed = ParseSeconds(flag, value, 0, false, timeout); !parsed.ok()) {
+      return parsed;
+    }
+    command.timeout = timeout;
+  } else if (flag == "--quiet-period") {
+    absl::Duration quiet;
+    if (absl::Status parsed = ParseSeconds(flag, value, 0.05, true, quiet); !parsed.ok()) {
+      return parsed;
+    }
+    command.quiet_period = quiet;
+  } else if (flag == "--expect") {
+    if (value != "bug" && value != "clean") {
+      return Usage(absl::StrCat("--expect wants 'bug' or 'clean', got '", value, "'"));
+    }
+    command.expect_bug = value == "bug";
+    given.expect = true;
+  } else if (flag == "--exit-code") {
+    if (!absl::SimpleAtoi(value, &command.exit_code) || command.exit_code < 0 ||
+        command.exit_code > 255) {
+      return Usage(absl::StrCat("--exit-code wants an exit status from 0 to 255, got '", value, "'"));
+    }
+    given.exit_code = true;
+  } else if (std::string* path = PathFlag(command, flag); path != nullptr) {
+    if (value.empty()) {
+      return Usage(absl::StrCat(flag, " needs a ",
+                                flag == "--lockorder-dir" ? "directory" : "file name"));
+    }
+    *path = value;
+  } else {
+    return Usage(absl::StrCat("unknown option '", flag, "' for 'run'"));
+  }
+  return absl::OkStatus();
+}
+
+// The checks between `run` flags, once all are read.
+absl::Status CheckRunFlagsTogether(const Command& command, const GivenFlags& given) {
+  if (command.program.empty() && given.expect) {
+    return Usage("--expect applies to a program of your own ('racelab run --expect bug -- PROGRAM')");
+  }
+  if (command.program.empty() && given.exit_code) {
+    return Usage(
+        "--exit-code applies to a program of your own ('racelab run --exit-code 3 -- PROGRAM')");
+  }
+  if (!command.program.empty() && !command.filter.empty()) {
+    return Usage("--filter selects catalog cases; it cannot be used with '-- PROGRAM'");
+  }
+  return absl::OkStatus();
+}
+
+// `run`'s flags (args[0] is "run"): `--flag value` or `--flag=value`, then
+// `-- PROGRAM [ARGS...]`.
+absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
+  Command command;
+  command.verb = Command::Verb::kRun;
+  GivenFlags given;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string flag = args[i];
+    if (flag == "--") {
+      command.program.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      if (command.program.empty()) return Usage("'--' must be followed by a PROGRAM");
+      break;
+    }
+    std::string value;
+    if (const size_t equals = flag.find('=');
+        absl::StartsWith(flag, "--") && equals != std::string::npos) {
+      value = flag.substr(equals + 1);
+      flag = flag.substr(0, equals);
+    } else if (!IsRunFlag(flag)) {
+      return Usage(absl::StrCat("unknown option '", flag, "' for 'run'"));
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Usage(absl::StrCat(flag, " needs a value"));
+    }
+    if (absl::Status applied = ApplyRunFlag(flag, value, command, given); !applied.ok()) {
+      return applied;
+    }
+  }
+  if (absl::Status together = CheckRunFlagsTogether(command, given); !together.ok()) return together;
+  return command;
+}
+
+}  // namespace
+
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   Command command;
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -86,88 +214,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     return command;
   }
   if (verb != "run") return Usage(absl::StrCat("unknown command '", verb, "'"));
-
-  command.verb = Command::Verb::kRun;
-  bool expect_given = false;
-  bool exit_code_given = false;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string flag = args[i];
-    if (flag == "--") {
-      command.program.assign(args.begin() + static_cast<long>(i) + 1, args.end());
-      if (command.program.empty()) return Usage("'--' must be followed by a PROGRAM");
-      break;
-    }
-    std::optional<std::string> value;
-    if (const size_t equals = flag.find('='); absl::StartsWith(flag, "--") && equals != std::string::npos) {
-      value = flag.substr(equals + 1);
-      flag = flag.substr(0, equals);
-    }
-    auto take_value = [&]() -> absl::StatusOr<std::string> {
-      if (value) return *value;
-      if (i + 1 >= args.size()) return Usage(absl::StrCat(flag, " needs a value"));
-      return args[++i];
-    };
-    if (flag == "--filter") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      command.filter = *v;
-    } else if (flag == "--repeat") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      if (!absl::SimpleAtoi(*v, &command.repeat) || command.repeat < 1 || command.repeat > kMaxRepeat) {
-        return Usage(absl::StrCat("--repeat wants a whole number from 1 to ", kMaxRepeat, ", got '", *v, "'"));
-      }
-    } else if (flag == "--timeout") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      double seconds = 0;
-      if (!absl::SimpleAtod(*v, &seconds) || !(seconds > 0) || seconds > 86400) {
-        return Usage(absl::StrCat("--timeout wants seconds, more than 0 and at most 86400, got '", *v, "'"));
-      }
-      command.timeout = absl::Seconds(seconds);
-    } else if (flag == "--quiet-period") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      double seconds = 0;
-      if (!absl::SimpleAtod(*v, &seconds) || !(seconds >= 0.05) || seconds > 86400) {
-        return Usage(absl::StrCat(
-            "--quiet-period wants seconds, at least 0.05 and at most 86400, got '", *v, "'"));
-      }
-      command.quiet_period = absl::Seconds(seconds);
-    } else if (flag == "--expect") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      if (*v != "bug" && *v != "clean") {
-        return Usage(absl::StrCat("--expect wants 'bug' or 'clean', got '", *v, "'"));
-      }
-      command.expect_bug = *v == "bug";
-      expect_given = true;
-    } else if (flag == "--exit-code") {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      if (!absl::SimpleAtoi(*v, &command.exit_code) || command.exit_code < 0 || command.exit_code > 255) {
-        return Usage(absl::StrCat("--exit-code wants an exit status from 0 to 255, got '", *v, "'"));
-      }
-      exit_code_given = true;
-    } else if (std::string* path = PathFlag(command, flag); path != nullptr) {
-      absl::StatusOr<std::string> v = take_value();
-      if (!v.ok()) return v.status();
-      if (v->empty()) return Usage(absl::StrCat(flag, " needs a ", flag == "--lockorder-dir" ? "directory" : "file name"));
-      *path = *v;
-    } else {
-      return Usage(absl::StrCat("unknown option '", flag, "' for 'run'"));
-    }
-  }
-  if (command.program.empty() && expect_given) {
-    return Usage("--expect applies to a program of your own ('racelab run --expect bug -- PROGRAM')");
-  }
-  if (command.program.empty() && exit_code_given) {
-    return Usage("--exit-code applies to a program of your own ('racelab run --exit-code 3 -- PROGRAM')");
-  }
-  if (!command.program.empty() && !command.filter.empty()) {
-    return Usage("--filter selects catalog cases; it cannot be used with '-- PROGRAM'");
-  }
-  return command;
+  return ParseRun(args);
 }
 
 }  // namespace racelab
