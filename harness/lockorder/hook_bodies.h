@@ -1,0 +1,235 @@
+// What each kind of lock call does around the real call, for the entry
+// points in interpose.cc: a blocking acquisition, a try or timed one, a
+// release, a lock's destruction, a condition wait and a join. Inlined into
+// each hook, so that the site walk starts in the hook's own frame; their
+// slow paths are out of line (hook_slow_paths.cc).
+#ifndef RACELAB_HARNESS_LOCKORDER_HOOK_BODIES_H_
+#define RACELAB_HARNESS_LOCKORDER_HOOK_BODIES_H_
+
+#include <cerrno>
+
+#include "harness/lockorder/hook_state.h"
+
+#pragma GCC visibility push(hidden)
+
+namespace racelab::lockorder {
+
+// Set once this process recorded a wait-for cycle: later ones are left alone.
+extern std::atomic<bool> cycle_reported;
+
+// Records the wait-for cycle `links` found (links[0] is this thread) and
+// asks the run to stop.
+void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool livelock);
+
+// The calling thread published a blocking wait on `lock`, held by the
+// thread with OS id `owner`, or (owner 0) a write lock on a rwlock readers
+// hold: whether that closes a wait-for cycle.
+__attribute__((noinline)) void OnContended(ThreadLockState& state, LockInfo* lock, LockKind kind,
+                                           std::int64_t owner);
+
+// A try or timed acquisition of `lock` failed: the thread retries it.
+__attribute__((noinline)) void OnFailedTry(ThreadLockState& state, const void* lock, LockKind kind,
+                                           const Site& site);
+
+// An unlock that is not of the lock the thread took last: out of line, so
+// that the common unlock keeps a small frame. `hook_frame` and
+// `return_address` are the hook's (the site walk starts there).
+__attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKind kind,
+                                                       const std::uintptr_t* hook_frame,
+                                                       const void* return_address);
+
+// Hook bodies shared by every lock type. Inlined into each hook, so that the
+// site walk starts in the hook's own frame.
+//
+// A blocking acquisition does its bookkeeping before the lock call; once
+// the lock is held, only this thread's own wait slot is cleared, so the
+// checker adds nothing to the critical section the call opens (two threads
+// contending for a lock would otherwise wait on each other's bookkeeping).
+// A failed call takes the hold back.
+template <typename Call>
+__attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
+                                                  Call call) {
+  if (!Active()) return call();
+  ThreadLockState& state = State();
+  LockCallScope in_lock_call;
+  Site* fast = nullptr;
+  {
+    InvisibleAccessesToTsan invisible;
+    if (!state.held.empty()) {
+      fast = checker->TryFastBlockingAcquire(state, Address(lock), shared);
+    } else if (!CalledByAllocator(__builtin_return_address(0)) &&
+               !(!shared && RefusesRelock(lock, kind) &&
+                 ExclusiveHolder(Address(lock), kind) == state.os_tid)) {
+      // A thread that holds no lock has nothing to check, unless this is
+      // the allocator's lock or a relock the lock will refuse (the slow
+      // path's).
+      fast = checker->TryAloneAcquire(state, Address(lock), kind, shared);
+    }
+    if (fast != nullptr) CaptureSiteInto(*fast);
+  }
+  LockInfo* info = nullptr;
+  if (fast != nullptr) {
+    info = state.held.back().lock;  // nullptr: unresolved
+  } else {
+    if (CalledByAllocator(__builtin_return_address(0))) return call();
+    if (!shared && RefusesRelock(lock, kind) &&
+        ExclusiveHolder(Address(lock), kind) == state.os_tid) {
+      const int result = call();  // EDEADLK at once: the lock checks its owner
+      if (result == EDEADLK) {
+        HookScope scope;
+        Site site;
+        CaptureSiteInto(site);
+        checker->ReportFailedRelock(state, Address(lock), kind, site);
+      }
+      return result;
+    }
+    HookScope scope;
+    Site site;
+    CaptureSiteInto(site);
+    info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
+    if (Site* slot = checker->PushHeld(state, info, Address(lock), kind, shared, /*blocking=*/true)) {
+      *slot = site;
+    }
+  }
+  WaitSlot* const slot = this_thread.wait_slot;
+  if (info != nullptr) {
+    slot->Publish(info, /*condition=*/false);
+  } else {
+    slot->PublishAlone(Address(lock), kind);  // unresolved: the thread holds nothing else
+  }
+  // Held by a thread: this call may block, so see whether it closes a
+  // wait-for cycle (off the fast path: waiting costs far more anyway).
+  const std::int64_t owner = ExclusiveHolder(Address(lock), kind);
+  if (__builtin_expect(owner != 0, 0) ||
+      (kind == LockKind::kRwLock && !shared && RwLockReaders(lock) != 0)) {
+    if (info == nullptr) {
+      // Contended: the wait may last, and the cycle search and the dump
+      // name the lock by its LockInfo.
+      HookScope scope;
+      checker->ResolveHeld(state);
+      info = state.held.back().lock;
+      slot->Publish(info, /*condition=*/false);
+    }
+    OnContended(state, info, kind, owner);
+  }
+  const int result = call();
+  slot->Clear();
+  if (__builtin_expect(result != 0, 0)) {
+    HookScope scope;
+    checker->ReleaseIfHeld(state, Address(lock));
+  }
+  return result;
+}
+
+template <typename Call>
+__attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
+                                                     Call call) {
+  const int result = call();
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return result;
+  ThreadLockState& state = State();
+  const Site site = CaptureSite();
+  if (result == EBUSY || result == ETIMEDOUT) {
+    OnFailedTry(state, lock, kind, site);
+    return result;
+  }
+  if (result != 0) return result;
+  WaitSlot* const slot = this_thread.wait_slot;
+  if ((slot->waiting_on.load(std::memory_order_relaxed) & WaitSlot::kRetrying) != 0) slot->Clear();
+  HookScope scope;
+  checker->AfterAcquire(state, Address(lock), kind, shared, /*blocking=*/false, site);
+  return result;
+}
+
+// `kind_of` says what kind of lock it is, asked only off the common path.
+template <typename KindOf, typename Call>
+__attribute__((always_inline)) inline int Release(const void* lock, KindOf kind_of, Call call) {
+  if (Active()) {
+    ThreadLockState* const state = this_thread.state;
+    bool released = false;
+    if (__builtin_expect(state != nullptr, 1)) {
+      InvisibleAccessesToTsan invisible;
+      released = checker->TryReleaseLast(*state, Address(lock));
+    }
+    if (__builtin_expect(!released, 0)) {
+      ReleaseOutOfOrder(lock, kind_of(),
+                        static_cast<const std::uintptr_t*>(__builtin_frame_address(0)),
+                        __builtin_return_address(0));
+    }
+  }
+  return call();
+}
+
+template <typename Call>
+__attribute__((always_inline)) inline int Forgetting(const void* lock, Call call) {
+  if (Active() && !CalledByAllocator(__builtin_return_address(0))) {
+    HookScope scope;
+    checker->Forget(Address(lock));
+  }
+  return call();
+}
+
+template <typename Call>
+__attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, Call call) {
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  ThreadLockState& state = State();
+  const Site site = CaptureSite();
+  bool held = false;
+  {
+    HookScope scope;
+    held = checker->ReleaseForWait(state, Address(mutex), site);
+  }
+  LockInfo* mutex_info = nullptr;
+  {
+    HookScope scope;
+    mutex_info = checker->FindLock(state, Address(mutex), MutexKind(mutex), site);
+    this_thread.wait_slot->wait_site_id.store(checker->SiteIdOf(state, site),
+                                              std::memory_order_relaxed);
+  }
+  this_thread.wait_slot->wait_site = site;
+  this_thread.wait_slot->Publish(mutex_info, /*condition=*/true);
+  const int result = call();  // glibc retakes the mutex inside, out of our sight
+  this_thread.wait_slot->Clear();
+  if (held && Active()) {
+    HookScope scope;
+    LockInfo* info =
+        checker->BeforeBlockingAcquire(state, Address(mutex), MutexKind(mutex), false, site);
+    checker->AfterAcquire(state, info, Address(mutex), MutexKind(mutex), false, true, site);
+  }
+  return result;
+}
+
+// pthread_join: the joining thread waits for the joined one, which may
+// itself wait for a lock the joiner holds (a cycle no lock alone shows).
+// Only a joined thread known to the hooks can be waiting in one of them
+// (its slot is looked up when a cycle is searched, so it may come later).
+template <typename Call>
+__attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
+  // A joiner that never took a lock holds none that the joined thread could
+  // wait for (and is not numbered just for joining).
+  if (!Active() || this_thread.state == nullptr || this_thread.state->held.empty() ||
+      CalledByAllocator(__builtin_return_address(0))) {
+    return call();
+  }
+  ThreadLockState& state = *this_thread.state;
+  WaitSlot* const slot = this_thread.wait_slot;
+  CaptureSiteInto(slot->wait_site);
+  slot->joining.store(static_cast<std::uintptr_t>(thread), std::memory_order_relaxed);
+  // Published sequentially consistent, as OnContended does.
+  slot->waiting_on.exchange(WaitSlot::kJoining, std::memory_order_seq_cst);
+  if (!cycle_reported.load(std::memory_order_relaxed)) {
+    HookScope scope;
+    WaitLink links[16];
+    const int count = FindWaitCycle(slot, ExclusiveHolder, /*retrying=*/false, 0, links, 16);
+    if (count > 0) ReportCycle(state, links, count, /*livelock=*/false);
+  }
+  const int result = call();
+  slot->Clear();
+  slot->joining.store(0, std::memory_order_relaxed);
+  return result;
+}
+
+}  // namespace racelab::lockorder
+
+#pragma GCC visibility pop
+
+#endif  // RACELAB_HARNESS_LOCKORDER_HOOK_BODIES_H_

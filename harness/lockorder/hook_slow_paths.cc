@@ -1,0 +1,180 @@
+// The lock hooks' slow paths (see hook_bodies.h): wait-for cycles found
+// the moment they close, failed tries that may be a livelock, and unlocks
+// of a lock other than the one taken last.
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "harness/lockorder/hook_bodies.h"
+
+#pragma GCC visibility push(hidden)
+
+namespace racelab::lockorder {
+
+// --- Wait-for cycles, found the moment they close ------------------------
+//
+// A thread about to block on a lock another thread holds, or failing a try
+// on one again, follows the holders' published waits (FindWaitCycle). A
+// deadlock found that way is proved (every thread of it waits for a lock
+// the next one holds and can never release); a livelock is threads that
+// have kept retrying for kLivelockAfterNs while holding what the next one
+// retries for. The first cycle is recorded, with its sites, and the run is
+// asked to stop (the stop file): the watchdog ends it at once instead of
+// waiting for its timeout. Later cycles in this process are left alone.
+
+std::atomic<bool> cycle_reported{false};
+
+// Tells the watchdog the run can end: the file "<record prefix>-stop".
+void RequestStop() {
+  if (record_prefix[0] == '\0') return;
+  char path[sizeof record_prefix + 8];
+  ::snprintf(path, sizeof path, "%s-stop", record_prefix);
+  const int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
+// Where `thread` took `lock`: its held entry for it, searched from the
+// oldest (`oldest_first`) or the newest. Null when it is not there.
+const Site* HeldSite(const ThreadLockState* thread, const LockInfo* lock, bool oldest_first) {
+  if (thread == nullptr) return nullptr;
+  const HeldList& held = thread->held;
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const Held& entry = held[oldest_first ? i : held.size() - 1 - i];
+    if (entry.address == lock->address) return &entry.site;
+  }
+  return nullptr;
+}
+
+// Records the cycle `links` found (links[0] is this thread) and asks the
+// run to stop. For a deadlock every thread of it is stuck for ever, so
+// their held lists can be read; for a livelock only this thread's (the
+// others' may be growing), and every thread's wait site.
+void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool livelock) {
+  bool expected = false;
+  if (!cycle_reported.compare_exchange_strong(expected, true)) return;
+  WaitCycleStep steps[16];
+  for (int i = 0; i < count; ++i) {
+    const WaitSlot* slot = links[i].slot;
+    const WaitSlot* next = links[(i + 1) % count].slot;
+    const bool mine = slot == this_thread.wait_slot;
+    const bool next_mine = next == this_thread.wait_slot;
+    WaitCycleStep& step = steps[i];
+    step.thread = slot->thread.load(std::memory_order_relaxed);
+    step.lock = links[i].lock;
+    step.how = links[i].how;
+    if (links[i].how == WaitHow::kLock) {
+      // The held list already holds the lock a blocked call waits for: its
+      // newest entry for it.
+      if (mine || !livelock) {
+        step.waiting_site = HeldSite(mine ? &state : slot->state.load(std::memory_order_acquire),
+                                     links[i].lock, /*oldest_first=*/false);
+      }
+    } else {
+      // Written before the wait was published, and the wait is unchanged.
+      step.waiting_site = &slot->wait_site;
+    }
+    if (links[i].how != WaitHow::kJoin && (next_mine || !livelock)) {
+      const ThreadLockState* holder =
+          next_mine ? &state : next->state.load(std::memory_order_acquire);
+      // A thread waiting for a lock it holds: the hold is the older entry.
+      step.held_site = HeldSite(holder, links[i].lock, /*oldest_first=*/true);
+    }
+  }
+  checker->ReportWaitCycle(state, livelock, steps, count);
+  RequestStop();
+}
+
+// The calling thread published a blocking wait on `lock`, held by the
+// thread with OS id `owner`, or (owner 0) a write lock on a rwlock readers
+// hold.
+__attribute__((noinline)) void OnContended(ThreadLockState& state, LockInfo* lock, LockKind kind,
+                                           std::int64_t owner) {
+  if (cycle_reported.load(std::memory_order_relaxed)) return;
+  WaitLink links[16];
+  if (owner == 0) {
+    // Readers hold it: glibc does not say which. This thread among them
+    // waits for itself for ever (a read lock "upgraded" in place).
+    for (const Held& held : state.held) {
+      if (held.address == lock->address && held.shared) {
+        HookScope scope;
+        links[0] = WaitLink{this_thread.wait_slot, lock, WaitHow::kLock};
+        ReportCycle(state, links, 1, /*livelock=*/false);
+        return;
+      }
+    }
+    return;
+  }
+  // Its own lock: a recursive relock goes through, a rwlock refuses it.
+  if (owner == state.os_tid && kind != LockKind::kMutex) return;
+  // Whichever of two threads closing a cycle publishes last sees the
+  // other's wait: each publishes again with a sequentially consistent
+  // exchange, then reads the other's slot with sequentially consistent
+  // loads (a fence would do, but ThreadSanitizer does not support them).
+  WaitSlot* const slot = this_thread.wait_slot;
+  slot->waiting_on.exchange(slot->waiting_on.load(std::memory_order_relaxed),
+                            std::memory_order_seq_cst);
+  HookScope scope;
+  const int count =
+      FindWaitCycle(this_thread.wait_slot, ExclusiveHolder, /*retrying=*/false, 0, links, 16);
+  if (count > 0) ReportCycle(state, links, count, /*livelock=*/false);
+}
+
+std::int64_t MonotonicNs() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// A try or timed acquisition of `lock` failed: the thread retries it.
+__attribute__((noinline)) void OnFailedTry(ThreadLockState& state, const void* lock, LockKind kind,
+                                           const Site& site) {
+  HookScope scope;
+  LockInfo* const info = checker->FindLock(state, Address(lock), kind, site);
+  WaitSlot* const slot = this_thread.wait_slot;
+  const std::uintptr_t retrying = reinterpret_cast<std::uintptr_t>(info) | WaitSlot::kRetrying;
+  const std::int64_t now = MonotonicNs();
+  if (slot->waiting_on.load(std::memory_order_relaxed) != retrying) {  // a new streak
+    slot->wait_site = site;
+    slot->failed_tries.store(1, std::memory_order_relaxed);
+    slot->retrying_since_ns.store(now, std::memory_order_relaxed);
+    slot->waiting_on.store(retrying, std::memory_order_release);
+    return;
+  }
+  const std::uint32_t tries = slot->failed_tries.load(std::memory_order_relaxed) + 1;
+  slot->failed_tries.store(tries, std::memory_order_relaxed);
+  if (tries < kLivelockAfterTries ||
+      now - slot->retrying_since_ns.load(std::memory_order_relaxed) < kLivelockAfterNs ||
+      cycle_reported.load(std::memory_order_relaxed)) {
+    return;
+  }
+  slot->waiting_on.exchange(retrying, std::memory_order_seq_cst);  // see OnContended
+  WaitLink links[16];
+  const int count = FindWaitCycle(slot, ExclusiveHolder, /*retrying=*/true, now, links, 16);
+  if (count > 1) ReportCycle(state, links, count, /*livelock=*/true);
+}
+
+// An unlock that is not of the lock the thread took last: out of line, so
+// that the common unlock keeps a small frame. `hook_frame` and
+// `return_address` are the hook's (the site walk starts there).
+__attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKind kind,
+                                                       const std::uintptr_t* hook_frame,
+                                                       const void* return_address) {
+  ThreadLockState& state = State();
+  bool held = false;
+  {
+    InvisibleToTsan invisible;
+    held = checker->ReleaseIfHeld(state, Address(lock));
+  }
+  if (!held && !CalledByAllocator(return_address)) {
+    HookScope scope;
+    Site site;
+    CaptureSiteFrom(hook_frame, site);
+    checker->ReportUnheldRelease(state, Address(lock), kind, site);
+  }
+}
+
+}  // namespace racelab::lockorder
+
+#pragma GCC visibility pop

@@ -1,0 +1,259 @@
+// The lock hooks' shared state, for the files that make them up
+// (interpose.cc: the entry points; hook_bodies.h: what each kind of call
+// does; hook_state.cc: starting the checker, threads, fork, free;
+// hook_slow_paths.cc: wait-for cycles and odd unlocks): whether checking is
+// on, the checker and its writer, each thread's hook state, the guards
+// against re-entry, and the inline helpers every hook uses. Hidden: none of
+// it leaves the preload library (nor costs a GOT load in it).
+#ifndef RACELAB_HARNESS_LOCKORDER_HOOK_STATE_H_
+#define RACELAB_HARNESS_LOCKORDER_HOOK_STATE_H_
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "harness/lockorder/allocator.h"
+#include "harness/lockorder/checker.h"
+#include "harness/lockorder/invisible_to_tsan.h"
+#include "harness/lockorder/record_writer.h"
+#include "harness/lockorder/wait_dump.h"
+
+extern "C" {
+// The sanitizers' allocator interface (ThreadSanitizer and AddressSanitizer).
+int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile void*, size_t),
+                                              void (*on_free)(const volatile void*))
+    __attribute__((weak));
+size_t __sanitizer_get_allocated_size(const volatile void* block) __attribute__((weak));
+// Present when AddressSanitizer's runtime is in the process.
+void __asan_init() __attribute__((weak));
+// ThreadSanitizer's interceptor (see InterceptorPrecedesHooks).
+int __interceptor_pthread_mutex_lock(pthread_mutex_t*) __attribute__((weak));
+}
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define RACELAB_SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define RACELAB_SANITIZER_ALLOCATOR 1
+#endif
+#endif
+
+#pragma GCC visibility push(hidden)
+
+namespace racelab::lockorder {
+
+enum Mode : int { kUnknown, kInitializing, kOff, kOn };
+extern std::atomic<int> mode;
+extern LockOrderChecker* checker;
+// The process the checker (and its writer's kept-back records) belongs to.
+// A child made without fork's handlers (a raw clone, vfork, a sanitizer
+// starting its symbolizer) shares or copies them but must not write them:
+// the parent will, and the lines would be in the file twice.
+extern std::atomic<pid_t> checker_pid;
+extern RecordFileWriter* writer;
+// The record file prefix and the abort switch, kept for a forked child's
+// own checker. A fixed buffer: read without allocating.
+extern char record_prefix[4096];
+extern bool abort_on_inversion;
+// Set by the load-time constructor: until then no hook starts the checker
+// (it allocates, and a foreign allocator still setting itself up takes
+// locks of its own; jemalloc would wait on itself). Locks taken before it
+// are not checked.
+extern std::atomic<bool> loaded;
+
+// This thread's hook state, one thread-local block: the hooks find all of
+// it from one address.
+struct HookThread {
+  static constexpr std::uint8_t kInHook = 1;  // the checker is running: no re-entry
+  static constexpr std::uint8_t kExited = 2;  // this thread's state was freed
+  std::uint8_t pass_through = 0;              // kInHook | kExited; 0: hooks check
+  ThreadLockState* state = nullptr;
+  WaitSlot* wait_slot = nullptr;
+  std::uintptr_t stack_low = 0;
+  std::uintptr_t stack_high = 0;
+};
+extern constinit __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
+
+// No re-entry into the hooks while in scope. On its own (outside a
+// HookScope) only in code that is never instrumented and may run where
+// ThreadSanitizer has no thread state yet: the interposed free of the
+// preload library, which a sanitized program's runtime calls while it is
+// still setting a new thread up.
+// Nests: the flags are restored as they were.
+class ReentryGuard {
+ public:
+  ReentryGuard() : saved_(this_thread.pass_through) {
+    this_thread.pass_through = saved_ | HookThread::kInHook;
+  }
+  ~ReentryGuard() { this_thread.pass_through = saved_; }
+  ReentryGuard(const ReentryGuard&) = delete;
+  ReentryGuard& operator=(const ReentryGuard&) = delete;
+
+ private:
+  const std::uint8_t saved_;
+};
+
+// For the whole of a blocking lock hook, its real call included: a signal
+// handler that interrupts the thread there and takes locks of its own
+// passes through unchecked (and cannot catch the held list half-updated). Between a blocking hook's bookkeeping and the lock call
+// returning, the held list already holds the lock the thread only waits
+// for; checked, the handler's locks would be ordered after it (a false
+// edge) and the same lock taken by the handler would look like a relock (a
+// false self-deadlock). Entered only by a thread whose hooks check
+// (pass_through == 0), so it leaves them as it found them.
+class LockCallScope {
+ public:
+  LockCallScope() { this_thread.pass_through = HookThread::kInHook; }
+  ~LockCallScope() { this_thread.pass_through = 0; }
+  LockCallScope(const LockCallScope&) = delete;
+  LockCallScope& operator=(const LockCallScope&) = delete;
+};
+
+// While the checker runs: no re-entry, and invisible to ThreadSanitizer
+// (made invisible first, visible again last).
+class HookScope {
+ private:
+  InvisibleToTsan invisible_;
+  ReentryGuard reentry_;
+};
+
+// HolderQuery from glibc's own state: a mutex records its owner's thread id
+// when locked and clears it when unlocked (every type but elided ones, which
+// glibc does not use unless told to), a rwlock its writer's.
+inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
+  if (kind == LockKind::kRwLock) {
+    return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,
+                           __ATOMIC_RELAXED);
+  }
+  return __atomic_load_n(&reinterpret_cast<pthread_mutex_t*>(address)->__data.__owner,
+                         __ATOMIC_RELAXED);
+}
+
+// How many readers hold the rwlock at `lock` (glibc keeps the count above
+// its three state bits, PTHREAD_RWLOCK_READER_SHIFT).
+inline unsigned RwLockReaders(const void* lock) {
+  return __atomic_load_n(&static_cast<const pthread_rwlock_t*>(lock)->__data.__readers,
+                         __ATOMIC_RELAXED) >> 3;
+}
+
+// ReadersQuery from glibc's own state.
+inline std::uint32_t SharedHolders(std::uintptr_t address, LockKind kind) {
+  return kind == LockKind::kRwLock ? RwLockReaders(reinterpret_cast<const void*>(address)) : 0;
+}
+
+// Starts the checker (once, from the load-time constructor or the first
+// hook after it); whether checking is on.
+bool Initialize();
+
+__attribute__((always_inline)) inline bool Active() {
+  const int current = mode.load(std::memory_order_acquire);
+  if (__builtin_expect(current == kOn, 1)) return this_thread.pass_through == 0;
+  if (current == kOff) return false;
+  if ((this_thread.pass_through & HookThread::kInHook) != 0) return false;
+  if (!loaded.load(std::memory_order_acquire)) return false;
+  bool on = false;
+  {
+    HookScope scope;
+    on = Initialize();
+  }
+  return on && (this_thread.pass_through & HookThread::kExited) == 0;
+}
+
+// The calling thread's state, made on its first checked lock call.
+ThreadLockState& NewState();
+
+__attribute__((always_inline)) inline ThreadLockState& State() {
+  if (__builtin_expect(this_thread.state != nullptr, 1)) return *this_thread.state;
+  return NewState();
+}
+
+// Return addresses of the hook's callers, by walking frame pointers inside
+// this thread's stack; stops early where frames lack them (a saved frame
+// pointer that does not lead further up the stack). Always inlined, so the
+// walk starts in the hook's own frame. Unrolled, with only the checks that
+// keep every read inside the stack: the walk runs on every acquisition.
+__attribute__((always_inline)) inline void CaptureSiteFrom(const std::uintptr_t* frame,
+                                                           Site& site) {
+  const auto* const top = reinterpret_cast<const std::uintptr_t*>(this_thread.stack_high) - 2;
+  int depth = 0;
+  if (reinterpret_cast<std::uintptr_t>(frame) >= this_thread.stack_low && frame <= top) {
+#pragma GCC unroll 8
+    for (int i = 0; i < kMaxSiteFrames; ++i) {
+      site.pcs[i] = frame[1];
+      depth = i + 1;
+      const auto* next = reinterpret_cast<const std::uintptr_t*>(frame[0]);
+      if (next <= frame || next > top) break;
+      frame = next;
+    }
+  }
+  site.depth = depth;
+}
+
+// The site of the hook this is inlined into: its caller's return address first.
+__attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
+  CaptureSiteFrom(static_cast<const std::uintptr_t*>(__builtin_frame_address(0)), site);
+}
+
+__attribute__((always_inline)) inline Site CaptureSite() {
+  Site site;
+  CaptureSiteInto(site);
+  return site;
+}
+
+inline LockKind MutexKind(const pthread_mutex_t* mutex) {
+  // glibc keeps the type in the low bits of __kind (PTHREAD_MUTEX_KIND_MASK_NP).
+  return (mutex->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP ? LockKind::kRecursiveMutex
+                                                                    : LockKind::kMutex;
+}
+
+inline std::uintptr_t Address(const void* lock) { return reinterpret_cast<std::uintptr_t>(lock); }
+
+// Whether a sanitizer's interceptor lives in the main program while these
+// hooks do not (see hook_state.cc).
+bool InterceptorPrecedesHooks(const void* interceptor);
+
+// Whether relocking `lock` while holding it fails with EDEADLK rather than
+// blocking for ever: an error-checking mutex, or glibc's rwlock write lock.
+inline bool RefusesRelock(const void* lock, LockKind kind) {
+  if (kind == LockKind::kRwLock) return true;
+  return kind == LockKind::kMutex &&
+         (static_cast<const pthread_mutex_t*>(lock)->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP;
+}
+
+template <typename Fn>
+Fn Next(Fn interceptor, const char* name) {
+  if (interceptor != nullptr && !InterceptorPrecedesHooks(reinterpret_cast<const void*>(interceptor))) {
+    return interceptor;
+  }
+  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+}
+
+// Called once, when a checker starts: frees are watched from then on.
+void WatchFrees();
+
+// A heap block is being freed: the locks in it are gone, so a lock later
+// built at one of their addresses is a new lock (std::mutex has no destroy
+// call to say so). Lock-free unless the block may hold a known lock.
+// `Guard` is HookScope, or ReentryGuard from uninstrumented free().
+template <typename Guard>
+inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) {
+  if (block == nullptr || mode.load(std::memory_order_acquire) != kOn ||
+      (this_thread.pass_through & HookThread::kInHook) != 0 || !checker->KnowsAnyLock()) {
+    return;
+  }
+  const std::uintptr_t begin = Address(block);
+  const std::uintptr_t end = begin + block_size(block);
+  if (!checker->MayHoldLocks(begin, end)) return;
+  Guard guard;
+  checker->ForgetRange(begin, end);
+}
+
+}  // namespace racelab::lockorder
+
+#pragma GCC visibility pop
+
+#endif  // RACELAB_HARNESS_LOCKORDER_HOOK_STATE_H_
