@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "harness/report/findings_text.h"
 #include "harness/report/grade.h"
 #include "harness/report/site_text.h"
 
@@ -38,28 +39,11 @@ std::string FindingsByDetector(const CaseResult& result) {
 
 namespace {
 
-// Evidence printed under a finding: at most this many lines of its details.
-constexpr int kMaxDetailLines = 40;
-
 constexpr absl::string_view kGreen = "\033[32m", kRed = "\033[31m", kYellow = "\033[33m",
                             kReset = "\033[0m";
 
 std::string Coloured(absl::string_view text, absl::string_view colour, ConsoleStyle style) {
   return style.colour ? absl::StrCat(colour, text, kReset) : std::string(text);
-}
-
-// `details`, indented, cut after kMaxDetailLines.
-std::string IndentedDetails(absl::string_view details) {
-  std::vector<absl::string_view> lines = absl::StrSplit(details, '\n');
-  std::string out;
-  for (size_t i = 0; i < lines.size() && i < kMaxDetailLines; ++i) {
-    absl::StrAppend(&out, "      | ", lines[i], "\n");
-  }
-  if (lines.size() > kMaxDetailLines) {
-    absl::StrAppend(&out, "      | ... ", lines.size() - kMaxDetailLines,
-                    " more lines in the JSON and HTML reports\n");
-  }
-  return out;
 }
 
 }  // namespace
@@ -106,18 +90,8 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
       absl::StrAppend(&out, "\n");
       header_printed = true;
     }
-    absl::StrAppend(&out, result.declaration.Id(), ":\n");
-    for (const ReportedFinding& finding : result.findings) {
-      absl::StrAppend(&out, "  ", DetectorName(finding.detector), " ",
-                      FindingKindName(finding.kind), " x", finding.count, ": ", finding.message,
-                      "\n");
-      for (const Location& location : finding.locations) {
-        absl::StrAppend(&out, "      at ", SiteText(location), "\n");
-      }
-      if (!finding.details.empty()) absl::StrAppend(&out, IndentedDetails(finding.details));
-    }
-    for (const std::string& error : result.errors) absl::StrAppend(&out, "  error: ", error, "\n");
-    if (!result.note.empty()) absl::StrAppend(&out, "  note: ", result.note, "\n");
+    absl::StrAppend(&out, result.declaration.Id(), ":\n",
+                    FindingsText(result, {.indent = "  ", .site_indent = "      ", .details = true}));
   }
 
   const Summary& s = report.summary;
@@ -133,7 +107,7 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
                                    kYellow, style),
                     "\n");
   }
-  const int failed = s.total - s.as_expected;
+  const int failed = s.failed();
   absl::StrAppend(&out, Coloured(absl::StrCat(s.as_expected, " passed, ", failed, " failed"),
                                  failed == 0 && report.complete ? kGreen : kRed, style),
                   "\n");

@@ -112,7 +112,7 @@ std::string VerdictCell(const CaseResult& result) {
 
 std::string SummaryHtml(const Report& report) {
   const Summary& s = report.summary;
-  const int failed = s.total - s.as_expected;
+  const int failed = s.failed();
   std::string out = "<div class=\"badges\">";
   absl::StrAppend(&out, "<span class=\"", failed == 0 ? "good" : "bad", "\"><b>", s.as_expected,
                   " passed, ", failed, " failed</b></span>");

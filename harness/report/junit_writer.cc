@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "harness/report/findings_text.h"
 #include "harness/report/grade.h"
 #include "harness/report/site_text.h"
 
@@ -47,21 +48,6 @@ size_t AllowedSequenceLength(absl::string_view text) {
   return length;
 }
 
-// The findings, one per line with their sites below, as the console shows them.
-std::string FindingsText(const CaseResult& result) {
-  std::string text;
-  for (const ReportedFinding& finding : result.findings) {
-    absl::StrAppend(&text, DetectorName(finding.detector), " ", FindingKindName(finding.kind),
-                    " x", finding.count, ": ", finding.message, "\n");
-    for (const Location& location : finding.locations) {
-      absl::StrAppend(&text, "    at ", SiteText(location), "\n");
-    }
-  }
-  for (const std::string& error : result.errors) absl::StrAppend(&text, "error: ", error, "\n");
-  if (!result.note.empty()) absl::StrAppend(&text, "note: ", result.note, "\n");
-  return text;
-}
-
 // The one-line reason a case is not as expected.
 std::string FailureMessage(const CaseResult& result) {
   switch (result.verdict) {
@@ -87,7 +73,7 @@ void AppendTestcase(const CaseResult& result, std::string& out) {
   absl::StrAppendFormat(&out, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n",
                         XmlEscape(declaration.pattern), XmlEscape(declaration.variant),
                         absl::ToDoubleSeconds(result.duration));
-  const std::string findings = FindingsText(result);
+  const std::string findings = FindingsText(result, {.indent = "", .site_indent = "    "});
   if (!IsAsExpected(result.verdict)) {
     const char* element = result.verdict == Verdict::kError ? "error" : "failure";
     absl::StrAppend(&out, "      <", element, " type=\"", VerdictName(result.verdict),

@@ -44,7 +44,9 @@ struct CaseResult {
 
 struct Summary {
   int total = 0;
-  int as_expected = 0;
+  int as_expected = 0;  // "passed"
+  // "failed": every case not as expected (missed, false positive, error).
+  int failed() const { return total - as_expected; }
   int detected = 0;
   int missed = 0;
   int clean = 0;

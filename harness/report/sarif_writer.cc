@@ -147,7 +147,7 @@ std::string FormatSarifReport(const Report& report) {
         {"compiler", report.build.compiler},
         {"sanitizer", report.build.sanitizer},
         {"passed", s.as_expected},
-        {"failed", s.total - s.as_expected}}}};
+        {"failed", s.failed()}}}};
   if (!report.locations_root.empty()) {
     std::string root = report.locations_root;
     if (root.back() != '/') root.push_back('/');
