@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "harness/model/exit_status.h"
 
 namespace racelab {
 namespace {
@@ -165,8 +166,8 @@ Summary Summarize(const std::vector<CaseResult>& results) {
 }
 
 int ExitCodeFor(const Summary& summary) {
-  if (summary.errors > 0) return 2;
-  return summary.as_expected == summary.total ? 0 : 1;
+  if (summary.errors > 0) return kExitFailure;
+  return summary.as_expected == summary.total ? kExitSuccess : kExitFindings;
 }
 
 }  // namespace racelab

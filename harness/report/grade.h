@@ -24,8 +24,9 @@ bool IsAsExpected(Verdict verdict);
 
 Summary Summarize(const std::vector<CaseResult>& results);
 
-// 0 everything as expected; 2 when any case is an error (the harness could
-// not do its job); otherwise 1.
+// kExitSuccess when everything is as expected; kExitFailure when any case
+// is an error (the harness could not do its job); otherwise kExitFindings
+// (harness/model/exit_status.h).
 int ExitCodeFor(const Summary& summary);
 
 }  // namespace racelab

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "harness/detectors/lockorder_analysis.h"
 #include "harness/model/build_info.h"
+#include "harness/model/exit_status.h"
 #include "harness/report/lockorder_writers.h"
 #include "harness/report/report_file.h"
 #include "harness/process/child_process.h"
@@ -30,7 +31,7 @@ constexpr char kUsage[] =
 
 int Usage(const std::string& problem) {
   std::cerr << "racelab-lockorder: " << problem << "\n" << kUsage;
-  return 2;
+  return kExitFailure;
 }
 
 // Writes `dot_path`'s SVG beside it with graphviz; false when dot is missing.
@@ -48,7 +49,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << kUsage;
-    return args.empty() ? 2 : 0;
+    return args.empty() ? kExitFailure : kExitSuccess;
   }
   if (args[0] != "report") return Usage(absl::StrCat("unknown command '", args[0], "'"));
   std::vector<std::string> files;
@@ -74,7 +75,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<LockOrderAnalysis> analysis = AnalyzeLockOrder(files, root, symbolizer);
   if (!analysis.ok()) {
     std::cerr << "racelab-lockorder: " << analysis.status().message() << "\n";
-    return 2;
+    return kExitFailure;
   }
   std::ostream& text =
       json_path == kStandardOutputPath || dot_path == kStandardOutputPath ? std::cerr : std::cout;
@@ -82,13 +83,13 @@ int Main(int argc, char** argv) {
   if (!json_path.empty()) {
     if (absl::Status s = WriteReportFile(json_path, FormatLockOrderJson(*analysis)); !s.ok()) {
       std::cerr << "racelab-lockorder: " << s.message() << "\n";
-      return 2;
+      return kExitFailure;
     }
   }
   if (!dot_path.empty()) {
     if (absl::Status s = WriteReportFile(dot_path, FormatLockOrderDot(*analysis)); !s.ok()) {
       std::cerr << "racelab-lockorder: " << s.message() << "\n";
-      return 2;
+      return kExitFailure;
     }
     // An SVG goes beside a DOT file only: never next to a device or a pipe.
     std::string svg_path;
@@ -100,7 +101,7 @@ int Main(int argc, char** argv) {
       text << "graph: " << dot_path << " (no SVG: graphviz's dot is not installed)\n";
     }
   }
-  return analysis->UnguardedCycles() > 0 ? 1 : 0;
+  return analysis->UnguardedCycles() > 0 ? kExitFindings : kExitSuccess;
 }
 
 }  // namespace

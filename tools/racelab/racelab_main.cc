@@ -21,6 +21,7 @@
 #include "harness/catalog/case_child.h"
 #include "harness/catalog/registry.h"
 #include "harness/model/build_info.h"
+#include "harness/model/exit_status.h"
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
 #include "harness/report/json_writer.h"
@@ -43,11 +44,10 @@
 namespace racelab {
 namespace {
 
-constexpr int kExitUsage = 2;
 
 int Fail(absl::string_view message) {
   std::cerr << "racelab: " << message << "\n";
-  return kExitUsage;
+  return kExitFailure;
 }
 
 int List(const CaseRegistry& registry) {
@@ -69,7 +69,7 @@ int List(const CaseRegistry& registry) {
     absl::PrintF("%-*s  %-6s  %-40s  %s\n", static_cast<int>(width), spec->Id(),
                  ExpectName(spec->expect), expected, spec->title);
   }
-  return 0;
+  return kExitSuccess;
 }
 
 // The binary to re-execute for each run: this very file.
@@ -270,7 +270,7 @@ int Child(const CaseRegistry& registry, const Command& command) {
       !status.ok()) {
     return Fail(status.message());
   }
-  return 0;
+  return kExitSuccess;
 }
 
 int Main(int argc, char** argv) {
@@ -280,7 +280,7 @@ int Main(int argc, char** argv) {
   switch (command->verb) {
     case Command::Verb::kHelp:
       std::cout << UsageText();
-      return 0;
+      return kExitSuccess;
     case Command::Verb::kList: return List(registry);
     case Command::Verb::kRun:
       // Before anything runs: two reports into one file would leave only one.
@@ -290,7 +290,7 @@ int Main(int argc, char** argv) {
       return Run(registry, *command);
     case Command::Verb::kChild: return Child(registry, *command);
   }
-  return kExitUsage;
+  return kExitFailure;
 }
 
 }  // namespace
