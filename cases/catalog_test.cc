@@ -104,5 +104,14 @@ TEST(CatalogTest, EveryPatternHasRacyAndACorrectVariant) {
   EXPECT_GE(CaseRegistry::Global().All().size(), 8u);
 }
 
+// CaseRegistrar refuses (aborts on) a case whose pattern is not its
+// folder's name; each case knows where it was registered.
+TEST(CatalogTest, EveryCaseIsRegisteredInItsPatternsFolder) {
+  for (const CaseSpec* spec : CaseRegistry::Global().All()) {
+    EXPECT_EQ(CaseFolderOf(spec->source_file), spec->pattern) << spec->Id();
+    EXPECT_GT(spec->source_line, 0) << spec->Id();
+  }
+}
+
 }  // namespace
 }  // namespace racelab

@@ -48,6 +48,10 @@ struct CaseSpec {
   absl::Duration timeout = absl::ZeroDuration();
   CaseBody body;
   CaseOracle oracle;     // optional
+  // Where the case is registered (CaseRegistrar fills them in): a bad
+  // registration is named by its file and line.
+  std::string source_file;
+  int source_line = 0;
 
   // "pattern/variant".
   std::string Id() const { return pattern + "/" + variant; }

@@ -89,11 +89,30 @@ bool GlobMatches(absl::string_view glob, absl::string_view text) {
   return g == glob.size();
 }
 
-CaseRegistrar::CaseRegistrar(CaseSpec spec) {
+std::string CaseFolderOf(absl::string_view file) {
+  const size_t cases = file.rfind("cases/");
+  if (cases == absl::string_view::npos || (cases > 0 && file[cases - 1] != '/')) return "";
+  absl::string_view rest = file.substr(cases + 6);
+  const size_t slash = rest.find('/');
+  return slash == absl::string_view::npos ? "" : std::string(rest.substr(0, slash));
+}
+
+CaseRegistrar::CaseRegistrar(CaseSpec spec, const char* file, int line) {
   const std::string id = spec.Id();
-  if (absl::Status added = CaseRegistry::Global().Add(std::move(spec)); !added.ok()) {
-    std::fprintf(stderr, "racelab: cannot register case '%s': %s\n", id.c_str(),
-                 std::string(added.message()).c_str());
+  spec.source_file = file;
+  spec.source_line = line;
+  absl::Status added = absl::OkStatus();
+  const std::string folder = CaseFolderOf(file);
+  if (!folder.empty() && folder != spec.pattern) {
+    added = absl::InvalidArgumentError(absl::StrCat("its pattern '", spec.pattern,
+                                                    "' is not the name of its folder, cases/",
+                                                    folder, "/"));
+  } else {
+    added = CaseRegistry::Global().Add(std::move(spec));
+  }
+  if (!added.ok()) {
+    std::fprintf(stderr, "racelab: %s:%d: cannot register case '%s': %s\n", file, line,
+                 id.c_str(), std::string(added.message()).c_str());
     std::abort();
   }
 }

@@ -51,12 +51,19 @@ class CaseRegistry {
 // Shell-style glob match of a whole string: '*' any run, '?' one character.
 bool GlobMatches(absl::string_view glob, absl::string_view text);
 
-// Registers one case into CaseRegistry::Global(). A malformed or duplicate
-// case is a programming error: it aborts at start-up with the reason.
+// Registers one case into CaseRegistry::Global(), with the file and line
+// it is registered at. A malformed or duplicate case, or one registered in
+// cases/<folder>/ whose pattern is not <folder>, is a programming error: it
+// aborts at start-up with the reason and the place.
 class CaseRegistrar {
  public:
-  explicit CaseRegistrar(CaseSpec spec);
+  explicit CaseRegistrar(CaseSpec spec, const char* file = __builtin_FILE(),
+                         int line = __builtin_LINE());
 };
+
+// The folder a case registered in `file` must be named after: "x" for
+// ".../cases/x/x.cc"; "" for a file outside cases/. Pure.
+std::string CaseFolderOf(absl::string_view file);
 
 }  // namespace racelab
 

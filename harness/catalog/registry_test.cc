@@ -119,5 +119,13 @@ TEST(CaseRegistryTest, CatalogRulesNeedRacyAndACorrectVariant) {
   EXPECT_TRUE(only_racy.ValidateCatalog().ok());
 }
 
+TEST(CaseFolderOfTest, TheFolderUnderCasesOrNothing) {
+  EXPECT_EQ(CaseFolderOf("/src/cases/counter/counter.cc"), "counter");
+  EXPECT_EQ(CaseFolderOf("cases/bank_account/bank_account.cc"), "bank_account");
+  EXPECT_EQ(CaseFolderOf("/src/harness/catalog/registry_test.cc"), "");
+  EXPECT_EQ(CaseFolderOf("/src/testcases/x/y.cc"), "");
+  EXPECT_EQ(CaseFolderOf("/src/cases/catalog_test.cc"), "");
+}
+
 }  // namespace
 }  // namespace racelab
