@@ -59,13 +59,14 @@ Location Relative(Location location, absl::string_view root) {
 
 std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view project_root) {
   std::vector<Finding> findings;
-  const std::string root = RootPrefix(project_root);
-  std::optional<Location> project_frame, other_frame;
+  std::vector<Location> frames;  // the report's first stack
+  std::optional<UserFramePicker> picker;
   bool in_report = false, stack_ended = false;
   auto finish = [&] {
     if (!in_report) return;
-    std::optional<Location>& chosen = project_frame ? project_frame : other_frame;
-    if (chosen) findings.back().locations.push_back(Relative(*chosen, project_root));
+    if (picker->chosen()) {
+      findings.back().locations.push_back(Relative(frames[*picker->chosen()], project_root));
+    }
     in_report = false;
   };
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
@@ -92,8 +93,8 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
       findings.push_back(std::move(finding));
       in_report = true;
       stack_ended = false;
-      project_frame.reset();
-      other_frame.reset();
+      frames.clear();
+      picker.emplace(project_root);
     } else if (runtime_error != absl::string_view::npos) {
       finish();
       Finding finding;
@@ -107,9 +108,9 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
       findings.push_back(std::move(finding));
     } else if (in_report && !stack_ended) {
       if (std::optional<Location> frame = ParseFrame(line)) {
-        if (!project_frame && absl::StartsWith(frame->file, root)) project_frame = frame;
-        if (!other_frame && !IsToolchainFile(frame->file)) other_frame = frame;
-      } else if (absl::StripAsciiWhitespace(line).empty() && (project_frame || other_frame)) {
+        frames.push_back(*std::move(frame));
+        picker->Offer(frames.back().file, frames.size() - 1);
+      } else if (absl::StripAsciiWhitespace(line).empty() && picker->chosen()) {
         stack_ended = true;  // only the first stack (the bad access) places the finding
       }
     }

@@ -136,21 +136,24 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
                                      absl::string_view project_root, Symbolizer& symbolizer) {
   auto frames = recording.sites.find(site);
   if (frames == recording.sites.end()) return std::nullopt;
-  const std::string root = RootPrefix(project_root);
-  const std::string hooks = root + "harness/lockorder/";
-  std::optional<SourceFrame> project, fallback;
+  // Every frame of every return address (inlined ones included), innermost
+  // first; the wrappers the standard library puts around pthread are never
+  // the user's line either.
+  std::vector<SourceFrame> stack;
+  UserFramePicker picker(project_root);
+  bool picked = false;
   for (const lockorder::ModuleOffset& pc : frames->second) {
     auto module = recording.modules.find(pc.module);
     if (module == recording.modules.end()) continue;
     for (const SourceFrame& frame : symbolizer.Frames(module->second, pc.offset)) {
-      if (absl::StartsWith(frame.file, hooks) || IsLibraryWrapper(frame.function)) continue;
-      if (!project && root.size() > 1 && absl::StartsWith(frame.file, root)) project = frame;
-      if (!fallback && !IsToolchainFile(frame.file)) fallback = frame;
+      if (IsLibraryWrapper(frame.function)) continue;
+      stack.push_back(frame);
+      picked = picker.Offer(frame.file, stack.size() - 1) || picked;
     }
-    if (project) break;
+    if (picked) break;
   }
-  const std::optional<SourceFrame>& chosen = project ? project : fallback;
-  if (!chosen) return std::nullopt;
+  if (!picker.chosen()) return std::nullopt;
+  const SourceFrame* chosen = &stack[*picker.chosen()];
   Location location;
   location.file = ProjectRelative(chosen->file, project_root);
   location.line = chosen->line;

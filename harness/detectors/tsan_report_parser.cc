@@ -90,31 +90,12 @@ std::string RoleOf(absl::string_view header, absl::string_view title) {
 
 std::optional<Location> PickLocation(const Section& section, absl::string_view project_root,
                                      absl::string_view title) {
-  const std::string root = RootPrefix(project_root);
-  // racelab's own pthread hooks sit between the user's call and TSan's
-  // interceptor; they are never the user's line, whether linked into a case
-  // binary or preloaded into someone else's program (whose root is not ours).
-  const std::string hooks = root + "harness/lockorder/";
-  const auto is_hook = [&](const StackFrame& frame) {
-    return absl::StartsWith(frame.file, hooks) ||
-           absl::EndsWith(frame.file, "/harness/lockorder/interpose.cc");
-  };
-  const StackFrame* chosen = nullptr;
-  for (const StackFrame& frame : section.frames) {
-    if (root.size() > 1 && absl::StartsWith(frame.file, root) && !is_hook(frame)) {
-      chosen = &frame;
-      break;
-    }
+  UserFramePicker picker(project_root);
+  for (std::size_t i = 0; i < section.frames.size(); ++i) {
+    if (picker.Offer(section.frames[i].file, i)) break;
   }
-  if (chosen == nullptr) {
-    for (const StackFrame& frame : section.frames) {
-      if (!IsToolchainFile(frame.file) && !is_hook(frame)) {
-        chosen = &frame;
-        break;
-      }
-    }
-  }
-  if (chosen == nullptr) return std::nullopt;
+  if (!picker.chosen()) return std::nullopt;
+  const StackFrame* chosen = &section.frames[*picker.chosen()];
   Location location;
   location.file = ProjectRelative(chosen->file, project_root);
   location.line = chosen->line;
