@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "harness/detectors/lockorder_findings.h"
+#include "harness/lockorder/gate_locks.h"
 #include "harness/lockorder/lock_graph.h"
 
 namespace racelab {
@@ -182,7 +183,7 @@ class Analyzer {
     cycle.steps.reserve(nodes.size() - 1);
     cycle.file = recording.path;
     cycle.pid = recording.pid;
-    std::optional<std::set<LockId>> gates;
+    std::vector<std::vector<LockId>> held_at_steps;
     for (size_t i = 0; i + 1 < nodes.size(); ++i) {
       const std::uint32_t* index = graph.FindEdge(nodes[i], nodes[i + 1]);
       if (index == nullptr) continue;
@@ -195,22 +196,11 @@ class Analyzer {
       step.thread = ThreadName(edge.witness.thread);
       step.held_site = sites.Location(edge.witness.held_site);
       step.requested_site = sites.Location(edge.witness.requested_site);
-      const std::vector<LockId> held_list = recording.HeldLocks(edge.witness);
-      std::set<LockId> held(held_list.begin(), held_list.end());
-      if (!gates) {
-        gates = std::move(held);
-      } else {
-        std::set<LockId> both;
-        for (LockId lock : *gates) {
-          if (held.count(lock) != 0) both.insert(lock);
-        }
-        gates = std::move(both);
-      }
+      held_at_steps.push_back(recording.HeldLocks(edge.witness));
       cycle.steps.push_back(std::move(step));
     }
-    if (gates) {
-      for (size_t i = 0; i + 1 < locks.size(); ++i) gates->erase(locks[i]);
-      for (LockId gate : *gates) cycle.gate_locks.push_back(absl::StrCat("M", gate));
+    for (LockId gate : lockorder::GateLocks(held_at_steps, locks)) {
+      cycle.gate_locks.push_back(absl::StrCat("M", gate));
     }
     return cycle;
   }

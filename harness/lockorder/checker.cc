@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "harness/lockorder/gate_locks.h"
+
 namespace racelab::lockorder {
 namespace {
 
@@ -201,6 +203,13 @@ HeldSetId LockOrderChecker::HeldSetOfEdge(LockId from_node, LockId to_node) cons
   return edge_facts_[*graph_.FindEdge(from_node, to_node)].held;
 }
 
+std::vector<LockId> LockOrderChecker::HeldLocksOf(HeldSetId set) const {
+  std::vector<LockId> locks;
+  for (; set != kNoHeldSet; set = held_sets_[set].parent) locks.push_back(held_sets_[set].lock);
+  std::reverse(locks.begin(), locks.end());  // oldest first, as the held list
+  return locks;
+}
+
 bool LockOrderChecker::InHeldSet(HeldSetId set, LockId lock) const {
   for (; set != kNoHeldSet; set = held_sets_[set].parent) {
     if (held_sets_[set].lock == lock) return true;
@@ -230,18 +239,11 @@ void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, Edge
   std::vector<LockId> cycle;
   for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
   // Guarded when one lock outside the cycle was held across every edge.
-  std::vector<LockId> gates;
-  for (HeldSetId at = HeldSetOfEdge(added.cycle[0], added.cycle[1]); at != kNoHeldSet;
-       at = held_sets_[at].parent) {
-    const LockId candidate = held_sets_[at].lock;
-    if (std::find(cycle.begin(), cycle.end(), candidate) != cycle.end()) continue;
-    bool everywhere = true;
-    for (size_t i = 1; i + 1 < added.cycle.size() && everywhere; ++i) {
-      everywhere = InHeldSet(HeldSetOfEdge(added.cycle[i], added.cycle[i + 1]), candidate);
-    }
-    if (everywhere) gates.push_back(candidate);
+  std::vector<std::vector<LockId>> held_at_steps;
+  for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
+    held_at_steps.push_back(HeldLocksOf(HeldSetOfEdge(added.cycle[i], added.cycle[i + 1])));
   }
-  std::reverse(gates.begin(), gates.end());  // oldest first, as the held list
+  const std::vector<LockId> gates = GateLocks(held_at_steps, cycle);
   sink_->OnInversion(InversionRecord{facts.thread, cycle, gates});
   if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
 }

@@ -363,6 +363,8 @@ class LockOrderChecker {
   // recorded.
   HeldSetId HeldSetOf(const ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool InHeldSet(HeldSetId set, LockId lock) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The locks of held set `set`, oldest first.
+  std::vector<LockId> HeldLocksOf(HeldSetId set) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The held set of the graph edge between two nodes (it must exist).
   HeldSetId HeldSetOfEdge(LockId from_node, LockId to_node) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
