@@ -116,7 +116,7 @@ class Analyzer {
     class_of.reserve(recording.locks.size());
     for (const auto& [id, lock] : recording.locks) {
       AnalyzedLock analyzed;
-      analyzed.name = absl::StrCat("M", id);
+      analyzed.name = LockName(id);
       analyzed.node = prefix + analyzed.name;
       analyzed.first_site = sites.Location(lock.first_site);
       class_of[id] = &sites.ClassKeyOf(lock.first_site);
@@ -148,8 +148,7 @@ class Analyzer {
     const std::size_t first_edge = analysis_.edges.size();
     analysis_.edges.reserve(analysis_.edges.size() + recording.edges.size());
     for (const Edge& edge : recording.edges) {
-      analysis_.edges.push_back({prefix + absl::StrCat("M", edge.from),
-                                 prefix + absl::StrCat("M", edge.to),
+      analysis_.edges.push_back({prefix + LockName(edge.from), prefix + LockName(edge.to),
                                  ThreadName(edge.witness.thread), false});
     }
     for (const Edge& edge : recording.edges) {
@@ -189,8 +188,8 @@ class Analyzer {
       if (index == nullptr) continue;
       const Edge& edge = recording.edges[*index];
       CycleStep step;
-      step.from = absl::StrCat("M", locks[i]);
-      step.to = absl::StrCat("M", locks[i + 1]);
+      step.from = LockName(locks[i]);
+      step.to = LockName(locks[i + 1]);
       step.from_node = prefix + step.from;
       step.to_node = prefix + step.to;
       step.thread = ThreadName(edge.witness.thread);
@@ -200,7 +199,7 @@ class Analyzer {
       cycle.steps.push_back(std::move(step));
     }
     for (LockId gate : lockorder::GateLocks(held_at_steps, locks)) {
-      cycle.gate_locks.push_back(absl::StrCat("M", gate));
+      cycle.gate_locks.push_back(LockName(gate));
     }
     return cycle;
   }

@@ -30,8 +30,6 @@ bool IsLibraryWrapper(absl::string_view function) {
          absl::StartsWith(function, "__gnu_cxx::");
 }
 
-std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
-
 std::string Where(const std::optional<Location>& location) {
   if (!location) return "an unknown site";
   return absl::StrCat(location->file, ":", location->line);
@@ -131,6 +129,8 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
 }  // namespace
 
 std::string ThreadName(std::uint32_t thread) { return absl::StrCat("T", thread); }
+
+std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
 
 std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
                                      absl::string_view project_root, Symbolizer& symbolizer) {

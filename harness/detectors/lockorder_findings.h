@@ -38,6 +38,9 @@ std::optional<Finding> WaitForFinding(const lockorder::Recording& recording,
 // "T<n>" for racelab's thread number n.
 std::string ThreadName(std::uint32_t thread);
 
+// "M<n>" for lock id n: how every finding and report names a lock.
+std::string LockName(lockorder::LockId lock);
+
 }  // namespace racelab
 
 #endif  // RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
