@@ -379,35 +379,6 @@ class RecordLine {
 
 }  // namespace
 
-absl::string_view LockKindName(LockKind kind) {
-  switch (kind) {
-    case LockKind::kMutex: return "mutex";
-    case LockKind::kRecursiveMutex: return "recursive";
-    case LockKind::kRwLock: return "rwlock";
-  }
-  return "?";
-}
-
-absl::string_view WaitHowName(WaitHow how) {
-  switch (how) {
-    case WaitHow::kLock: return "lock";
-    case WaitHow::kCondition: return "condition";
-    case WaitHow::kRetry: return "retry";
-    case WaitHow::kJoin: return "join";
-  }
-  return "?";
-}
-
-absl::string_view MisuseKindName(MisuseKind kind) {
-  switch (kind) {
-    case MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
-    case MisuseKind::kUnlockUnlocked: return "unlock-unlocked";
-    case MisuseKind::kWaitNotHeld: return "wait-not-held";
-    case MisuseKind::kRelockFailed: return "relock-failed";
-  }
-  return "?";
-}
-
 std::vector<LockId> Recording::HeldLocks(const EdgeWitness& witness) const {
   if (witness.held_set == kNoHeldSet) return witness.held;
   std::vector<LockId> held;

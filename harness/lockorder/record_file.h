@@ -98,9 +98,37 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
 // Reads and parses a file; NotFound / PermissionDenied when it cannot be read.
 absl::StatusOr<Recording> ReadRecording(const std::string& path);
 
-absl::string_view LockKindName(LockKind kind);
-absl::string_view WaitHowName(WaitHow how);  // "lock", "condition", "retry"
-absl::string_view MisuseKindName(MisuseKind kind);
+// How the record file spells each kind (the writer writes these, the
+// reader expects them). Inline: the preload library writes records but
+// never reads one, so it does not link the reader.
+inline absl::string_view LockKindName(LockKind kind) {
+  switch (kind) {
+    case LockKind::kMutex: return "mutex";
+    case LockKind::kRecursiveMutex: return "recursive";
+    case LockKind::kRwLock: return "rwlock";
+  }
+  return "?";
+}
+
+inline absl::string_view WaitHowName(WaitHow how) {
+  switch (how) {
+    case WaitHow::kLock: return "lock";
+    case WaitHow::kCondition: return "condition";
+    case WaitHow::kRetry: return "retry";
+    case WaitHow::kJoin: return "join";
+  }
+  return "?";
+}
+
+inline absl::string_view MisuseKindName(MisuseKind kind) {
+  switch (kind) {
+    case MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
+    case MisuseKind::kUnlockUnlocked: return "unlock-unlocked";
+    case MisuseKind::kWaitNotHeld: return "wait-not-held";
+    case MisuseKind::kRelockFailed: return "relock-failed";
+  }
+  return "?";
+}
 
 }  // namespace racelab::lockorder
 
