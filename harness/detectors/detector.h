@@ -3,8 +3,10 @@
 // this one. A detector says whether it applies to what is about to run,
 // prepares the run (environment variables, how the run is watched), and
 // turns what the run left into findings. The runners only loop over
-// AllRunDetectors(); adding a detector is its own files plus its line in
-// the list (detector.cc) and its name in harness/model/finding.h.
+// AllRunDetectors(); adding a detector is its own files plus its entry in
+// that list (detector.cc), its source in harness/CMakeLists.txt, and its
+// name in the shared vocabulary (harness/model/finding.{h,cc}); see
+// CONTRIBUTING.md.
 //
 // Detectors are stateless and shared; what one run needs from its start to
 // its collection lives in RunState. Detection only: findings are data.
