@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "absl/strings/match.h"
@@ -21,18 +19,12 @@
 #include "harness/detectors/tsan_detector.h"
 #include "harness/detectors/watchdog_detector.h"
 #include "harness/model/build_info.h"
+#include "harness/process/proc_files.h"
 
 namespace racelab {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 
@@ -113,7 +105,7 @@ const std::vector<std::string>& RunLeftovers::SanitizerTexts() {
     const std::string name = entry.path().filename().string();
     if (absl::StartsWith(name, "tsan.") || absl::StartsWith(name, "asan.") ||
         absl::StartsWith(name, "ubsan.")) {
-      sanitizer_texts_->push_back(SymbolizeReportFrames(ReadWholeFile(entry.path()), symbolizer_));
+      sanitizer_texts_->push_back(SymbolizeReportFrames(ReadWholeFile(entry.path().string()), symbolizer_));
     }
   }
   // A report printed despite log_path (a runtime that ignored it).

@@ -2,13 +2,12 @@
 #include "harness/detectors/oracle_detector.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "harness/catalog/child_result.h"
 #include "harness/detectors/tsan_detector.h"
+#include "harness/process/proc_files.h"
 
 namespace racelab {
 namespace {
@@ -45,10 +44,7 @@ class Oracle : public RunDetector {
     const fs::path path = fs::path(scratch_dir) / "result";
     std::error_code ignored;
     if (!fs::exists(path, ignored)) return false;
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<ChildResult> result = ParseChildResult(text.str());
+    absl::StatusOr<ChildResult> result = ParseChildResult(ReadWholeFile(path.string()));
     if (!result.ok()) {
       record.error = std::string(result.status().message());
       return false;

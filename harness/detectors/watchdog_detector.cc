@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "absl/strings/match.h"
@@ -184,13 +182,6 @@ class WatchdogUnit : public RunDetector {
   }
 };
 
-std::string ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 const RunDetector& WatchdogDetector() {
@@ -215,7 +206,7 @@ int CompleteWaitDumps(const std::string& scratch_dir) {
   std::error_code ignored;
   for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir, ignored)) {
     if (absl::StartsWith(entry.path().filename().string(), "lockorder.") &&
-        absl::StrContains(ReadWholeFile(entry.path()), "\nwait-end ")) {
+        absl::StrContains(ReadWholeFile(entry.path().string()), "\nwait-end ")) {
       ++complete;
     }
   }

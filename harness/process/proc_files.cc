@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <set>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -25,6 +28,13 @@ std::string ReadProcFile(const std::string& path) {
   }
   ::close(fd);
   return text;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::vector<pid_t> ThreadsOf(pid_t pid) {

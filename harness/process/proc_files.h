@@ -1,6 +1,7 @@
-// Reading /proc: small files whole, a process's threads, its children and
-// every process below it. Shared by the runner (stray cleanup) and the
-// watchdog's thread sampling. Reads only; a process that is gone reads as
+// Reading files whole, and /proc: small files, a process's threads, its
+// children and every process below it. Shared by the runner (scratch
+// directories, stray cleanup) and the detectors (what a run left, the
+// watchdog's thread sampling). Reads only; a process that is gone reads as
 // empty.
 #ifndef RACELAB_HARNESS_PROCESS_PROC_FILES_H_
 #define RACELAB_HARNESS_PROCESS_PROC_FILES_H_
@@ -14,6 +15,10 @@ namespace racelab {
 
 // The whole of a small file (at most 256 KiB), "" when it cannot be read.
 std::string ReadProcFile(const std::string& path);
+
+// The whole of a file, however long (a sanitizer log, a record file); ""
+// when it cannot be read.
+std::string ReadWholeFile(const std::string& path);
 
 // The thread ids of process `pid` (/proc/<pid>/task), ascending.
 std::vector<pid_t> ThreadsOf(pid_t pid);

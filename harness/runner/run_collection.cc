@@ -10,25 +10,18 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/process/proc_files.h"
 
 namespace racelab {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 
@@ -104,7 +97,7 @@ constexpr char kOwnerFile[] = "owner";
 // "<pid> <start time in clock ticks since boot>" of process `pid`: which
 // process it is, even after its pid is reused. "" when it does not exist.
 std::string ProcessIdentity(pid_t pid) {
-  const std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  const std::string stat = ReadProcFile(absl::StrCat("/proc/", pid, "/stat"));
   const size_t end_of_name = stat.rfind(')');
   if (end_of_name == std::string::npos) return "";
   // Fields after the name: state is field 3, start time field 22.
@@ -127,7 +120,7 @@ void RemoveStaleScratchDirs(const std::string& root) {
         status.st_uid != ::geteuid()) {
       continue;
     }
-    const std::string owner = ReadFile(entry.path() / kOwnerFile);
+    const std::string owner = ReadProcFile((entry.path() / kOwnerFile).string());
     pid_t pid = 0;
     const std::vector<absl::string_view> fields = absl::StrSplit(owner, ' ');
     if (fields.size() != 2 || !absl::SimpleAtoi(fields[0], &pid) || pid <= 0) continue;
