@@ -13,7 +13,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::abba_deadlock {
 namespace {
 
 constexpr int kTransfersPerThread = 1000;
@@ -103,4 +103,4 @@ const CaseRegistrar kOrdered({
     .body = TransferBothWays<OrderedTransfer, Spin>, .oracle = MoneyConserved});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::abba_deadlock

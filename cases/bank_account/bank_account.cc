@@ -12,7 +12,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::bank_account {
 namespace {
 
 constexpr int kCustomers = 2;
@@ -103,4 +103,4 @@ const CaseRegistrar kLocked({
     .body = WithdrawTogether<LockedAccount, Spin>, .oracle = NeverOverdrawn});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::bank_account

@@ -19,7 +19,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::barrier {
 namespace {
 
 constexpr int kWorkers = 3;
@@ -90,4 +90,4 @@ const CaseRegistrar kStdBarrier({
     .body = TwoPhases<StdBarrier>, .oracle = EverySlotSeen});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::barrier

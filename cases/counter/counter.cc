@@ -11,7 +11,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 
-namespace racelab::cases {
+namespace racelab::cases::counter {
 namespace {
 
 constexpr int kThreads = 4;
@@ -97,4 +97,4 @@ const CaseRegistrar kAtomic({
     .body = IncrementTogether<AtomicCounter>, .oracle = EveryIncrementCounted});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::counter

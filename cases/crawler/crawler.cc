@@ -33,7 +33,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::crawler {
 namespace {
 
 constexpr int kCrawlers = 2;
@@ -179,4 +179,4 @@ const CaseRegistrar kLocked({
     .body = Crawl<LockedVisited, Spin>, .oracle = EachPageOnce});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::crawler

@@ -21,7 +21,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::daemon_thread {
 namespace {
 
 // The counter sits past the first 16 bytes, where glibc keeps its free-list
@@ -75,4 +75,4 @@ const CaseRegistrar kJthread({
     .body = JoinedHeartbeat});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::daemon_thread

@@ -10,7 +10,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 
-namespace racelab::cases {
+namespace racelab::cases::event_signal {
 namespace {
 
 // Deliberately unsynchronised (the bug under test).
@@ -87,4 +87,4 @@ const CaseRegistrar kLatch({
     .body = SignalBackgroundTask<LatchEvent>, .oracle = PayloadSeen});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::event_signal

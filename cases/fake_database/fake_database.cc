@@ -11,7 +11,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::fake_database {
 namespace {
 
 constexpr int kUpdaters = 2;
@@ -88,4 +88,4 @@ const CaseRegistrar kLocked({
     .body = UpdateTogether<LockedDatabase, Pause>, .oracle = EveryUpdateKept});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::fake_database

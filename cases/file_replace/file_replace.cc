@@ -29,7 +29,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::file_replace {
 namespace {
 
 constexpr char kOriginal[] = "TODO: review the draft\n";
@@ -120,4 +120,4 @@ const CaseRegistrar kLocked({
     .body = EditOneFile<LockedEditor, Spin>, .oracle = BothReplacementsKept});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::file_replace

@@ -12,7 +12,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::frying_pan {
 namespace {
 
 constexpr int kCooks = 3;
@@ -83,4 +83,4 @@ const CaseRegistrar kLocked({
     .body = CookTogether<LockedPan, Spin>, .oracle = OneDishAtATime});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::frying_pan

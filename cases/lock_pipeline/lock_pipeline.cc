@@ -18,7 +18,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 
-namespace racelab::cases {
+namespace racelab::cases::lock_pipeline {
 namespace {
 
 constexpr int kMessages = 1000;
@@ -149,4 +149,4 @@ const CaseRegistrar kCondition({
     .body = ProduceAndConsume<ConditionPipeline>, .oracle = ReceivedInOrder});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::lock_pipeline

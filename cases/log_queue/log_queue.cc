@@ -19,7 +19,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::log_queue {
 namespace {
 
 constexpr int kMessages = 20;
@@ -107,4 +107,4 @@ const CaseRegistrar kBlockingQueue({
     .body = HandlersThenWriters<BlockingLogQueue, Spin>, .oracle = EachMessageOnce});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::log_queue

@@ -13,7 +13,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 
-namespace racelab::cases {
+namespace racelab::cases::lost_wakeup {
 namespace {
 
 // Deliberately wrong (the bug under test): a notification is not a state.
@@ -91,4 +91,4 @@ const CaseRegistrar kPredicate({
     .body = CookAfterStaff<PredicateKitchen>, .oracle = ChefCooked});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::lost_wakeup

@@ -10,7 +10,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::missing_join {
 namespace {
 
 struct Kitchen {
@@ -67,4 +67,4 @@ const CaseRegistrar kJoined({
     .body = JoinedMorning, .oracle = CoffeeAfterWater});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::missing_join

@@ -21,7 +21,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 
-namespace racelab::cases {
+namespace racelab::cases::queue_shutdown {
 namespace {
 
 constexpr int kItems = 5;
@@ -110,4 +110,4 @@ const CaseRegistrar kTimedPop({
     .body = RunPipeline<TimedPopConsume, false>, .oracle = AllConsumed});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::queue_shutdown

@@ -13,7 +13,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 
-namespace racelab::cases {
+namespace racelab::cases::reentrant_lock {
 namespace {
 
 constexpr int kWorkers = 2;
@@ -108,4 +108,4 @@ const CaseRegistrar kSplit({
     .body = AddTogether<SplitInventory>, .oracle = EveryItemKept});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::reentrant_lock

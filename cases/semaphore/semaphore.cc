@@ -13,7 +13,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::semaphore {
 namespace {
 
 constexpr int kUsers = 4;
@@ -91,4 +91,4 @@ const CaseRegistrar kCounting({
     .body = UseTogether<CountingGate, Spin>, .oracle = NeverOverCapacity});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::semaphore

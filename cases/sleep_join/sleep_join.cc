@@ -12,7 +12,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::sleep_join {
 namespace {
 
 constexpr int kDownloads = 3;
@@ -78,4 +78,4 @@ const CaseRegistrar kJoined({
     .body = JoinThenRead, .oracle = EveryPageThere});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::sleep_join

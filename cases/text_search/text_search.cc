@@ -31,7 +31,7 @@
 #include "harness/catalog/unlocked_list.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::text_search {
 namespace {
 
 constexpr int kSearchers = 2;
@@ -214,4 +214,4 @@ const CaseRegistrar kMerged({
     .body = SearchTree<SearchThenMerge>, .oracle = SameMatchesAsOneThread});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::text_search

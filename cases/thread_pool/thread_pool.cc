@@ -20,7 +20,7 @@
 #include "harness/catalog/unlocked_list.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::thread_pool {
 namespace {
 
 constexpr int kWorkers = 2;
@@ -91,4 +91,4 @@ const CaseRegistrar kFutures({
     .body = ResultsThroughFutures, .oracle = EveryResult});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::thread_pool

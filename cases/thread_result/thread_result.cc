@@ -12,7 +12,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::thread_result {
 namespace {
 
 constexpr int kAnswer = 42;
@@ -79,4 +79,4 @@ const CaseRegistrar kFuture({
     .body = ThroughAFuture, .oracle = ResultSeen});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::thread_result

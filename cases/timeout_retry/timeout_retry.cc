@@ -22,7 +22,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::timeout_retry {
 namespace {
 
 constexpr auto kTryFor = std::chrono::milliseconds(5);
@@ -104,4 +104,4 @@ const CaseRegistrar kBackoff({
     .body = TwoClerks<BackoffMove>, .oracle = BothMoved});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::timeout_retry

@@ -23,7 +23,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::timer {
 namespace {
 
 // `ticks` sits past the first 16 bytes, where glibc keeps its free-list
@@ -117,4 +117,4 @@ const CaseRegistrar kLockedJoin({
     .body = CancelThenTearDown<LockedJoinTimer>});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::timer

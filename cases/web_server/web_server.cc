@@ -37,7 +37,7 @@
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
 
-namespace racelab::cases {
+namespace racelab::cases::web_server {
 namespace {
 
 constexpr int kHandlers = 2;
@@ -268,4 +268,4 @@ const CaseRegistrar kLocked({
     .body = ServeRequests<LockedStats, Spin>, .oracle = CountsAgree});
 
 }  // namespace
-}  // namespace racelab::cases
+}  // namespace racelab::cases::web_server

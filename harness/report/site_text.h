@@ -11,8 +11,8 @@
 
 namespace racelab {
 
-// "racelab::cases::(anonymous namespace)::RacyTransfer(Account&, int)" →
-// "racelab::cases::RacyTransfer".
+// "racelab::cases::abba_deadlock::(anonymous namespace)::RacyTransfer(Account&, int)" →
+// "racelab::cases::abba_deadlock::RacyTransfer".
 std::string ShortFunctionName(absl::string_view function);
 
 // "cases/x.cc:31 in Increment [T2] (Read of size 4)"; thread and role only
