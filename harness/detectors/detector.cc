@@ -1,4 +1,5 @@
-// The list of detectors and what runs share about them (see detector.h).
+// The list of detectors (built from harness/model/detectors.def) and what
+// runs share about them (see detector.h).
 #include "harness/detectors/detector.h"
 
 #include <algorithm>
@@ -11,17 +12,16 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "harness/detectors/asan_detector.h"
-#include "harness/detectors/crash_detector.h"
-#include "harness/detectors/lockorder_detector.h"
-#include "harness/detectors/oracle_detector.h"
 #include "harness/detectors/report_symbols.h"
-#include "harness/detectors/tsan_detector.h"
-#include "harness/detectors/watchdog_detector.h"
 #include "harness/model/build_info.h"
 #include "harness/process/proc_files.h"
 
 namespace racelab {
+
+// Each detector's accessor, declared from the list; defined in its own file.
+#define RACELAB_DETECTOR(enumerator, name, accessor) const RunDetector& accessor();
+#include "harness/model/detectors.def"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -30,8 +30,8 @@ namespace fs = std::filesystem;
 
 const std::vector<const RunDetector*>& AllRunDetectors() {
   static const auto* const kDetectors = new std::vector<const RunDetector*>{
-      &TsanDetector(),   &AsanDetector(),     &LockorderDetector(),
-      &OracleDetector(), &WatchdogDetector(), &CrashDetector(),
+#define RACELAB_DETECTOR(enumerator, name, accessor) &accessor(),
+#include "harness/model/detectors.def"
   };
   return *kDetectors;
 }

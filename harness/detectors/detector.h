@@ -3,10 +3,9 @@
 // this one. A detector says whether it applies to what is about to run,
 // prepares the run (environment variables, how the run is watched), and
 // turns what the run left into findings. The runners only loop over
-// AllRunDetectors(); adding a detector is its own files plus its entry in
-// that list (detector.cc), its source in harness/CMakeLists.txt, and its
-// name in the shared vocabulary (harness/model/finding.{h,cc}); see
-// CONTRIBUTING.md.
+// AllRunDetectors(); adding a detector is its own files (picked up by the
+// build) plus its line in harness/model/detectors.def, which gives it its
+// enumerator, its name and its place in that list; see CONTRIBUTING.md.
 //
 // Detectors are stateless and shared; what one run needs from its start to
 // its collection lives in RunState. Detection only: findings are data.
@@ -114,7 +113,7 @@ class RunDetector {
   virtual void Collect(RunLeftovers& leftovers, RunRecord& record) const = 0;
 };
 
-// Every detector, in the order their findings are collected.
+// Every detector, in the order their findings are collected (detectors.def).
 const std::vector<const RunDetector*>& AllRunDetectors();
 
 // The detectors that apply to `subject`, and why the others do not ("; "

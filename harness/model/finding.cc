@@ -8,12 +8,10 @@ namespace racelab {
 
 absl::string_view DetectorName(Detector detector) {
   switch (detector) {
-    case Detector::kTsan: return "tsan";
-    case Detector::kAsan: return "asan";
-    case Detector::kLockorder: return "lockorder";
-    case Detector::kWatchdog: return "watchdog";
-    case Detector::kOracle: return "oracle";
-    case Detector::kCrash: return "crash";
+#define RACELAB_DETECTOR(enumerator, name, accessor) \
+  case Detector::enumerator:                        \
+    return name;
+#include "harness/model/detectors.def"
   }
   std::abort();
 }
@@ -104,8 +102,9 @@ absl::string_view VerdictName(Verdict verdict) {
 
 const std::vector<Detector>& AllDetectors() {
   static const auto* const kAll = new std::vector<Detector>{
-      Detector::kTsan,     Detector::kAsan,   Detector::kLockorder,
-      Detector::kWatchdog, Detector::kOracle, Detector::kCrash};
+#define RACELAB_DETECTOR(enumerator, name, accessor) Detector::enumerator,
+#include "harness/model/detectors.def"
+  };
   return *kAll;
 }
 

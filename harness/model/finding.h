@@ -7,19 +7,16 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace racelab {
 
-// What produced a finding.
+// What produced a finding: one enumerator per line of detectors.def.
 enum class Detector {
-  kTsan,       // a ThreadSanitizer report
-  kAsan,       // an AddressSanitizer / UBSan report (asan preset)
-  kLockorder,  // the lock-order graph checker
-  kWatchdog,   // timeout / hang diagnosis
-  kOracle,     // the case's own invariant, checked after the run
-  kCrash,      // the child died by a signal or abort, or exited as it should not have
+#define RACELAB_DETECTOR(enumerator, name, accessor) enumerator,
+#include "harness/model/detectors.def"
 };
 
 enum class FindingKind {

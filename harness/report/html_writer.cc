@@ -248,7 +248,7 @@ std::string InlineSvg(const std::string& svg) {
   return start == std::string::npos ? svg : svg.substr(start);
 }
 
-std::string Graph(const LockOrderAnalysis& graph, const HtmlOptions& options) {
+std::string Graph(const LockOrderAnalysis& graph, const WriterOptions& options) {
   const auto counted = [](size_t n, absl::string_view noun) {
     return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
   };
@@ -272,7 +272,7 @@ std::string Graph(const LockOrderAnalysis& graph, const HtmlOptions& options) {
 }
 
 std::string CaseSection(const Report& report, const CaseResult& result, SourceLines& sources,
-                        const HtmlOptions& options) {
+                        const WriterOptions& options) {
   const std::string id = result.declaration.Id();
   const auto graph = report.lock_graphs.find(id);
   const bool has_graph = graph != report.lock_graphs.end() && !graph->second.edges.empty();
@@ -295,7 +295,7 @@ std::string CaseSection(const Report& report, const CaseResult& result, SourceLi
 
 }  // namespace
 
-std::string FormatHtmlReport(const Report& report, const HtmlOptions& options) {
+std::string FormatHtmlReport(const Report& report, const WriterOptions& options) {
   const std::string title =
       report.program.empty()
           ? "racelab report"

@@ -5,26 +5,19 @@
 // graph of the case's first run drawn as SVG, and for each case the
 // histogram of observed outcomes across its runs. Rendering only: values
 // come from the Report; source lines are read from the report's
-// locations_root; drawing is delegated to `dot_to_svg`.
+// locations_root; drawing is delegated to WriterOptions::dot_to_svg.
 #ifndef RACELAB_HARNESS_REPORT_HTML_WRITER_H_
 #define RACELAB_HARNESS_REPORT_HTML_WRITER_H_
 
-#include <functional>
 #include <string>
 
-#include "absl/status/statusor.h"
 #include "harness/report/report.h"
+#include "harness/report/report_format.h"
 
 namespace racelab {
 
-struct HtmlOptions {
-  // Turns a DOT graph into SVG markup (graphviz's `dot -Tsvg`). Unset, or
-  // failing, the graph is shown as its DOT text with the reason.
-  std::function<absl::StatusOr<std::string>(const std::string& dot)> dot_to_svg;
-};
-
 // The report as one HTML document.
-std::string FormatHtmlReport(const Report& report, const HtmlOptions& options);
+std::string FormatHtmlReport(const Report& report, const WriterOptions& options = {});
 
 }  // namespace racelab
 

@@ -61,7 +61,7 @@ TEST(HtmlWriterTest, AGraphWithoutARendererIsShownAsDot) {
   const std::string html = FormatHtmlReport(report, {});
   EXPECT_THAT(html, HasSubstr("Not drawn: no graph renderer"));
   EXPECT_THAT(html, HasSubstr("digraph lockorder"));
-  HtmlOptions options;
+  WriterOptions options;
   options.dot_to_svg = [](const std::string&) -> absl::StatusOr<std::string> {
     return std::string("<?xml version=\"1.0\"?><svg id=\"drawn\"></svg>");
   };

@@ -67,7 +67,7 @@ json ResultJson(const CaseResult& result) {
 
 }  // namespace
 
-std::string FormatJsonReport(const Report& report) {
+std::string FormatJsonReport(const Report& report, const WriterOptions& /*options*/) {
   json results = json::array();
   for (const CaseResult& result : report.results) results.push_back(ResultJson(result));
   const Summary& s = report.summary;

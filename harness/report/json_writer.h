@@ -6,13 +6,14 @@
 #include <string>
 
 #include "harness/report/report.h"
+#include "harness/report/report_format.h"
 
 namespace racelab {
 
 inline constexpr char kJsonReportSchema[] = "racelab-report/1";
 
 // The report as pretty-printed JSON text, ending in a newline.
-std::string FormatJsonReport(const Report& report);
+std::string FormatJsonReport(const Report& report, const WriterOptions& options = {});
 
 }  // namespace racelab
 

@@ -131,7 +131,7 @@ std::string XmlEscape(absl::string_view text) {
   return out;
 }
 
-std::string FormatJunitReport(const Report& report) {
+std::string FormatJunitReport(const Report& report, const WriterOptions& /*options*/) {
   // Patterns in first-seen order, each with its cases in report order.
   std::vector<std::string> patterns;
   std::map<std::string, std::vector<const CaseResult*>> by_pattern;

@@ -12,11 +12,12 @@
 
 #include "absl/strings/string_view.h"
 #include "harness/report/report.h"
+#include "harness/report/report_format.h"
 
 namespace racelab {
 
 // The report as a JUnit XML document, ending in a newline.
-std::string FormatJunitReport(const Report& report);
+std::string FormatJunitReport(const Report& report, const WriterOptions& options = {});
 
 // `text` made safe for XML character data and attribute values: the five
 // markup characters escaped, characters XML 1.0 cannot carry at all (most

@@ -112,7 +112,7 @@ json Result(const CaseResult& result, const ReportedFinding& finding) {
 
 }  // namespace
 
-std::string FormatSarifReport(const Report& report) {
+std::string FormatSarifReport(const Report& report, const WriterOptions& /*options*/) {
   json results = json::array();
   json notifications = json::array();
   bool every_case_ran = true;

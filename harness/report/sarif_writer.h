@@ -12,11 +12,12 @@
 #include <string>
 
 #include "harness/report/report.h"
+#include "harness/report/report_format.h"
 
 namespace racelab {
 
 // The report as a SARIF 2.1.0 log (JSON), ending in a newline.
-std::string FormatSarifReport(const Report& report);
+std::string FormatSarifReport(const Report& report, const WriterOptions& options = {});
 
 }  // namespace racelab
 

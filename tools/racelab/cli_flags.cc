@@ -4,6 +4,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 
 namespace racelab {
 namespace {
@@ -14,12 +16,30 @@ absl::Status Usage(absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(message, " (see 'racelab --help')"));
 }
 
+// The report formats' flags and help lines (the writers live in racelab_report).
+struct ReportFlag {
+  absl::string_view name;
+  absl::string_view help;
+};
+constexpr ReportFlag kReportFlags[] = {
+#define RACELAB_REPORT_FORMAT(name, help, writer) {name, help},
+#include "harness/report/report_formats.def"
+};
+
+// The report format a flag names ("--json" → "json"); nullptr for other flags.
+const ReportFlag* ReportFlagNamed(absl::string_view flag) {
+  if (!absl::ConsumePrefix(&flag, "--")) return nullptr;
+  for (const ReportFlag& report : kReportFlags) {
+    if (report.name == flag) return &report;
+  }
+  return nullptr;
+}
+
 // The Command field a flag that takes a path fills; nullptr for other flags.
 std::string* PathFlag(Command& command, absl::string_view flag) {
-  if (flag == "--json") return &command.json_path;
-  if (flag == "--junit") return &command.junit_path;
-  if (flag == "--sarif") return &command.sarif_path;
-  if (flag == "--html") return &command.html_path;
+  if (const ReportFlag* report = ReportFlagNamed(flag)) {
+    return &command.report_paths[std::string(report->name)];
+  }
   if (flag == "--lockorder-dir") return &command.lockorder_dir;
   return nullptr;
 }
@@ -27,7 +47,12 @@ std::string* PathFlag(Command& command, absl::string_view flag) {
 }  // namespace
 
 std::string UsageText() {
-  return R"(racelab — find concurrency bugs in a catalog of threading patterns, and prove their fixes.
+  std::string reports;
+  for (const ReportFlag& report : kReportFlags) {
+    absl::StrAppendFormat(&reports, "        %-18s %s\n", absl::StrCat("--", report.name, " FILE"),
+                          report.help);
+  }
+  return absl::StrCat(R"(racelab — find concurrency bugs in a catalog of threading patterns, and prove their fixes.
 
 Usage:
   racelab list
@@ -55,16 +80,13 @@ Usage:
       REPORTS (a regular file is replaced atomically, a link's target likewise;
       a device, FIFO or /dev/fd/N is written through; FILE '-' is standard
       output, and the console table then goes to standard error):
-        --json FILE        the JSON report (schema racelab-report/1)
-        --junit FILE       JUnit XML (a testsuite per pattern)
-        --sarif FILE       SARIF 2.1.0 (a rule per finding kind, a result per finding)
-        --html FILE        one self-contained HTML page
-
+)",
+                      reports, R"(
 Exit codes: 0 everything as expected; 1 a miss, a false positive, or a finding
 in a PROGRAM expected clean; 2 usage error, bad input, a case the harness could
 not run, a PROGRAM that cannot be started, or an interrupted run (SIGINT,
 SIGTERM: the reports then hold what finished and say the run is incomplete).
-)";
+)");
 }
 
 namespace {
@@ -91,11 +113,10 @@ absl::Status ParseSeconds(absl::string_view flag, const std::string& value, doub
 // Every `run` flag takes a value.
 bool IsRunFlag(absl::string_view flag) {
   for (absl::string_view known : {"--filter", "--repeat", "--timeout", "--quiet-period",
-                                  "--expect", "--exit-code", "--json", "--junit", "--sarif",
-                                  "--html", "--lockorder-dir"}) {
+                                  "--expect", "--exit-code", "--lockorder-dir"}) {
     if (flag == known) return true;
   }
-  return false;
+  return ReportFlagNamed(flag) != nullptr;
 }
 
 // One `run` flag and its value into `command`.

@@ -3,6 +3,7 @@
 #ifndef RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_
 #define RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,10 +21,8 @@ struct Command {
   int repeat = 1;
   std::optional<absl::Duration> timeout;
   std::optional<absl::Duration> quiet_period;  // --quiet-period: blocked this long = hung
-  std::string json_path;
-  std::string junit_path;
-  std::string sarif_path;
-  std::string html_path;
+  // Report format name ("json", harness/report/report_formats.def) → FILE.
+  std::map<std::string, std::string> report_paths;
   bool expect_bug = false;             // --expect bug (black-box mode only)
   int exit_code = 0;                   // --exit-code N: the status PROGRAM should end with
   std::string lockorder_dir;           // keep lock-order record files here

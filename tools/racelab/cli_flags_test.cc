@@ -17,7 +17,7 @@ TEST(CliFlagsTest, ParsesRunWithEveryOption) {
   EXPECT_EQ(command->filter, "counter/*");
   EXPECT_EQ(command->repeat, 20);
   EXPECT_EQ(command->timeout, absl::Milliseconds(2500));
-  EXPECT_EQ(command->json_path, "out/r.json");
+  EXPECT_EQ(command->report_paths.at("json"), "out/r.json");
 }
 
 TEST(CliFlagsTest, ListHelpAndChild) {
@@ -43,9 +43,9 @@ TEST(CliFlagsTest, ReportsAndExpectForAProgram) {
                         "r.html", "--", "./app"});
   ASSERT_TRUE(command.ok()) << command.status();
   EXPECT_TRUE(command->expect_bug);
-  EXPECT_EQ(command->junit_path, "r.xml");
-  EXPECT_EQ(command->sarif_path, "r.sarif");
-  EXPECT_EQ(command->html_path, "r.html");
+  EXPECT_EQ(command->report_paths.at("junit"), "r.xml");
+  EXPECT_EQ(command->report_paths.at("sarif"), "r.sarif");
+  EXPECT_EQ(command->report_paths.at("html"), "r.html");
   EXPECT_FALSE(ParseCommandLine({"run", "--expect", "clean", "--", "./app"})->expect_bug);
 }
 

@@ -24,16 +24,13 @@
 #include "harness/model/exit_status.h"
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
-#include "harness/report/json_writer.h"
 #include "harness/detectors/detector.h"
 #include "harness/detectors/lockorder_analysis.h"
 #include "harness/detectors/symbolizer.h"
 #include "harness/process/graphviz.h"
-#include "harness/report/html_writer.h"
-#include "harness/report/junit_writer.h"
 #include "harness/report/progress_line.h"
 #include "harness/report/report_file.h"
-#include "harness/report/sarif_writer.h"
+#include "harness/report/report_format.h"
 #include "harness/runner/case_runner.h"
 #include "harness/process/child_process.h"
 #include "harness/runner/program_inspection.h"
@@ -108,7 +105,7 @@ std::string Gdb() {
 class LockOrderKeep {
  public:
   explicit LockOrderKeep(const Command& command) : dir_(command.lockorder_dir) {
-    if (dir_.empty() && !command.html_path.empty()) {
+    if (dir_.empty() && command.report_paths.count("html") != 0) {
       dir_ = MakeScratchDir();
       temporary_ = true;
     }
@@ -139,10 +136,12 @@ class LockOrderKeep {
 
 // The report flags and their paths, in the order the reports are written.
 std::vector<std::pair<std::string, std::string>> ReportPaths(const Command& command) {
-  return {{"--json", command.json_path},
-          {"--junit", command.junit_path},
-          {"--sarif", command.sarif_path},
-          {"--html", command.html_path}};
+  std::vector<std::pair<std::string, std::string>> paths;
+  for (const ReportFormat& format : ReportFormats()) {
+    const auto path = command.report_paths.find(std::string(format.name));
+    if (path != command.report_paths.end()) paths.emplace_back(absl::StrCat("--", format.name), path->second);
+  }
+  return paths;
 }
 
 bool ReportsToStandardOutput(const Command& command) {
@@ -167,17 +166,13 @@ int Finish(Report& report, const Command& command) {
   console << FormatConsoleReport(report, ConsoleStyle{IsInteractive(
                                              ReportsToStandardOutput(command) ? stderr : stdout)})
           << std::flush;
-  const HtmlOptions html{&RenderDotToSvg};
-  const std::vector<std::pair<std::string, std::function<std::string()>>> writers = {
-      {command.json_path, [&] { return FormatJsonReport(report); }},
-      {command.junit_path, [&] { return FormatJunitReport(report); }},
-      {command.sarif_path, [&] { return FormatSarifReport(report); }},
-      {command.html_path, [&] { return FormatHtmlReport(report, html); }},
-  };
+  const WriterOptions options{&RenderDotToSvg};
   std::vector<std::string> unwritten;
-  for (const auto& [path, format] : writers) {
-    if (path.empty()) continue;
-    if (absl::Status written = WriteReportFile(path, format()); !written.ok()) {
+  for (const ReportFormat& format : ReportFormats()) {
+    const auto path = command.report_paths.find(std::string(format.name));
+    if (path == command.report_paths.end()) continue;
+    if (absl::Status written = WriteReportFile(path->second, format.writer(report, options));
+        !written.ok()) {
       unwritten.emplace_back(written.message());
     }
   }
