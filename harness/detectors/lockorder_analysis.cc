@@ -270,12 +270,6 @@ class Analyzer {
 
 }  // namespace
 
-int LockOrderAnalysis::UnguardedCycles() const {
-  int count = 0;
-  for (const AnalyzedCycle& cycle : cycles) count += cycle.gate_locks.empty() ? 1 : 0;
-  return count;
-}
-
 absl::StatusOr<LockOrderAnalysis> AnalyzeLockOrder(const std::vector<std::string>& paths,
                                                    const std::string& project_root,
                                                    Symbolizer& symbolizer) {

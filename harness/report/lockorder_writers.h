@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "harness/detectors/lockorder_analysis.h"
+#include "harness/model/lock_order_graph.h"
 
 namespace racelab {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/detectors/lockorder_analysis.h"
+#include "harness/model/lock_order_graph.h"
 #include "harness/model/build_info.h"
 #include "harness/model/finding.h"
 #include "harness/model/run_record.h"

@@ -9,9 +9,12 @@
 #define RACELAB_HARNESS_REPORT_REPORT_FORMAT_H_
 
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "harness/report/report.h"
@@ -35,6 +38,17 @@ struct ReportFormat {
 
 // Every format, in report_formats.def order (the order reports are written).
 const std::vector<ReportFormat>& ReportFormats();
+
+// Writes `report` in every format `paths` names (format name → file, see
+// WriteReportFile), in list order. Every report is attempted: one that
+// cannot be written does not cost the others; the error names each.
+absl::Status WriteReports(const Report& report, const std::map<std::string, std::string>& paths,
+                          const WriterOptions& options);
+
+// The flags and paths of the reports `paths` names, in list order:
+// {"--json", "out/r.json"}, ... (for CheckDistinctReportPaths).
+std::vector<std::pair<std::string, std::string>> ReportFlagsAndPaths(
+    const std::map<std::string, std::string>& paths);
 
 }  // namespace racelab
 

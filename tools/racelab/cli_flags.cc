@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "tools/common/command_line.h"
 
 namespace racelab {
 namespace {
@@ -110,13 +111,13 @@ absl::Status ParseSeconds(absl::string_view flag, const std::string& value, doub
   return absl::OkStatus();
 }
 
-// Every `run` flag takes a value.
-bool IsRunFlag(absl::string_view flag) {
-  for (absl::string_view known : {"--filter", "--repeat", "--timeout", "--quiet-period",
-                                  "--expect", "--exit-code", "--lockorder-dir"}) {
-    if (flag == known) return true;
-  }
-  return ReportFlagNamed(flag) != nullptr;
+// Every `run` flag (each takes a value).
+std::vector<std::string> RunFlags() {
+  std::vector<std::string> flags = {"--filter",     "--repeat",    "--timeout",
+                                    "--quiet-period", "--expect",  "--exit-code",
+                                    "--lockorder-dir"};
+  for (const ReportFlag& report : kReportFlags) flags.push_back(absl::StrCat("--", report.name));
+  return flags;
 }
 
 // One `run` flag and its value into `command`.
@@ -181,31 +182,20 @@ absl::Status CheckRunFlagsTogether(const Command& command, const GivenFlags& giv
   return absl::OkStatus();
 }
 
-// `run`'s flags (args[0] is "run"): `--flag value` or `--flag=value`, then
-// `-- PROGRAM [ARGS...]`.
+// `run`'s flags (args[0] is "run"), then `-- PROGRAM [ARGS...]`.
 absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
+  absl::StatusOr<VerbArguments> split =
+      SplitVerbArguments(std::vector<std::string>(args.begin() + 1, args.end()), "run", RunFlags());
+  if (!split.ok()) return Usage(split.status().message());
+  if (!split->operands.empty()) {
+    return Usage(absl::StrCat("unexpected argument '", split->operands[0],
+                              "' for 'run' (cases are chosen with --filter; a program follows '--')"));
+  }
   Command command;
   command.verb = Command::Verb::kRun;
+  command.program = split->program;
   GivenFlags given;
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string flag = args[i];
-    if (flag == "--") {
-      command.program.assign(args.begin() + static_cast<long>(i) + 1, args.end());
-      if (command.program.empty()) return Usage("'--' must be followed by a PROGRAM");
-      break;
-    }
-    std::string value;
-    if (const size_t equals = flag.find('=');
-        absl::StartsWith(flag, "--") && equals != std::string::npos) {
-      value = flag.substr(equals + 1);
-      flag = flag.substr(0, equals);
-    } else if (!IsRunFlag(flag)) {
-      return Usage(absl::StrCat("unknown option '", flag, "' for 'run'"));
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Usage(absl::StrCat(flag, " needs a value"));
-    }
+  for (const auto& [flag, value] : split->flags) {
     if (absl::Status applied = ApplyRunFlag(flag, value, command, given); !applied.ok()) {
       return applied;
     }

@@ -1,16 +1,13 @@
-// racelab — the command-line entry point. Parses flags and wires the
-// libraries: registry → runner → grading → writers. Owns no logic of its own
-// beyond choosing what to call and which exit code to return.
+// racelab — the command-line entry point. Parses flags (cli_flags.h), runs a
+// session (harness/session) and hands its report to the console writer and
+// the report files asked for. Owns no logic of its own beyond choosing what
+// to call and which exit code to return.
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,27 +17,18 @@
 #include "absl/strings/str_join.h"
 #include "harness/catalog/case_child.h"
 #include "harness/catalog/registry.h"
-#include "harness/model/build_info.h"
 #include "harness/model/exit_status.h"
+#include "harness/process/graphviz.h"
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
-#include "harness/detectors/detector.h"
-#include "harness/detectors/lockorder_analysis.h"
-#include "harness/detectors/symbolizer.h"
-#include "harness/process/graphviz.h"
 #include "harness/report/progress_line.h"
 #include "harness/report/report_file.h"
 #include "harness/report/report_format.h"
-#include "harness/runner/case_runner.h"
-#include "harness/process/child_process.h"
-#include "harness/runner/program_inspection.h"
-#include "harness/runner/program_runner.h"
-#include "harness/runner/run_collection.h"
+#include "harness/session/session.h"
 #include "tools/racelab/cli_flags.h"
 
 namespace racelab {
 namespace {
-
 
 int Fail(absl::string_view message) {
   std::cerr << "racelab: " << message << "\n";
@@ -76,185 +64,56 @@ std::string SelfPath() {
   return n > 0 ? std::string(buffer.data(), static_cast<size_t>(n)) : "";
 }
 
-// The lock-order preload library: $RACELAB_PRELOAD_LIBRARY, else the one
-// built next to this binary; "" when there is none.
-std::string PreloadLibrary() {
-  if (const char* chosen = std::getenv("RACELAB_PRELOAD_LIBRARY"); chosen != nullptr && *chosen) {
-    return chosen;
-  }
-  const std::filesystem::path beside =
-      std::filesystem::path(SelfPath()).parent_path() / "libracelab_lockorder_preload.so";
-  std::error_code ignored;
-  return std::filesystem::exists(beside, ignored) ? beside.string() : "";
-}
-
-// gdb, for every thread's stack on a timeout; "" when it is not installed.
-// RACELAB_GDB=none turns it off.
-std::string Gdb() {
-  if (const char* chosen = std::getenv("RACELAB_GDB"); chosen != nullptr && *chosen) {
-    return std::string(chosen) == "none" ? "" : chosen;
-  }
-  for (const char* candidate : {"/usr/bin/gdb", "/usr/local/bin/gdb"}) {
-    if (::access(candidate, X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-// Where run record files are kept: --lockorder-dir, or, when the HTML report
-// needs the graphs and none was given, a temporary directory removed on exit.
-class LockOrderKeep {
- public:
-  explicit LockOrderKeep(const Command& command) : dir_(command.lockorder_dir) {
-    if (dir_.empty() && command.report_paths.count("html") != 0) {
-      dir_ = MakeScratchDir();
-      temporary_ = true;
-    }
-  }
-  LockOrderKeep(const LockOrderKeep&) = delete;
-  LockOrderKeep& operator=(const LockOrderKeep&) = delete;
-  ~LockOrderKeep() {
-    std::error_code ignored;
-    if (temporary_) std::filesystem::remove_all(dir_, ignored);
-  }
-  const std::string& dir() const { return dir_; }
-
-  // The graph of the case's first run, into the report (for the HTML page).
-  void AddFirstRunGraph(const CaseDeclaration& declaration, const std::string& root,
-                        Symbolizer& symbolizer, Report& report) const {
-    if (dir_.empty()) return;
-    const std::vector<std::string> files =
-        KeptLockOrderFiles(dir_, KeptRunPrefix(declaration.pattern, declaration.variant, 1));
-    if (files.empty()) return;
-    absl::StatusOr<LockOrderAnalysis> graph = AnalyzeLockOrder(files, root, symbolizer);
-    if (graph.ok()) report.lock_graphs[declaration.Id()] = *std::move(graph);
-  }
-
- private:
-  std::string dir_;
-  bool temporary_ = false;
-};
-
-// The report flags and their paths, in the order the reports are written.
-std::vector<std::pair<std::string, std::string>> ReportPaths(const Command& command) {
-  std::vector<std::pair<std::string, std::string>> paths;
-  for (const ReportFormat& format : ReportFormats()) {
-    const auto path = command.report_paths.find(std::string(format.name));
-    if (path != command.report_paths.end()) paths.emplace_back(absl::StrCat("--", format.name), path->second);
-  }
-  return paths;
-}
-
 bool ReportsToStandardOutput(const Command& command) {
-  for (const auto& [flag, path] : ReportPaths(command)) {
+  for (const auto& [format, path] : command.report_paths) {
     if (path == kStandardOutputPath) return true;
   }
   return false;
 }
 
 // Prints the console report, writes every report file asked for and
-// returns the exit code. Every report is attempted; one that cannot be
-// written does not cost the others.
-int Finish(Report& report, const Command& command) {
-  report.summary = Summarize(report.results);
-  if (const int signal_number = InterruptedBy(); signal_number != 0) {
-    report.complete = false;
-    report.incomplete_reason = absl::StrCat("interrupted by SIG", sigabbrev_np(signal_number));
-  }
+// returns the exit code.
+int Finish(const Report& report, const Command& command) {
   // A report sent to standard output ("-") keeps it for itself: the table
   // goes to standard error then.
-  std::ostream& console = ReportsToStandardOutput(command) ? std::cerr : std::cout;
-  console << FormatConsoleReport(report, ConsoleStyle{IsInteractive(
-                                             ReportsToStandardOutput(command) ? stderr : stdout)})
+  const bool to_stderr = ReportsToStandardOutput(command);
+  std::ostream& console = to_stderr ? std::cerr : std::cout;
+  console << FormatConsoleReport(report, ConsoleStyle{IsInteractive(to_stderr ? stderr : stdout)})
           << std::flush;
-  const WriterOptions options{&RenderDotToSvg};
-  std::vector<std::string> unwritten;
-  for (const ReportFormat& format : ReportFormats()) {
-    const auto path = command.report_paths.find(std::string(format.name));
-    if (path == command.report_paths.end()) continue;
-    if (absl::Status written = WriteReportFile(path->second, format.writer(report, options));
-        !written.ok()) {
-      unwritten.emplace_back(written.message());
-    }
+  if (absl::Status written = WriteReports(report, command.report_paths, WriterOptions{&RenderDotToSvg});
+      !written.ok()) {
+    return Fail(written.message());
   }
-  if (!unwritten.empty()) return Fail(absl::StrJoin(unwritten, "; "));
   if (!report.complete) return Fail(absl::StrCat(report.incomplete_reason, ": reports hold the ",
                                                  report.results.size(), " finished cases"));
   return ExitCodeFor(report.summary);
 }
 
-// Black-box mode: the program after `--` is the one case.
-int RunProgramCase(const Command& command) {
-  absl::StatusOr<ProgramTraits> traits = InspectProgram(command.program[0]);
-  if (!traits.ok()) return Fail(traits.status().message());
-  ProgramRunOptions options;
-  options.repeat = command.repeat;
-  options.expected_exit_code = command.exit_code;
-  if (command.timeout) options.timeout = *command.timeout;
-  if (command.quiet_period) options.quiet_period = *command.quiet_period;
-  options.project_root = std::filesystem::current_path().string();
-  options.preload_library = PreloadLibrary();
-  options.gdb = Gdb();
-  const LockOrderKeep keep(command);
-  options.keep_lockorder_dir = keep.dir();
-
-  StopChildrenWhenInterrupted();
-  const auto start = std::chrono::steady_clock::now();
-  Report report;
-  report.build = ThisBuild();
-  report.program = command.program;
-  report.locations_root = options.project_root;
-  const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
-  const CaseDeclaration declaration = ProgramDeclaration(
-      command.program[0], command.expect_bug ? Expect::kBug : Expect::kClean, detectors);
-  std::vector<RunRecord> runs = RunProgram(command.program, declaration, *traits, options);
-  if (!runs.empty()) {
-    CaseResult result = GradeCase(declaration, runs, detectors);
-    const std::string note = ProgramDetectorNote(*traits, options);
-    if (!note.empty()) result.note = result.note.empty() ? note : absl::StrCat(result.note, "; ", note);
-    report.results.push_back(std::move(result));
-    Symbolizer symbolizer;
-    keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
-  }
-  report.duration = absl::FromChrono(std::chrono::steady_clock::now() - start);
-  return Finish(report, command);
-}
-
 int Run(const CaseRegistry& registry, const Command& command) {
-  if (!command.program.empty()) return RunProgramCase(command);
-  std::vector<const CaseSpec*> cases = registry.Matching(command.filter);
-  if (cases.empty()) {
-    return Fail(absl::StrCat("no case id matches --filter '", command.filter, "' (see 'racelab list')"));
-  }
-  RunOptions options;
+  SessionOptions options;
+  options.filter = command.filter;
+  options.program = command.program;
+  options.expect_bug = command.expect_bug;
+  options.expected_exit_code = command.exit_code;
   options.repeat = command.repeat;
   options.timeout = command.timeout;
-  if (command.quiet_period) options.quiet_period = *command.quiet_period;
+  options.quiet_period = command.quiet_period;
+  options.lockorder_dir = command.lockorder_dir;
+  options.lock_graphs = command.report_paths.count("html") != 0;  // the page draws them
   options.case_binary = SelfPath();
-  options.project_root = ThisBuild().source_root;
-  const LockOrderKeep keep(command);
-  options.keep_lockorder_dir = keep.dir();
-  if (options.case_binary.empty()) return Fail("cannot find this program's own path in /proc/self/exe");
-
-  StopChildrenWhenInterrupted();
-  const auto start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] { return absl::FromChrono(std::chrono::steady_clock::now() - start); };
-  Report report;
-  report.build = ThisBuild();
-  report.locations_root = options.project_root;
-  const std::vector<Detector> active = ActiveDetectors();
-  Symbolizer symbolizer;
+  options.preload_library = FindPreloadLibrary(options.case_binary);
+  options.gdb = FindGdb();
+  absl::StatusOr<Report> report;
   {
     ProgressLine progress(IsInteractive(stderr));
-    for (size_t i = 0; i < cases.size(); ++i) {
-      progress.Show(static_cast<int>(i), static_cast<int>(cases.size()), cases[i]->Id(), elapsed());
-      std::vector<RunRecord> runs = RunCatalogCase(*cases[i], options, symbolizer);
-      if (InterruptedBy() != 0) break;  // this case did not finish: not reported
-      report.results.push_back(GradeCase(cases[i]->Declaration(), runs, active));
-      keep.AddFirstRunGraph(cases[i]->Declaration(), options.project_root, symbolizer, report);
-    }
+    options.on_case_start = [&progress](int index, int total, const std::string& id,
+                                        absl::Duration elapsed) {
+      progress.Show(index, total, id, elapsed);
+    };
+    report = RunSession(registry, options);
   }
-  report.duration = elapsed();
-  return Finish(report, command);
+  if (!report.ok()) return Fail(report.status().message());
+  return Finish(*report, command);
 }
 
 int Child(const CaseRegistry& registry, const Command& command) {
@@ -279,7 +138,8 @@ int Main(int argc, char** argv) {
     case Command::Verb::kList: return List(registry);
     case Command::Verb::kRun:
       // Before anything runs: two reports into one file would leave only one.
-      if (absl::Status distinct = CheckDistinctReportPaths(ReportPaths(*command)); !distinct.ok()) {
+      if (absl::Status distinct = CheckDistinctReportPaths(ReportFlagsAndPaths(command->report_paths));
+          !distinct.ok()) {
         return Fail(distinct.message());
       }
       return Run(registry, *command);

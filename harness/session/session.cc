@@ -1,0 +1,182 @@
+// A session of runs graded into a report (see session.h).
+#include "harness/session/session.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "harness/detectors/detector.h"
+#include "harness/detectors/lockorder_analysis.h"
+#include "harness/detectors/symbolizer.h"
+#include "harness/model/build_info.h"
+#include "harness/process/child_process.h"
+#include "harness/report/grade.h"
+#include "harness/runner/case_runner.h"
+#include "harness/runner/program_inspection.h"
+#include "harness/runner/program_runner.h"
+#include "harness/runner/run_collection.h"
+
+namespace racelab {
+namespace {
+
+// Where run record files are kept: the session's lockorder_dir, or, when the
+// report needs the graphs and none was given, a temporary directory removed
+// with this object.
+class LockOrderKeep {
+ public:
+  explicit LockOrderKeep(const SessionOptions& options) : dir_(options.lockorder_dir) {
+    if (dir_.empty() && options.lock_graphs) {
+      dir_ = MakeScratchDir();
+      temporary_ = true;
+    }
+  }
+  LockOrderKeep(const LockOrderKeep&) = delete;
+  LockOrderKeep& operator=(const LockOrderKeep&) = delete;
+  ~LockOrderKeep() {
+    std::error_code ignored;
+    if (temporary_) std::filesystem::remove_all(dir_, ignored);
+  }
+  const std::string& dir() const { return dir_; }
+
+  // The graph of the case's first run, into the report.
+  void AddFirstRunGraph(const CaseDeclaration& declaration, const std::string& root,
+                        Symbolizer& symbolizer, Report& report) const {
+    if (dir_.empty()) return;
+    const std::vector<std::string> files =
+        KeptLockOrderFiles(dir_, KeptRunPrefix(declaration.pattern, declaration.variant, 1));
+    if (files.empty()) return;
+    absl::StatusOr<LockOrderAnalysis> graph = AnalyzeLockOrder(files, root, symbolizer);
+    if (graph.ok()) report.lock_graphs[declaration.Id()] = *std::move(graph);
+  }
+
+ private:
+  std::string dir_;
+  bool temporary_ = false;
+};
+
+absl::Duration Since(std::chrono::steady_clock::time_point start) {
+  return absl::FromChrono(std::chrono::steady_clock::now() - start);
+}
+
+// The summary, and whether an interruption cut the session short.
+void Conclude(Report& report) {
+  report.summary = Summarize(report.results);
+  if (const int signal_number = InterruptedBy(); signal_number != 0) {
+    report.complete = false;
+    report.incomplete_reason = absl::StrCat("interrupted by SIG", sigabbrev_np(signal_number));
+  }
+}
+
+// Black-box mode: the program is the one case.
+absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
+  absl::StatusOr<ProgramTraits> traits = InspectProgram(session.program[0]);
+  if (!traits.ok()) return traits.status();
+  ProgramRunOptions options;
+  options.repeat = session.repeat;
+  options.expected_exit_code = session.expected_exit_code;
+  if (session.timeout) options.timeout = *session.timeout;
+  if (session.quiet_period) options.quiet_period = *session.quiet_period;
+  options.project_root = std::filesystem::current_path().string();
+  options.preload_library = session.preload_library;
+  options.gdb = session.gdb;
+  const LockOrderKeep keep(session);
+  options.keep_lockorder_dir = keep.dir();
+
+  StopChildrenWhenInterrupted();
+  const auto start = std::chrono::steady_clock::now();
+  Report report;
+  report.build = ThisBuild();
+  report.program = session.program;
+  report.locations_root = options.project_root;
+  const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
+  const CaseDeclaration declaration = ProgramDeclaration(
+      session.program[0], session.expect_bug ? Expect::kBug : Expect::kClean, detectors);
+  std::vector<RunRecord> runs = RunProgram(session.program, declaration, *traits, options);
+  if (!runs.empty()) {
+    CaseResult result = GradeCase(declaration, runs, detectors);
+    const std::string note = ProgramDetectorNote(*traits, options);
+    if (!note.empty()) result.note = result.note.empty() ? note : absl::StrCat(result.note, "; ", note);
+    report.results.push_back(std::move(result));
+    Symbolizer symbolizer;
+    keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
+  }
+  report.duration = Since(start);
+  Conclude(report);
+  return report;
+}
+
+absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry, const SessionOptions& session) {
+  std::vector<const CaseSpec*> cases = registry.Matching(session.filter);
+  if (cases.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("no case id matches --filter '", session.filter, "' (see 'racelab list')"));
+  }
+  if (session.case_binary.empty()) {
+    return absl::FailedPreconditionError("cannot find this program's own path in /proc/self/exe");
+  }
+  RunOptions options;
+  options.repeat = session.repeat;
+  options.timeout = session.timeout;
+  if (session.quiet_period) options.quiet_period = *session.quiet_period;
+  options.case_binary = session.case_binary;
+  options.project_root = ThisBuild().source_root;
+  const LockOrderKeep keep(session);
+  options.keep_lockorder_dir = keep.dir();
+
+  StopChildrenWhenInterrupted();
+  const auto start = std::chrono::steady_clock::now();
+  Report report;
+  report.build = ThisBuild();
+  report.locations_root = options.project_root;
+  const std::vector<Detector> active = ActiveDetectors();
+  Symbolizer symbolizer;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    if (session.on_case_start) {
+      session.on_case_start(static_cast<int>(i), static_cast<int>(cases.size()), cases[i]->Id(),
+                            Since(start));
+    }
+    std::vector<RunRecord> runs = RunCatalogCase(*cases[i], options, symbolizer);
+    if (InterruptedBy() != 0) break;  // this case did not finish: not reported
+    report.results.push_back(GradeCase(cases[i]->Declaration(), runs, active));
+    keep.AddFirstRunGraph(cases[i]->Declaration(), options.project_root, symbolizer, report);
+  }
+  report.duration = Since(start);
+  Conclude(report);
+  return report;
+}
+
+}  // namespace
+
+absl::StatusOr<Report> RunSession(const CaseRegistry& registry, const SessionOptions& options) {
+  return options.program.empty() ? RunCatalogSession(registry, options) : RunProgramSession(options);
+}
+
+std::string FindPreloadLibrary(const std::string& racelab_binary) {
+  if (const char* chosen = std::getenv("RACELAB_PRELOAD_LIBRARY"); chosen != nullptr && *chosen) {
+    return chosen;
+  }
+  const std::filesystem::path beside =
+      std::filesystem::path(racelab_binary).parent_path() / "libracelab_lockorder_preload.so";
+  std::error_code ignored;
+  return std::filesystem::exists(beside, ignored) ? beside.string() : "";
+}
+
+std::string FindGdb() {
+  if (const char* chosen = std::getenv("RACELAB_GDB"); chosen != nullptr && *chosen) {
+    return std::string(chosen) == "none" ? "" : chosen;
+  }
+  for (const char* candidate : {"/usr/bin/gdb", "/usr/local/bin/gdb"}) {
+    if (::access(candidate, X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+}  // namespace racelab

@@ -1,0 +1,63 @@
+// A session: what `racelab run` does between parsing its flags and writing
+// its reports. The catalog cases a filter selects (or one program of the
+// user's, black-box mode) run under every detector that applies, each run
+// in its own child process, and are graded into one Report; the lock-order
+// graph of each case's first run joins the report when asked for. Stops
+// early, with the report marked incomplete, once racelab is interrupted.
+// Prints nothing: progress is reported through a callback. One thread.
+#ifndef RACELAB_HARNESS_SESSION_SESSION_H_
+#define RACELAB_HARNESS_SESSION_SESSION_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "harness/catalog/registry.h"
+#include "harness/detectors/watchdog.h"
+#include "harness/report/report.h"
+
+namespace racelab {
+
+struct SessionOptions {
+  // What runs: the catalog cases whose id matches `filter` (empty: all), or,
+  // when `program` is set, that program as the one case.
+  std::string filter;
+  std::vector<std::string> program;
+  bool expect_bug = false;     // a program: what it should produce
+  int expected_exit_code = 0;  // a program: any other exit status is a finding
+  // How.
+  int repeat = 1;
+  std::optional<absl::Duration> timeout;      // per run; default: the case's own
+  std::optional<absl::Duration> quiet_period;  // blocked this long = hung
+  // Where the lock-order record files are kept ("" = removed with each run).
+  std::string lockorder_dir;
+  // Whether the report gets each case's lock-order graph (the HTML page
+  // draws them); record files then go to a temporary directory when
+  // `lockorder_dir` is not set.
+  bool lock_graphs = false;
+  // The racelab binary itself, re-executed for each catalog run.
+  std::string case_binary;
+  std::string preload_library;  // the lock-order preload library; "" = none
+  std::string gdb;              // for every thread's stack of a hung run; "" = none
+  // Called as each catalog case starts: (index, total, case id, elapsed).
+  std::function<void(int, int, const std::string&, absl::Duration)> on_case_start;
+};
+
+// Runs the session. Errors (a filter that matches nothing, a program that
+// cannot be inspected) come back before anything has run.
+absl::StatusOr<Report> RunSession(const CaseRegistry& registry, const SessionOptions& options);
+
+// The lock-order preload library: $RACELAB_PRELOAD_LIBRARY, else the one
+// built next to `racelab_binary`; "" when there is none.
+std::string FindPreloadLibrary(const std::string& racelab_binary);
+
+// gdb, for every thread's stack on a hang; "" when it is not installed.
+// RACELAB_GDB names another one, or turns it off with "none".
+std::string FindGdb();
+
+}  // namespace racelab
+
+#endif  // RACELAB_HARNESS_SESSION_SESSION_H_
