@@ -12,12 +12,10 @@
 // thread waits (the same way) until it has, so the write happens inside
 // the run, every run. No detector outside the sanitizers can see a write
 // to freed memory honestly, so `default` says the case needs TSan.
-#include <memory>
 #include <stop_token>
 #include <thread>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/window.h"
 
@@ -32,34 +30,60 @@ struct Status {
   long heartbeats = 0;
 };
 
-// Deliberately wrong (the bug under test).
-Observation DetachedHeartbeat() {
-  auto* status = new Status;
-  UnorderedSignal freed, beat_after_free;
-  std::thread([status, &freed, &beat_after_free] {
-    ++status->heartbeats;
-    freed.AwaitRaised();
-    ++status->heartbeats;  // the owner is gone: use after free
-    beat_after_free.Raise();
-  }).detach();
-  delete status;  // the main thread is done and cleans up
-  freed.Raise();
-  beat_after_free.AwaitRaised();
-  return Observation{"status destroyed while the heartbeat ran", {0}};
-}
+// The heartbeat thread, tied to the Status it updates: two ways with one
+// shape (Start while the owner has the status, Release just before the
+// owner destroys it, AfterDestroy once it has), so the diff between them is
+// the bug and its fix.
 
-Observation JoinedHeartbeat() {
-  auto status = std::make_unique<Status>();
-  long beats = 0;
-  {
-    std::jthread heartbeat([&status](std::stop_token stop) {
-      while (!stop.stop_requested() && status->heartbeats < 3) ++status->heartbeats;
+// A detached thread: deliberately wrong (the bug under test).
+class DetachedHeartbeat {
+ public:
+  void Start(Status& status) {
+    std::thread([&status, this] {
+      ++status.heartbeats;
+      freed_.AwaitRaised();
+      ++status.heartbeats;  // the owner is gone: use after free
+      beat_after_free_.Raise();
+    }).detach();
+  }
+  void Release() {}  // nothing stops a detached thread
+  // The late beat happens inside the run, every run.
+  void AfterDestroy() {
+    freed_.Raise();
+    beat_after_free_.AwaitRaised();
+  }
+
+ private:
+  UnorderedSignal freed_, beat_after_free_;
+};
+
+// A std::jthread, stopped through its stop_token and joined first.
+class StoppedHeartbeat {
+ public:
+  void Start(Status& status) {
+    thread_ = std::jthread([&status](std::stop_token stop) {
+      while (!stop.stop_requested() && status.heartbeats < 3) ++status.heartbeats;
     });
-    heartbeat.request_stop();
-  }  // joined here, before the status goes
-  beats = status->heartbeats;
-  status.reset();
-  return Observation{absl::StrCat("heartbeats=", beats), {beats}};
+  }
+  void Release() {
+    thread_.request_stop();
+    thread_.join();
+  }
+  void AfterDestroy() {}
+
+ private:
+  std::jthread thread_;
+};
+
+template <typename Heartbeat>
+Observation OwnerGoesAway() {
+  Heartbeat heartbeat;
+  auto* status = new Status;
+  heartbeat.Start(*status);
+  heartbeat.Release();
+  delete status;  // the owner is done and cleans up
+  heartbeat.AfterDestroy();
+  return Observation{"the owner destroyed the status", {0}};
 }
 
 const CaseRegistrar kRacy({
@@ -67,12 +91,12 @@ const CaseRegistrar kRacy({
     .title = "a detached thread writes to an object the main thread destroys",
     .bug_kinds = {FindingKind::kDataRace, FindingKind::kUseAfterFree},
     .found_by = {Detector::kTsan, Detector::kAsan},
-    .body = DetachedHeartbeat});
+    .body = OwnerGoesAway<DetachedHeartbeat>});
 
 const CaseRegistrar kJthread({
     .pattern = "daemon_thread", .variant = "jthread", .expect = Expect::kClean,
     .title = "a std::jthread stopped through its stop_token and joined first",
-    .body = JoinedHeartbeat});
+    .body = OwnerGoesAway<StoppedHeartbeat>});
 
 }  // namespace
 }  // namespace racelab::cases::daemon_thread

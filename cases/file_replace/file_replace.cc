@@ -13,8 +13,6 @@
 // Schedule: in `racy` both threads have read the file before either writes
 // (an UnorderedRendezvous), every run. The file lives in a fresh temporary
 // directory, removed at the end.
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +25,7 @@
 #include "absl/strings/str_replace.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
+#include "harness/catalog/temporary_directory.h"
 #include "harness/catalog/window.h"
 
 namespace racelab::cases::file_replace {
@@ -79,9 +78,9 @@ struct LockedEditor {
 
 template <typename Editor, typename EditWindow>
 Observation EditOneFile() {
-  std::string dir = (std::filesystem::temp_directory_path() / "racelab_file_replace.XXXXXX").string();
-  if (::mkdtemp(dir.data()) == nullptr) return Observation{"mkdtemp failed", {-1}};
-  const std::filesystem::path file = std::filesystem::path(dir) / "notes.txt";
+  const TemporaryDirectory dir("racelab_file_replace");
+  if (!dir.ok()) return Observation{"no temporary directory", {-1}};
+  const std::filesystem::path file = dir.path() / "notes.txt";
   WriteWhole(file, kOriginal);
   Editor editor;
   Meeting editors(2);
@@ -90,7 +89,6 @@ Observation EditOneFile() {
     editor.Replace(file, kReplacements[index], window);
   });
   const std::string result = ReadWhole(file);
-  std::filesystem::remove_all(dir);
   int applied = 0;
   for (const Replacement& replacement : kReplacements) {
     applied += result.find(replacement.to) != std::string::npos ? 1 : 0;

@@ -32,19 +32,16 @@ bool MakeCoffee(Kitchen& kitchen) {
   return hot;
 }
 
-Observation RacyMorning() {
+// One morning. The variants differ only in where the water thread is
+// joined: `join_first` joins it before the coffee; the racy cook makes the
+// coffee first (the bug) and joins at the end.
+template <bool join_first>
+Observation Morning() {
   Kitchen kitchen;
-  std::thread water(BoilWater, std::ref(kitchen), /*wait_for_cook=*/true);
-  const bool hot = MakeCoffee(kitchen);  // the bug: no join before this
-  water.join();
-  return Observation{hot ? "hot coffee" : "cold coffee", {hot ? 1 : 0}};
-}
-
-Observation JoinedMorning() {
-  Kitchen kitchen;
-  std::thread water(BoilWater, std::ref(kitchen), /*wait_for_cook=*/false);
-  water.join();
+  std::thread water(BoilWater, std::ref(kitchen), /*wait_for_cook=*/!join_first);
+  if (join_first) water.join();
   const bool hot = MakeCoffee(kitchen);
+  if (!join_first) water.join();
   return Observation{hot ? "hot coffee" : "cold coffee", {hot ? 1 : 0}};
 }
 
@@ -59,12 +56,12 @@ const CaseRegistrar kRacy({
     .title = "coffee is made without joining the water thread",
     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
     .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = RacyMorning, .oracle = CoffeeAfterWater});
+    .body = Morning</*join_first=*/false>, .oracle = CoffeeAfterWater});
 
 const CaseRegistrar kJoined({
     .pattern = "missing_join", .variant = "joined", .expect = Expect::kClean,
     .title = "join the water thread, then make coffee",
-    .body = JoinedMorning, .oracle = CoffeeAfterWater});
+    .body = Morning</*join_first=*/true>, .oracle = CoffeeAfterWater});
 
 }  // namespace
 }  // namespace racelab::cases::missing_join

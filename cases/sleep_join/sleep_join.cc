@@ -37,23 +37,26 @@ int CountPages(const Downloads& downloads) {
   return count;
 }
 
-Observation SleepThenRead() {
+// The caller starts the downloads, "waits" for them and reads. The variants
+// differ only in that wait: `join` joins every worker; the racy caller
+// sleeps a fixed time and hopes (the bug), joining only after it has read.
+template <bool join>
+Observation DownloadThenRead() {
   Downloads downloads;
   std::vector<std::thread> workers;
-  for (int i = 0; i < kDownloads; ++i) workers.emplace_back(Download, std::ref(downloads), i, true);
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the tutorial's "wait"
+  for (int i = 0; i < kDownloads; ++i) {
+    workers.emplace_back(Download, std::ref(downloads), i, /*slow_after_caller=*/!join);
+  }
+  if (join) {
+    for (std::thread& worker : workers) worker.join();
+  } else {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the tutorial's "wait"
+  }
   const int count = CountPages(downloads);
-  downloads.caller_read.Raise();
-  for (std::thread& worker : workers) worker.join();
-  return Observation{absl::StrCat("pages=", count), {count}};
-}
-
-Observation JoinThenRead() {
-  Downloads downloads;
-  std::vector<std::thread> workers;
-  for (int i = 0; i < kDownloads; ++i) workers.emplace_back(Download, std::ref(downloads), i, false);
-  for (std::thread& worker : workers) worker.join();
-  const int count = CountPages(downloads);
+  if (!join) {
+    downloads.caller_read.Raise();
+    for (std::thread& worker : workers) worker.join();
+  }
   return Observation{absl::StrCat("pages=", count), {count}};
 }
 
@@ -70,12 +73,12 @@ const CaseRegistrar kRacy({
     .title = "sleep a fixed time, then read what the workers wrote",
     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
     .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = SleepThenRead, .oracle = EveryPageThere});
+    .body = DownloadThenRead</*join=*/false>, .oracle = EveryPageThere});
 
 const CaseRegistrar kJoined({
     .pattern = "sleep_join", .variant = "joined", .expect = Expect::kClean,
     .title = "join every worker, then read",
-    .body = JoinThenRead, .oracle = EveryPageThere});
+    .body = DownloadThenRead</*join=*/true>, .oracle = EveryPageThere});
 
 }  // namespace
 }  // namespace racelab::cases::sleep_join

@@ -14,8 +14,6 @@
 //
 // Oracle: the threaded search finds exactly what a one-thread search of
 // the same tree finds.
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
+#include "harness/catalog/temporary_directory.h"
 #include "harness/catalog/unlocked_list.h"
 #include "harness/catalog/window.h"
 
@@ -63,34 +62,24 @@ struct Match {
   friend bool operator<(const Match& a, const Match& b) { return a.Key() < b.Key(); }
 };
 
-// A temporary directory holding kTree, removed on destruction.
+// kTree written into a fresh temporary directory, removed on destruction.
 class TemporaryTree {
  public:
   TemporaryTree() {
-    std::string dir =
-        (std::filesystem::temp_directory_path() / "racelab_text_search.XXXXXX").string();
-    if (::mkdtemp(dir.data()) == nullptr) return;
-    root_ = dir;
+    if (!dir_.ok()) return;
     for (const TreeFile& file : kTree) {
-      const std::filesystem::path path = root_ / file.path;
-      std::filesystem::create_directories(path.parent_path());
-      std::ofstream(path) << file.text;
+      if (!dir_.WriteFile(file.path, file.text)) return;
     }
+    written_ = true;
   }
-  ~TemporaryTree() {
-    std::error_code ignored;
-    if (!root_.empty()) std::filesystem::remove_all(root_, ignored);
-  }
-  TemporaryTree(const TemporaryTree&) = delete;
-  TemporaryTree& operator=(const TemporaryTree&) = delete;
 
-  bool ok() const { return !root_.empty(); }
-  const std::filesystem::path& root() const { return root_; }
+  bool ok() const { return written_; }
+  const std::filesystem::path& root() const { return dir_.path(); }
 
   // Every regular file under the root, sorted, as the search walks them.
   std::vector<std::filesystem::path> Files() const {
     std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root_)) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root())) {
       if (entry.is_regular_file()) files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
@@ -98,7 +87,8 @@ class TemporaryTree {
   }
 
  private:
-  std::filesystem::path root_;
+  TemporaryDirectory dir_{"racelab_text_search"};
+  bool written_ = false;
 };
 
 // Searches one file line by line, calling `found` for every match.
@@ -165,7 +155,7 @@ using ThreadedSearch = std::vector<Match> (*)(const std::vector<std::filesystem:
 template <ThreadedSearch Search>
 Observation SearchTree() {
   const TemporaryTree tree;
-  if (!tree.ok()) return Observation{"mkdtemp failed", {-1, -1, -1, -1}};
+  if (!tree.ok()) return Observation{"no temporary tree", {-1, -1, -1, -1}};
   const std::vector<std::filesystem::path> files = tree.Files();
   const std::regex pattern(kPattern);
   std::vector<Match> found = Search(files, pattern);

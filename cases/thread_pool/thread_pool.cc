@@ -28,40 +28,57 @@ constexpr int kTasks = 10;
 
 int Square(int n) { return n * n; }
 
-Observation ResultsInASharedList() {
-  Meeting first_tasks(kWorkers);
-  UnlockedList<int> results(kTasks);
-  {
-    ThreadPool pool(kWorkers);
-    for (int n = 1; n <= kTasks; ++n) {
-      pool.Submit([&, n] {
-        // Only the first two tasks meet (each worker's first); the rest pass.
-        static thread_local bool first_on_this_worker = true;
-        if (first_on_this_worker) {
-          first_on_this_worker = false;
-          UnorderedRendezvous window(first_tasks);
-          results.Append(Square(n), window);
-        } else {
-          Spin window(first_tasks);
-          results.Append(Square(n), window);
-        }
-      });
-    }
-  }  // the pool drains and joins its workers
-  const std::vector<int> collected = results.Contents();
-  const int sum = std::accumulate(collected.begin(), collected.end(), 0);
-  return Observation{absl::StrCat("results=", collected.size(), " sum=", sum),
-                     {static_cast<int>(collected.size()), sum}};
-}
+// Where each task's result goes: two ways with one shape (Submit a task to
+// the pool, Collect once the pool has drained), so the diff between them is
+// the bug and its fix.
 
-Observation ResultsThroughFutures() {
-  std::vector<std::future<int>> futures;
-  std::vector<int> collected;
+// Each task appends to one shared list with no lock: deliberately wrong
+// (the bug under test).
+class SharedList {
+ public:
+  void Submit(ThreadPool& pool, int n) {
+    pool.Submit([this, n] {
+      // Only the first two tasks meet (each worker's first); the rest pass.
+      static thread_local bool first_on_this_worker = true;
+      if (first_on_this_worker) {
+        first_on_this_worker = false;
+        UnorderedRendezvous window(first_tasks_);
+        results_.Append(Square(n), window);
+      } else {
+        Spin window(first_tasks_);
+        results_.Append(Square(n), window);
+      }
+    });
+  }
+  std::vector<int> Collect() { return results_.Contents(); }
+
+ private:
+  Meeting first_tasks_{kWorkers};
+  UnlockedList<int> results_{kTasks};
+};
+
+// Each task returns its result through the future Submit() gives back.
+class Futures {
+ public:
+  void Submit(ThreadPool& pool, int n) { futures_.push_back(pool.Submit([n] { return Square(n); })); }
+  std::vector<int> Collect() {
+    std::vector<int> collected;
+    for (std::future<int>& future : futures_) collected.push_back(future.get());
+    return collected;
+  }
+
+ private:
+  std::vector<std::future<int>> futures_;
+};
+
+template <typename Results>
+Observation SquareOnAPool() {
+  Results results;
   {
     ThreadPool pool(kWorkers);
-    for (int n = 1; n <= kTasks; ++n) futures.push_back(pool.Submit([n] { return Square(n); }));
-    for (std::future<int>& future : futures) collected.push_back(future.get());
-  }
+    for (int n = 1; n <= kTasks; ++n) results.Submit(pool, n);
+  }  // the pool drains and joins its workers
+  const std::vector<int> collected = results.Collect();
   const int sum = std::accumulate(collected.begin(), collected.end(), 0);
   return Observation{absl::StrCat("results=", collected.size(), " sum=", sum),
                      {static_cast<int>(collected.size()), sum}};
@@ -83,12 +100,12 @@ const CaseRegistrar kRacy({
     .title = "tasks append their results to a shared list with no lock",
     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
     .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = ResultsInASharedList, .oracle = EveryResult});
+    .body = SquareOnAPool<SharedList>, .oracle = EveryResult});
 
 const CaseRegistrar kFutures({
     .pattern = "thread_pool", .variant = "futures", .expect = Expect::kClean,
     .title = "results returned through the futures Submit() gives back",
-    .body = ResultsThroughFutures, .oracle = EveryResult});
+    .body = SquareOnAPool<Futures>, .oracle = EveryResult});
 
 }  // namespace
 }  // namespace racelab::cases::thread_pool

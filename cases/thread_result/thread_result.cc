@@ -3,7 +3,6 @@
 // so it can read it before it is written, and the read races with the
 // write; `joined` joins first; `future` gets the result through the
 // std::future of a std::packaged_task run on the thread.
-#include <functional>
 #include <future>
 #include <thread>
 
@@ -19,38 +18,71 @@ constexpr int kAnswer = 42;
 
 int Compute() { return kAnswer; }
 
-// A thread object that keeps its result, as the tutorial's Thread subclass.
-struct ResultThread {
-  int result = 0;             // written by the worker, read by the caller
-  UnorderedSignal caller_looked;  // racy variant only: forces "read before write"
+// How the caller gets the result of Compute() run on a worker thread: three
+// hand-offs with one shape (Start, then Get), so the diff between them is
+// the bug and its two fixes.
+
+// The tutorial's Thread subclass that keeps its result, read before join:
+// deliberately wrong (the bug under test).
+class ReadBeforeJoin {
+ public:
+  void Start() {
+    worker_ = std::thread([this] {
+      caller_looked_.AwaitRaised();  // forces "read before write" every run
+      result_ = Compute();
+    });
+  }
+  int Get() {
+    const int seen = result_;  // the bug: read before join
+    caller_looked_.Raise();
+    worker_.join();
+    return seen;
+  }
+
+ private:
+  std::thread worker_;
+  int result_ = 0;  // written by the worker, read by the caller
+  UnorderedSignal caller_looked_;
 };
 
-Observation ReadBeforeJoin() {
-  ResultThread worker_state;
-  std::thread worker([&worker_state] {
-    worker_state.caller_looked.AwaitRaised();
-    worker_state.result = Compute();
-  });
-  const int seen = worker_state.result;  // the bug: read before join
-  worker_state.caller_looked.Raise();
-  worker.join();
-  return Observation{absl::StrCat("result=", seen), {seen}};
-}
+class JoinThenRead {
+ public:
+  void Start() {
+    worker_ = std::thread([this] { result_ = Compute(); });
+  }
+  int Get() {
+    worker_.join();
+    return result_;
+  }
 
-Observation JoinThenRead() {
-  ResultThread worker_state;
-  std::thread worker([&worker_state] { worker_state.result = Compute(); });
-  worker.join();
-  const int seen = worker_state.result;
-  return Observation{absl::StrCat("result=", seen), {seen}};
-}
+ private:
+  std::thread worker_;
+  int result_ = 0;  // written by the worker before join, read after
+};
 
-Observation ThroughAFuture() {
-  std::packaged_task<int()> task(Compute);
-  std::future<int> result = task.get_future();
-  std::thread worker(std::move(task));
-  const int seen = result.get();
-  worker.join();
+class ThroughAFuture {
+ public:
+  void Start() {
+    std::packaged_task<int()> task(Compute);
+    result_ = task.get_future();
+    worker_ = std::thread(std::move(task));
+  }
+  int Get() {
+    const int seen = result_.get();
+    worker_.join();
+    return seen;
+  }
+
+ private:
+  std::thread worker_;
+  std::future<int> result_;
+};
+
+template <typename Handoff>
+Observation ComputeOnAThread() {
+  Handoff handoff;
+  handoff.Start();
+  const int seen = handoff.Get();
   return Observation{absl::StrCat("result=", seen), {seen}};
 }
 
@@ -66,17 +98,17 @@ const CaseRegistrar kRacy({
     .title = "the result is read before join",
     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
     .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = ReadBeforeJoin, .oracle = ResultSeen});
+    .body = ComputeOnAThread<ReadBeforeJoin>, .oracle = ResultSeen});
 
 const CaseRegistrar kJoined({
     .pattern = "thread_result", .variant = "joined", .expect = Expect::kClean,
     .title = "join, then read the result",
-    .body = JoinThenRead, .oracle = ResultSeen});
+    .body = ComputeOnAThread<JoinThenRead>, .oracle = ResultSeen});
 
 const CaseRegistrar kFuture({
     .pattern = "thread_result", .variant = "future", .expect = Expect::kClean,
     .title = "the result through a std::future (std::packaged_task)",
-    .body = ThroughAFuture, .oracle = ResultSeen});
+    .body = ComputeOnAThread<ThroughAFuture>, .oracle = ResultSeen});
 
 }  // namespace
 }  // namespace racelab::cases::thread_result

@@ -15,13 +15,9 @@
 //
 // Oracle: the clients' count of 200 responses, the server's request count
 // and the number of log lines written all agree.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "harness/catalog/blocking_queue.h"
+#include "harness/catalog/loopback.h"
 #include "harness/catalog/registry.h"
 #include "harness/catalog/run_together.h"
 #include "harness/catalog/window.h"
@@ -45,69 +42,6 @@ constexpr int kClients = 2;
 constexpr int kRequestsPerClient = 4;
 constexpr int kRequests = kClients * kRequestsPerClient;
 constexpr int kItems = 4;  // paths /items/0 .. /items/3
-
-// A listening TCP socket on 127.0.0.1 with a kernel-chosen port.
-class Listener {
- public:
-  Listener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof(address);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-      return;
-    }
-    port_ = ntohs(address.sin_port);
-  }
-  ~Listener() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-
-  bool ok() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
-  int port() const { return port_; }
-  // Wakes every thread blocked in accept() (it then fails with EINVAL).
-  void StopAccepting() { ::shutdown(fd_, SHUT_RDWR); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-// Sends all of `data`; false on error. MSG_NOSIGNAL: a peer that went
-// away is an error, not a SIGPIPE.
-bool SendAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    const ssize_t sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(sent));
-  }
-  return true;
-}
-
-// Reads until `done(text so far)` or end of stream; returns what was read.
-template <typename Done>
-std::string ReceiveUntil(int fd, Done&& done) {
-  std::string text;
-  char buffer[512];
-  while (!done(text)) {
-    const ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    text.append(buffer, static_cast<size_t>(got));
-  }
-  return text;
-}
 
 // Deliberately unsynchronised (the bug under test).
 class UnlockedStats {
@@ -164,15 +98,12 @@ std::optional<int> RequestedItem(absl::string_view request) {
 // One handler thread: accepts and answers connections until the listener
 // stops accepting. Its first request passes `first`, later ones `rest`.
 template <typename Stats>
-void Handle(const Listener& listener, int handler, Stats& stats, Window& first, Window& rest,
-            BlockingQueue<std::string>& log) {
+void Handle(const LoopbackListener& listener, int handler, Stats& stats, Window& first,
+            Window& rest, BlockingQueue<std::string>& log) {
   bool first_request = true;
   while (true) {
-    const int connection = ::accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (connection < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;  // the listener was shut down
-    }
+    const int connection = listener.Accept();
+    if (connection < 0) return;  // the listener was shut down
     const std::string request = ReceiveUntil(connection, [](const std::string& text) {
       return text.find("\r\n\r\n") != std::string::npos;
     });
@@ -193,14 +124,9 @@ void Handle(const Listener& listener, int handler, Stats& stats, Window& first, 
 
 // One client request over a fresh connection; true on a 200 response.
 bool Fetch(int port, int item) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-            SendAll(fd, absl::StrCat("GET /items/", item, " HTTP/1.0\r\nHost: localhost\r\n\r\n"));
+  bool ok = SendAll(fd, absl::StrCat("GET /items/", item, " HTTP/1.0\r\nHost: localhost\r\n\r\n"));
   if (ok) {
     const std::string response = ReceiveUntil(fd, [](const std::string&) { return false; });
     ok = absl::string_view(response).substr(0, 15) == "HTTP/1.0 200 OK";
@@ -211,7 +137,7 @@ bool Fetch(int port, int item) {
 
 template <typename Stats, typename FirstWindow>
 Observation ServeRequests() {
-  Listener listener;
+  LoopbackListener listener;
   if (!listener.ok()) return Observation{"cannot listen on 127.0.0.1", {-1, -1, -1}};
   BlockingQueue<std::string> log;
   std::vector<std::string> written;
