@@ -20,6 +20,7 @@
 #include "harness/model/build_info.h"
 #include "harness/runner/program_inspection.h"
 #include "tools/testing/invocation.h"
+#include "tools/testing/scratch_dir.h"
 
 namespace racelab {
 namespace {
@@ -50,11 +51,7 @@ std::string ProgramPath(const std::string& name) {
   return std::string(RACELAB_BLACKBOX_PROGRAM_DIR) + "/" + name;
 }
 
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "racelab_blackbox_test.XXXXXX";
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
+std::string TempDir() { return NewScratchDir("racelab_blackbox_test"); }
 
 // Whether this preset's programs can be reached by LD_PRELOAD: not when
 // clang linked a sanitizer runtime into them.

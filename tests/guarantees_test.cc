@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "harness/model/build_info.h"
 #include "tools/testing/invocation.h"
+#include "tools/testing/scratch_dir.h"
 
 namespace racelab {
 namespace {
@@ -39,11 +40,7 @@ std::string Program(const std::string& name) {
   return std::string(RACELAB_BLACKBOX_PROGRAM_DIR) + "/" + name;
 }
 
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "racelab_guarantees_test.XXXXXX";
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
+std::string TempDir() { return NewScratchDir("racelab_guarantees_test"); }
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

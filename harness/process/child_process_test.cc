@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/testing/scratch_dir.h"
 
 namespace racelab {
 namespace {
@@ -128,9 +129,7 @@ TEST(ChildProcessTest, ANonExecutableFileIsAClearError) {
 
 // An executable file with no #! line runs under /bin/sh, as execvp runs it.
 TEST(ChildProcessTest, AScriptWithoutAnInterpreterLineRunsUnderTheShell) {
-  char dir_template[] = "/tmp/racelab-script-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir_template), nullptr);
-  const std::string script = absl::StrCat(dir_template, "/no-shebang");
+  const std::string script = NewScratchDir("racelab-script") + "/no-shebang";
   {
     std::ofstream out(script);
     out << "echo \"run by the shell with $# arguments: $1\"\nexit 3\n";
@@ -139,8 +138,6 @@ TEST(ChildProcessTest, AScriptWithoutAnInterpreterLineRunsUnderTheShell) {
   ChildSpec spec;
   spec.argv = {script, "first"};
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
-  ::unlink(script.c_str());
-  ::rmdir(dir_template);
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->exit_code, 3);
   EXPECT_EQ(outcome->output_head, "run by the shell with 1 arguments: first\n");

@@ -15,6 +15,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/testing/scratch_dir.h"
 
 namespace racelab {
 namespace {
@@ -22,11 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "racelab_report_file_test.XXXXXX";
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
+std::string TempDir() { return NewScratchDir("racelab_report_file_test"); }
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/testing/invocation.h"
+#include "tools/testing/scratch_dir.h"
 
 namespace racelab {
 namespace {
@@ -19,8 +20,7 @@ using ::testing::Not;
 
 // Record files of one run of `case_id`, kept in a fresh directory.
 std::vector<std::string> RecordFilesOf(const std::string& case_id) {
-  std::string dir = ::testing::TempDir() + "lockorder_tool_test.XXXXXX";
-  EXPECT_NE(::mkdtemp(dir.data()), nullptr);
+  const std::string dir = NewScratchDir("lockorder_tool_test");
   Invocation run = Invoke({RACELAB_BINARY, "run", "--filter", case_id, "--lockorder-dir", dir});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   std::vector<std::string> files;
@@ -32,7 +32,7 @@ std::vector<std::string> RecordFilesOf(const std::string& case_id) {
 TEST(RacelabLockorderTest, PrintsTheLatentCycleWithBothThreadsAndFourSites) {
   std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
   for (const std::string& file : RecordFilesOf("abba_deadlock/racy_latent")) args.push_back(file);
-  const std::string json_path = ::testing::TempDir() + "lockorder_tool_test.json";
+  const std::string json_path = NewScratchDir("lockorder_tool_test") + "/report.json";
   args.insert(args.end(), {"--json", json_path});
   Invocation report = Invoke(args);
   EXPECT_EQ(report.exit_code, 1) << report.output;
@@ -64,7 +64,7 @@ TEST(RacelabLockorderTest, CorrectCodeHasNoCycleAndExitsZero) {
 TEST(RacelabLockorderTest, WritesDotWithTheCycleHighlighted) {
   std::vector<std::string> args = {RACELAB_LOCKORDER_BINARY, "report"};
   for (const std::string& file : RecordFilesOf("abba_deadlock/racy_latent")) args.push_back(file);
-  const std::string dot_path = ::testing::TempDir() + "lockorder_tool_test.dot";
+  const std::string dot_path = NewScratchDir("lockorder_tool_test") + "/report.dot";
   args.insert(args.end(), {"--dot", dot_path});
   EXPECT_EQ(Invoke(args).exit_code, 1);
   std::ifstream in(dot_path);
@@ -134,7 +134,7 @@ TEST(RacelabLockorderTest, WithoutLineInformationSaysSoOnceInsteadOfHinting) {
 }
 
 TEST(RacelabLockorderTest, BadInputIsRefusedWithFileAndLine) {
-  const std::string bad = ::testing::TempDir() + "lockorder_tool_test.bad";
+  const std::string bad = NewScratchDir("lockorder_tool_test") + "/report.bad";
   std::ofstream(bad) << "racelab-lockorder/1\nprocess 1 /x\nedge 0 1 1 - - -\n";
   Invocation report = Invoke({RACELAB_LOCKORDER_BINARY, "report", bad});
   EXPECT_EQ(report.exit_code, 2);

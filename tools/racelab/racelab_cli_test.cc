@@ -19,6 +19,7 @@
 #include "harness/model/finding.h"
 #include "harness/process/child_process.h"
 #include "tools/testing/invocation.h"
+#include "tools/testing/scratch_dir.h"
 
 namespace racelab {
 namespace {
@@ -30,11 +31,7 @@ Invocation Racelab(std::vector<std::string> args) {
   return Invoke(std::move(args));
 }
 
-std::string TempDir() {
-  std::string pattern = ::testing::TempDir() + "racelab_cli_test.XXXXXX";
-  EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-  return pattern;
-}
+std::string TempDir() { return NewScratchDir("racelab_cli_test"); }
 
 TEST(RacelabCliTest, ListShowsEveryPatternWithExpectations) {
   Invocation list = Racelab({"list"});
