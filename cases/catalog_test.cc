@@ -75,8 +75,8 @@ TEST_P(CatalogCaseTest, GetsItsDeclaredVerdictInEveryRun) {
   Symbolizer symbolizer;
   const CaseResult result =
       GradeCase(spec.Declaration(), RunCatalogCase(spec, options, symbolizer), ActiveDetectors());
-  const std::string details = absl::StrCat("findings: ", FindingsByDetector(result), "; errors: ",
-                                           absl::StrJoin(result.errors, " | "));
+  const std::string details = absl::StrCat("findings: ", FindingsByDetector(result),
+                                           "; errors: ", absl::StrJoin(result.errors, " | "));
   ASSERT_TRUE(result.errors.empty()) << details;
   if (spec.expect == Expect::kClean) {
     EXPECT_EQ(result.verdict, Verdict::kClean) << details;
@@ -84,8 +84,8 @@ TEST_P(CatalogCaseTest, GetsItsDeclaredVerdictInEveryRun) {
     RecordProperty("held_to", absl::StrJoin(every_run, ","));
     EXPECT_EQ(result.verdict, Verdict::kDetected) << details;
     EXPECT_EQ(result.runs_detected, result.runs)
-        << "detected in only " << result.runs_detected << " of " << result.runs
-        << " runs (held to " << absl::StrJoin(every_run, ", ") << " in every run); " << details;
+        << "detected in only " << result.runs_detected << " of " << result.runs << " runs (held to "
+        << absl::StrJoin(every_run, ", ") << " in every run); " << details;
   } else {
     RecordProperty("held_to", absl::StrCat(absl::StrJoin(some_runs, ","), " in some runs"));
     RecordProperty("runs_detected", absl::StrCat(result.runs_detected, "/", result.runs));

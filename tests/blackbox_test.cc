@@ -3,9 +3,8 @@
 // racelab linked in). Every buggy program must be reported with the right
 // kind in every run, no correct one may be flagged, and a program that
 // cannot be started must say why and exit 2.
-#include <unistd.h>
-
 #include <elf.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -66,7 +65,8 @@ struct BlackBoxRun {
 
 BlackBoxRun RunBlackBox(const std::vector<std::string>& options, const std::string& program) {
   const std::string json_path = TempDir() + "/report.json";
-  std::vector<std::string> argv = {RACELAB_BINARY, "run", "--timeout", kTimeout, "--json", json_path};
+  std::vector<std::string> argv = {RACELAB_BINARY, "run",    "--timeout",
+                                   kTimeout,       "--json", json_path};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.push_back("--");
   argv.push_back(program);
@@ -107,7 +107,8 @@ TEST_P(BlackBoxProgramTest, IsReportedAsItShouldBe) {
   std::set<std::string> reported;
   for (const nlohmann::json& finding : result["findings"]) {
     reported.insert(finding["kind"].get<std::string>());
-    if (finding["count"] != 2) ADD_FAILURE() << "found in " << finding["count"] << " of 2 runs: " << finding;
+    if (finding["count"] != 2)
+      ADD_FAILURE() << "found in " << finding["count"] << " of 2 runs: " << finding;
   }
   for (const std::string& kind : kinds) {
     EXPECT_TRUE(reported.count(kind)) << "no " << kind << " finding:\n" << run.invocation.output;
@@ -124,15 +125,15 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
         Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
         Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
-        Expectation{"crash", true, {"crash"}, {"crash"}},
-        Expectation{"trylock_reverse"}, Expectation{"gate_lock"}, Expectation{"cond_handoff"},
-        Expectation{"hand_over_hand"}, Expectation{"message_passing"},
-        Expectation{"spawns_children"}),
+        Expectation{"crash", true, {"crash"}, {"crash"}}, Expectation{"trylock_reverse"},
+        Expectation{"gate_lock"}, Expectation{"cond_handoff"}, Expectation{"hand_over_hand"},
+        Expectation{"message_passing"}, Expectation{"spawns_children"}),
     Name);
 
 // The sites of a lock-order finding come from the program's own debug info.
 TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
-  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
   BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("latent_inversion"));
   ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
   std::set<int> lines;
@@ -158,12 +159,15 @@ TEST(BlackBoxTest, ADeadlockEndsTheRunByItsStateNotByTheTimeout) {
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{program},
         std::vector<std::string>{"/bin/sh", "-c", "\"$0\"; echo done", program}}) {
-    std::vector<std::string> command = {RACELAB_BINARY, "run", "--timeout", "300", "--expect", "bug", "--"};
+    std::vector<std::string> command = {RACELAB_BINARY, "run", "--timeout", "300",
+                                        "--expect",     "bug", "--"};
     command.insert(command.end(), argv.begin(), argv.end());
     const Invocation run = Invoke(command);
     EXPECT_EQ(run.exit_code, 0) << run.output;
     if (PreloadReachesThisPreset()) {
-      EXPECT_THAT(run.output, HasSubstr("watchdog deadlock x1: deadlock, found when its wait-for cycle closed"));
+      EXPECT_THAT(
+          run.output,
+          HasSubstr("watchdog deadlock x1: deadlock, found when its wait-for cycle closed"));
       EXPECT_THAT(run.output, HasSubstr("main_thread_deadlock.cc:"));
     } else {
       EXPECT_THAT(run.output, HasSubstr("every thread blocked for "));
@@ -203,7 +207,8 @@ TEST(BlackBoxTest, ACleanProgramExpectedBuggyExitsOne) {
 TEST(BlackBoxTest, AMissingProgramIsAClearError) {
   BlackBoxRun run = RunBlackBox({}, "/nonexistent/racelab/program");
   EXPECT_EQ(run.invocation.exit_code, 2);
-  EXPECT_THAT(run.invocation.output, HasSubstr("cannot start '/nonexistent/racelab/program': not found"));
+  EXPECT_THAT(run.invocation.output,
+              HasSubstr("cannot start '/nonexistent/racelab/program': not found"));
   BlackBoxRun unknown = RunBlackBox({}, "racelab-no-such-command");
   EXPECT_EQ(unknown.invocation.exit_code, 2);
   EXPECT_THAT(unknown.invocation.output, HasSubstr("not found"));

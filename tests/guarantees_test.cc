@@ -14,8 +14,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -73,7 +73,8 @@ struct RacelabRun {
   }
 };
 
-RacelabRun RunRacelab(const std::vector<std::string>& options, const std::vector<std::string>& program) {
+RacelabRun RunRacelab(const std::vector<std::string>& options,
+                      const std::vector<std::string>& program) {
   const std::string json_path = TempDir() + "/report.json";
   std::vector<std::string> argv = {RACELAB_BINARY, "run", "--timeout", "20", "--json", json_path};
   argv.insert(argv.end(), options.begin(), options.end());
@@ -101,8 +102,8 @@ std::vector<pid_t> ProcessesRunning(const std::string& needle) {
     std::replace(command.begin(), command.end(), '\0', ' ');
     const std::string stat = Slurp(entry.path() / "stat");
     const size_t name_end = stat.rfind(')');
-    const bool zombie = name_end != std::string::npos && name_end + 2 < stat.size() &&
-                        stat[name_end + 2] == 'Z';
+    const bool zombie =
+        name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z';
     if (!zombie && command.find(needle) != std::string::npos) found.push_back(pid);
   }
   return found;
@@ -114,7 +115,8 @@ TEST(GuaranteesTest, ReportPathsAreWrittenThroughNotReplaced) {
   const std::string dir = TempDir();
   const std::string device = dir + "/null";
   if (::mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
-    Invocation run = Invoke({RACELAB_BINARY, "run", "--filter", "counter/atomic", "--json", device});
+    Invocation run =
+        Invoke({RACELAB_BINARY, "run", "--filter", "counter/atomic", "--json", device});
     EXPECT_EQ(run.exit_code, 0) << run.output;
     struct stat status;
     ASSERT_EQ(::lstat(device.c_str(), &status), 0);
@@ -150,7 +152,8 @@ TEST(GuaranteesTest, DashIsStandardOutput) {
 // 2. The program's files hold only its own bytes, however it treats
 // descriptors, and its inversion is still found.
 TEST(GuaranteesTest, AProgramThatClosesEveryDescriptorKeepsItsFilesAndIsChecked) {
-  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
   const std::string dir = TempDir();
   RacelabRun run = RunRacelab({"--expect", "bug"}, {Program("closes_descriptors"), dir});
   for (int i = 0; i < 4; ++i) {
@@ -164,24 +167,28 @@ TEST(GuaranteesTest, AProgramThatClosesEveryDescriptorKeepsItsFilesAndIsChecked)
 // ... and an image that replaced itself with exec records into a file of
 // its own: wrappers that exec the program lose nothing.
 TEST(GuaranteesTest, AnExecWrappersInversionIsFound) {
-  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
   const std::string script = TempDir() + "/wrapper.sh";
-  std::ofstream(script) << "#!/bin/sh\nexport WRAPPED=1\nexec " << Program("latent_inversion") << "\n";
+  std::ofstream(script) << "#!/bin/sh\nexport WRAPPED=1\nexec " << Program("latent_inversion")
+                        << "\n";
   ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
-  for (const std::vector<std::string>& program :
-       {std::vector<std::string>{script}, {"env", Program("latent_inversion")},
-        {"nice", Program("latent_inversion")}}) {
+  for (const std::vector<std::string>& program : {std::vector<std::string>{script},
+                                                  {"env", Program("latent_inversion")},
+                                                  {"nice", Program("latent_inversion")}}) {
     RacelabRun run = RunRacelab({"--expect", "bug"}, program);
     EXPECT_EQ(run.invocation.exit_code, 0) << program[0] << ":\n" << run.invocation.output;
     EXPECT_EQ(run.Verdict(), "detected") << program[0] << ":\n" << run.invocation.output;
-    EXPECT_TRUE(run.Kinds().count("lock-order-inversion")) << program[0] << ":\n" << run.invocation.output;
+    EXPECT_TRUE(run.Kinds().count("lock-order-inversion")) << program[0] << ":\n"
+                                                           << run.invocation.output;
   }
 }
 
 // A child forked without exec has its own locks: one order in the parent
 // and the other in the child is no inversion.
 TEST(GuaranteesTest, AForkedChildsLocksAreItsOwn) {
-  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
   const std::string keep = TempDir();
   RacelabRun run = RunRacelab({"--lockorder-dir", keep}, {Program("forks_own_order")});
   EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
@@ -190,7 +197,8 @@ TEST(GuaranteesTest, AForkedChildsLocksAreItsOwn) {
   // only the parent's: the forked child is not checked there (interpose.cc,
   // AfterForkInChild: gcc 12's ASan does not lock its allocator across fork).
   std::vector<std::string> files;
-  for (const fs::directory_entry& entry : fs::directory_iterator(keep)) files.push_back(entry.path());
+  for (const fs::directory_entry& entry : fs::directory_iterator(keep))
+    files.push_back(entry.path());
   EXPECT_EQ(files.size(), ThisBuild().sanitizer == "address" ? 1u : 2u);
   std::vector<std::string> argv = {RACELAB_LOCKORDER_BINARY, "report"};
   argv.insert(argv.end(), files.begin(), files.end());
@@ -216,7 +224,8 @@ TEST(GuaranteesTest, DaemonsAndSetsidChildrenAreKilledAndNamed) {
   bool named_both = false;
   for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
     if (finding["kind"] == "stray-process") {
-      named_both = finding["message"].get<std::string>().find("left 2 processes") != std::string::npos;
+      named_both =
+          finding["message"].get<std::string>().find("left 2 processes") != std::string::npos;
       EXPECT_THAT(finding["message"].get<std::string>(), HasSubstr(program));
     }
   }
@@ -227,7 +236,8 @@ TEST(GuaranteesTest, DaemonsAndSetsidChildrenAreKilledAndNamed) {
 std::vector<std::string> ScratchDirs(const std::string& tmp) {
   std::vector<std::string> dirs;
   for (const fs::directory_entry& entry : fs::directory_iterator(tmp)) {
-    if (entry.path().filename().string().rfind("racelab-run.", 0) == 0) dirs.push_back(entry.path());
+    if (entry.path().filename().string().rfind("racelab-run.", 0) == 0)
+      dirs.push_back(entry.path());
   }
   return dirs;
 }
@@ -250,9 +260,10 @@ void KillRacelabAndExpectNothingLeft(bool whole_group) {
   const std::string tmp = TempDir();
   // Numbers that tell our two sleeps apart from anything else running.
   const std::string daemon_seconds = std::to_string((whole_group ? 3500 : 3000) + ::getpid() % 500);
-  const std::string program_seconds = std::to_string((whole_group ? 5500 : 5000) + ::getpid() % 500);
-  const std::string script = "setsid /bin/sleep " + daemon_seconds + " & exec /bin/sleep " +
-                             program_seconds;
+  const std::string program_seconds =
+      std::to_string((whole_group ? 5500 : 5000) + ::getpid() % 500);
+  const std::string script =
+      "setsid /bin/sleep " + daemon_seconds + " & exec /bin/sleep " + program_seconds;
   const pid_t racelab = ::fork();
   ASSERT_GE(racelab, 0);
   if (racelab == 0) {
@@ -264,7 +275,8 @@ void KillRacelabAndExpectNothingLeft(bool whole_group) {
   }
   auto sleeping = [&](const std::string& seconds) {
     for (pid_t pid : ProcessesRunning("/bin/sleep " + seconds)) {
-      if (Slurp("/proc/" + std::to_string(pid) + "/cmdline").rfind("/bin/sleep", 0) == 0) return true;
+      if (Slurp("/proc/" + std::to_string(pid) + "/cmdline").rfind("/bin/sleep", 0) == 0)
+        return true;
     }
     return false;
   };
@@ -278,7 +290,8 @@ void KillRacelabAndExpectNothingLeft(bool whole_group) {
   EXPECT_TRUE(Eventually([&] { return !sleeping(daemon_seconds); }, std::chrono::seconds(10)))
       << "the program's daemon outlived racelab";
   EXPECT_EQ(ScratchDirs(tmp).size(), 1u);  // SIGKILL gave racelab no chance to clean up
-  Invocation next = Invoke({"/usr/bin/env", "TMPDIR=" + tmp, RACELAB_BINARY, "run", "--", "/bin/true"});
+  Invocation next =
+      Invoke({"/usr/bin/env", "TMPDIR=" + tmp, RACELAB_BINARY, "run", "--", "/bin/true"});
   EXPECT_EQ(next.exit_code, 0) << next.output;
   EXPECT_TRUE(ScratchDirs(tmp).empty()) << "the stale scratch directory is still there";
 }
@@ -314,7 +327,8 @@ TEST(GuaranteesTest, ANonZeroExitIsNotClean) {
 // 6. Lock semantics as POSIX defines them: an error-checking mutex's relock
 // fails with EDEADLK and the program goes on: misuse, not a self-deadlock.
 TEST(GuaranteesTest, AnErrorCheckingMutexRelockIsMisuseNotSelfDeadlock) {
-  if (!PreloadReachesThisPreset()) GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
   RacelabRun run = RunRacelab({"--expect", "bug"}, {Program("errorcheck_relock")});
   EXPECT_EQ(run.Verdict(), "detected") << run.invocation.output;
   EXPECT_TRUE(run.Kinds().count("mutex-misuse")) << run.invocation.output;

@@ -82,25 +82,32 @@ absl::Status MoneyConserved(const Observation& observation) {
       absl::StrCat("total=", total, ", expected ", 2 * kOpeningBalance));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "abba_deadlock", .variant = "racy", .expect = Expect::kBug,
-    .title = "thread 1 locks A then B, thread 2 locks B then A",
-    .bug_kinds = {FindingKind::kLockOrderInversion, FindingKind::kDeadlock, FindingKind::kHang},
-    .found_by = {Detector::kLockorder, Detector::kWatchdog},
-    .body = TransferBothWays<RacyTransfer, Rendezvous>, .oracle = MoneyConserved});
+const CaseRegistrar kRacy({.pattern = "abba_deadlock",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "thread 1 locks A then B, thread 2 locks B then A",
+                           .bug_kinds = {FindingKind::kLockOrderInversion, FindingKind::kDeadlock,
+                                         FindingKind::kHang},
+                           .found_by = {Detector::kLockorder, Detector::kWatchdog},
+                           .body = TransferBothWays<RacyTransfer, Rendezvous>,
+                           .oracle = MoneyConserved});
 
-const CaseRegistrar kRacyLatent({
-    .pattern = "abba_deadlock", .variant = "racy_latent", .expect = Expect::kBug,
-    .title = "A then B, and later (never at the same time) B then A: a deadlock waiting to happen",
-    .bug_kinds = {FindingKind::kLockOrderInversion},
-    .found_by = {Detector::kLockorder},
-    .body = TransferBothWays<RacyTransfer, Spin, Timing::kOneAfterTheOther>,
-    .oracle = MoneyConserved});
+const CaseRegistrar kRacyLatent(
+    {.pattern = "abba_deadlock",
+     .variant = "racy_latent",
+     .expect = Expect::kBug,
+     .title = "A then B, and later (never at the same time) B then A: a deadlock waiting to happen",
+     .bug_kinds = {FindingKind::kLockOrderInversion},
+     .found_by = {Detector::kLockorder},
+     .body = TransferBothWays<RacyTransfer, Spin, Timing::kOneAfterTheOther>,
+     .oracle = MoneyConserved});
 
-const CaseRegistrar kOrdered({
-    .pattern = "abba_deadlock", .variant = "ordered", .expect = Expect::kClean,
-    .title = "both threads lock the lower-numbered account first",
-    .body = TransferBothWays<OrderedTransfer, Spin>, .oracle = MoneyConserved});
+const CaseRegistrar kOrdered({.pattern = "abba_deadlock",
+                              .variant = "ordered",
+                              .expect = Expect::kClean,
+                              .title = "both threads lock the lower-numbered account first",
+                              .body = TransferBothWays<OrderedTransfer, Spin>,
+                              .oracle = MoneyConserved});
 
 }  // namespace
 }  // namespace racelab::cases::abba_deadlock

@@ -26,7 +26,7 @@ class RacyAccount {
     if (balance_ < amount) return false;  // the check, outside the lock (the bug)
     window.Pass();
     std::lock_guard lock(mutex_);
-    balance_ -= amount;                   // the act, on a balance that may have changed
+    balance_ -= amount;  // the act, on a balance that may have changed
     return true;
   }
   int balance() {
@@ -84,23 +84,27 @@ absl::Status NeverOverdrawn(const Observation& observation) {
         absl::StrCat("balance went negative: ", balance, " after paying out ", paid));
   }
   if (balance + paid != kOpeningBalance) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "ledger mismatch: balance ", balance, " + paid ", paid, " != ", kOpeningBalance));
+    return absl::FailedPreconditionError(absl::StrCat("ledger mismatch: balance ", balance,
+                                                      " + paid ", paid, " != ", kOpeningBalance));
   }
   return absl::OkStatus();
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "bank_account", .variant = "racy", .expect = Expect::kBug,
-    .title = "the balance check is outside the lock (check-then-act)",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = WithdrawTogether<RacyAccount, UnorderedRendezvous>, .oracle = NeverOverdrawn});
+const CaseRegistrar kRacy({.pattern = "bank_account",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "the balance check is outside the lock (check-then-act)",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = WithdrawTogether<RacyAccount, UnorderedRendezvous>,
+                           .oracle = NeverOverdrawn});
 
-const CaseRegistrar kLocked({
-    .pattern = "bank_account", .variant = "locked", .expect = Expect::kClean,
-    .title = "check and withdraw in one critical section",
-    .body = WithdrawTogether<LockedAccount, Spin>, .oracle = NeverOverdrawn});
+const CaseRegistrar kLocked({.pattern = "bank_account",
+                             .variant = "locked",
+                             .expect = Expect::kClean,
+                             .title = "check and withdraw in one critical section",
+                             .body = WithdrawTogether<LockedAccount, Spin>,
+                             .oracle = NeverOverdrawn});
 
 }  // namespace
 }  // namespace racelab::cases::bank_account

@@ -77,17 +77,22 @@ absl::Status EverySlotSeen(const Observation& observation) {
       absl::StrCat(observation.values.at(0), " workers started phase two early"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "barrier", .variant = "racy", .expect = Expect::kBug,
-    .title = "a hand-rolled barrier on a plain counter loses arrivals and spins forever",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kHang},
-    .found_by = {Detector::kWatchdog, Detector::kTsan},
-    .body = TwoPhases<RacyBarrier>, .oracle = EverySlotSeen});
+const CaseRegistrar kRacy(
+    {.pattern = "barrier",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "a hand-rolled barrier on a plain counter loses arrivals and spins forever",
+     .bug_kinds = {FindingKind::kDataRace, FindingKind::kHang},
+     .found_by = {Detector::kWatchdog, Detector::kTsan},
+     .body = TwoPhases<RacyBarrier>,
+     .oracle = EverySlotSeen});
 
-const CaseRegistrar kStdBarrier({
-    .pattern = "barrier", .variant = "std_barrier", .expect = Expect::kClean,
-    .title = "std::barrier between the phases",
-    .body = TwoPhases<StdBarrier>, .oracle = EverySlotSeen});
+const CaseRegistrar kStdBarrier({.pattern = "barrier",
+                                 .variant = "std_barrier",
+                                 .expect = Expect::kClean,
+                                 .title = "std::barrier between the phases",
+                                 .body = TwoPhases<StdBarrier>,
+                                 .oracle = EverySlotSeen});
 
 }  // namespace
 }  // namespace racelab::cases::barrier

@@ -75,26 +75,33 @@ absl::Status EveryIncrementCounted(const Observation& observation) {
   constexpr std::int64_t kExpected = std::int64_t{kThreads} * kIncrementsPerThread;
   const std::int64_t total = observation.values.at(0);
   if (total == kExpected) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "counter=", total, ", expected ", kExpected, ": ", kExpected - total, " increments lost"));
+  return absl::FailedPreconditionError(absl::StrCat("counter=", total, ", expected ", kExpected,
+                                                    ": ", kExpected - total, " increments lost"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "counter", .variant = "racy", .expect = Expect::kBug,
-    .title = "threads increment a shared int with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan}, .sometimes_found_by = {Detector::kOracle},
-    .body = IncrementTogether<RacyCounter>, .oracle = EveryIncrementCounted});
+const CaseRegistrar kRacy({.pattern = "counter",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "threads increment a shared int with no lock",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan},
+                           .sometimes_found_by = {Detector::kOracle},
+                           .body = IncrementTogether<RacyCounter>,
+                           .oracle = EveryIncrementCounted});
 
-const CaseRegistrar kLocked({
-    .pattern = "counter", .variant = "locked", .expect = Expect::kClean,
-    .title = "every increment under one std::mutex",
-    .body = IncrementTogether<LockedCounter>, .oracle = EveryIncrementCounted});
+const CaseRegistrar kLocked({.pattern = "counter",
+                             .variant = "locked",
+                             .expect = Expect::kClean,
+                             .title = "every increment under one std::mutex",
+                             .body = IncrementTogether<LockedCounter>,
+                             .oracle = EveryIncrementCounted});
 
-const CaseRegistrar kAtomic({
-    .pattern = "counter", .variant = "atomic", .expect = Expect::kClean,
-    .title = "std::atomic<int>::fetch_add",
-    .body = IncrementTogether<AtomicCounter>, .oracle = EveryIncrementCounted});
+const CaseRegistrar kAtomic({.pattern = "counter",
+                             .variant = "atomic",
+                             .expect = Expect::kClean,
+                             .title = "std::atomic<int>::fetch_add",
+                             .body = IncrementTogether<AtomicCounter>,
+                             .oracle = EveryIncrementCounted});
 
 }  // namespace
 }  // namespace racelab::cases::counter

@@ -47,9 +47,7 @@ class Site {
   Site() {
     for (int page = 0; page < kPages; ++page) index_[UrlOf(page)] = page;
   }
-  static std::string UrlOf(int page) {
-    return page == 0 ? "/" : absl::StrCat("/page/", page);
-  }
+  static std::string UrlOf(int page) { return page == 0 ? "/" : absl::StrCat("/page/", page); }
   // The page number of a URL on this site, or -1.
   int PageOf(const std::string& url) const {
     const auto it = index_.find(url);
@@ -166,17 +164,22 @@ absl::Status EachPageOnce(const Observation& observation) {
                                                     observation.summary, ")"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "crawler", .variant = "racy", .expect = Expect::kBug,
-    .title = "crawlers check then set a shared visited array with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = Crawl<UnlockedVisited, UnorderedRendezvous>, .oracle = EachPageOnce});
+const CaseRegistrar kRacy({.pattern = "crawler",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "crawlers check then set a shared visited array with no lock",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = Crawl<UnlockedVisited, UnorderedRendezvous>,
+                           .oracle = EachPageOnce});
 
-const CaseRegistrar kLocked({
-    .pattern = "crawler", .variant = "locked", .expect = Expect::kClean,
-    .title = "claiming a URL is one step under a mutex; the last crawler done closes the queue",
-    .body = Crawl<LockedVisited, Spin>, .oracle = EachPageOnce});
+const CaseRegistrar kLocked(
+    {.pattern = "crawler",
+     .variant = "locked",
+     .expect = Expect::kClean,
+     .title = "claiming a URL is one step under a mutex; the last crawler done closes the queue",
+     .body = Crawl<LockedVisited, Spin>,
+     .oracle = EachPageOnce});
 
 }  // namespace
 }  // namespace racelab::cases::crawler

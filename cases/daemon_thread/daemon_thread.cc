@@ -86,17 +86,21 @@ Observation OwnerGoesAway() {
   return Observation{"the owner destroyed the status", {0}};
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "daemon_thread", .variant = "racy", .expect = Expect::kBug,
-    .title = "a detached thread writes to an object the main thread destroys",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kUseAfterFree},
-    .found_by = {Detector::kTsan, Detector::kAsan},
-    .body = OwnerGoesAway<DetachedHeartbeat>});
+const CaseRegistrar kRacy(
+    {.pattern = "daemon_thread",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "a detached thread writes to an object the main thread destroys",
+     .bug_kinds = {FindingKind::kDataRace, FindingKind::kUseAfterFree},
+     .found_by = {Detector::kTsan, Detector::kAsan},
+     .body = OwnerGoesAway<DetachedHeartbeat>});
 
-const CaseRegistrar kJthread({
-    .pattern = "daemon_thread", .variant = "jthread", .expect = Expect::kClean,
-    .title = "a std::jthread stopped through its stop_token and joined first",
-    .body = OwnerGoesAway<StoppedHeartbeat>});
+const CaseRegistrar kJthread(
+    {.pattern = "daemon_thread",
+     .variant = "jthread",
+     .expect = Expect::kClean,
+     .title = "a std::jthread stopped through its stop_token and joined first",
+     .body = OwnerGoesAway<StoppedHeartbeat>});
 
 }  // namespace
 }  // namespace racelab::cases::daemon_thread

@@ -69,22 +69,28 @@ absl::Status PayloadSeen(const Observation& observation) {
   return absl::FailedPreconditionError("the task ran without the payload");
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "event_signal", .variant = "racy", .expect = Expect::kBug,
-    .title = "a plain bool flag, polled",
-    .bug_kinds = {FindingKind::kDataRace},
-    .found_by = {Detector::kTsan},
-    .body = SignalBackgroundTask<RacyEvent>, .oracle = PayloadSeen});
+const CaseRegistrar kRacy({.pattern = "event_signal",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "a plain bool flag, polled",
+                           .bug_kinds = {FindingKind::kDataRace},
+                           .found_by = {Detector::kTsan},
+                           .body = SignalBackgroundTask<RacyEvent>,
+                           .oracle = PayloadSeen});
 
-const CaseRegistrar kAtomic({
-    .pattern = "event_signal", .variant = "atomic", .expect = Expect::kClean,
-    .title = "std::atomic<bool> with wait/notify",
-    .body = SignalBackgroundTask<AtomicEvent>, .oracle = PayloadSeen});
+const CaseRegistrar kAtomic({.pattern = "event_signal",
+                             .variant = "atomic",
+                             .expect = Expect::kClean,
+                             .title = "std::atomic<bool> with wait/notify",
+                             .body = SignalBackgroundTask<AtomicEvent>,
+                             .oracle = PayloadSeen});
 
-const CaseRegistrar kLatch({
-    .pattern = "event_signal", .variant = "latch", .expect = Expect::kClean,
-    .title = "std::latch",
-    .body = SignalBackgroundTask<LatchEvent>, .oracle = PayloadSeen});
+const CaseRegistrar kLatch({.pattern = "event_signal",
+                            .variant = "latch",
+                            .expect = Expect::kClean,
+                            .title = "std::latch",
+                            .body = SignalBackgroundTask<LatchEvent>,
+                            .oracle = PayloadSeen});
 
 }  // namespace
 }  // namespace racelab::cases::event_signal

@@ -71,21 +71,25 @@ Observation UpdateTogether() {
 absl::Status EveryUpdateKept(const Observation& observation) {
   const std::int64_t value = observation.values.at(0);
   if (value == kUpdaters) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "value=", value, " after ", kUpdaters, " updates: ", kUpdaters - value, " lost"));
+  return absl::FailedPreconditionError(absl::StrCat("value=", value, " after ", kUpdaters,
+                                                    " updates: ", kUpdaters - value, " lost"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "fake_database", .variant = "racy", .expect = Expect::kBug,
-    .title = "update() reads, pauses and writes back with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = UpdateTogether<RacyDatabase, Rendezvous>, .oracle = EveryUpdateKept});
+const CaseRegistrar kRacy({.pattern = "fake_database",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "update() reads, pauses and writes back with no lock",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = UpdateTogether<RacyDatabase, Rendezvous>,
+                           .oracle = EveryUpdateKept});
 
-const CaseRegistrar kLocked({
-    .pattern = "fake_database", .variant = "locked", .expect = Expect::kClean,
-    .title = "the whole read-pause-write under one std::mutex",
-    .body = UpdateTogether<LockedDatabase, Pause>, .oracle = EveryUpdateKept});
+const CaseRegistrar kLocked({.pattern = "fake_database",
+                             .variant = "locked",
+                             .expect = Expect::kClean,
+                             .title = "the whole read-pause-write under one std::mutex",
+                             .body = UpdateTogether<LockedDatabase, Pause>,
+                             .oracle = EveryUpdateKept});
 
 }  // namespace
 }  // namespace racelab::cases::fake_database

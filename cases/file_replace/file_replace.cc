@@ -105,17 +105,21 @@ absl::Status BothReplacementsKept(const Observation& observation) {
       "only ", observation.values.at(0), " of 2 replacements survived: ", observation.summary));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "file_replace", .variant = "racy", .expect = Expect::kBug,
-    .title = "two threads read-modify-write the same real file",
-    .bug_kinds = {FindingKind::kInvariant},
-    .found_by = {Detector::kOracle},
-    .body = EditOneFile<RacyEditor, UnorderedRendezvous>, .oracle = BothReplacementsKept});
+const CaseRegistrar kRacy({.pattern = "file_replace",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "two threads read-modify-write the same real file",
+                           .bug_kinds = {FindingKind::kInvariant},
+                           .found_by = {Detector::kOracle},
+                           .body = EditOneFile<RacyEditor, UnorderedRendezvous>,
+                           .oracle = BothReplacementsKept});
 
-const CaseRegistrar kLocked({
-    .pattern = "file_replace", .variant = "locked", .expect = Expect::kClean,
-    .title = "one mutex per file around read-modify-write",
-    .body = EditOneFile<LockedEditor, Spin>, .oracle = BothReplacementsKept});
+const CaseRegistrar kLocked({.pattern = "file_replace",
+                             .variant = "locked",
+                             .expect = Expect::kClean,
+                             .title = "one mutex per file around read-modify-write",
+                             .body = EditOneFile<LockedEditor, Spin>,
+                             .oracle = BothReplacementsKept});
 
 }  // namespace
 }  // namespace racelab::cases::file_replace

@@ -23,9 +23,9 @@ class RacyPan {
   void Fry(int dish, Occupancy& watcher, Window& window) {
     contents_ = dish;  // put the dish in: nobody checks the pan is free
     watcher.Enter();
-    window.Pass();     // frying
+    window.Pass();  // frying
     watcher.Leave();
-    contents_ = -1;    // take it out
+    contents_ = -1;  // take it out
   }
 
  private:
@@ -70,17 +70,21 @@ absl::Status OneDishAtATime(const Observation& observation) {
   return absl::FailedPreconditionError(absl::StrCat(most, " dishes were in the pan at once"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "frying_pan", .variant = "racy", .expect = Expect::kBug,
-    .title = "dishes use the one pan with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = CookTogether<RacyPan, UnorderedRendezvous>, .oracle = OneDishAtATime});
+const CaseRegistrar kRacy({.pattern = "frying_pan",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "dishes use the one pan with no lock",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = CookTogether<RacyPan, UnorderedRendezvous>,
+                           .oracle = OneDishAtATime});
 
-const CaseRegistrar kLocked({
-    .pattern = "frying_pan", .variant = "locked", .expect = Expect::kClean,
-    .title = "one mutex for the pan",
-    .body = CookTogether<LockedPan, Spin>, .oracle = OneDishAtATime});
+const CaseRegistrar kLocked({.pattern = "frying_pan",
+                             .variant = "locked",
+                             .expect = Expect::kClean,
+                             .title = "one mutex for the pan",
+                             .body = CookTogether<LockedPan, Spin>,
+                             .oracle = OneDishAtATime});
 
 }  // namespace
 }  // namespace racelab::cases::frying_pan

@@ -120,8 +120,8 @@ absl::Status ReceivedInOrder(const Observation& observation) {
           absl::StrCat("only ", received.size(), " of ", kMessages, " messages arrived"));
     }
     if (received[n] != NthMessage(n)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "message ", n, " was ", received[n], ", expected ", NthMessage(n)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("message ", n, " was ", received[n], ", expected ", NthMessage(n)));
     }
   }
   if (received.size() != kMessages + 1 || received.back() != kSentinel) {
@@ -131,22 +131,30 @@ absl::Status ReceivedInOrder(const Observation& observation) {
   return absl::OkStatus();
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "lock_pipeline", .variant = "racy", .expect = Expect::kBug,
-    .title = "two std::mutexes, each unlocked by the thread that does not own it",
-    .bug_kinds = {FindingKind::kMutexMisuse},
-    .found_by = {Detector::kTsan, Detector::kLockorder},
-    .body = ProduceAndConsume<RacyPipeline>, .oracle = ReceivedInOrder});
+const CaseRegistrar kRacy(
+    {.pattern = "lock_pipeline",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "two std::mutexes, each unlocked by the thread that does not own it",
+     .bug_kinds = {FindingKind::kMutexMisuse},
+     .found_by = {Detector::kTsan, Detector::kLockorder},
+     .body = ProduceAndConsume<RacyPipeline>,
+     .oracle = ReceivedInOrder});
 
-const CaseRegistrar kSemaphore({
-    .pattern = "lock_pipeline", .variant = "semaphore", .expect = Expect::kClean,
-    .title = "the same hand-off with two std::binary_semaphores",
-    .body = ProduceAndConsume<SemaphorePipeline>, .oracle = ReceivedInOrder});
+const CaseRegistrar kSemaphore({.pattern = "lock_pipeline",
+                                .variant = "semaphore",
+                                .expect = Expect::kClean,
+                                .title = "the same hand-off with two std::binary_semaphores",
+                                .body = ProduceAndConsume<SemaphorePipeline>,
+                                .oracle = ReceivedInOrder});
 
-const CaseRegistrar kCondition({
-    .pattern = "lock_pipeline", .variant = "condition", .expect = Expect::kClean,
-    .title = "one std::mutex and a condition variable guarding an optional slot",
-    .body = ProduceAndConsume<ConditionPipeline>, .oracle = ReceivedInOrder});
+const CaseRegistrar kCondition(
+    {.pattern = "lock_pipeline",
+     .variant = "condition",
+     .expect = Expect::kClean,
+     .title = "one std::mutex and a condition variable guarding an optional slot",
+     .body = ProduceAndConsume<ConditionPipeline>,
+     .oracle = ReceivedInOrder});
 
 }  // namespace
 }  // namespace racelab::cases::lock_pipeline

@@ -36,7 +36,7 @@ class RacyLogQueue {
     if (next >= lines_.size()) return false;  // if not empty...
     line = lines_[next];
     window.Pass();
-    next_ = next + 1;                         // ...pop
+    next_ = next + 1;  // ...pop
     return true;
   }
 
@@ -94,17 +94,23 @@ absl::Status EachMessageOnce(const Observation& observation) {
                                                     observation.values.at(1), " written twice"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "log_queue", .variant = "racy", .expect = Expect::kBug,
-    .title = "a hand-rolled `if (!empty) pop` queue with no lock, two writers",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = HandlersThenWriters<RacyLogQueue, UnorderedRendezvous>, .oracle = EachMessageOnce});
+const CaseRegistrar kRacy(
+    {.pattern = "log_queue",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "a hand-rolled `if (!empty) pop` queue with no lock, two writers",
+     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+     .found_by = {Detector::kTsan, Detector::kOracle},
+     .body = HandlersThenWriters<RacyLogQueue, UnorderedRendezvous>,
+     .oracle = EachMessageOnce});
 
-const CaseRegistrar kBlockingQueue({
-    .pattern = "log_queue", .variant = "blocking_queue", .expect = Expect::kClean,
-    .title = "a blocking queue (mutex + condition variable), closed when the handlers are done",
-    .body = HandlersThenWriters<BlockingLogQueue, Spin>, .oracle = EachMessageOnce});
+const CaseRegistrar kBlockingQueue(
+    {.pattern = "log_queue",
+     .variant = "blocking_queue",
+     .expect = Expect::kClean,
+     .title = "a blocking queue (mutex + condition variable), closed when the handlers are done",
+     .body = HandlersThenWriters<BlockingLogQueue, Spin>,
+     .oracle = EachMessageOnce});
 
 }  // namespace
 }  // namespace racelab::cases::log_queue

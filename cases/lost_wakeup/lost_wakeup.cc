@@ -78,17 +78,22 @@ absl::Status ChefCooked(const Observation& observation) {
   return absl::FailedPreconditionError("the chef never cooked");
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "lost_wakeup", .variant = "racy", .expect = Expect::kBug,
-    .title = "the staff notify before the chef waits; the chef waits without a predicate",
-    .bug_kinds = {FindingKind::kHang},
-    .found_by = {Detector::kWatchdog},
-    .body = CookAfterStaff<RacyKitchen>, .oracle = ChefCooked});
+const CaseRegistrar kRacy(
+    {.pattern = "lost_wakeup",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "the staff notify before the chef waits; the chef waits without a predicate",
+     .bug_kinds = {FindingKind::kHang},
+     .found_by = {Detector::kWatchdog},
+     .body = CookAfterStaff<RacyKitchen>,
+     .oracle = ChefCooked});
 
-const CaseRegistrar kPredicate({
-    .pattern = "lost_wakeup", .variant = "predicate", .expect = Expect::kClean,
-    .title = "a flag set under the lock, and a wait with a predicate",
-    .body = CookAfterStaff<PredicateKitchen>, .oracle = ChefCooked});
+const CaseRegistrar kPredicate({.pattern = "lost_wakeup",
+                                .variant = "predicate",
+                                .expect = Expect::kClean,
+                                .title = "a flag set under the lock, and a wait with a predicate",
+                                .body = CookAfterStaff<PredicateKitchen>,
+                                .oracle = ChefCooked});
 
 }  // namespace
 }  // namespace racelab::cases::lost_wakeup

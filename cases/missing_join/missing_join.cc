@@ -51,17 +51,21 @@ absl::Status CoffeeAfterWater(const Observation& observation) {
   return absl::FailedPreconditionError("coffee was made before the water boiled");
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "missing_join", .variant = "racy", .expect = Expect::kBug,
-    .title = "coffee is made without joining the water thread",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = Morning</*join_first=*/false>, .oracle = CoffeeAfterWater});
+const CaseRegistrar kRacy({.pattern = "missing_join",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "coffee is made without joining the water thread",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = Morning</*join_first=*/false>,
+                           .oracle = CoffeeAfterWater});
 
-const CaseRegistrar kJoined({
-    .pattern = "missing_join", .variant = "joined", .expect = Expect::kClean,
-    .title = "join the water thread, then make coffee",
-    .body = Morning</*join_first=*/true>, .oracle = CoffeeAfterWater});
+const CaseRegistrar kJoined({.pattern = "missing_join",
+                             .variant = "joined",
+                             .expect = Expect::kClean,
+                             .title = "join the water thread, then make coffee",
+                             .body = Morning</*join_first=*/true>,
+                             .oracle = CoffeeAfterWater});
 
 }  // namespace
 }  // namespace racelab::cases::missing_join

@@ -92,22 +92,30 @@ absl::Status AllConsumed(const Observation& observation) {
       absl::StrCat("consumed ", observation.values.at(0), " of ", kItems, " items"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "queue_shutdown", .variant = "racy", .expect = Expect::kBug,
-    .title = "the consumer checks a stop flag, then blocks in get() after the last item",
-    .bug_kinds = {FindingKind::kHang},
-    .found_by = {Detector::kWatchdog},
-    .body = RunPipeline<RacyConsume, false>, .oracle = AllConsumed});
+const CaseRegistrar kRacy(
+    {.pattern = "queue_shutdown",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "the consumer checks a stop flag, then blocks in get() after the last item",
+     .bug_kinds = {FindingKind::kHang},
+     .found_by = {Detector::kWatchdog},
+     .body = RunPipeline<RacyConsume, false>,
+     .oracle = AllConsumed});
 
-const CaseRegistrar kClosedQueue({
-    .pattern = "queue_shutdown", .variant = "closed_queue", .expect = Expect::kClean,
-    .title = "the producer closes the queue; get() returns 'no more' once drained",
-    .body = RunPipeline<ClosedQueueConsume, true>, .oracle = AllConsumed});
+const CaseRegistrar kClosedQueue(
+    {.pattern = "queue_shutdown",
+     .variant = "closed_queue",
+     .expect = Expect::kClean,
+     .title = "the producer closes the queue; get() returns 'no more' once drained",
+     .body = RunPipeline<ClosedQueueConsume, true>,
+     .oracle = AllConsumed});
 
-const CaseRegistrar kTimedPop({
-    .pattern = "queue_shutdown", .variant = "timed_pop", .expect = Expect::kClean,
-    .title = "get() with a timeout, then the stop flag is checked again",
-    .body = RunPipeline<TimedPopConsume, false>, .oracle = AllConsumed});
+const CaseRegistrar kTimedPop({.pattern = "queue_shutdown",
+                               .variant = "timed_pop",
+                               .expect = Expect::kClean,
+                               .title = "get() with a timeout, then the stop flag is checked again",
+                               .body = RunPipeline<TimedPopConsume, false>,
+                               .oracle = AllConsumed});
 
 }  // namespace
 }  // namespace racelab::cases::queue_shutdown

@@ -90,22 +90,29 @@ absl::Status EveryItemKept(const Observation& observation) {
       absl::StrCat("items=", count, ", expected ", kWorkers * kItemsPerWorker));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "reentrant_lock", .variant = "racy", .expect = Expect::kBug,
-    .title = "a helper re-locks the std::mutex its caller holds",
-    .bug_kinds = {FindingKind::kSelfDeadlock, FindingKind::kDeadlock, FindingKind::kHang},
-    .found_by = {Detector::kLockorder, Detector::kWatchdog},
-    .body = AddTogether<RacyInventory>, .oracle = EveryItemKept});
+const CaseRegistrar kRacy({.pattern = "reentrant_lock",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "a helper re-locks the std::mutex its caller holds",
+                           .bug_kinds = {FindingKind::kSelfDeadlock, FindingKind::kDeadlock,
+                                         FindingKind::kHang},
+                           .found_by = {Detector::kLockorder, Detector::kWatchdog},
+                           .body = AddTogether<RacyInventory>,
+                           .oracle = EveryItemKept});
 
-const CaseRegistrar kRecursive({
-    .pattern = "reentrant_lock", .variant = "recursive", .expect = Expect::kClean,
-    .title = "std::recursive_mutex, which its holder may take again",
-    .body = AddTogether<RecursiveInventory>, .oracle = EveryItemKept});
+const CaseRegistrar kRecursive({.pattern = "reentrant_lock",
+                                .variant = "recursive",
+                                .expect = Expect::kClean,
+                                .title = "std::recursive_mutex, which its holder may take again",
+                                .body = AddTogether<RecursiveInventory>,
+                                .oracle = EveryItemKept});
 
-const CaseRegistrar kSplit({
-    .pattern = "reentrant_lock", .variant = "split", .expect = Expect::kClean,
-    .title = "std::mutex, with a private helper that expects it held",
-    .body = AddTogether<SplitInventory>, .oracle = EveryItemKept});
+const CaseRegistrar kSplit({.pattern = "reentrant_lock",
+                            .variant = "split",
+                            .expect = Expect::kClean,
+                            .title = "std::mutex, with a private helper that expects it held",
+                            .body = AddTogether<SplitInventory>,
+                            .oracle = EveryItemKept});
 
 }  // namespace
 }  // namespace racelab::cases::reentrant_lock

@@ -26,7 +26,7 @@ class RacyGate {
     while (true) {
       if (users_ < kCapacity) {  // check ...
         window.Pass();
-        ++users_;                // ... then act: another user may have entered meanwhile
+        ++users_;  // ... then act: another user may have entered meanwhile
         return;
       }
       std::this_thread::yield();
@@ -78,17 +78,22 @@ absl::Status NeverOverCapacity(const Observation& observation) {
       absl::StrCat(most, " users were inside at once; the capacity is ", kCapacity));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "semaphore", .variant = "racy", .expect = Expect::kBug,
-    .title = "a plain counter checked, then incremented",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan}, .sometimes_found_by = {Detector::kOracle},
-    .body = UseTogether<RacyGate, UnorderedRendezvous>, .oracle = NeverOverCapacity});
+const CaseRegistrar kRacy({.pattern = "semaphore",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "a plain counter checked, then incremented",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan},
+                           .sometimes_found_by = {Detector::kOracle},
+                           .body = UseTogether<RacyGate, UnorderedRendezvous>,
+                           .oracle = NeverOverCapacity});
 
-const CaseRegistrar kCounting({
-    .pattern = "semaphore", .variant = "counting", .expect = Expect::kClean,
-    .title = "std::counting_semaphore<2>",
-    .body = UseTogether<CountingGate, Spin>, .oracle = NeverOverCapacity});
+const CaseRegistrar kCounting({.pattern = "semaphore",
+                               .variant = "counting",
+                               .expect = Expect::kClean,
+                               .title = "std::counting_semaphore<2>",
+                               .body = UseTogether<CountingGate, Spin>,
+                               .oracle = NeverOverCapacity});
 
 }  // namespace
 }  // namespace racelab::cases::semaphore

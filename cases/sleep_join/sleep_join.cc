@@ -64,21 +64,25 @@ Observation DownloadThenRead() {
 absl::Status EveryPageThere(const Observation& observation) {
   const std::int64_t count = observation.values.at(0);
   if (count == kDownloads) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat("read ", count, " of ", kDownloads, " pages: a worker was slower than the sleep"));
+  return absl::FailedPreconditionError(absl::StrCat("read ", count, " of ", kDownloads,
+                                                    " pages: a worker was slower than the sleep"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "sleep_join", .variant = "racy", .expect = Expect::kBug,
-    .title = "sleep a fixed time, then read what the workers wrote",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = DownloadThenRead</*join=*/false>, .oracle = EveryPageThere});
+const CaseRegistrar kRacy({.pattern = "sleep_join",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "sleep a fixed time, then read what the workers wrote",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = DownloadThenRead</*join=*/false>,
+                           .oracle = EveryPageThere});
 
-const CaseRegistrar kJoined({
-    .pattern = "sleep_join", .variant = "joined", .expect = Expect::kClean,
-    .title = "join every worker, then read",
-    .body = DownloadThenRead</*join=*/true>, .oracle = EveryPageThere});
+const CaseRegistrar kJoined({.pattern = "sleep_join",
+                             .variant = "joined",
+                             .expect = Expect::kClean,
+                             .title = "join every worker, then read",
+                             .body = DownloadThenRead</*join=*/true>,
+                             .oracle = EveryPageThere});
 
 }  // namespace
 }  // namespace racelab::cases::sleep_join

@@ -54,9 +54,9 @@ constexpr TreeFile kTree[] = {
 // One match; plain integers so that a torn slot shows as a match nobody
 // found rather than as heap corruption.
 struct Match {
-  int file = -1;    // index into the sorted file list
-  int line = 0;     // 1-based
-  int column = 0;   // 1-based
+  int file = -1;   // index into the sorted file list
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
   int length = 0;
   auto Key() const { return std::tie(file, line, column, length); }
   friend bool operator<(const Match& a, const Match& b) { return a.Key() < b.Key(); }
@@ -100,8 +100,8 @@ void SearchFile(const std::filesystem::path& path, int file, const std::regex& p
   for (int line = 1; std::getline(in, text); ++line) {
     for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern);
          it != std::sregex_iterator(); ++it) {
-      found(Match{file, line, static_cast<int>(it->position()) + 1,
-                  static_cast<int>(it->length())});
+      found(
+          Match{file, line, static_cast<int>(it->position()) + 1, static_cast<int>(it->length())});
     }
   }
 }
@@ -191,17 +191,22 @@ absl::Status SameMatchesAsOneThread(const Observation& observation) {
                                                     observation.summary, ")"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "text_search", .variant = "racy", .expect = Expect::kBug,
-    .title = "searchers append file:line:column matches to a shared list with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = SearchTree<SearchIntoSharedList>, .oracle = SameMatchesAsOneThread});
+const CaseRegistrar kRacy(
+    {.pattern = "text_search",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "searchers append file:line:column matches to a shared list with no lock",
+     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+     .found_by = {Detector::kTsan, Detector::kOracle},
+     .body = SearchTree<SearchIntoSharedList>,
+     .oracle = SameMatchesAsOneThread});
 
-const CaseRegistrar kMerged({
-    .pattern = "text_search", .variant = "merged", .expect = Expect::kClean,
-    .title = "each searcher keeps its own matches; merged after join",
-    .body = SearchTree<SearchThenMerge>, .oracle = SameMatchesAsOneThread});
+const CaseRegistrar kMerged({.pattern = "text_search",
+                             .variant = "merged",
+                             .expect = Expect::kClean,
+                             .title = "each searcher keeps its own matches; merged after join",
+                             .body = SearchTree<SearchThenMerge>,
+                             .oracle = SameMatchesAsOneThread});
 
 }  // namespace
 }  // namespace racelab::cases::text_search

@@ -9,6 +9,8 @@
 // Schedule: in `racy` the first task on each worker appends at the same
 // moment (an UnorderedRendezvous), every run: a worker waiting there holds
 // its task, so the next task necessarily goes to the other worker.
+#include "harness/catalog/thread_pool.h"
+
 #include <future>
 #include <numeric>
 #include <vector>
@@ -16,7 +18,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "harness/catalog/registry.h"
-#include "harness/catalog/thread_pool.h"
 #include "harness/catalog/unlocked_list.h"
 #include "harness/catalog/window.h"
 
@@ -60,7 +61,9 @@ class SharedList {
 // Each task returns its result through the future Submit() gives back.
 class Futures {
  public:
-  void Submit(ThreadPool& pool, int n) { futures_.push_back(pool.Submit([n] { return Square(n); })); }
+  void Submit(ThreadPool& pool, int n) {
+    futures_.push_back(pool.Submit([n] { return Square(n); }));
+  }
   std::vector<int> Collect() {
     std::vector<int> collected;
     for (std::future<int>& future : futures_) collected.push_back(future.get());
@@ -95,17 +98,21 @@ absl::Status EveryResult(const Observation& observation) {
                                                     " (want ", kExpectedSum, ")"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "thread_pool", .variant = "racy", .expect = Expect::kBug,
-    .title = "tasks append their results to a shared list with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = SquareOnAPool<SharedList>, .oracle = EveryResult});
+const CaseRegistrar kRacy({.pattern = "thread_pool",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "tasks append their results to a shared list with no lock",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = SquareOnAPool<SharedList>,
+                           .oracle = EveryResult});
 
-const CaseRegistrar kFutures({
-    .pattern = "thread_pool", .variant = "futures", .expect = Expect::kClean,
-    .title = "results returned through the futures Submit() gives back",
-    .body = SquareOnAPool<Futures>, .oracle = EveryResult});
+const CaseRegistrar kFutures({.pattern = "thread_pool",
+                              .variant = "futures",
+                              .expect = Expect::kClean,
+                              .title = "results returned through the futures Submit() gives back",
+                              .body = SquareOnAPool<Futures>,
+                              .oracle = EveryResult});
 
 }  // namespace
 }  // namespace racelab::cases::thread_pool

@@ -93,22 +93,28 @@ absl::Status ResultSeen(const Observation& observation) {
       absl::StrCat("the caller read result=", observation.values.at(0), " before it was computed"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "thread_result", .variant = "racy", .expect = Expect::kBug,
-    .title = "the result is read before join",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = ComputeOnAThread<ReadBeforeJoin>, .oracle = ResultSeen});
+const CaseRegistrar kRacy({.pattern = "thread_result",
+                           .variant = "racy",
+                           .expect = Expect::kBug,
+                           .title = "the result is read before join",
+                           .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+                           .found_by = {Detector::kTsan, Detector::kOracle},
+                           .body = ComputeOnAThread<ReadBeforeJoin>,
+                           .oracle = ResultSeen});
 
-const CaseRegistrar kJoined({
-    .pattern = "thread_result", .variant = "joined", .expect = Expect::kClean,
-    .title = "join, then read the result",
-    .body = ComputeOnAThread<JoinThenRead>, .oracle = ResultSeen});
+const CaseRegistrar kJoined({.pattern = "thread_result",
+                             .variant = "joined",
+                             .expect = Expect::kClean,
+                             .title = "join, then read the result",
+                             .body = ComputeOnAThread<JoinThenRead>,
+                             .oracle = ResultSeen});
 
-const CaseRegistrar kFuture({
-    .pattern = "thread_result", .variant = "future", .expect = Expect::kClean,
-    .title = "the result through a std::future (std::packaged_task)",
-    .body = ComputeOnAThread<ThroughAFuture>, .oracle = ResultSeen});
+const CaseRegistrar kFuture({.pattern = "thread_result",
+                             .variant = "future",
+                             .expect = Expect::kClean,
+                             .title = "the result through a std::future (std::packaged_task)",
+                             .body = ComputeOnAThread<ThroughAFuture>,
+                             .oracle = ResultSeen});
 
 }  // namespace
 }  // namespace racelab::cases::thread_result

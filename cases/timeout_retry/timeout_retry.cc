@@ -91,17 +91,23 @@ absl::Status BothMoved(const Observation& observation) {
       absl::StrCat(observation.values.at(0), " of 2 moves happened"));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "timeout_retry", .variant = "racy", .expect = Expect::kBug,
-    .title = "keeps the first lock while retrying the second with a timeout, in AB/BA order",
-    .bug_kinds = {FindingKind::kLivelock},
-    .found_by = {Detector::kWatchdog},
-    .body = TwoClerks<RacyMove>, .oracle = BothMoved});
+const CaseRegistrar kRacy(
+    {.pattern = "timeout_retry",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "keeps the first lock while retrying the second with a timeout, in AB/BA order",
+     .bug_kinds = {FindingKind::kLivelock},
+     .found_by = {Detector::kWatchdog},
+     .body = TwoClerks<RacyMove>,
+     .oracle = BothMoved});
 
-const CaseRegistrar kBackoff({
-    .pattern = "timeout_retry", .variant = "backoff", .expect = Expect::kClean,
-    .title = "releases everything after a failed try, backs off with jitter, retries",
-    .body = TwoClerks<BackoffMove>, .oracle = BothMoved});
+const CaseRegistrar kBackoff(
+    {.pattern = "timeout_retry",
+     .variant = "backoff",
+     .expect = Expect::kClean,
+     .title = "releases everything after a failed try, backs off with jitter, retries",
+     .body = TwoClerks<BackoffMove>,
+     .oracle = BothMoved});
 
 }  // namespace
 }  // namespace racelab::cases::timeout_retry

@@ -43,12 +43,12 @@ class RacyTimer {
       const bool fire = !cancelled_;  // the deadline has passed: not cancelled, so fire
       deadline_passed_.Raise();
       if (fire) {
-        torn_down_.AwaitRaised();     // ...but the owner cancels right now
-        ++display_->ticks;            // the callback, on a destroyed Display
+        torn_down_.AwaitRaised();  // ...but the owner cancels right now
+        ++display_->ticks;         // the callback, on a destroyed Display
       }
       fired_.Raise();
     });
-    thread_.detach();  // the tutorial's Timer is fire-and-forget
+    thread_.detach();                // the tutorial's Timer is fire-and-forget
     deadline_passed_.AwaitRaised();  // forced: the deadline passes before cancel()
   }
   void Cancel() { cancelled_ = true; }
@@ -104,17 +104,21 @@ Observation CancelThenTearDown() {
   return Observation{"cancelled, then the display was destroyed", {0}};
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "timer", .variant = "racy", .expect = Expect::kBug,
-    .title = "cancel() sets a plain flag; the callback touches state already torn down",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kUseAfterFree},
-    .found_by = {Detector::kTsan, Detector::kAsan},
-    .body = CancelThenTearDown<RacyTimer>});
+const CaseRegistrar kRacy(
+    {.pattern = "timer",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "cancel() sets a plain flag; the callback touches state already torn down",
+     .bug_kinds = {FindingKind::kDataRace, FindingKind::kUseAfterFree},
+     .found_by = {Detector::kTsan, Detector::kAsan},
+     .body = CancelThenTearDown<RacyTimer>});
 
-const CaseRegistrar kLockedJoin({
-    .pattern = "timer", .variant = "locked_join", .expect = Expect::kClean,
-    .title = "cancel under the timer's lock, then join, then tear down",
-    .body = CancelThenTearDown<LockedJoinTimer>});
+const CaseRegistrar kLockedJoin(
+    {.pattern = "timer",
+     .variant = "locked_join",
+     .expect = Expect::kClean,
+     .title = "cancel under the timer's lock, then join, then tear down",
+     .body = CancelThenTearDown<LockedJoinTimer>});
 
 }  // namespace
 }  // namespace racelab::cases::timer

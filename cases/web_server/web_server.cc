@@ -117,8 +117,7 @@ void Handle(const LoopbackListener& listener, int handler, Stats& stats, Window&
     }
     SendAll(connection, response);
     ::close(connection);
-    log.Push(absl::StrCat("handler ", handler, ": ", request_line, " -> ",
-                          response.substr(9, 3)));
+    log.Push(absl::StrCat("handler ", handler, ": ", request_line, " -> ", response.substr(9, 3)));
   }
 }
 
@@ -181,17 +180,22 @@ absl::Status CountsAgree(const Observation& observation) {
       absl::StrCat("request count mismatch: ", kRequests, " sent, ", observation.summary));
 }
 
-const CaseRegistrar kRacy({
-    .pattern = "web_server", .variant = "racy", .expect = Expect::kBug,
-    .title = "loopback HTTP handlers update shared request stats with no lock",
-    .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
-    .found_by = {Detector::kTsan, Detector::kOracle},
-    .body = ServeRequests<UnlockedStats, UnorderedRendezvous>, .oracle = CountsAgree});
+const CaseRegistrar kRacy(
+    {.pattern = "web_server",
+     .variant = "racy",
+     .expect = Expect::kBug,
+     .title = "loopback HTTP handlers update shared request stats with no lock",
+     .bug_kinds = {FindingKind::kDataRace, FindingKind::kInvariant},
+     .found_by = {Detector::kTsan, Detector::kOracle},
+     .body = ServeRequests<UnlockedStats, UnorderedRendezvous>,
+     .oracle = CountsAgree});
 
-const CaseRegistrar kLocked({
-    .pattern = "web_server", .variant = "locked", .expect = Expect::kClean,
-    .title = "stats under a mutex, logging through a blocking queue",
-    .body = ServeRequests<LockedStats, Spin>, .oracle = CountsAgree});
+const CaseRegistrar kLocked({.pattern = "web_server",
+                             .variant = "locked",
+                             .expect = Expect::kClean,
+                             .title = "stats under a mutex, logging through a blocking queue",
+                             .body = ServeRequests<LockedStats, Spin>,
+                             .oracle = CountsAgree});
 
 }  // namespace
 }  // namespace racelab::cases::web_server

@@ -5,9 +5,9 @@
 #define RACELAB_HARNESS_CATALOG_CASE_CHILD_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "harness/catalog/registry.h"
 
 namespace racelab {

@@ -20,8 +20,8 @@ namespace racelab {
 
 // What one run of a body observed, handed to the oracle and reported.
 struct Observation {
-  std::string summary;                // short and stable, e.g. "counter=39412"
-  std::vector<std::int64_t> values;   // the raw numbers the oracle checks
+  std::string summary;               // short and stable, e.g. "counter=39412"
+  std::vector<std::int64_t> values;  // the raw numbers the oracle checks
 };
 
 // Runs the pattern once, in the child process, and returns what it saw.
@@ -31,10 +31,10 @@ using CaseBody = std::function<Observation()>;
 using CaseOracle = std::function<absl::Status(const Observation&)>;
 
 struct CaseSpec {
-  std::string pattern;   // [a-z0-9_]+, the folder under cases/
-  std::string variant;   // "racy", "racy_<how>", or the fix's name
+  std::string pattern;  // [a-z0-9_]+, the folder under cases/
+  std::string variant;  // "racy", "racy_<how>", or the fix's name
   Expect expect = Expect::kClean;
-  std::string title;     // one line: what this variant does
+  std::string title;  // one line: what this variant does
   // Racy variants only: a finding of any of these kinds counts as detection.
   // `found_by` detectors find the bug in every run; `sometimes_found_by`
   // ones only in the runs where the bad interleaving really happens (an
@@ -47,7 +47,7 @@ struct CaseSpec {
   // Per-run wall-clock limit; zero means the runner's default.
   absl::Duration timeout = absl::ZeroDuration();
   CaseBody body;
-  CaseOracle oracle;     // optional
+  CaseOracle oracle;  // optional
   // Where the case is registered (CaseRegistrar fills them in): a bad
   // registration is named by its file and line.
   std::string source_file;

@@ -24,14 +24,18 @@ std::string OneLine(absl::string_view text) {
 std::string FormatChildResult(const ChildResult& result) {
   std::string oracle;
   switch (result.oracle) {
-    case ChildResult::Oracle::kNone: oracle = "none"; break;
-    case ChildResult::Oracle::kHeld: oracle = "held"; break;
+    case ChildResult::Oracle::kNone:
+      oracle = "none";
+      break;
+    case ChildResult::Oracle::kHeld:
+      oracle = "held";
+      break;
     case ChildResult::Oracle::kViolated:
       oracle = absl::StrCat("violated\t", OneLine(result.violation));
       break;
   }
-  return absl::StrCat(kHeader, "\nobserved\t", OneLine(result.observed), "\noracle\t",
-                      oracle, "\n");
+  return absl::StrCat(kHeader, "\nobserved\t", OneLine(result.observed), "\noracle\t", oracle,
+                      "\n");
 }
 
 absl::StatusOr<ChildResult> ParseChildResult(absl::string_view text) {

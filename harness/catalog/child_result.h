@@ -9,9 +9,9 @@
 #define RACELAB_HARNESS_CATALOG_CHILD_RESULT_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace racelab {
 

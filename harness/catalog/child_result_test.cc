@@ -26,8 +26,9 @@ TEST(ChildResultTest, RefusesForeignAndTruncatedFiles) {
   EXPECT_EQ(ParseChildResult("hello\n").status().code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\n").status().code(),
             absl::StatusCode::kDataLoss);
-  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tmaybe\n").status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tmaybe\n").status().code(),
+      absl::StatusCode::kDataLoss);
 }
 
 // Found by tests/fuzz/child_result_fuzzer: a value with a tab in it used to
@@ -35,14 +36,16 @@ TEST(ChildResultTest, RefusesForeignAndTruncatedFiles) {
 // overrode the first but kept its message: what the parser accepted did not
 // format back to itself.
 TEST(ChildResultTest, RefusesTabsCarriageReturnsAndRepeatedLines) {
-  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\ta\tb\noracle\tnone\n").status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ParseChildResult("racelab-child-result/1\nobserved\ta\tb\noracle\tnone\n").status().code(),
+      absl::StatusCode::kDataLoss);
   EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tviolated\ta\tb\n")
                 .status()
                 .code(),
             absl::StatusCode::kDataLoss);
-  EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\r\noracle\tnone\n").status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      ParseChildResult("racelab-child-result/1\nobserved\tx\r\noracle\tnone\n").status().code(),
+      absl::StatusCode::kDataLoss);
   EXPECT_EQ(ParseChildResult("racelab-child-result/1\nobserved\tx\noracle\tviolated\tlost\n"
                              "oracle\theld\n")
                 .status()

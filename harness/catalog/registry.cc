@@ -43,8 +43,9 @@ absl::StatusOr<const CaseSpec*> CaseRegistry::Find(absl::string_view id) const {
   for (const auto& [known_id, spec] : cases_) {
     if (spec.pattern == pattern) near.push_back(known_id);
   }
-  std::string hint = near.empty() ? " (see 'racelab list')"
-                                  : absl::StrCat(" (did you mean ", absl::StrJoin(near, ", "), "?)");
+  std::string hint = near.empty()
+                         ? " (see 'racelab list')"
+                         : absl::StrCat(" (did you mean ", absl::StrJoin(near, ", "), "?)");
   return absl::NotFoundError(absl::StrCat("unknown case id '", id, "'", hint));
 }
 
@@ -104,15 +105,14 @@ CaseRegistrar::CaseRegistrar(CaseSpec spec, const char* file, int line) {
   absl::Status added = absl::OkStatus();
   const std::string folder = CaseFolderOf(file);
   if (!folder.empty() && folder != spec.pattern) {
-    added = absl::InvalidArgumentError(absl::StrCat("its pattern '", spec.pattern,
-                                                    "' is not the name of its folder, cases/",
-                                                    folder, "/"));
+    added = absl::InvalidArgumentError(absl::StrCat(
+        "its pattern '", spec.pattern, "' is not the name of its folder, cases/", folder, "/"));
   } else {
     added = CaseRegistry::Global().Add(std::move(spec));
   }
   if (!added.ok()) {
-    std::fprintf(stderr, "racelab: %s:%d: cannot register case '%s': %s\n", file, line,
-                 id.c_str(), std::string(added.message()).c_str());
+    std::fprintf(stderr, "racelab: %s:%d: cannot register case '%s': %s\n", file, line, id.c_str(),
+                 std::string(added.message()).c_str());
     std::abort();
   }
 }

@@ -9,10 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "harness/catalog/case_spec.h"
 
 namespace racelab {

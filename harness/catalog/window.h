@@ -41,8 +41,8 @@ inline void FutexWait(std::atomic<int>& word, int expected) {
             nullptr, 0);
 }
 inline void FutexWakeAll(std::atomic<int>& word) {
-  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
-            nullptr, 0);
+  ::syscall(SYS_futex, reinterpret_cast<int*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr,
+            0);
 }
 
 class Window {

@@ -11,9 +11,7 @@ class Asan : public RunDetector {
  public:
   Detector id() const override { return Detector::kAsan; }
 
-  Applicability AppliesTo(const RunSubject& subject) const override {
-    return {subject.asan, ""};
-  }
+  Applicability AppliesTo(const RunSubject& subject) const override { return {subject.asan, ""}; }
 
   // AddressSanitizer (which stops at its first report) and UBSan (which
   // goes on) write to files of their own, read like TSan's.

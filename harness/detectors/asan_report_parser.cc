@@ -2,8 +2,6 @@
 // asan_report_parser.h).
 #include "harness/detectors/asan_report_parser.h"
 
-#include "harness/detectors/source_files.h"
-
 #include <optional>
 #include <string>
 
@@ -14,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "harness/detectors/source_files.h"
 
 namespace racelab {
 namespace {
@@ -76,16 +75,16 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
     if (error != absl::string_view::npos || leak != absl::string_view::npos) {
       finish();
       const bool is_leak = leak != absl::string_view::npos;
-      absl::string_view what = line.substr(
-          (is_leak ? leak : error) + (is_leak ? 22 : 25));
+      absl::string_view what = line.substr((is_leak ? leak : error) + (is_leak ? 22 : 25));
       const absl::string_view title = what.substr(0, what.find(" on "));
       Finding finding;
       // A deadly signal (SEGV, BUS, FPE, ...) is the program crashing, which
       // ASan only reports on its way down.
-      const bool deadly = !is_leak && (title == "SEGV" || title == "BUS" || title == "FPE" ||
-                                       title == "ABRT" || title == "ILL" || title == "stack-overflow");
+      const bool deadly =
+          !is_leak && (title == "SEGV" || title == "BUS" || title == "FPE" || title == "ABRT" ||
+                       title == "ILL" || title == "stack-overflow");
       finding.detector = deadly ? Detector::kCrash : Detector::kAsan;
-      finding.kind = deadly ? FindingKind::kCrash
+      finding.kind = deadly                           ? FindingKind::kCrash
                      : title == "heap-use-after-free" ? FindingKind::kUseAfterFree
                                                       : FindingKind::kOther;
       finding.message = absl::StrCat(is_leak ? "LeakSanitizer: " : "AddressSanitizer: ",

@@ -31,7 +31,8 @@ std::optional<Finding> ExitStatusFinding(const ChildOutcome& outcome, const RunR
       return std::nullopt;
     }
   }
-  Finding finding{Detector::kCrash, FindingKind::kExitStatus,
+  Finding finding{Detector::kCrash,
+                  FindingKind::kExitStatus,
                   absl::StrCat("the program exited with status ", outcome.exit_code, ", not ",
                                expected, LastOutputClause(outcome, "; last output: ")),
                   {}};
@@ -48,11 +49,11 @@ class Crash : public RunDetector {
   void Collect(RunLeftovers& leftovers, RunRecord& record) const override {
     const ChildOutcome& outcome = leftovers.outcome();
     if (outcome.end == ChildOutcome::End::kSignaled) {
-      record.findings.push_back(
-          Finding{Detector::kCrash, FindingKind::kCrash,
-                  absl::StrCat("child died: ", record.ended,
-                               LastOutputClause(outcome, "; last output: ")),
-                  {}});
+      record.findings.push_back(Finding{
+          Detector::kCrash,
+          FindingKind::kCrash,
+          absl::StrCat("child died: ", record.ended, LastOutputClause(outcome, "; last output: ")),
+          {}});
     } else if (outcome.end == ChildOutcome::End::kFlooded) {
       record.error = absl::StrCat("child ", record.ended, "; run abandoned");
     }

@@ -83,8 +83,8 @@ void AppendOptions(ChildSpec& child, const std::string& name, const std::string&
     return;
   }
   const char* user = std::getenv(name.c_str());
-  child.env.emplace_back(name,
-                         user != nullptr && *user != '\0' ? absl::StrCat(user, " ", options) : options);
+  child.env.emplace_back(
+      name, user != nullptr && *user != '\0' ? absl::StrCat(user, " ", options) : options);
 }
 
 std::string LastOutputLines(const ChildOutcome& outcome, int count) {
@@ -105,7 +105,8 @@ const std::vector<std::string>& RunLeftovers::SanitizerTexts() {
     const std::string name = entry.path().filename().string();
     if (absl::StartsWith(name, "tsan.") || absl::StartsWith(name, "asan.") ||
         absl::StartsWith(name, "ubsan.")) {
-      sanitizer_texts_->push_back(SymbolizeReportFrames(ReadWholeFile(entry.path().string()), symbolizer_));
+      sanitizer_texts_->push_back(
+          SymbolizeReportFrames(ReadWholeFile(entry.path().string()), symbolizer_));
     }
   }
   // A report printed despite log_path (a runtime that ignored it).

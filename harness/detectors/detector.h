@@ -42,7 +42,7 @@ struct RunSubject {
   std::string gdb;              // gdb, for every thread's stack of a hung run; "" = none
   int expected_exit_code = 0;   // any other exit status is an exit-status finding
   // Every run.
-  std::string project_root;     // locations inside it are made relative to it
+  std::string project_root;  // locations inside it are made relative to it
   absl::Duration timeout = absl::Seconds(10);
   absl::Duration quiet_period = kDefaultQuietPeriod;  // see Watchdog
 };
@@ -68,7 +68,10 @@ class RunLeftovers {
  public:
   RunLeftovers(const ChildOutcome& outcome, const std::string& scratch_dir,
                const RunSubject& subject, const RunState& state, Symbolizer& symbolizer)
-      : outcome_(outcome), scratch_dir_(scratch_dir), subject_(subject), state_(state),
+      : outcome_(outcome),
+        scratch_dir_(scratch_dir),
+        subject_(subject),
+        state_(state),
         symbolizer_(symbolizer) {}
   RunLeftovers(const RunLeftovers&) = delete;
   RunLeftovers& operator=(const RunLeftovers&) = delete;

@@ -152,8 +152,9 @@ class Analyzer {
                                  ThreadName(edge.witness.thread), false});
     }
     for (const Edge& edge : recording.edges) {
-      LockGraph::AddResult added = graph.AddEdge(
-          node(edge.from), node(edge.to), static_cast<std::uint32_t>(&edge - recording.edges.data()));
+      LockGraph::AddResult added =
+          graph.AddEdge(node(edge.from), node(edge.to),
+                        static_cast<std::uint32_t>(&edge - recording.edges.data()));
       if (added.added != LockGraph::Added::kClosesCycle) continue;
       std::vector<LockId> cycle_locks;
       for (LockId at : added.cycle) cycle_locks.push_back(lock_of[at]);
@@ -218,9 +219,9 @@ class Analyzer {
       if (added.added != LockGraph::Added::kClosesCycle) continue;
       bool seen_in_one_process = true;
       for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
-        seen_in_one_process &= class_pairs_in_instance_cycles_.count(
-                                   {class_names_[added.cycle[i]],
-                                    class_names_[added.cycle[i + 1]]}) != 0;
+        seen_in_one_process &=
+            class_pairs_in_instance_cycles_.count(
+                {class_names_[added.cycle[i]], class_names_[added.cycle[i + 1]]}) != 0;
       }
       if (seen_in_one_process) continue;
       ClassHint hint;

@@ -19,10 +19,13 @@ namespace {
 // Locks 0..n-1 taken in a ring: i while requesting i+1, and n-1 while
 // requesting 0, each by thread 1 at two sites.
 std::string RingRecordFile(int n) {
-  std::string text = "racelab-lockorder/1\nprocess 1 /bin/true\nmodule 0 /bin/true\n"
-                     "thread 1 10\nsite 0 0+0x10\nsite 1 0+0x20\n";
-  for (int i = 0; i < n; ++i) absl::StrAppend(&text, "lock ", i, " mutex 0x", absl::Hex(4096 + 64 * i), " 0\n");
-  for (int i = 0; i < n; ++i) absl::StrAppend(&text, "edge ", i, " ", (i + 1) % n, " 1 0 1 ", i, "\n");
+  std::string text =
+      "racelab-lockorder/1\nprocess 1 /bin/true\nmodule 0 /bin/true\n"
+      "thread 1 10\nsite 0 0+0x10\nsite 1 0+0x20\n";
+  for (int i = 0; i < n; ++i)
+    absl::StrAppend(&text, "lock ", i, " mutex 0x", absl::Hex(4096 + 64 * i), " 0\n");
+  for (int i = 0; i < n; ++i)
+    absl::StrAppend(&text, "edge ", i, " ", (i + 1) % n, " 1 0 1 ", i, "\n");
   return text;
 }
 

@@ -80,10 +80,9 @@ TEST(LockOrderAnalysisTest, ALockHeldAcrossOnlyOneStepGuardsNothing) {
 
 TEST(LockOrderAnalysisTest, OrdersInDifferentProcessesAreNoCycle) {
   Symbolizer symbolizer;
-  const LockOrderAnalysis analysis =
-      AnalyzeRecordings({Parsed(Header(100) + "edge 1 2 1 0 0 -\n"),
-                         Parsed(Header(200) + "edge 2 1 1 0 0 -\n")},
-                        "/src", symbolizer);
+  const LockOrderAnalysis analysis = AnalyzeRecordings(
+      {Parsed(Header(100) + "edge 1 2 1 0 0 -\n"), Parsed(Header(200) + "edge 2 1 1 0 0 -\n")},
+      "/src", symbolizer);
   EXPECT_THAT(analysis.cycles, IsEmpty());
   ASSERT_EQ(analysis.edges.size(), 2u);
   EXPECT_EQ(analysis.edges[0].from_node, "p100_M1");

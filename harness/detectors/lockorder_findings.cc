@@ -50,7 +50,8 @@ std::optional<Location> Located(const Recording& recording, SiteId site, absl::s
 class EdgeIndex {
  public:
   explicit EdgeIndex(const Recording& recording) {
-    for (const Edge& edge : recording.edges) edges_.emplace(std::make_pair(edge.from, edge.to), &edge);
+    for (const Edge& edge : recording.edges)
+      edges_.emplace(std::make_pair(edge.from, edge.to), &edge);
   }
   const Edge* Find(LockId from, LockId to) const {
     auto found = edges_.find({from, to});
@@ -100,15 +101,22 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
     const std::string lock = LockName(step.lock);
     std::string waits;
     switch (step.how) {
-      case lockorder::WaitHow::kLock: waits = absl::StrCat("waits for ", lock); break;
+      case lockorder::WaitHow::kLock:
+        waits = absl::StrCat("waits for ", lock);
+        break;
       case lockorder::WaitHow::kCondition:
         waits = absl::StrCat("waits on a condition variable and needs ", lock, " back");
         break;
-      case lockorder::WaitHow::kRetry: waits = absl::StrCat("keeps retrying ", lock); break;
-      case lockorder::WaitHow::kJoin: waits = absl::StrCat("joins ", ThreadName(holder)); break;
+      case lockorder::WaitHow::kRetry:
+        waits = absl::StrCat("keeps retrying ", lock);
+        break;
+      case lockorder::WaitHow::kJoin:
+        waits = absl::StrCat("joins ", ThreadName(holder));
+        break;
     }
-    std::optional<Location> waiting = Located(recording, step.waiting_site, project_root,
-                                              symbolizer, step.thread, absl::StrCat(waits, " here"));
+    std::optional<Location> waiting =
+        Located(recording, step.waiting_site, project_root, symbolizer, step.thread,
+                absl::StrCat(waits, " here"));
     std::optional<Location> held = Located(recording, step.held_site, project_root, symbolizer,
                                            holder, absl::StrCat("holds ", lock, ", taken here"));
     steps.push_back(absl::StrCat(
@@ -193,8 +201,8 @@ Finding InversionFinding(const Recording& recording, const EdgeIndex& edges,
     if (edge == nullptr) continue;
     const std::string from = LockName(edge->from), to = LockName(edge->to);
     std::optional<Location> held =
-        Located(recording, edge->witness.held_site, project_root, symbolizer,
-                edge->witness.thread, absl::StrCat("holds ", from, ", taken here"));
+        Located(recording, edge->witness.held_site, project_root, symbolizer, edge->witness.thread,
+                absl::StrCat("holds ", from, ", taken here"));
     std::optional<Location> requested =
         Located(recording, edge->witness.requested_site, project_root, symbolizer,
                 edge->witness.thread, absl::StrCat("requests ", to, " here"));
@@ -208,23 +216,24 @@ Finding InversionFinding(const Recording& recording, const EdgeIndex& edges,
   return finding;
 }
 
-Finding SelfDeadlockFinding(const Recording& recording,
-                            const lockorder::SelfDeadlockRecord& record,
+Finding SelfDeadlockFinding(const Recording& recording, const lockorder::SelfDeadlockRecord& record,
                             absl::string_view project_root, Symbolizer& symbolizer) {
   Finding finding;
   finding.detector = Detector::kLockorder;
   finding.kind = FindingKind::kSelfDeadlock;
   const std::string lock = LockName(record.lock);
-  std::optional<Location> held = Located(recording, record.held_site, project_root, symbolizer,
-                                         record.thread, absl::StrCat("holds ", lock, ", taken here"));
+  std::optional<Location> held =
+      Located(recording, record.held_site, project_root, symbolizer, record.thread,
+              absl::StrCat("holds ", lock, ", taken here"));
   std::optional<Location> requested =
       Located(recording, record.requested_site, project_root, symbolizer, record.thread,
               absl::StrCat("requests ", lock, " again here"));
-  finding.message = absl::StrCat(
-      ThreadName(record.thread), " requests ", lock, record.shared_held ? " exclusively" : "",
-      " again at ", Where(requested), " while still holding it", record.shared_held ? " shared" : "",
-      " (taken at ", Where(held), "): unless another thread unlocks it for it, ",
-      ThreadName(record.thread), " waits for itself forever");
+  finding.message =
+      absl::StrCat(ThreadName(record.thread), " requests ", lock,
+                   record.shared_held ? " exclusively" : "", " again at ", Where(requested),
+                   " while still holding it", record.shared_held ? " shared" : "", " (taken at ",
+                   Where(held), "): unless another thread unlocks it for it, ",
+                   ThreadName(record.thread), " waits for itself forever");
   if (requested) finding.locations.push_back(*requested);
   if (held) finding.locations.push_back(*held);
   return finding;
@@ -244,9 +253,10 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
   const std::string thread = ThreadName(record.thread);
   switch (record.kind) {
     case MisuseKind::kUnlockNotOwner:
-      finding.message = absl::StrCat(
-          thread, " unlocks ", lock, " at ", Where(site), ", but ",
-          record.owner != 0 ? ThreadName(record.owner) : std::string("another thread"), " holds it");
+      finding.message =
+          absl::StrCat(thread, " unlocks ", lock, " at ", Where(site), ", but ",
+                       record.owner != 0 ? ThreadName(record.owner) : std::string("another thread"),
+                       " holds it");
       break;
     case MisuseKind::kUnlockUnlocked:
       finding.message =
@@ -322,12 +332,11 @@ Finding DumpedDeadlockFinding(const Recording& recording,
 // the lock a mutex waiter waits for.
 std::string DescribeWait(const Recording& recording, const Recording::Wait& wait,
                          const std::map<std::uint32_t, const Recording::Wait*>& waiting,
-                         absl::string_view project_root, Symbolizer& symbolizer,
-                         Finding& finding) {
+                         absl::string_view project_root, Symbolizer& symbolizer, Finding& finding) {
   if (wait.condition) {
-    std::optional<Location> where =
-        Located(recording, wait.site, project_root, symbolizer, wait.thread,
-                absl::StrCat("waits on a condition variable (with ", LockName(wait.lock), ") here"));
+    std::optional<Location> where = Located(
+        recording, wait.site, project_root, symbolizer, wait.thread,
+        absl::StrCat("waits on a condition variable (with ", LockName(wait.lock), ") here"));
     if (where) finding.locations.push_back(*where);
     return absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
                         LockName(wait.lock), ")", where ? absl::StrCat(" at ", Where(where)) : "");
@@ -338,10 +347,10 @@ std::string DescribeWait(const Recording& recording, const Recording::Wait& wait
   const bool holder_blocked = waiting.count(wait.owner) != 0;
   return absl::StrCat(
       ThreadName(wait.thread), " waits for ", LockName(wait.lock),
-      wait.owner == 0 && wait.readers > 0
-          ? absl::StrCat(", held shared by ", wait.readers, wait.readers == 1 ? " thread" : " threads")
-      : wait.owner == 0 ? std::string(", held by no thread")
-                        : absl::StrCat(", held by ", ThreadName(wait.owner),
+      wait.owner == 0 && wait.readers > 0 ? absl::StrCat(", held shared by ", wait.readers,
+                                                         wait.readers == 1 ? " thread" : " threads")
+      : wait.owner == 0                   ? std::string(", held by no thread")
+                                          : absl::StrCat(", held by ", ThreadName(wait.owner),
                                        holder_blocked ? "" : " (which is not blocked on a lock)"));
 }
 

@@ -8,8 +8,8 @@
 namespace racelab {
 namespace {
 
-using ::testing::HasSubstr;
 using lockorder::Recording;
+using ::testing::HasSubstr;
 
 Recording WithLocks(int count) {
   Recording recording;
@@ -41,7 +41,8 @@ TEST(WaitForFindingTest, BlockedThreadsWithoutACycleAreAHang) {
   ASSERT_TRUE(finding);
   EXPECT_EQ(finding->kind, FindingKind::kHang);
   EXPECT_THAT(finding->message, HasSubstr("T1 waits on a condition variable (with M0)"));
-  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by T3 (which is not blocked on a lock)"));
+  EXPECT_THAT(finding->message,
+              HasSubstr("T2 waits for M1, held by T3 (which is not blocked on a lock)"));
 }
 
 TEST(WaitForFindingTest, AReadHeldLockSaysHowManyHoldItShared) {
@@ -77,8 +78,8 @@ TEST(LockOrderFindingsTest, GuardedCyclesAreNotFindings) {
   recording.threads = {{1, 11}, {2, 12}};
   recording.inversions = {lockorder::InversionRecord{2, {1, 2, 1}, {0}},
                           lockorder::InversionRecord{2, {1, 2, 1}, {}}};
-  recording.misuses = {lockorder::MisuseRecord{2, 0, lockorder::kNoSite,
-                                               lockorder::MisuseKind::kUnlockNotOwner, 1}};
+  recording.misuses = {
+      lockorder::MisuseRecord{2, 0, lockorder::kNoSite, lockorder::MisuseKind::kUnlockNotOwner, 1}};
   Symbolizer symbolizer;
   std::vector<Finding> findings = LockOrderFindings(recording, "/src", symbolizer);
   ASSERT_EQ(findings.size(), 2u);
@@ -95,7 +96,8 @@ Recording WithEdgesInTwoModules() {
   Recording recording = WithLocks(4);
   recording.threads = {{1, 11}, {2, 12}};
   recording.modules = {{0, "/proc/self/exe"}, {1, "/usr/bin/addr2line"}};
-  recording.sites = {{0, {{0, 0x1000}}}, {1, {{0, 0x1010}}}, {2, {{1, 0x1000}}}, {3, {{1, 0x1010}}}};
+  recording.sites = {
+      {0, {{0, 0x1000}}}, {1, {{0, 0x1010}}}, {2, {{1, 0x1000}}}, {3, {{1, 0x1010}}}};
   recording.edges = {lockorder::Edge{0, 1, {1, 0, 1, {0}}}, lockorder::Edge{1, 0, {2, 1, 0, {1}}},
                      lockorder::Edge{2, 3, {1, 2, 3, {2}}}};
   return recording;
@@ -111,7 +113,8 @@ TEST(LockOrderFindingsTest, SymbolisesOnlyTheSitesItsFindingsName) {
   inverted.inversions = {lockorder::InversionRecord{2, {0, 1, 0}, {}}};
   Symbolizer symbolizer;
   ASSERT_EQ(LockOrderFindings(inverted, "/src", symbolizer).size(), 1u);
-  EXPECT_EQ(symbolizer.processes_started(), 1);  // this binary's; addr2line's sites are in no finding
+  EXPECT_EQ(symbolizer.processes_started(),
+            1);  // this binary's; addr2line's sites are in no finding
 }
 
 }  // namespace

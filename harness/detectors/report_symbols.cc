@@ -28,7 +28,8 @@ struct RawFrame {
 
 std::optional<RawFrame> ParseRawFrame(absl::string_view line) {
   const size_t hash = line.find('#');
-  if (hash == absl::string_view::npos || !absl::StripAsciiWhitespace(line.substr(0, hash)).empty()) {
+  if (hash == absl::string_view::npos ||
+      !absl::StripAsciiWhitespace(line.substr(0, hash)).empty()) {
     return std::nullopt;
   }
   const size_t number_end = line.find(' ', hash);

@@ -30,7 +30,8 @@ using ::testing::HasSubstr;
 std::uintptr_t PrintedOffsetOf(void* function) {
   Dl_info info{};
   EXPECT_NE(::dladdr(function, &info), 0);
-  return reinterpret_cast<std::uintptr_t>(function) - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+  return reinterpret_cast<std::uintptr_t>(function) -
+         reinterpret_cast<std::uintptr_t>(info.dli_fbase);
 }
 
 class ReportSymbolsTest : public ::testing::Test {
@@ -49,24 +50,30 @@ TEST_F(ReportSymbolsTest, FramesOfAKnownModuleReadAsIfTheSanitizerHadSymbolisedT
   const std::string report = absl::StrCat(
       "WARNING: ThreadSanitizer: data race (pid=1)\n"
       "  Write of size 4 at 0x7b04 by thread T1:\n"
-      "    #0 <null> <null> (", module_, "+0x", absl::Hex(offset), ") (BuildId: 1234)\n"
+      "    #0 <null> <null> (",
+      module_, "+0x", absl::Hex(offset),
+      ") (BuildId: 1234)\n"
       "    #1 <null> <null> (libstdc++.so.6+0xd44a2)\n"
       "\n"
-      "SUMMARY: ThreadSanitizer: data race (", module_, "+0x", absl::Hex(offset), ")\n");
+      "SUMMARY: ThreadSanitizer: data race (",
+      module_, "+0x", absl::Hex(offset), ")\n");
   const std::string symbolised = SymbolizeReportFrames(report, symbolizer_);
 
   EXPECT_THAT(symbolised, HasSubstr("    #1 <null> <null> (libstdc++.so.6+0xd44a2)\n"));
   EXPECT_THAT(symbolised, HasSubstr("  Write of size 4 at 0x7b04 by thread T1:\n"));
-  EXPECT_TRUE(absl::EndsWith(symbolised, absl::StrCat("(", module_, "+0x", absl::Hex(offset), ")\n")));
+  EXPECT_TRUE(
+      absl::EndsWith(symbolised, absl::StrCat("(", module_, "+0x", absl::Hex(offset), ")\n")));
   const size_t frame_start = symbolised.find("    #0 ");
   ASSERT_NE(frame_start, std::string::npos) << symbolised;
   const std::string frame_line =
       symbolised.substr(frame_start, symbolised.find('\n', frame_start) - frame_start);
-  EXPECT_THAT(frame_line, HasSubstr(absl::StrCat("(", module_, "+0x", absl::Hex(offset), ") (BuildId: 1234)")));
+  EXPECT_THAT(frame_line,
+              HasSubstr(absl::StrCat("(", module_, "+0x", absl::Hex(offset), ") (BuildId: 1234)")));
   const std::optional<StackFrame> frame = ParseStackFrame(frame_line);
   ASSERT_TRUE(frame.has_value()) << frame_line;
   EXPECT_THAT(frame->function, HasSubstr("ReportSymbolsTestMarker")) << frame_line;
-  EXPECT_TRUE(absl::EndsWith(frame->file, "harness/detectors/report_symbols_test.cc")) << frame_line;
+  EXPECT_TRUE(absl::EndsWith(frame->file, "harness/detectors/report_symbols_test.cc"))
+      << frame_line;
   EXPECT_GT(frame->line, 0) << frame_line;
   EXPECT_EQ(frame->module, module_);
 }

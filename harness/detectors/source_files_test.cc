@@ -27,7 +27,8 @@ TEST(UserFramePickerTest, TheFirstProjectFrameWinsOverEarlierLibraryCode) {
 }
 
 TEST(UserFramePickerTest, WithoutAProjectFrameTheFirstNonToolchainFrame) {
-  EXPECT_EQ(Pick({"??", "/usr/include/x.h", "../sysdeps/x.c", "/opt/lib/pool.cc", "/opt/b.cc"}), 3u);
+  EXPECT_EQ(Pick({"??", "/usr/include/x.h", "../sysdeps/x.c", "/opt/lib/pool.cc", "/opt/b.cc"}),
+            3u);
   EXPECT_EQ(Pick({"", "/usr/lib/gcc/libsanitizer/tsan.cpp"}), std::nullopt);
 }
 

@@ -71,7 +71,8 @@ void Symbolizer::Prefetch(const std::string& module, const std::vector<std::uint
       request, [](absl::string_view text) { return absl::EndsWith(text, kSentinelAnswer); },
       kAnswerTimeout);
   if (!answer.ok()) {
-    addr2line_.erase(module);  // it ended (not an object file, or it died): a later call starts another
+    addr2line_.erase(
+        module);  // it ended (not an object file, or it died): a later call starts another
     return;
   }
   std::vector<std::vector<SourceFrame>> frames = ParseAddr2lineOutput(*answer, missing.size());
@@ -95,8 +96,8 @@ PipedProcess* Symbolizer::Addr2lineFor(const std::string& module) {
 
 void Symbolizer::KnowModule(const std::string& path) {
   const size_t slash = path.rfind('/');
-  const auto [it, inserted] =
-      known_modules_.insert_or_assign(slash == std::string::npos ? path : path.substr(slash + 1), path);
+  const auto [it, inserted] = known_modules_.insert_or_assign(
+      slash == std::string::npos ? path : path.substr(slash + 1), path);
   // addr2line reads the module's symbols and debug information as it
   // starts: started now, it does so while the first runs go on.
   if (inserted && mode_ == Mode::kAddr2line) Addr2lineFor(path);

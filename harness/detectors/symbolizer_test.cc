@@ -25,8 +25,8 @@ namespace {
 std::uintptr_t ReturnOffsetInto(void* function) {
   Dl_info info{};
   EXPECT_NE(::dladdr(function, &info), 0);
-  return reinterpret_cast<std::uintptr_t>(function) - reinterpret_cast<std::uintptr_t>(info.dli_fbase) +
-         1;
+  return reinterpret_cast<std::uintptr_t>(function) -
+         reinterpret_cast<std::uintptr_t>(info.dli_fbase) + 1;
 }
 
 TEST(SymbolizerTest, ReadsInlineChainsPerAddress) {
@@ -58,14 +58,14 @@ TEST(SymbolizerTest, ExtraAddressesAndTruncationAreIgnored) {
 TEST(SymbolizerTest, OneAddr2linePerModuleAnswersEveryRequest) {
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   Symbolizer symbolizer;
-  const std::vector<SourceFrame>& first =
-      symbolizer.Frames(self, ReturnOffsetInto(reinterpret_cast<void*>(&SymbolizerTestFirstMarker)));
+  const std::vector<SourceFrame>& first = symbolizer.Frames(
+      self, ReturnOffsetInto(reinterpret_cast<void*>(&SymbolizerTestFirstMarker)));
   ASSERT_FALSE(first.empty());
   EXPECT_TRUE(absl::StrContains(first.front().function, "SymbolizerTestFirstMarker"))
       << first.front().function;
   EXPECT_TRUE(absl::EndsWith(first.front().file, "symbolizer_test.cc")) << first.front().file;
-  const std::vector<SourceFrame>& second =
-      symbolizer.Frames(self, ReturnOffsetInto(reinterpret_cast<void*>(&SymbolizerTestSecondMarker)));
+  const std::vector<SourceFrame>& second = symbolizer.Frames(
+      self, ReturnOffsetInto(reinterpret_cast<void*>(&SymbolizerTestSecondMarker)));
   ASSERT_FALSE(second.empty());
   EXPECT_TRUE(absl::StrContains(second.front().function, "SymbolizerTestSecondMarker"))
       << second.front().function;

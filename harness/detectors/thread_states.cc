@@ -29,7 +29,8 @@ bool InLibc(pid_t pid, std::uint64_t pc) {
   for (absl::string_view line : absl::StrSplit(maps, '\n', absl::SkipEmpty())) {
     const size_t dash = line.find('-');
     const size_t space = line.find(' ');
-    if (dash == absl::string_view::npos || space == absl::string_view::npos || dash > space) continue;
+    if (dash == absl::string_view::npos || space == absl::string_view::npos || dash > space)
+      continue;
     std::uint64_t begin = 0, end = 0;
     if (!absl::SimpleHexAtoi(line.substr(0, dash), &begin) ||
         !absl::SimpleHexAtoi(line.substr(dash + 1, space - dash - 1), &end)) {
@@ -113,12 +114,16 @@ bool ParseSchedstat(absl::string_view text, std::uint64_t& cpu_ns, std::uint64_t
 
 ThreadWait ClassifyWait(const ThreadSample& sample) {
   switch (sample.state) {
-    case 'R': return ThreadWait::kRunning;
+    case 'R':
+      return ThreadWait::kRunning;
     case 'Z':
     case 'X':
-    case 'x': return ThreadWait::kGone;
-    case 'S': break;
-    default: return ThreadWait::kUnknown;  // D (uninterruptible), T/t (stopped), ...
+    case 'x':
+      return ThreadWait::kGone;
+    case 'S':
+      break;
+    default:
+      return ThreadWait::kUnknown;  // D (uninterruptible), T/t (stopped), ...
   }
   if (!sample.syscall_known) return ThreadWait::kUnknown;
   switch (sample.syscall) {
@@ -126,59 +131,86 @@ ThreadWait ClassifyWait(const ThreadSample& sample) {
       return UntimedFutexWait(sample.args[1], sample.args[3]) ? ThreadWait::kBlocked
                                                               : ThreadWait::kSleeping;
 #ifdef SYS_futex_waitv
-    case SYS_futex_waitv: return sample.args[3] == 0 ? ThreadWait::kBlocked : ThreadWait::kSleeping;
+    case SYS_futex_waitv:
+      return sample.args[3] == 0 ? ThreadWait::kBlocked : ThreadWait::kSleeping;
 #endif
     case SYS_wait4:
-    case SYS_waitid: return ThreadWait::kBlocked;
+    case SYS_waitid:
+      return ThreadWait::kBlocked;
 #ifdef SYS_nanosleep
     // glibc sleeps with clock_nanosleep; a raw nanosleep from outside glibc
     // is a sanitizer runtime's background thread (ThreadSanitizer's wakes
     // every 100 ms for its own housekeeping).
-    case SYS_nanosleep: return sample.pc_in_libc ? ThreadWait::kSleeping : ThreadWait::kRuntime;
+    case SYS_nanosleep:
+      return sample.pc_in_libc ? ThreadWait::kSleeping : ThreadWait::kRuntime;
 #endif
-    default: return ThreadWait::kSleeping;
+    default:
+      return ThreadWait::kSleeping;
   }
 }
 
 std::string SyscallName(long syscall) {
   switch (syscall) {
-    case -1: return "no system call";
-    case SYS_futex: return "futex wait";
+    case -1:
+      return "no system call";
+    case SYS_futex:
+      return "futex wait";
 #ifdef SYS_futex_waitv
-    case SYS_futex_waitv: return "futex_waitv";
+    case SYS_futex_waitv:
+      return "futex_waitv";
 #endif
-    case SYS_wait4: return "wait4";
-    case SYS_waitid: return "waitid";
+    case SYS_wait4:
+      return "wait4";
+    case SYS_waitid:
+      return "waitid";
 #ifdef SYS_nanosleep
-    case SYS_nanosleep: return "nanosleep";
+    case SYS_nanosleep:
+      return "nanosleep";
 #endif
-    case SYS_clock_nanosleep: return "clock_nanosleep";
-    case SYS_read: return "read";
-    case SYS_write: return "write";
+    case SYS_clock_nanosleep:
+      return "clock_nanosleep";
+    case SYS_read:
+      return "read";
+    case SYS_write:
+      return "write";
 #ifdef SYS_poll
-    case SYS_poll: return "poll";
+    case SYS_poll:
+      return "poll";
 #endif
-    case SYS_ppoll: return "ppoll";
+    case SYS_ppoll:
+      return "ppoll";
 #ifdef SYS_select
-    case SYS_select: return "select";
+    case SYS_select:
+      return "select";
 #endif
-    case SYS_pselect6: return "pselect6";
-    case SYS_epoll_pwait: return "epoll_pwait";
+    case SYS_pselect6:
+      return "pselect6";
+    case SYS_epoll_pwait:
+      return "epoll_pwait";
 #ifdef SYS_epoll_wait
-    case SYS_epoll_wait: return "epoll_wait";
+    case SYS_epoll_wait:
+      return "epoll_wait";
 #endif
 #ifdef SYS_pause
-    case SYS_pause: return "pause";
+    case SYS_pause:
+      return "pause";
 #endif
-    case SYS_rt_sigsuspend: return "sigsuspend";
-    case SYS_rt_sigtimedwait: return "sigtimedwait";
-    case SYS_accept4: return "accept4";
+    case SYS_rt_sigsuspend:
+      return "sigsuspend";
+    case SYS_rt_sigtimedwait:
+      return "sigtimedwait";
+    case SYS_accept4:
+      return "accept4";
 #ifdef SYS_accept
-    case SYS_accept: return "accept";
+    case SYS_accept:
+      return "accept";
 #endif
-    case SYS_recvfrom: return "recvfrom";
-    case SYS_recvmsg: return "recvmsg";
-    default: return absl::StrCat("system call ", syscall);
+    case SYS_recvfrom:
+      return "recvfrom";
+    case SYS_recvmsg:
+      return "recvmsg";
+    default:
+      return absl::StrCat("system call ", syscall);
   }
 }
 

@@ -21,33 +21,33 @@ namespace racelab {
 
 // What a thread is waiting for, as far as its state tells.
 enum class ThreadWait {
-  kRunning,     // running or runnable
-  kBlocked,     // asleep until another thread of the run wakes it: an untimed
-                // futex wait (mutex, condition variable, join, latch,
-                // semaphore, future) or a wait for a child process
-  kSleeping,    // asleep with a way out of its own: a timed wait, a sleep, I/O,
-                // a signal wait
-  kRuntime,     // a sanitizer runtime's own thread (ThreadSanitizer's
-                // background thread), not the program's: never counted
-  kGone,        // exited (a zombie thread or process)
-  kUnknown,     // stopped, in uninterruptible sleep, or unreadable
+  kRunning,   // running or runnable
+  kBlocked,   // asleep until another thread of the run wakes it: an untimed
+              // futex wait (mutex, condition variable, join, latch,
+              // semaphore, future) or a wait for a child process
+  kSleeping,  // asleep with a way out of its own: a timed wait, a sleep, I/O,
+              // a signal wait
+  kRuntime,   // a sanitizer runtime's own thread (ThreadSanitizer's
+              // background thread), not the program's: never counted
+  kGone,      // exited (a zombie thread or process)
+  kUnknown,   // stopped, in uninterruptible sleep, or unreadable
 };
 
 // One thread, as one sample saw it.
 struct ThreadSample {
   pid_t pid = 0;
   pid_t tid = 0;
-  std::string name;          // its comm
-  char state = '?';          // R, S, D, T, Z, ...
+  std::string name;  // its comm
+  char state = '?';  // R, S, D, T, Z, ...
   // The system call it is in: -1 when none (or running), else the number
   // and its six arguments; `pc` is where the call was made.
   long syscall = -1;
   std::array<std::uint64_t, 6> args{};
   std::uint64_t pc = 0;
-  bool syscall_known = false;     // /proc/<pid>/task/<tid>/syscall was readable
-  std::uint64_t cpu_ns = 0;       // time on a CPU so far
-  std::uint64_t run_count = 0;    // times it was scheduled in (0 when unknown)
-  bool pc_in_libc = true;         // only looked up for raw nanosleep calls
+  bool syscall_known = false;   // /proc/<pid>/task/<tid>/syscall was readable
+  std::uint64_t cpu_ns = 0;     // time on a CPU so far
+  std::uint64_t run_count = 0;  // times it was scheduled in (0 when unknown)
+  bool pc_in_libc = true;       // only looked up for raw nanosleep calls
   ThreadWait wait = ThreadWait::kUnknown;
 };
 

@@ -121,8 +121,8 @@ TEST(SampleThreadsTest, SeesEveryThreadOfAStuckProcessBlocked) {
                  [](const ThreadSample& s) { return s.wait != ThreadWait::kRuntime; });
     if (!all_blocked()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  EXPECT_TRUE(all_blocked()) << samples.size() << " threads sampled, "
-                             << program_threads.size() << " of them the program's";
+  EXPECT_TRUE(all_blocked()) << samples.size() << " threads sampled, " << program_threads.size()
+                             << " of them the program's";
   for (const ThreadSample& sample : samples) EXPECT_EQ(sample.pid, child);
   for (const ThreadSample& sample : program_threads) EXPECT_EQ(sample.syscall, SYS_futex);
   ::kill(child, SIGKILL);

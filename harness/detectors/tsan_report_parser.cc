@@ -21,7 +21,8 @@ constexpr absl::string_view kSummaryMarker = "SUMMARY: ThreadSanitizer: ";
 
 // One stack in a report with the header line above it.
 struct Section {
-  std::string header;  // e.g. "Read of size 4 at 0x... by thread T2"; empty for the first, unnamed stack
+  std::string
+      header;  // e.g. "Read of size 4 at 0x... by thread T2"; empty for the first, unnamed stack
   std::vector<StackFrame> frames;
 };
 
@@ -72,7 +73,8 @@ std::string ThreadOf(absl::string_view header) {
       return std::string(rest.substr(0, rest.find_first_of(" :(")));
     }
   }
-  if (absl::StrContains(header, " by main thread") || absl::StrContains(header, " in main thread")) {
+  if (absl::StrContains(header, " by main thread") ||
+      absl::StrContains(header, " in main thread")) {
     return "main";
   }
   return "";
@@ -81,7 +83,8 @@ std::string ThreadOf(absl::string_view header) {
 std::string RoleOf(absl::string_view header, absl::string_view title) {
   if (header.empty()) return std::string(title);
   absl::string_view role = absl::StripSuffix(header, ":");
-  for (absl::string_view cut : {" at 0x", " by thread ", " by main thread", " in thread ", " in main thread"}) {
+  for (absl::string_view cut :
+       {" at 0x", " by thread ", " by main thread", " in thread ", " in main thread"}) {
     const size_t at = role.find(cut);
     if (at != absl::string_view::npos) role = role.substr(0, at);
   }
@@ -147,7 +150,8 @@ std::optional<StackFrame> ParseStackFrame(absl::string_view line) {
   text = text.substr(digits + 1);
 
   StackFrame frame;
-  StripTrailingGroup(text, [](absl::string_view inner) { return absl::StartsWith(inner, "BuildId:"); });
+  StripTrailingGroup(text,
+                     [](absl::string_view inner) { return absl::StartsWith(inner, "BuildId:"); });
   absl::string_view module_group;
   StripTrailingGroup(text, [&](absl::string_view inner) {
     if (!absl::StrContains(inner, "+0x")) return false;

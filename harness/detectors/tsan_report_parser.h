@@ -9,9 +9,9 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "harness/model/finding.h"
 
 namespace racelab {
@@ -21,7 +21,7 @@ struct StackFrame {
   std::string function;  // may contain spaces; "<null>" when unknown
   std::string file;      // absolute as TSan printed it; empty when unknown
   int line = 0;
-  std::string module;    // "libtsan.so.2", "racelab", ...
+  std::string module;  // "libtsan.so.2", "racelab", ...
 };
 
 // Parses one frame line; nullopt when the line is not a frame.

@@ -89,8 +89,8 @@ TEST(TsanParserTest, AReportCutShortStillCounts) {
 }
 
 TEST(TsanParserTest, SeveralReportsAndNoiseAroundThem) {
-  const std::string text = "program output\n" + ReadTestdata("tsan_gcc_race.txt") + "\nmore noise\n" +
-                           ReadTestdata("tsan_clang_leak.txt");
+  const std::string text = "program output\n" + ReadTestdata("tsan_gcc_race.txt") +
+                           "\nmore noise\n" + ReadTestdata("tsan_clang_leak.txt");
   std::vector<Finding> findings = ParseTsanOutput(text, kRoot);
   ASSERT_EQ(findings.size(), 2u);
   EXPECT_EQ(findings[0].kind, FindingKind::kDataRace);
@@ -115,11 +115,14 @@ TEST(TsanParserTest, PreloadedHookFramesAreNeverTheUsersLine) {
       "\n"
       "  Mutex M2 acquired here while holding mutex M1 in thread T1:\n"
       "    #0 pthread_mutex_lock ../sanitizer_common_interceptors.inc:4324 (libtsan.so.2+0x558e1)\n"
-      "    #1 operator() /src/racelab/harness/lockorder/interpose.cc:452 (libracelab_lockorder_preload.so+0x9)\n"
-      "    #2 pthread_mutex_lock /src/racelab/harness/lockorder/interpose.cc:460 (libracelab_lockorder_preload.so+0x9)\n"
+      "    #1 operator() /src/racelab/harness/lockorder/interpose.cc:452 "
+      "(libracelab_lockorder_preload.so+0x9)\n"
+      "    #2 pthread_mutex_lock /src/racelab/harness/lockorder/interpose.cc:460 "
+      "(libracelab_lockorder_preload.so+0x9)\n"
       "    #3 Reserve /home/u/app/stock.cc:16 (app+0x1284)\n"
       "\n"
-      "SUMMARY: ThreadSanitizer: lock-order-inversion (potential deadlock) /src/racelab/harness/lockorder/interpose.cc:452\n";
+      "SUMMARY: ThreadSanitizer: lock-order-inversion (potential deadlock) "
+      "/src/racelab/harness/lockorder/interpose.cc:452\n";
   for (const char* root : {"/home/u/app", "/elsewhere"}) {
     std::vector<Finding> findings = ParseTsanOutput(text, root);
     ASSERT_EQ(findings.size(), 1u);
@@ -132,7 +135,8 @@ TEST(TsanParserTest, PreloadedHookFramesAreNeverTheUsersLine) {
 TEST(TsanParserTest, DeadlySignalIsACrash) {
   const std::string text =
       "ThreadSanitizer:DEADLYSIGNAL\n"
-      "==42==ERROR: ThreadSanitizer: SEGV on unknown address 0x000000000000 (pc 0x1 bp 0x2 sp 0x3 T42)\n"
+      "==42==ERROR: ThreadSanitizer: SEGV on unknown address 0x000000000000 (pc 0x1 bp 0x2 sp 0x3 "
+      "T42)\n"
       "==42==The signal is caused by a WRITE memory access.\n"
       "    #0 Crash() /tmp/tsr/r.cc:20 (r_gcc+0x1234)\n"
       "SUMMARY: ThreadSanitizer: SEGV /tmp/tsr/r.cc:20 in Crash()\n";
@@ -146,7 +150,8 @@ TEST(TsanParserTest, DeadlySignalIsACrash) {
 
 TEST(TsanParserTest, TitlesMapToKinds) {
   EXPECT_EQ(TsanTitleKind("data race on vptr (ctor/dtor vs virtual call)"), FindingKind::kDataRace);
-  EXPECT_EQ(TsanTitleKind("heap-use-after-free (virtual call vs free)"), FindingKind::kUseAfterFree);
+  EXPECT_EQ(TsanTitleKind("heap-use-after-free (virtual call vs free)"),
+            FindingKind::kUseAfterFree);
   EXPECT_EQ(TsanTitleKind("double lock of a mutex"), FindingKind::kSelfDeadlock);
   EXPECT_EQ(TsanTitleKind("read unlock of a write locked mutex"), FindingKind::kMutexMisuse);
   EXPECT_EQ(TsanTitleKind("signal-unsafe call inside of a signal handler"), FindingKind::kOther);
@@ -162,22 +167,26 @@ TEST(StackFrameTest, ParsesGccAndClangFrames) {
   EXPECT_EQ(gcc->module, "r_gcc");
 
   std::optional<StackFrame> clang = ParseStackFrame(
-      "    #0 race()::$_1::operator()() const /tmp/tsr/r.cc:8:118 (r_clang+0xd6a78) (BuildId: 64f5)");
+      "    #0 race()::$_1::operator()() const /tmp/tsr/r.cc:8:118 (r_clang+0xd6a78) (BuildId: "
+      "64f5)");
   ASSERT_TRUE(clang);
   EXPECT_EQ(clang->function, "race()::$_1::operator()() const");
   EXPECT_EQ(clang->file, "/tmp/tsr/r.cc");
   EXPECT_EQ(clang->line, 8);
 
-  std::optional<StackFrame> unknown = ParseStackFrame("    #9 <null> <null> (libstdc++.so.6+0xd44a2)");
+  std::optional<StackFrame> unknown =
+      ParseStackFrame("    #9 <null> <null> (libstdc++.so.6+0xd44a2)");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->file, "");
   EXPECT_EQ(unknown->module, "libstdc++.so.6");
 
   std::optional<StackFrame> spaced = ParseStackFrame(
-      "    #1 std::thread::_M_start_thread(std::unique_ptr<std::thread::_State>, void (*)()) <null> "
+      "    #1 std::thread::_M_start_thread(std::unique_ptr<std::thread::_State>, void (*)()) "
+      "<null> "
       "(libstdc++.so.6+0xd4578)");
   ASSERT_TRUE(spaced);
-  EXPECT_EQ(spaced->function, "std::thread::_M_start_thread(std::unique_ptr<std::thread::_State>, void (*)())");
+  EXPECT_EQ(spaced->function,
+            "std::thread::_M_start_thread(std::unique_ptr<std::thread::_State>, void (*)())");
 
   EXPECT_FALSE(ParseStackFrame("  Location is global 'counter'"));
   EXPECT_FALSE(ParseStackFrame("#x nope"));

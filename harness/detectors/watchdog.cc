@@ -16,13 +16,18 @@ bool Counted(const ThreadSample& thread) {
 
 std::string WaitText(const ThreadSample& thread) {
   switch (thread.wait) {
-    case ThreadWait::kRunning: return "running";
-    case ThreadWait::kBlocked: return absl::StrCat("blocked in ", SyscallName(thread.syscall));
+    case ThreadWait::kRunning:
+      return "running";
+    case ThreadWait::kBlocked:
+      return absl::StrCat("blocked in ", SyscallName(thread.syscall));
     case ThreadWait::kSleeping:
       return absl::StrCat("asleep in ", SyscallName(thread.syscall), " (it can wake by itself)");
-    case ThreadWait::kRuntime: return "a sanitizer runtime thread";
-    case ThreadWait::kGone: return "exited";
-    case ThreadWait::kUnknown: return absl::StrCat("state ", std::string(1, thread.state));
+    case ThreadWait::kRuntime:
+      return "a sanitizer runtime thread";
+    case ThreadWait::kGone:
+      return "exited";
+    case ThreadWait::kUnknown:
+      return absl::StrCat("state ", std::string(1, thread.state));
   }
   return "?";
 }
@@ -74,8 +79,8 @@ std::vector<std::string> Watchdog::DescribeThreads() const {
   std::vector<std::string> lines;
   for (const ThreadSample& thread : last_) {
     if (!Counted(thread)) continue;
-    lines.push_back(absl::StrCat("pid ", thread.pid, " (", thread.name, ") thread ", thread.tid, ": ",
-                                 WaitText(thread)));
+    lines.push_back(absl::StrCat("pid ", thread.pid, " (", thread.name, ") thread ", thread.tid,
+                                 ": ", WaitText(thread)));
   }
   return lines;
 }

@@ -28,10 +28,10 @@ class Watchdog {
       : quiet_period_(quiet_period) {}
 
   // Takes the sample of every thread of the run taken at `now` (samples
-  // come in time order; one may end at its first running thread). Returns true once the run is hung: in this sample
-  // and every sample of the last quiet period, every thread of the program
-  // was blocked, and none of them ran (their CPU time and scheduling counts
-  // did not move, no thread came or went).
+  // come in time order; one may end at its first running thread). Returns true once the run is
+  // hung: in this sample and every sample of the last quiet period, every thread of the program was
+  // blocked, and none of them ran (their CPU time and scheduling counts did not move, no thread
+  // came or went).
   bool Observe(std::vector<ThreadSample> sample, absl::Time now);
 
   // Whether a thread of the program ran, was runnable, or came or went

@@ -40,15 +40,22 @@ constexpr int kMaxStackLines = 400;
 // Every thread's stack, as gdb prints it after attaching to `pid`.
 std::string ThreadStacks(const std::string& gdb, int pid) {
   ChildSpec spec;
-  spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx",
-               "-ex", "set pagination off", "-ex", "thread apply all bt"};
+  spec.argv = {gdb,
+               "-p",
+               std::to_string(pid),
+               "-batch",
+               "-nx",
+               "-ex",
+               "set pagination off",
+               "-ex",
+               "thread apply all bt"};
   spec.timeout = kStackTimeout;
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
   if (!outcome.ok()) return absl::StrCat("(gdb could not run: ", outcome.status().message(), ")");
   std::string stacks = StackLines(absl::StrCat(outcome->output_head, outcome->output_tail));
   if (stacks.empty()) {
-    return absl::StrCat("(gdb printed no stacks: ", DescribeEnd(*outcome), "; last output: ",
-                        LastOutputLines(*outcome, 2), ")");
+    return absl::StrCat("(gdb printed no stacks: ", DescribeEnd(*outcome),
+                        "; last output: ", LastOutputLines(*outcome, 2), ")");
   }
   return stacks;
 }
@@ -82,8 +89,8 @@ Finding HangFinding(RunLeftovers& leftovers, RunRecord& record, const std::strin
   // nothing better.
   std::optional<Finding> hang, empty_hang;
   for (const lockorder::Recording& recording : leftovers.Recordings(record.error)) {
-    std::optional<Finding> diagnosis = WaitForFinding(
-        recording, leftovers.subject().project_root, leftovers.symbolizer(), why);
+    std::optional<Finding> diagnosis =
+        WaitForFinding(recording, leftovers.subject().project_root, leftovers.symbolizer(), why);
     if (!diagnosis) continue;
     if (diagnosis->kind == FindingKind::kDeadlock) return *std::move(diagnosis);
     std::optional<Finding>& slot = recording.waits.empty() ? empty_hang : hang;
@@ -93,7 +100,8 @@ Finding HangFinding(RunLeftovers& leftovers, RunRecord& record, const std::strin
   std::vector<std::string> threads;
   if (leftovers.state().watchdog) threads = leftovers.state().watchdog->DescribeThreads();
   if (threads.empty() && empty_hang) return *std::move(empty_hang);
-  return Finding{Detector::kWatchdog, FindingKind::kHang,
+  return Finding{Detector::kWatchdog,
+                 FindingKind::kHang,
                  absl::StrCat(why, "; no wait-for state from the lock-order checker",
                               threads.empty() ? "" : ": ", absl::StrJoin(threads, "; ")),
                  {}};
@@ -105,7 +113,8 @@ Finding TimeoutFinding(RunLeftovers& leftovers, RunRecord& record) {
   const absl::Duration timeout = leftovers.subject().timeout;
   const std::optional<Watchdog>& watchdog = leftovers.state().watchdog;
   if (watchdog && watchdog->ProgressedWithin(kProgressWindow)) {
-    return Finding{Detector::kWatchdog, FindingKind::kTimeout,
+    return Finding{Detector::kWatchdog,
+                   FindingKind::kTimeout,
                    absl::StrCat("still running after ", absl::FormatDuration(timeout),
                                 ", not blocked (a thread ran within the last ",
                                 absl::FormatDuration(kProgressWindow), "): slow, or a livelock"),
@@ -165,12 +174,13 @@ class WatchdogUnit : public RunDetector {
     }
     if (!outcome.stray_processes.empty()) {
       const size_t count = outcome.stray_processes.size();
-      record.findings.push_back(Finding{
-          Detector::kWatchdog, FindingKind::kStrayProcess,
-          absl::StrCat("left ", count, count == 1 ? " process" : " processes",
-                       " running after it ended, killed by racelab: ",
-                       absl::StrJoin(outcome.stray_processes, "; ")),
-          {}});
+      record.findings.push_back(
+          Finding{Detector::kWatchdog,
+                  FindingKind::kStrayProcess,
+                  absl::StrCat("left ", count, count == 1 ? " process" : " processes",
+                               " running after it ended, killed by racelab: ",
+                               absl::StrJoin(outcome.stray_processes, "; ")),
+                  {}});
     }
     const std::string& stacks = leftovers.state().stacks;
     if (stacks.empty()) return;

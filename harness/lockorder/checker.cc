@@ -10,9 +10,7 @@
 namespace racelab::lockorder {
 namespace {
 
-std::uint64_t ChainOf(const HeldList& held) {
-  return held.empty() ? 0 : held.back().chain;
-}
+std::uint64_t ChainOf(const HeldList& held) { return held.empty() ? 0 : held.back().chain; }
 
 const Held* FindHeld(const ThreadLockState& thread, std::uintptr_t address) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
@@ -61,8 +59,7 @@ SiteId LockOrderChecker::Intern(const Site& site) {
   std::vector<SiteId>& same_hash = site_index_[SiteHash(site)];
   for (SiteId id : same_hash) {
     const Site& known = sites_[id];
-    if (known.depth == site.depth &&
-        std::equal(known.pcs, known.pcs + known.depth, site.pcs)) {
+    if (known.depth == site.depth && std::equal(known.pcs, known.pcs + known.depth, site.pcs)) {
       return id;
     }
   }
@@ -92,9 +89,8 @@ void LockOrderChecker::MarkValidated(ThreadLockState& thread, std::uint64_t chai
 void LockOrderChecker::Rechain(ThreadLockState& thread, std::size_t from) {
   for (std::size_t i = from; i < thread.held.size(); ++i) {
     Held& held = thread.held[i];
-    held.chain = held.lock == nullptr
-                     ? kUnresolvedChain
-                     : Mix(i == 0 ? 0 : thread.held[i - 1].chain, held.lock->id);
+    held.chain = held.lock == nullptr ? kUnresolvedChain
+                                      : Mix(i == 0 ? 0 : thread.held[i - 1].chain, held.lock->id);
   }
 }
 
@@ -171,7 +167,8 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
     // A lock destroyed or freed while held (misuse) stays out of the graph.
     if (it->lock->retired.load(std::memory_order_relaxed)) continue;
-    RecordEdge(*it->lock, lock, EdgeFacts{thread.thread, Intern(it->site), requested_site, held_set});
+    RecordEdge(*it->lock, lock,
+               EdgeFacts{thread.thread, Intern(it->site), requested_site, held_set});
     if (it->blocking) break;
   }
 }
@@ -233,8 +230,9 @@ void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, Edge
     free_edge_facts_.push_back(slot);
     return;
   }
-  sink_->OnEdge(Edge{from.id, to.id,
-                     EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}});
+  sink_->OnEdge(
+      Edge{from.id, to.id,
+           EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}});
   if (added.added != LockGraph::Added::kClosesCycle) return;
   std::vector<LockId> cycle;
   for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
@@ -278,7 +276,8 @@ void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr
 void LockOrderChecker::ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address,
                                           LockKind kind, const Site& site) {
   LockInfo* lock = Lookup(thread, address, kind, site);
-  if (!thread.reported_once.insert(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1)).second) return;
+  if (!thread.reported_once.insert(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1)).second)
+    return;
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
   Declare(*lock);
@@ -334,8 +333,8 @@ bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t ad
   return false;
 }
 
-void LockOrderChecker::ReportMisuse(ThreadLockState& thread, const LockInfo& lock,
-                                    const Site& site, bool waiting) {
+void LockOrderChecker::ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
+                                    bool waiting) {
   const std::int64_t holder = holder_(lock.address, lock.kind);
   // Held by this very thread, says the lock: taken where the hooks could
   // not see it (before checking began), so no misuse.

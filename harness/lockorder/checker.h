@@ -66,7 +66,7 @@ struct LockInfo {
   // Written under the checker's lock; read by Retire under its shard's.
   static constexpr LockId kNoNode = ~LockId{0};
   mutable std::atomic<LockId> node{kNoNode};
-  std::atomic<bool> retired{false};      // destroyed or re-initialised: a new LockInfo takes over
+  std::atomic<bool> retired{false};  // destroyed or re-initialised: a new LockInfo takes over
   // Whether its `lock` line is in the record file. A lock is declared when a
   // record first names it (an edge, a finding, a wait dump), not when it is
   // first seen: a program that builds and drops a million locks, each used
@@ -84,7 +84,7 @@ using HolderQuery = std::int64_t (*)(std::uintptr_t address, LockKind kind);
 
 // One step of a wait-for cycle as the hooks found it (see WaitCycleRecord).
 struct WaitCycleStep {
-  std::uint32_t thread = 0;  // the checker's number for the waiting thread
+  std::uint32_t thread = 0;        // the checker's number for the waiting thread
   const LockInfo* lock = nullptr;  // null for a join
   WaitHow how = WaitHow::kLock;
   const Site* waiting_site = nullptr;  // null: unknown
@@ -101,7 +101,7 @@ inline constexpr std::size_t kMaxValidatedChains = std::size_t{1} << 16;
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
 struct alignas(64) ThreadLockState {
-  std::uint32_t thread = 0;         // 0 until the checker first sees this thread
+  std::uint32_t thread = 0;  // 0 until the checker first sees this thread
   std::int64_t os_tid = 0;
   HeldList held;
 
@@ -200,8 +200,8 @@ class LockOrderChecker {
                                   bool shared, const Site& site);
   // After any successful acquisition (blocking, try or timed) of the lock at
   // `address`; `lock` is what BeforeBlockingAcquire or FindLock returned.
-  void AfterAcquire(ThreadLockState& thread, LockInfo* lock, std::uintptr_t address,
-                    LockKind kind, bool shared, bool blocking, const Site& site) {
+  void AfterAcquire(ThreadLockState& thread, LockInfo* lock, std::uintptr_t address, LockKind kind,
+                    bool shared, bool blocking, const Site& site) {
     if (Site* slot = PushHeld(thread, lock, address, kind, shared, blocking)) *slot = site;
   }
   // AfterAcquire without the site, and callable before the lock call (the
@@ -226,8 +226,8 @@ class LockOrderChecker {
   void AfterAcquire(ThreadLockState& thread, std::uintptr_t address, LockKind kind, bool shared,
                     bool blocking, const Site& site) {
     DropStaleHolds(thread);
-    LockInfo* lock = thread.held.empty() ? CachedLock(thread, address)
-                                         : FindLock(thread, address, kind, site);
+    LockInfo* lock =
+        thread.held.empty() ? CachedLock(thread, address) : FindLock(thread, address, kind, site);
     AfterAcquire(thread, lock, address, kind, shared, blocking, site);
   }
   // Gives every unresolved entry of the thread's held list its LockInfo.
@@ -320,7 +320,7 @@ class LockOrderChecker {
   // checker's lock stays taken for a few thousand yields.
   bool TryFlushRecords(bool write_through = false);
 
-  std::size_t lock_count() const;       // LockInfos made (reused once their lock is gone)
+  std::size_t lock_count() const;        // LockInfos made (reused once their lock is gone)
   std::size_t graph_node_count() const;  // the locks that have an edge
   std::size_t edge_count() const;
 
@@ -370,8 +370,7 @@ class LockOrderChecker {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Before `lock` leaves the graph: the edges its own edges stood for.
   void KeepCoveredEdges(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
-                    bool waiting);
+  void ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site, bool waiting);
   // A new top entry in the thread's held list, all but its site written.
   ABSL_ATTRIBUTE_ALWAYS_INLINE static Held& NewHeld(ThreadLockState& thread, LockInfo* lock,
                                                     std::uintptr_t address, LockKind kind,
@@ -425,7 +424,7 @@ class LockOrderChecker {
   using ByAddress = absl::btree_map<std::uintptr_t, LockInfo*>;
   struct alignas(64) LockShard {
     mutable Spinlock mu;
-    std::deque<LockInfo> locks ABSL_GUARDED_BY(mu);  // deque: LockInfo addresses stay valid
+    std::deque<LockInfo> locks ABSL_GUARDED_BY(mu);   // deque: LockInfo addresses stay valid
     std::vector<LockInfo*> free ABSL_GUARDED_BY(mu);  // retired, out of the graph: reusable
     // Live locks by address; ordered, for ForgetRange.
     ByAddress by_address ABSL_GUARDED_BY(mu);

@@ -9,11 +9,11 @@
 // - two threads contending for one std::mutex, raw and checked;
 // - malloc + free with the free() hook idle and watching;
 // - adding edges to the lock graph as it grows (cycle checks included).
-#include <algorithm>
-#include <cstdlib>
 #include <dlfcn.h>
 #include <pthread.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -86,8 +86,8 @@ BENCHMARK(BM_StdMutexFramed_HooksOff);
 BENCHMARK(BM_StdMutexFramed_Checked);
 
 // Holds locks across the timing loop on purpose: not analysable, not a bug.
-void AbslMutexPair(benchmark::State& state, absl::OnDeadlockCycle mode)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void AbslMutexPair(benchmark::State& state,
+                   absl::OnDeadlockCycle mode) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   absl::SetMutexDeadlockDetectionMode(mode);
   const int depth = static_cast<int>(state.range(0));
   std::vector<absl::Mutex> outer(static_cast<size_t>(depth));

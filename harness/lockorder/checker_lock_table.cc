@@ -3,10 +3,10 @@
 // locks never takes the checker's lock), and forgetting locks that were
 // destroyed or freed: out of their shard, and out of the graph with their
 // edges once the orders they carried are kept (KeepCoveredEdges).
-#include "harness/lockorder/checker.h"
-
 #include <algorithm>
 #include <vector>
+
+#include "harness/lockorder/checker.h"
 
 namespace racelab::lockorder {
 
@@ -84,10 +84,10 @@ void LockOrderChecker::KeepCoveredEdges(const LockInfo& lock) {
       // it was taken by a blocking call).
       const HeldSetId held =
           held_sets_[facts.held].lock == lock.id ? held_sets_[facts.held].parent : facts.held;
-      RecordEdge(from, *lock_of_node_[successor],
-                 EdgeFacts{facts.thread,
-                           into_lock.thread == facts.thread ? into_lock.held_site : kNoSite,
-                           facts.requested_site, held});
+      RecordEdge(
+          from, *lock_of_node_[successor],
+          EdgeFacts{facts.thread, into_lock.thread == facts.thread ? into_lock.held_site : kNoSite,
+                    facts.requested_site, held});
     }
   }
 }
@@ -103,14 +103,16 @@ void LockOrderChecker::ForgetRange(std::uintptr_t begin, std::uintptr_t end) {
   const std::uintptr_t first_page = begin >> kPageShift, last_page = (end - 1) >> kPageShift;
   // Each shard holds every kShards-th page: a block spanning fewer pages
   // meets only its own shards.
-  const std::size_t shards = last_page - first_page + 1 < kShards ? last_page - first_page + 1 : kShards;
+  const std::size_t shards =
+      last_page - first_page + 1 < kShards ? last_page - first_page + 1 : kShards;
   for (std::size_t i = 0; i < shards; ++i) {
     LockShard& shard = shards_[(first_page + i) % kShards];
     SpinlockHolder hold(shard.mu);
     auto it = shard.by_address.lower_bound(begin);
     while (it != shard.by_address.end() && it->first < end) {
       LockInfo* lock = it->second;
-      it = Retire(shard, it);  // a btree's erase moves its other entries: go on from what it returns
+      it =
+          Retire(shard, it);  // a btree's erase moves its other entries: go on from what it returns
       // Read without the checker's lock, which gives nodes (RemoveFromGraph
       // looks again under it). A lock destroyed while another thread records
       // an edge into it, the program's own race, may keep a node it gets then.
@@ -132,11 +134,11 @@ void LockOrderChecker::ForgetRange(std::uintptr_t begin, std::uintptr_t end) {
 }
 
 LockOrderChecker::ByAddress::iterator LockOrderChecker::Retire(LockShard& shard,
-                                                              ByAddress::iterator found) {
+                                                               ByAddress::iterator found) {
   LockInfo& lock = *found->second;
   lock.retired.store(true, std::memory_order_relaxed);
-  lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(
-      1, std::memory_order_relaxed);
+  lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(1,
+                                                                         std::memory_order_relaxed);
   known_locks_.value.fetch_sub(1, std::memory_order_relaxed);
   return shard.by_address.erase(found);
 }

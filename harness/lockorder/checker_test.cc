@@ -24,7 +24,9 @@ class RecordingSink : public RecordSink {
   void OnLock(const LockRecord& lock) override { locks.push_back(lock); }
   void OnEdge(const Edge& edge) override { edges.push_back(edge); }
   void OnInversion(const InversionRecord& inversion) override { inversions.push_back(inversion); }
-  void OnSelfDeadlock(const SelfDeadlockRecord& record) override { self_deadlocks.push_back(record); }
+  void OnSelfDeadlock(const SelfDeadlockRecord& record) override {
+    self_deadlocks.push_back(record);
+  }
   void OnMisuse(const MisuseRecord& misuse) override { misuses.push_back(misuse); }
   void OnWaitCycle(const WaitCycleRecord& cycle) override { wait_cycles.push_back(cycle); }
   void OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) override {
@@ -120,7 +122,8 @@ TEST_F(CheckerTest, AbbaIsAnInversionWithBothWitnesses) {
   Unlock(t1_, kA);
   EXPECT_THAT(sink_.inversions, IsEmpty());
   Lock(t2_, kB);
-  checker_.BeforeBlockingAcquire(t2_, kA, LockKind::kMutex, false, SiteAt(7));  // recorded before blocking
+  checker_.BeforeBlockingAcquire(t2_, kA, LockKind::kMutex, false,
+                                 SiteAt(7));  // recorded before blocking
   ASSERT_THAT(sink_.inversions, SizeIs(1));
   const InversionRecord& inversion = sink_.inversions[0];
   EXPECT_THAT(inversion.cycle, ElementsAre(sink_.IdOf(kB), sink_.IdOf(kA), sink_.IdOf(kB)));
@@ -231,7 +234,8 @@ TEST_F(CheckerTest, RelockingANonRecursiveMutexIsASelfDeadlock) {
 TEST_F(CheckerTest, AskingExclusiveForASharedHoldIsASelfDeadlock) {
   checker_.BeforeBlockingAcquire(t1_, kA, LockKind::kRwLock, true, SiteAt(1));
   checker_.AfterAcquire(t1_, kA, LockKind::kRwLock, true, true, SiteAt(1));
-  checker_.BeforeBlockingAcquire(t1_, kA, LockKind::kRwLock, true, SiteAt(2));  // shared again: fine
+  checker_.BeforeBlockingAcquire(t1_, kA, LockKind::kRwLock, true,
+                                 SiteAt(2));  // shared again: fine
   EXPECT_THAT(sink_.self_deadlocks, IsEmpty());
   checker_.BeforeBlockingAcquire(t1_, kA, LockKind::kRwLock, false, SiteAt(3));
   ASSERT_THAT(sink_.self_deadlocks, SizeIs(1));
@@ -340,7 +344,8 @@ TEST_F(CheckerTest, LocksUsedAloneAreNeitherResolvedRecordedNorInTheGraph) {
 // first), nor does an exclusive request of a lock held shared.
 TEST_F(CheckerTest, SharedAcquisitionsTakeTheFastPathOnceTheirChainIsKnown) {
   auto shared = [&](std::uintptr_t lock) {
-    LockInfo* info = checker_.BeforeBlockingAcquire(t1_, lock, LockKind::kRwLock, true, SiteAt(lock));
+    LockInfo* info =
+        checker_.BeforeBlockingAcquire(t1_, lock, LockKind::kRwLock, true, SiteAt(lock));
     checker_.AfterAcquire(t1_, info, lock, LockKind::kRwLock, true, true, SiteAt(lock));
   };
   shared(kA), shared(kB);  // the slow path learns A, B and the chain A -> B
@@ -400,7 +405,7 @@ TEST_F(CheckerTest, RetiredLocksInfoIsReusedAndAStaleCacheEntryIsAMiss) {
   }
   EXPECT_EQ(checker_.lock_count(), 3u);  // A's thousand lives took one LockInfo
 
-  constexpr std::uintptr_t kD = kA + 0x80;  // A's page, A's shard
+  constexpr std::uintptr_t kD = kA + 0x80;                         // A's page, A's shard
   Lock(t2_, kA), Lock(t2_, kB), Unlock(t2_, kB), Unlock(t2_, kA);  // t2 caches A
   checker_.Forget(kA);
   Lock(t1_, kD), Lock(t1_, kC), Unlock(t1_, kC), Unlock(t1_, kD);  // D takes A's LockInfo

@@ -10,7 +10,6 @@
 
 #include <cerrno>
 #include <csignal>
-
 #include <cstdarg>
 #include <cstdlib>
 
@@ -41,7 +40,7 @@ Fn Lookup(const char* name) {
 }
 
 __attribute__((constructor)) void FindNextDefinitions() {
-  next = Next{Lookup<ExecveFn>("execve"), Lookup<ExecveFn>("execvpe"), Lookup<ExecvFn>("execv"),
+  next = Next{Lookup<ExecveFn>("execve"), Lookup<ExecveFn>("execvpe"),  Lookup<ExecvFn>("execv"),
               Lookup<ExecvFn>("execvp"),  Lookup<FexecveFn>("fexecve"), Lookup<ExitFn>("_exit"),
               Lookup<ExitFn>("_Exit"),    Lookup<ExitFn>("quick_exit"), Lookup<AbortFn>("abort")};
 }
@@ -54,43 +53,41 @@ __attribute__((constructor)) void FindNextDefinitions() {
 
 // execl, execlp and execle: the variadic arguments as the argv array the
 // vector forms take, on the stack (exec allocates nothing either).
-#define RACELAB_COLLECT_ARGS(first, argv, envp_out)                    \
-  std::size_t count = 1;                                               \
-  {                                                                    \
-    va_list counting;                                                  \
-    va_start(counting, first);                                         \
-    while (va_arg(counting, char*) != nullptr) ++count;                \
-    va_end(counting);                                                  \
-  }                                                                    \
+#define RACELAB_COLLECT_ARGS(first, argv, envp_out)                                 \
+  std::size_t count = 1;                                                            \
+  {                                                                                 \
+    va_list counting;                                                               \
+    va_start(counting, first);                                                      \
+    while (va_arg(counting, char*) != nullptr) ++count;                             \
+    va_end(counting);                                                               \
+  }                                                                                 \
   char** argv = static_cast<char**>(__builtin_alloca((count + 1) * sizeof(char*))); \
-  {                                                                    \
-    va_list arguments;                                                 \
-    va_start(arguments, first);                                        \
-    argv[0] = const_cast<char*>(first);                                \
-    for (std::size_t i = 1; i <= count; ++i) argv[i] = va_arg(arguments, char*); \
-    envp_out;                                                          \
-    va_end(arguments);                                                 \
+  {                                                                                 \
+    va_list arguments;                                                              \
+    va_start(arguments, first);                                                     \
+    argv[0] = const_cast<char*>(first);                                             \
+    for (std::size_t i = 1; i <= count; ++i) argv[i] = va_arg(arguments, char*);    \
+    envp_out;                                                                       \
+    va_end(arguments);                                                              \
   }
 
 }  // namespace
 
 extern "C" {
 
-#define RACELAB_EXEC_THROUGH(fn, ...)                          \
+#define RACELAB_EXEC_THROUGH(fn, ...)                            \
   racelab::lockorder::FlushKeptRecords(/*write_through=*/false); \
-  if (next.fn == nullptr) {                                    \
-    errno = ENOSYS;                                            \
-    return -1;                                                 \
-  }                                                            \
+  if (next.fn == nullptr) {                                      \
+    errno = ENOSYS;                                              \
+    return -1;                                                   \
+  }                                                              \
   return next.fn(__VA_ARGS__);
 
 int execve(const char* path, char* const argv[], char* const envp[]) noexcept {
   RACELAB_EXEC_THROUGH(execve, path, argv, envp)
 }
 
-int execv(const char* path, char* const argv[]) noexcept {
-  RACELAB_EXEC_THROUGH(execv, path, argv)
-}
+int execv(const char* path, char* const argv[]) noexcept { RACELAB_EXEC_THROUGH(execv, path, argv) }
 
 int execvp(const char* file, char* const argv[]) noexcept {
   RACELAB_EXEC_THROUGH(execvp, file, argv)

@@ -28,11 +28,11 @@ struct Held {
   // unknown to this thread, it needs no LockInfo unless another lock is
   // taken under it or it turns up in a wait (LockOrderChecker::ResolveHeld).
   LockInfo* lock;
-  std::uintptr_t address;         // the lock's own
+  std::uintptr_t address;  // the lock's own
   LockKind kind;
-  Site site;                      // where it was acquired
+  Site site;  // where it was acquired
   bool shared;
-  bool blocking;                  // false for try/timed acquisitions
+  bool blocking;  // false for try/timed acquisitions
   int recursion;
   // Hash of the held sequence up to and including this; from an unresolved
   // entry up, derived from kUnresolvedChain, which no validated chain is.

@@ -5,8 +5,8 @@
 // and write the value. Any happens-before that the hooks' own work (their
 // initialisation, per-thread setup, finding the next pthread function)
 // created from the reader's lock to the writer's would hide the race;
-// without one, TSan reports it in every run. The order is forced with a relaxed flag, which TSan does
-// not count as synchronisation.
+// without one, TSan reports it in every run. The order is forced with a relaxed flag, which TSan
+// does not count as synchronisation.
 #include <sched.h>
 
 #include <atomic>

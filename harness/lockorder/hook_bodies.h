@@ -48,7 +48,7 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
 // A failed call takes the hold back.
 template <typename Call>
 __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
-                                                  Call call) {
+                                                   Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
   LockCallScope in_lock_call;
@@ -87,7 +87,8 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
     Site site;
     CaptureSiteInto(site);
     info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
-    if (Site* slot = checker->PushHeld(state, info, Address(lock), kind, shared, /*blocking=*/true)) {
+    if (Site* slot =
+            checker->PushHeld(state, info, Address(lock), kind, shared, /*blocking=*/true)) {
       *slot = site;
     }
   }
@@ -123,7 +124,7 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
 
 template <typename Call>
 __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
-                                                     Call call) {
+                                                      Call call) {
   const int result = call();
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return result;
   ThreadLockState& state = State();

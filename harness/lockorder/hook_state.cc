@@ -110,9 +110,9 @@ bool Initialize() {
   abort_on_inversion = abort_switch != nullptr && std::strcmp(abort_switch, "1") == 0;
   checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
   checker_pid.store(::getpid(), std::memory_order_relaxed);
-  InstallWaitDumpHandler(CurrentRecordFd, ExclusiveHolder, SharedHolders,
-                         [] { return checker->NewLockId(); },
-                         [] { return FlushKeptRecords(/*write_through=*/false); });
+  InstallWaitDumpHandler(
+      CurrentRecordFd, ExclusiveHolder, SharedHolders, [] { return checker->NewLockId(); },
+      [] { return FlushKeptRecords(/*write_through=*/false); });
   ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
   mode.store(kOn, std::memory_order_release);
@@ -223,8 +223,8 @@ void AfterForkInChild() {
     const Held& held = inherited->held[i];
     LockInfo* const lock = checker->FindLock(state, held.address, held.kind, held.site);
     for (int depth = 0; depth < held.recursion; ++depth) {
-      if (Site* slot = checker->PushHeld(state, lock, held.address, held.kind, held.shared,
-                                         held.blocking)) {
+      if (Site* slot =
+              checker->PushHeld(state, lock, held.address, held.kind, held.shared, held.blocking)) {
         *slot = held.site;
       }
     }
@@ -236,9 +236,8 @@ void AfterForkInChild() {
 // allocation (operator new and delete included).
 void OnSanitizerMalloc(const volatile void*, size_t) {}
 void OnSanitizerFree(const volatile void* block) {
-  ForgetLocksIn<HookScope>(const_cast<const void*>(block), [](const void* b) {
-    return __sanitizer_get_allocated_size(b);
-  });
+  ForgetLocksIn<HookScope>(const_cast<const void*>(block),
+                           [](const void* b) { return __sanitizer_get_allocated_size(b); });
 }
 #endif
 

@@ -99,12 +99,11 @@ class ReentryGuard {
 
 // For the whole of a blocking lock hook, its real call included: a signal
 // handler that interrupts the thread there and takes locks of its own
-// passes through unchecked (and cannot catch the held list half-updated). Between a blocking hook's bookkeeping and the lock call
-// returning, the held list already holds the lock the thread only waits
-// for; checked, the handler's locks would be ordered after it (a false
-// edge) and the same lock taken by the handler would look like a relock (a
-// false self-deadlock). Entered only by a thread whose hooks check
-// (pass_through == 0), so it leaves them as it found them.
+// passes through unchecked (and cannot catch the held list half-updated). Between a blocking hook's
+// bookkeeping and the lock call returning, the held list already holds the lock the thread only
+// waits for; checked, the handler's locks would be ordered after it (a false edge) and the same
+// lock taken by the handler would look like a relock (a false self-deadlock). Entered only by a
+// thread whose hooks check (pass_through == 0), so it leaves them as it found them.
 class LockCallScope {
  public:
   LockCallScope() { this_thread.pass_through = HookThread::kInHook; }
@@ -137,7 +136,8 @@ inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
 // its three state bits, PTHREAD_RWLOCK_READER_SHIFT).
 inline unsigned RwLockReaders(const void* lock) {
   return __atomic_load_n(&static_cast<const pthread_rwlock_t*>(lock)->__data.__readers,
-                         __ATOMIC_RELAXED) >> 3;
+                         __ATOMIC_RELAXED) >>
+         3;
 }
 
 // ReadersQuery from glibc's own state.
@@ -207,7 +207,7 @@ __attribute__((always_inline)) inline Site CaptureSite() {
 inline LockKind MutexKind(const pthread_mutex_t* mutex) {
   // glibc keeps the type in the low bits of __kind (PTHREAD_MUTEX_KIND_MASK_NP).
   return (mutex->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP ? LockKind::kRecursiveMutex
-                                                                    : LockKind::kMutex;
+                                                                  : LockKind::kMutex;
 }
 
 inline std::uintptr_t Address(const void* lock) { return reinterpret_cast<std::uintptr_t>(lock); }
@@ -220,13 +220,14 @@ bool InterceptorPrecedesHooks(const void* interceptor);
 // blocking for ever: an error-checking mutex, or glibc's rwlock write lock.
 inline bool RefusesRelock(const void* lock, LockKind kind) {
   if (kind == LockKind::kRwLock) return true;
-  return kind == LockKind::kMutex &&
-         (static_cast<const pthread_mutex_t*>(lock)->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP;
+  return kind == LockKind::kMutex && (static_cast<const pthread_mutex_t*>(lock)->__data.__kind &
+                                      3) == PTHREAD_MUTEX_ERRORCHECK_NP;
 }
 
 template <typename Fn>
 Fn Next(Fn interceptor, const char* name) {
-  if (interceptor != nullptr && !InterceptorPrecedesHooks(reinterpret_cast<const void*>(interceptor))) {
+  if (interceptor != nullptr &&
+      !InterceptorPrecedesHooks(reinterpret_cast<const void*>(interceptor))) {
     return interceptor;
   }
   return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));

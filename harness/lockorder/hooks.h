@@ -19,7 +19,6 @@ void SetLockOrderChecking(bool on);
 // back from then on. True when no checker runs.
 bool FlushKeptRecords(bool write_through);
 
-
 }  // namespace racelab::lockorder
 
 #endif  // RACELAB_HARNESS_LOCKORDER_HOOKS_H_

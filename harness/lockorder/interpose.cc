@@ -61,16 +61,16 @@ using racelab::lockorder::Release;
 // first thread through each hook would have ordered every later one after
 // itself and hidden their races. A relaxed atomic orders nothing; two
 // threads resolving at once store the same pointer.
-#define RACELAB_NEXT(ret, name, params)                                        \
-  extern "C" ret __interceptor_##name params __attribute__((weak));            \
-  static std::atomic<ret(*) params> next_##name{nullptr};                      \
-  static ret(*NextOf_##name()) params {                                        \
-    auto* next = next_##name.load(std::memory_order_relaxed);                  \
-    if (__builtin_expect(next == nullptr, 0)) {                                \
-      next = Next(&__interceptor_##name, #name);                               \
-      next_##name.store(next, std::memory_order_relaxed);                      \
-    }                                                                          \
-    return next;                                                               \
+#define RACELAB_NEXT(ret, name, params)                             \
+  extern "C" ret __interceptor_##name params __attribute__((weak)); \
+  static std::atomic<ret(*) params> next_##name{nullptr};           \
+  static ret(*NextOf_##name()) params {                             \
+    auto* next = next_##name.load(std::memory_order_relaxed);       \
+    if (__builtin_expect(next == nullptr, 0)) {                     \
+      next = Next(&__interceptor_##name, #name);                    \
+      next_##name.store(next, std::memory_order_relaxed);           \
+    }                                                               \
+    return next;                                                    \
   }
 
 RACELAB_NEXT(int, pthread_mutex_lock, (pthread_mutex_t*))
@@ -86,14 +86,17 @@ RACELAB_NEXT(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_rwlock_trywrlock, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t*, const struct timespec*))
 RACELAB_NEXT(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t*, const struct timespec*))
-RACELAB_NEXT(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t*, clockid_t, const struct timespec*))
-RACELAB_NEXT(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, pthread_rwlock_clockrdlock,
+             (pthread_rwlock_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, pthread_rwlock_clockwrlock,
+             (pthread_rwlock_t*, clockid_t, const struct timespec*))
 RACELAB_NEXT(int, pthread_rwlock_unlock, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_rwlock_init, (pthread_rwlock_t*, const pthread_rwlockattr_t*))
 RACELAB_NEXT(int, pthread_rwlock_destroy, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_join, (pthread_t, void**))
 RACELAB_NEXT(int, pthread_cond_wait, (pthread_cond_t*, pthread_mutex_t*))
-RACELAB_NEXT(int, pthread_cond_timedwait, (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
+RACELAB_NEXT(int, pthread_cond_timedwait,
+             (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
 RACELAB_NEXT(int, pthread_cond_clockwait,
              (pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*))
 
@@ -106,14 +109,16 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
   return NonBlocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_trylock()(m); });
 }
 int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* t) {
-  return NonBlocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_timedlock()(m, t); });
+  return NonBlocking(m, MutexKind(m), false,
+                     [&] { return NextOf_pthread_mutex_timedlock()(m, t); });
 }
 int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timespec* t) {
   return NonBlocking(m, MutexKind(m), false,
                      [&] { return NextOf_pthread_mutex_clocklock()(m, c, t); });
 }
 int pthread_mutex_unlock(pthread_mutex_t* m) {
-  return Release(m, [m] { return MutexKind(m); }, [m] { return NextOf_pthread_mutex_unlock()(m); });
+  return Release(
+      m, [m] { return MutexKind(m); }, [m] { return NextOf_pthread_mutex_unlock()(m); });
 }
 int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* a) {
   return Forgetting(m, [&] { return NextOf_pthread_mutex_init()(m, a); });
@@ -129,10 +134,12 @@ int pthread_rwlock_wrlock(pthread_rwlock_t* l) {
   return Blocking(l, LockKind::kRwLock, false, [&] { return NextOf_pthread_rwlock_wrlock()(l); });
 }
 int pthread_rwlock_tryrdlock(pthread_rwlock_t* l) {
-  return NonBlocking(l, LockKind::kRwLock, true, [&] { return NextOf_pthread_rwlock_tryrdlock()(l); });
+  return NonBlocking(l, LockKind::kRwLock, true,
+                     [&] { return NextOf_pthread_rwlock_tryrdlock()(l); });
 }
 int pthread_rwlock_trywrlock(pthread_rwlock_t* l) {
-  return NonBlocking(l, LockKind::kRwLock, false, [&] { return NextOf_pthread_rwlock_trywrlock()(l); });
+  return NonBlocking(l, LockKind::kRwLock, false,
+                     [&] { return NextOf_pthread_rwlock_trywrlock()(l); });
 }
 int pthread_rwlock_timedrdlock(pthread_rwlock_t* l, const struct timespec* t) {
   return NonBlocking(l, LockKind::kRwLock, true,
@@ -151,7 +158,8 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t* l, clockid_t c, const struct ti
                      [&] { return NextOf_pthread_rwlock_clockwrlock()(l, c, t); });
 }
 int pthread_rwlock_unlock(pthread_rwlock_t* l) {
-  return Release(l, [] { return LockKind::kRwLock; }, [l] { return NextOf_pthread_rwlock_unlock()(l); });
+  return Release(
+      l, [] { return LockKind::kRwLock; }, [l] { return NextOf_pthread_rwlock_unlock()(l); });
 }
 int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
   return Forgetting(l, [&] { return NextOf_pthread_rwlock_init()(l, a); });

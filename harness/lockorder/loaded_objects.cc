@@ -46,7 +46,7 @@ struct Collected {
     std::uintptr_t bias = 0;
     std::size_t name_at = 0, name_length = 0;  // in `names`
   };
-  std::vector<RawObject> objects;   // sized, not reserved: written by index
+  std::vector<RawObject> objects;  // sized, not reserved: written by index
   std::vector<LoadedObjects::Segment> segments;
   std::string names;
   std::size_t object_count = 0, segment_count = 0, names_used = 0;
@@ -105,8 +105,9 @@ void LoadedObjects::Read() {
     const Collected::RawObject& raw = collected.objects[i];
     objects_.push_back(Object{raw.bias, collected.names.substr(raw.name_at, raw.name_length)});
   }
-  segments_.assign(collected.segments.begin(),
-                   collected.segments.begin() + static_cast<std::ptrdiff_t>(collected.segment_count));
+  segments_.assign(
+      collected.segments.begin(),
+      collected.segments.begin() + static_cast<std::ptrdiff_t>(collected.segment_count));
   adds_ = collected.counters.adds;
   subs_ = collected.counters.subs;
   std::sort(segments_.begin(), segments_.end(),
@@ -125,8 +126,9 @@ const LoadedObjects::Object* LoadedObjects::Find(std::uintptr_t pc, std::uintptr
                                                  int& id) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (attempt == 0 ? reads_ == 0 : ChangedSinceRead()) Read();
-    auto after = std::upper_bound(segments_.begin(), segments_.end(), pc,
-                                  [](std::uintptr_t value, const Segment& s) { return value < s.begin; });
+    auto after =
+        std::upper_bound(segments_.begin(), segments_.end(), pc,
+                         [](std::uintptr_t value, const Segment& s) { return value < s.begin; });
     if (after != segments_.begin() && pc < std::prev(after)->end) {
       const Object& object = objects_[std::prev(after)->object];
       offset = pc - object.bias;

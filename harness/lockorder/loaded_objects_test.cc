@@ -23,7 +23,8 @@ TEST(LoadedObjectsTest, FindsTheExecutableAndLibcWithOneRead) {
   LoadedObjects objects;
   std::uintptr_t offset = 0;
   int id = -1;
-  const std::uintptr_t in_executable = Address(reinterpret_cast<const void*>(&FunctionInThisExecutable));
+  const std::uintptr_t in_executable =
+      Address(reinterpret_cast<const void*>(&FunctionInThisExecutable));
   const LoadedObjects::Object* executable = objects.Find(in_executable, offset, id);
   ASSERT_NE(executable, nullptr);
   EXPECT_EQ(executable->path, "");  // the loader's name for the main program
@@ -58,7 +59,8 @@ TEST(LoadedObjectsTest, ALibraryLoadedLaterIsFoundAfterOneMoreRead) {
   LoadedObjects objects;
   std::uintptr_t offset = 0;
   int id = -1;
-  const std::uintptr_t in_executable = Address(reinterpret_cast<const void*>(&FunctionInThisExecutable));
+  const std::uintptr_t in_executable =
+      Address(reinterpret_cast<const void*>(&FunctionInThisExecutable));
   ASSERT_NE(objects.Find(in_executable, offset, id), nullptr);
   const int executable_id = id;
 

@@ -63,7 +63,8 @@ std::vector<LockId> LockGraph::Successors(LockId lock) const {
 
 std::vector<LockId> LockGraph::Predecessors(LockId lock) const {
   std::vector<LockId> predecessors = nodes_[lock].in;
-  predecessors.insert(predecessors.end(), nodes_[lock].aside_in.begin(), nodes_[lock].aside_in.end());
+  predecessors.insert(predecessors.end(), nodes_[lock].aside_in.begin(),
+                      nodes_[lock].aside_in.end());
   return predecessors;
 }
 

@@ -26,9 +26,9 @@ namespace racelab::lockorder {
 class LockGraph {
  public:
   enum class Added {
-    kAlreadyKnown,   // the edge (or its reverse-closing attempt) was seen before
-    kAdded,          // new edge, no cycle
-    kClosesCycle,    // new edge that would close a cycle: kept aside, see `cycle`
+    kAlreadyKnown,  // the edge (or its reverse-closing attempt) was seen before
+    kAdded,         // new edge, no cycle
+    kClosesCycle,   // new edge that would close a cycle: kept aside, see `cycle`
   };
   struct AddResult {
     Added added = Added::kAlreadyKnown;
@@ -73,11 +73,9 @@ class LockGraph {
     std::vector<LockId> in;
     std::vector<LockId> aside_out;  // edges that closed a cycle, kept out of the order
     std::vector<LockId> aside_in;
-    bool visited = false;     // scratch for searches
+    bool visited = false;  // scratch for searches
   };
-  static std::uint64_t Key(LockId from, LockId to) {
-    return (std::uint64_t{from} << 32) | to;
-  }
+  static std::uint64_t Key(LockId from, LockId to) { return (std::uint64_t{from} << 32) | to; }
   // Depth-first from `start` over out-edges, visiting nodes ranked below
   // `upper`; returns true (and fills parent_) when `target` is reached.
   bool ForwardSearch(LockId start, LockId target, std::int64_t upper);
@@ -86,7 +84,7 @@ class LockGraph {
   void ClearVisited();
 
   std::vector<Node> nodes_;
-  std::vector<LockId> free_nodes_;  // removed, for AddLock to reuse
+  std::vector<LockId> free_nodes_;                           // removed, for AddLock to reuse
   absl::flat_hash_map<std::uint64_t, std::uint32_t> edges_;  // Key → payload
   std::int64_t next_rank_ = 0;
   // Scratch space for one AddEdge.

@@ -121,7 +121,8 @@ class NaiveGraph {
     std::vector<LockId> ends;
     for (auto* edges : {&ordered_, &aside_}) {
       for (const auto& [edge, payload] : *edges) {
-        if ((out ? edge.first : edge.second) == lock) ends.push_back(out ? edge.second : edge.first);
+        if ((out ? edge.first : edge.second) == lock)
+          ends.push_back(out ? edge.second : edge.first);
       }
     }
     return ends;

@@ -141,9 +141,9 @@ TEST(PreloadTest, SitesOfPieAndNonPieExecutablesResolveToTheirSourceLines) {
 }
 
 TEST(PreloadTest, AbortsAtTheFirstCycleWhenAsked) {
-  ProgramRun run = RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM,
-                               {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY},
-                                {"RACELAB_LOCKORDER_ABORT", "1"}});
+  ProgramRun run =
+      RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM,
+                  {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}, {"RACELAB_LOCKORDER_ABORT", "1"}});
   ASSERT_EQ(run.outcome.end, ChildOutcome::End::kSignaled) << DescribeEnd(run.outcome);
   EXPECT_EQ(run.outcome.signal, SIGABRT);
   ASSERT_EQ(run.recordings.size(), 1u);
@@ -154,10 +154,10 @@ TEST(HookedBinaryTest, FindsTheLatentInversionAndTellsReusedHeapLocksApart) {
   // No quarantine, so that AddressSanitizer hands the freed block back at
   // once; ThreadSanitizer's own deadlock detector would fail the run with
   // exit 66 for the latent AB/BA that this test wants racelab to find.
-  ExpectOnlyTheLatentInversion(RunRecorded(
-      RACELAB_HOOKED_TEST_PROGRAM,
-      {{"ASAN_OPTIONS", "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"},
-       {"TSAN_OPTIONS", "detect_deadlocks=0"}}));
+  ExpectOnlyTheLatentInversion(
+      RunRecorded(RACELAB_HOOKED_TEST_PROGRAM,
+                  {{"ASAN_OPTIONS", "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"},
+                   {"TSAN_OPTIONS", "detect_deadlocks=0"}}));
 }
 
 // The hooks set up per-thread state and find the next pthread function on a
@@ -221,8 +221,8 @@ TEST(HookedBinaryTest, TheWaitDumpNamesWhoHoldsEachAwaitedLock) {
 // The one wait-for cycle a stopped scenario recorded, checked for shape:
 // `steps` threads, each waiting somewhere known, on distinct locks.
 WaitCycleRecord ExpectOneCycle(const ProgramRun& run, bool livelock, size_t steps) {
-  EXPECT_EQ(run.outcome.end, ChildOutcome::End::kStopped)
-      << DescribeEnd(run.outcome) << "\n" << run.outcome.output_head;
+  EXPECT_EQ(run.outcome.end, ChildOutcome::End::kStopped) << DescribeEnd(run.outcome) << "\n"
+                                                          << run.outcome.output_head;
   if (run.recordings.size() != 1u) {
     ADD_FAILURE() << run.recordings.size() << " record files";
     return {};
@@ -316,7 +316,8 @@ TEST(WaitCycleTest, BackingOffAndPlainContentionAreNoCycle) {
   for (const char* scenario : {"backoff", "busy", "busy", "busy"}) {
     const ProgramRun run = RunRecorded(RACELAB_WAIT_CYCLE_TEST_PROGRAM, {}, {scenario});
     ASSERT_EQ(run.outcome.end, ChildOutcome::End::kExited)
-        << scenario << ": " << DescribeEnd(run.outcome) << "\n" << run.outcome.output_head;
+        << scenario << ": " << DescribeEnd(run.outcome) << "\n"
+        << run.outcome.output_head;
     EXPECT_EQ(run.outcome.exit_code, 0) << scenario;
     EXPECT_THAT(run.outcome.output_head, ::testing::HasSubstr("finished"));
     ASSERT_EQ(run.recordings.size(), 1u);

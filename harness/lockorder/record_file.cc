@@ -83,8 +83,8 @@ class LineParser {
   std::vector<absl::string_view> fields_;
 };
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
+#define RETURN_IF_ERROR(expr)                       \
+  do {                                              \
     if (absl::Status s = (expr); !s.ok()) return s; \
   } while (false)
 
@@ -123,12 +123,14 @@ class RecordLine {
       return absl::OkStatus();
     }
     RETURN_IF_ERROR(p_.Number(i, site));
-    if (out_.sites.count(site) == 0) return p_.Error(absl::StrCat("site ", site, " is not declared"));
+    if (out_.sites.count(site) == 0)
+      return p_.Error(absl::StrCat("site ", site, " is not declared"));
     return absl::OkStatus();
   }
   absl::Status LockRef(size_t i, LockId& lock) const {
     RETURN_IF_ERROR(p_.Number(i, lock));
-    if (out_.locks.count(lock) == 0) return p_.Error(absl::StrCat("lock ", lock, " is not declared"));
+    if (out_.locks.count(lock) == 0)
+      return p_.Error(absl::StrCat("lock ", lock, " is not declared"));
     return absl::OkStatus();
   }
   absl::Status ThreadRef(size_t i, std::uint32_t& thread) const {
@@ -239,7 +241,8 @@ class RecordLine {
     RETURN_IF_ERROR(LockRef(1, edge.from));
     RETURN_IF_ERROR(LockRef(2, edge.to));
     if (edge.from == edge.to) {
-      return p_.Error(absl::StrCat("edge from lock ", edge.from, " to itself (a re-lock is a "
+      return p_.Error(absl::StrCat("edge from lock ", edge.from,
+                                   " to itself (a re-lock is a "
                                    "'self-deadlock' record, never an edge)"));
     }
     RETURN_IF_ERROR(ThreadRef(3, edge.witness.thread));
@@ -280,7 +283,8 @@ class RecordLine {
     RETURN_IF_ERROR(LockRef(2, record.lock));
     RETURN_IF_ERROR(SiteRef(3, record.held_site));
     RETURN_IF_ERROR(SiteRef(4, record.requested_site));
-    if (p_.field(5) != "0" && p_.field(5) != "1") return p_.Error("held-shared flag must be 0 or 1");
+    if (p_.field(5) != "0" && p_.field(5) != "1")
+      return p_.Error("held-shared flag must be 0 or 1");
     record.shared_held = p_.field(5) == "1";
     out_.self_deadlocks.push_back(record);
     return absl::OkStatus();
@@ -393,8 +397,8 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
   Recording out;
   out.path = path;
   if (text.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":1: empty file, expected '",
-                                                   kRecordFileHeader, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":1: empty file, expected '", kRecordFileHeader, "'"));
   }
   if (text.back() != '\n') {
     const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
@@ -408,9 +412,9 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
       if (line == kRecordFileHeader || line == kRecordFileHeaderVersion1) continue;
       absl::string_view version = line;
       if (absl::ConsumePrefix(&version, "racelab-lockorder/")) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ":1: unsupported version ", Printable(version.substr(0, 20)),
-            " (this racelab reads '", kRecordFileHeader, "')"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":1: unsupported version ", Printable(version.substr(0, 20)),
+                         " (this racelab reads '", kRecordFileHeader, "')"));
       }
       return absl::InvalidArgumentError(absl::StrCat(
           path, ":1: not a racelab lock-order file (expected '", kRecordFileHeader, "')"));

@@ -21,8 +21,9 @@
 //                                         chain of N locks costs N lines, not N^2 ids)
 //   inversion <t> <cycle ids,...> <gate ids,...|->
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
-//   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner t|0>
-//   deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site> <held site>)...
+//   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner
+//   t|0> deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site> <held
+//   site>)...
 //                                         a wait-for cycle, recorded when it closed: each
 //                                         step's lock is held by the next step's thread
 //   wait <t> <lock> mutex|condition <owner t|0> [<site>|- [<readers>]]
@@ -81,9 +82,9 @@ struct Recording {
   struct Wait {
     std::uint32_t thread = 0;
     LockId lock = 0;
-    bool condition = false;   // waiting on a condition variable with `lock`
-    std::uint32_t owner = 0;  // thread holding `lock` exclusively; 0 = none
-    SiteId site = kNoSite;    // where a condition wait waits; kNoSite = unknown
+    bool condition = false;     // waiting on a condition variable with `lock`
+    std::uint32_t owner = 0;    // thread holding `lock` exclusively; 0 = none
+    SiteId site = kNoSite;      // where a condition wait waits; kNoSite = unknown
     std::uint32_t readers = 0;  // threads holding `lock` shared (a rwlock's readers)
   };
   std::vector<Wait> waits;
@@ -103,29 +104,40 @@ absl::StatusOr<Recording> ReadRecording(const std::string& path);
 // never reads one, so it does not link the reader.
 inline absl::string_view LockKindName(LockKind kind) {
   switch (kind) {
-    case LockKind::kMutex: return "mutex";
-    case LockKind::kRecursiveMutex: return "recursive";
-    case LockKind::kRwLock: return "rwlock";
+    case LockKind::kMutex:
+      return "mutex";
+    case LockKind::kRecursiveMutex:
+      return "recursive";
+    case LockKind::kRwLock:
+      return "rwlock";
   }
   return "?";
 }
 
 inline absl::string_view WaitHowName(WaitHow how) {
   switch (how) {
-    case WaitHow::kLock: return "lock";
-    case WaitHow::kCondition: return "condition";
-    case WaitHow::kRetry: return "retry";
-    case WaitHow::kJoin: return "join";
+    case WaitHow::kLock:
+      return "lock";
+    case WaitHow::kCondition:
+      return "condition";
+    case WaitHow::kRetry:
+      return "retry";
+    case WaitHow::kJoin:
+      return "join";
   }
   return "?";
 }
 
 inline absl::string_view MisuseKindName(MisuseKind kind) {
   switch (kind) {
-    case MisuseKind::kUnlockNotOwner: return "unlock-not-owner";
-    case MisuseKind::kUnlockUnlocked: return "unlock-unlocked";
-    case MisuseKind::kWaitNotHeld: return "wait-not-held";
-    case MisuseKind::kRelockFailed: return "relock-failed";
+    case MisuseKind::kUnlockNotOwner:
+      return "unlock-not-owner";
+    case MisuseKind::kUnlockUnlocked:
+      return "unlock-unlocked";
+    case MisuseKind::kWaitNotHeld:
+      return "wait-not-held";
+    case MisuseKind::kRelockFailed:
+      return "relock-failed";
   }
   return "?";
 }

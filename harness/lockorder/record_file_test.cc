@@ -2,7 +2,6 @@
 // reads back; foreign, truncated and corrupt files are refused with the
 // file, the line and the reason.
 #include "harness/lockorder/record_file.h"
-#include "harness/lockorder/record_writer.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/lockorder/record_writer.h"
 
 namespace racelab::lockorder {
 namespace {
@@ -72,13 +72,16 @@ TEST(RecordFileTest, RefusesForeignTruncatedAndCorruptFiles) {
   EXPECT_THAT(error(Header() + "lock 0 mutex 0x10 5\n"), HasSubstr(":3: site 5 is not declared"));
   EXPECT_THAT(error(Header() + "thread 1 7\nedge 0 1 1 - - -\n"),
               HasSubstr(":4: lock 0 is not declared"));
-  EXPECT_THAT(error(Header() + "lock 0 spinlock 0x10 -\n"), HasSubstr("unknown lock kind 'spinlock'"));
+  EXPECT_THAT(error(Header() + "lock 0 spinlock 0x10 -\n"),
+              HasSubstr("unknown lock kind 'spinlock'"));
   EXPECT_THAT(error(Header() + "thread 1 7\nlock 0 mutex 0x10 -\ninversion 1 0,0 -\n"),
               HasSubstr(":5: a cycle must start and end"));
   EXPECT_THAT(error(Header() + "\n"), HasSubstr(":3: empty line"));
-  EXPECT_THAT(error(Header() + "frobnicate 1\n"), HasSubstr(":3: unexpected record 'frobnicate 1'"));
+  EXPECT_THAT(error(Header() + "frobnicate 1\n"),
+              HasSubstr(":3: unexpected record 'frobnicate 1'"));
   EXPECT_THAT(error(Header() + "site 0 3+0x10\n"), HasSubstr("module 3 is not declared"));
-  EXPECT_THAT(error(Header() + "module 0 /x\nsite 0 0+zz\n"), HasSubstr("'zz' is not a 0x address"));
+  EXPECT_THAT(error(Header() + "module 0 /x\nsite 0 0+zz\n"),
+              HasSubstr("'zz' is not a 0x address"));
 }
 
 // What a program could append to its record file: none of it may reach the
@@ -91,13 +94,15 @@ TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
   EXPECT_THAT(error(lock0 + "edge 0 0 1 - - -\n"), HasSubstr(":5: edge from lock 0 to itself"));
   EXPECT_THAT(error(lock0 + "lock 0 mutex 0x20 -\n"), HasSubstr(":5: lock 0 is declared twice"));
   EXPECT_THAT(error(lock0 + "thread 1 8\n"), HasSubstr(":5: thread 1 is declared twice"));
-  EXPECT_THAT(error(Header() + "module 0 /a\nmodule 0 /b\n"), HasSubstr("module 0 is declared twice"));
+  EXPECT_THAT(error(Header() + "module 0 /a\nmodule 0 /b\n"),
+              HasSubstr("module 0 is declared twice"));
   EXPECT_THAT(error(Header() + "site 4294967295\n"), HasSubstr("reserved"));
   EXPECT_THAT(error(lock0 + "edge 0 99999999999999999999 1 - - -\n"), HasSubstr("field 3"));
   EXPECT_THAT(error(Header() + std::string("\x01\xff\0junk\n", 8)),
               HasSubstr("unexpected record '\\x01\\xff\\x00junk'"));
   EXPECT_THAT(error("racelab-lockorder/3\n"), HasSubstr("f.lockorder:1: unsupported version 3"));
-  EXPECT_THAT(error(lock0 + "held 0 - 0\nheld 0 - 0\n"), HasSubstr(":6: held set 0 is declared twice"));
+  EXPECT_THAT(error(lock0 + "held 0 - 0\nheld 0 - 0\n"),
+              HasSubstr(":6: held set 0 is declared twice"));
   EXPECT_THAT(error(lock0 + "held 1 0 0\n"), HasSubstr(":5: held set 0 is not declared"));
   EXPECT_THAT(error(lock0 + "held 0 - 5\n"), HasSubstr(":5: lock 5 is not declared"));
   EXPECT_THAT(error(lock0 + "lock 1 mutex 0x20 -\nedge 0 1 1 - - @3\n"),
@@ -106,7 +111,8 @@ TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
 
 // Version 2 names an edge's held locks by a held set; version 1 listed them.
 TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
-  const std::string locks = "thread 1 7\nlock 0 mutex 0x10 -\nlock 1 mutex 0x20 -\nlock 2 mutex 0x30 -\n";
+  const std::string locks =
+      "thread 1 7\nlock 0 mutex 0x10 -\nlock 1 mutex 0x20 -\nlock 2 mutex 0x30 -\n";
   absl::StatusOr<Recording> recording = ParseRecording(
       Header() + locks + "held 0 - 0\nheld 1 0 1\nedge 1 2 1 - - @1\nedge 0 1 1 - - @0\n",
       "f.lockorder");
@@ -115,8 +121,9 @@ TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
   EXPECT_THAT(recording->HeldLocks(recording->edges[0].witness), ::testing::ElementsAre(0, 1));
   EXPECT_EQ(recording->edges[0].witness.held_set, 1u);
   EXPECT_THAT(recording->HeldLocks(recording->edges[1].witness), ::testing::ElementsAre(0));
-  recording = ParseRecording(
-      "racelab-lockorder/1\nprocess 42 /bin/prog\n" + locks + "edge 1 2 1 - - 0,1\n", "f.lockorder");
+  recording =
+      ParseRecording("racelab-lockorder/1\nprocess 42 /bin/prog\n" + locks + "edge 1 2 1 - - 0,1\n",
+                     "f.lockorder");
   ASSERT_TRUE(recording.ok()) << recording.status();
   EXPECT_THAT(recording->HeldLocks(recording->edges[0].witness), ::testing::ElementsAre(0, 1));
 }
@@ -125,8 +132,9 @@ TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
 // the thread it interrupted may be writing the same line.
 TEST(RecordFileTest, AcceptsALockDeclaredTwiceAlike) {
   absl::StatusOr<Recording> recording = ParseRecording(
-      Header() + "thread 1 7\nlock 0 mutex 0x10 -\nlock 0 mutex 0x10 -\nwait 1 0 mutex 0 - 0\n"
-                 "wait-end 1\n",
+      Header() +
+          "thread 1 7\nlock 0 mutex 0x10 -\nlock 0 mutex 0x10 -\nwait 1 0 mutex 0 - 0\n"
+          "wait-end 1\n",
       "f.lockorder");
   ASSERT_TRUE(recording.ok()) << recording.status();
   EXPECT_EQ(recording->locks.size(), 1u);
@@ -146,10 +154,11 @@ TEST(RecordFileTest, ALockDeclaredFirstWithoutItsSiteTakesItFromTheSecondLine) {
   recording = ParseRecording(start + "lock 0 mutex 0x10 3\nlock 0 mutex 0x10 -\n", "f.lockorder");
   ASSERT_TRUE(recording.ok()) << recording.status();
   EXPECT_EQ(recording->locks.at(0).first_site, 3u);
+  EXPECT_FALSE(ParseRecording(start + "site 4 0+0x20\nlock 0 mutex 0x10 3\nlock 0 mutex 0x10 4\n",
+                              "f.lockorder")
+                   .ok());
   EXPECT_FALSE(
-      ParseRecording(start + "site 4 0+0x20\nlock 0 mutex 0x10 3\nlock 0 mutex 0x10 4\n", "f.lockorder")
-          .ok());
-  EXPECT_FALSE(ParseRecording(start + "lock 0 mutex 0x10 -\nlock 0 rwlock 0x10 3\n", "f.lockorder").ok());
+      ParseRecording(start + "lock 0 mutex 0x10 -\nlock 0 rwlock 0x10 3\n", "f.lockorder").ok());
 }
 
 TEST(RecordFileTest, AMissingFileIsNotFound) {

@@ -49,7 +49,8 @@ int CreateRecordFile(const char* prefix, std::string& path) {
   const std::string base = absl::StrCat(prefix, ".", ::getpid(), ".");
   for (int image = 0; image < 1000; ++image) {
     std::string candidate = absl::StrCat(base, image);
-    const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    const int fd =
+        ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
       path = std::move(candidate);
       return MoveToHighDescriptor(fd);
@@ -131,7 +132,8 @@ int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
   const int module = static_cast<int>(module_by_object_.size());
   module_by_object_.emplace(object_id, module);
   // The loader names the main program "": use its path.
-  WriteLine(absl::StrCat("module ", module, " ", object->path.empty() ? SelfExecutable() : object->path));
+  WriteLine(
+      absl::StrCat("module ", module, " ", object->path.empty() ? SelfExecutable() : object->path));
   return module;
 }
 
@@ -200,8 +202,8 @@ void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
   for (const WaitCycleRecord::Step& step : cycle.steps) {
     absl::StrAppend(&line, " ", step.thread, " ",
                     step.how == WaitHow::kJoin ? std::string("-") : absl::StrCat(step.lock), " ",
-                    WaitHowName(step.how), " ",
-                    SiteField(step.waiting_site), " ", SiteField(step.held_site));
+                    WaitHowName(step.how), " ", SiteField(step.waiting_site), " ",
+                    SiteField(step.held_site));
   }
   WriteLine(line);
   Flush();

@@ -21,10 +21,10 @@ inline constexpr HeldSetId kNoHeldSet = ~HeldSetId{0};
 
 // Who first did "hold `from`, request `to`", and where.
 struct EdgeWitness {
-  std::uint32_t thread = 0;        // racelab's thread number (1 = first seen)
-  SiteId held_site = kNoSite;      // where `from` was acquired
-  SiteId requested_site = kNoSite; // where `to` was requested
-  std::vector<LockId> held;        // every lock the thread held at that moment...
+  std::uint32_t thread = 0;         // racelab's thread number (1 = first seen)
+  SiteId held_site = kNoSite;       // where `from` was acquired
+  SiteId requested_site = kNoSite;  // where `to` was requested
+  std::vector<LockId> held;         // every lock the thread held at that moment...
   // ...or, when not kNoHeldSet, the held set naming them (`held` empty: the
   // checker writes sets, Recording::HeldLocks reads them).
   HeldSetId held_set = kNoHeldSet;
@@ -52,10 +52,10 @@ struct Site {
 enum class LockKind { kMutex, kRecursiveMutex, kRwLock };
 
 enum class MisuseKind {
-  kUnlockNotOwner,   // unlocked by a thread that does not hold it (another thread does)
-  kUnlockUnlocked,   // unlocked while no thread holds it
-  kWaitNotHeld,      // condition wait with a mutex the thread does not hold
-  kRelockFailed,     // relock of an error-checking mutex or rwlock the thread holds (EDEADLK)
+  kUnlockNotOwner,  // unlocked by a thread that does not hold it (another thread does)
+  kUnlockUnlocked,  // unlocked while no thread holds it
+  kWaitNotHeld,     // condition wait with a mutex the thread does not hold
+  kRelockFailed,    // relock of an error-checking mutex or rwlock the thread holds (EDEADLK)
 };
 
 struct LockRecord {
@@ -66,9 +66,9 @@ struct LockRecord {
 };
 
 struct InversionRecord {
-  std::uint32_t thread = 0;          // the thread whose request closed the cycle
-  std::vector<LockId> cycle;         // starts and ends at the same lock
-  std::vector<LockId> gate_locks;    // held across every edge of the cycle; non-empty = guarded
+  std::uint32_t thread = 0;        // the thread whose request closed the cycle
+  std::vector<LockId> cycle;       // starts and ends at the same lock
+  std::vector<LockId> gate_locks;  // held across every edge of the cycle; non-empty = guarded
 };
 
 struct SelfDeadlockRecord {
@@ -103,7 +103,7 @@ struct WaitCycleRecord {
   bool livelock = false;
   struct Step {
     std::uint32_t thread = 0;
-    LockId lock = 0;           // what the thread waits for (not for kJoin)
+    LockId lock = 0;  // what the thread waits for (not for kJoin)
     WaitHow how = WaitHow::kLock;
     SiteId waiting_site = kNoSite;  // where it waits
     SiteId held_site = kNoSite;     // where the next step's thread took `lock`

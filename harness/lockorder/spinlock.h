@@ -1,10 +1,10 @@
 // The lock-order checker's own lock: a test-and-test-and-set spinlock that
 // spins a while, then yields while contended (its critical sections last
 // about a microsecond; a yield is a system call: 1,024 pauses before it
-// took lock_churn_stress under TSan from 7.3 s to 6.5-6.9 s, 128 did less). The checker cannot use a pthread mutex (it is the
-// thing being interposed) and takes this lock only on its slow path (a lock
-// chain a thread has not validated before), so spinning is rare and short.
-// Annotated for clang's -Wthread-safety. Any thread.
+// took lock_churn_stress under TSan from 7.3 s to 6.5-6.9 s, 128 did less). The checker cannot use
+// a pthread mutex (it is the thing being interposed) and takes this lock only on its slow path (a
+// lock chain a thread has not validated before), so spinning is rare and short. Annotated for
+// clang's -Wthread-safety. Any thread.
 #ifndef RACELAB_HARNESS_LOCKORDER_SPINLOCK_H_
 #define RACELAB_HARNESS_LOCKORDER_SPINLOCK_H_
 

@@ -162,16 +162,26 @@ void Busy() {
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   const char* scenario = argv[1];
-  if (std::strcmp(scenario, "abba") == 0) Abba();
-  else if (std::strcmp(scenario, "three") == 0) Three();
-  else if (std::strcmp(scenario, "condition") == 0) Condition();
-  else if (std::strcmp(scenario, "upgrade") == 0) Upgrade();
-  else if (std::strcmp(scenario, "relock") == 0) Relock();
-  else if (std::strcmp(scenario, "join") == 0) Join();
-  else if (std::strcmp(scenario, "livelock") == 0) Retry<false>();
-  else if (std::strcmp(scenario, "backoff") == 0) Retry<true>();
-  else if (std::strcmp(scenario, "busy") == 0) Busy();
-  else return 2;
+  if (std::strcmp(scenario, "abba") == 0)
+    Abba();
+  else if (std::strcmp(scenario, "three") == 0)
+    Three();
+  else if (std::strcmp(scenario, "condition") == 0)
+    Condition();
+  else if (std::strcmp(scenario, "upgrade") == 0)
+    Upgrade();
+  else if (std::strcmp(scenario, "relock") == 0)
+    Relock();
+  else if (std::strcmp(scenario, "join") == 0)
+    Join();
+  else if (std::strcmp(scenario, "livelock") == 0)
+    Retry<false>();
+  else if (std::strcmp(scenario, "backoff") == 0)
+    Retry<true>();
+  else if (std::strcmp(scenario, "busy") == 0)
+    Busy();
+  else
+    return 2;
   std::puts("finished");
   return 0;
 }

@@ -25,8 +25,8 @@ std::atomic<bool (*)()> flush_records{nullptr};
 // newest slot wins: slots are pushed at the head).
 WaitSlot* SlotWithOsTid(std::int64_t os_tid) {
   if (os_tid == 0) return nullptr;
-  WaitSlot* const mapped =
-      slots_by_tid[static_cast<std::uint64_t>(os_tid) % kSlotsByTid].load(std::memory_order_acquire);
+  WaitSlot* const mapped = slots_by_tid[static_cast<std::uint64_t>(os_tid) % kSlotsByTid].load(
+      std::memory_order_acquire);
   if (mapped != nullptr && mapped->os_tid.load(std::memory_order_relaxed) == os_tid) return mapped;
   for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr;
        slot = slot->next.load(std::memory_order_acquire)) {
@@ -218,11 +218,12 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
       links[count] = WaitLink{slot, LockOf(waiting_on),
                               (waiting_on & WaitSlot::kRetrying) != 0    ? WaitHow::kRetry
                               : (waiting_on & WaitSlot::kCondition) != 0 ? WaitHow::kCondition
-                                                                          : WaitHow::kLock};
+                                                                         : WaitHow::kLock};
     }
     waits[count++] = waiting_on;
     if (next == nullptr) {
-      const std::int64_t owner = holder(links[count - 1].lock->address, links[count - 1].lock->kind);
+      const std::int64_t owner =
+          holder(links[count - 1].lock->address, links[count - 1].lock->kind);
       if (owner == 0) return 0;
       if (owner == self_tid) break;
       next = SlotWithOsTid(owner);
@@ -274,13 +275,14 @@ WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLoc
   } while (!wait_slots.compare_exchange_weak(head, slot, std::memory_order_release,
                                              std::memory_order_relaxed));
   slots_by_tid[static_cast<std::uint64_t>(os_tid) % kSlotsByTid].store(slot,
-                                                                      std::memory_order_release);
+                                                                       std::memory_order_release);
   return slot;
 }
 
 void ForgetWaitSlotsAfterFork() {
   wait_slots.store(nullptr, std::memory_order_release);
-  for (std::atomic<WaitSlot*>& mapped : slots_by_tid) mapped.store(nullptr, std::memory_order_relaxed);
+  for (std::atomic<WaitSlot*>& mapped : slots_by_tid)
+    mapped.store(nullptr, std::memory_order_relaxed);
 }
 
 void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,

@@ -35,7 +35,7 @@ struct alignas(64) WaitSlot {
   // the wait is no step of a cycle; the dump still names it).
   static constexpr std::uintptr_t kAlone = 8;
   std::atomic<WaitSlot*> next{nullptr};
-  std::atomic<std::uint32_t> thread{0};   // the checker's number for the thread
+  std::atomic<std::uint32_t> thread{0};  // the checker's number for the thread
   std::atomic<std::int64_t> os_tid{0};
   // The LockInfo the thread is blocked on (they are 64-byte aligned), with
   // kCondition set for a condition wait on that mutex, kRetrying when it

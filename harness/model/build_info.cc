@@ -5,9 +5,9 @@
 namespace racelab {
 
 const BuildInfo& ThisBuild() {
-  static const auto* const kInfo = new BuildInfo{
-      RACELAB_BUILD_PRESET, RACELAB_BUILD_COMPILER, RACELAB_BUILD_SANITIZER,
-      RACELAB_BUILD_SOURCE_ROOT};
+  static const auto* const kInfo =
+      new BuildInfo{RACELAB_BUILD_PRESET, RACELAB_BUILD_COMPILER, RACELAB_BUILD_SANITIZER,
+                    RACELAB_BUILD_SOURCE_ROOT};
   return *kInfo;
 }
 

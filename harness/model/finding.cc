@@ -9,7 +9,7 @@ namespace racelab {
 absl::string_view DetectorName(Detector detector) {
   switch (detector) {
 #define RACELAB_DETECTOR(enumerator, name, accessor) \
-  case Detector::enumerator:                        \
+  case Detector::enumerator:                         \
     return name;
 #include "harness/model/detectors.def"
   }
@@ -18,21 +18,36 @@ absl::string_view DetectorName(Detector detector) {
 
 absl::string_view FindingKindName(FindingKind kind) {
   switch (kind) {
-    case FindingKind::kDataRace: return "data-race";
-    case FindingKind::kLockOrderInversion: return "lock-order-inversion";
-    case FindingKind::kSelfDeadlock: return "self-deadlock";
-    case FindingKind::kDeadlock: return "deadlock";
-    case FindingKind::kHang: return "hang";
-    case FindingKind::kMutexMisuse: return "mutex-misuse";
-    case FindingKind::kThreadLeak: return "thread-leak";
-    case FindingKind::kUseAfterFree: return "use-after-free";
-    case FindingKind::kInvariant: return "invariant";
-    case FindingKind::kCrash: return "crash";
-    case FindingKind::kExitStatus: return "exit-status";
-    case FindingKind::kStrayProcess: return "stray-process";
-    case FindingKind::kTimeout: return "timeout";
-    case FindingKind::kLivelock: return "livelock";
-    case FindingKind::kOther: return "other";
+    case FindingKind::kDataRace:
+      return "data-race";
+    case FindingKind::kLockOrderInversion:
+      return "lock-order-inversion";
+    case FindingKind::kSelfDeadlock:
+      return "self-deadlock";
+    case FindingKind::kDeadlock:
+      return "deadlock";
+    case FindingKind::kHang:
+      return "hang";
+    case FindingKind::kMutexMisuse:
+      return "mutex-misuse";
+    case FindingKind::kThreadLeak:
+      return "thread-leak";
+    case FindingKind::kUseAfterFree:
+      return "use-after-free";
+    case FindingKind::kInvariant:
+      return "invariant";
+    case FindingKind::kCrash:
+      return "crash";
+    case FindingKind::kExitStatus:
+      return "exit-status";
+    case FindingKind::kStrayProcess:
+      return "stray-process";
+    case FindingKind::kTimeout:
+      return "timeout";
+    case FindingKind::kLivelock:
+      return "livelock";
+    case FindingKind::kOther:
+      return "other";
   }
   std::abort();
 }
@@ -83,19 +98,26 @@ absl::string_view FindingKindDescription(FindingKind kind) {
 
 absl::string_view ExpectName(Expect expect) {
   switch (expect) {
-    case Expect::kBug: return "bug";
-    case Expect::kClean: return "clean";
+    case Expect::kBug:
+      return "bug";
+    case Expect::kClean:
+      return "clean";
   }
   std::abort();
 }
 
 absl::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kDetected: return "detected";
-    case Verdict::kMissed: return "missed";
-    case Verdict::kClean: return "clean";
-    case Verdict::kFalsePositive: return "false-positive";
-    case Verdict::kError: return "error";
+    case Verdict::kDetected:
+      return "detected";
+    case Verdict::kMissed:
+      return "missed";
+    case Verdict::kClean:
+      return "clean";
+    case Verdict::kFalsePositive:
+      return "false-positive";
+    case Verdict::kError:
+      return "error";
   }
   std::abort();
 }
@@ -109,15 +131,15 @@ const std::vector<Detector>& AllDetectors() {
 }
 
 const std::vector<FindingKind>& AllFindingKinds() {
-  static const auto* const kAll = new std::vector<FindingKind>{
-      FindingKind::kDataRace,    FindingKind::kLockOrderInversion,
-      FindingKind::kSelfDeadlock, FindingKind::kDeadlock,
-      FindingKind::kHang,        FindingKind::kMutexMisuse,
-      FindingKind::kThreadLeak,  FindingKind::kUseAfterFree,
-      FindingKind::kInvariant,   FindingKind::kCrash,
-      FindingKind::kExitStatus,  FindingKind::kStrayProcess,
-      FindingKind::kTimeout,     FindingKind::kLivelock,
-      FindingKind::kOther};
+  static const auto* const kAll =
+      new std::vector<FindingKind>{FindingKind::kDataRace,     FindingKind::kLockOrderInversion,
+                                   FindingKind::kSelfDeadlock, FindingKind::kDeadlock,
+                                   FindingKind::kHang,         FindingKind::kMutexMisuse,
+                                   FindingKind::kThreadLeak,   FindingKind::kUseAfterFree,
+                                   FindingKind::kInvariant,    FindingKind::kCrash,
+                                   FindingKind::kExitStatus,   FindingKind::kStrayProcess,
+                                   FindingKind::kTimeout,      FindingKind::kLivelock,
+                                   FindingKind::kOther};
   return *kAll;
 }
 

@@ -34,7 +34,7 @@ enum class FindingKind {
   kStrayProcess,  // a process the program started outlived it and was killed
   kTimeout,       // still running (not blocked) at the backstop timeout: slow or livelocked
   kLivelock,      // threads keep failing try/timed locks on each other's locks
-  kOther,  // a sanitizer report racelab does not classify; message says which
+  kOther,         // a sanitizer report racelab does not classify; message says which
 };
 
 // `bug` for a racy variant, `clean` for a correct one.
@@ -72,8 +72,8 @@ struct Location {
 struct Finding {
   Detector detector = Detector::kCrash;
   FindingKind kind = FindingKind::kOther;
-  std::string message;               // one line, human readable
-  std::vector<Location> locations;   // most relevant first; may be empty
+  std::string message;              // one line, human readable
+  std::vector<Location> locations;  // most relevant first; may be empty
   // Multi-line evidence beyond the locations, as text: every thread's stack
   // (gdb) for a hang, the last lines printed before a crash. May be empty.
   std::string details;

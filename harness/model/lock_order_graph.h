@@ -22,25 +22,25 @@ using SharedLocation = std::shared_ptr<const Location>;
 
 // One lock of one process.
 struct AnalyzedLock {
-  std::string name;                      // "M3"
-  std::string node;                      // unique across files: "p1234_M3"
-  SharedLocation first_site;             // where it was first taken (its class)
+  std::string name;           // "M3"
+  std::string node;           // unique across files: "p1234_M3"
+  SharedLocation first_site;  // where it was first taken (its class)
 };
 
 // One step of a cycle: a thread held `from` and requested `to`.
 struct CycleStep {
-  std::string from, to;                  // lock names
+  std::string from, to;  // lock names
   std::string from_node, to_node;
-  std::string thread;                    // "T2"
-  SharedLocation held_site;              // where `from` was taken
+  std::string thread;        // "T2"
+  SharedLocation held_site;  // where `from` was taken
   SharedLocation requested_site;
 };
 
 struct AnalyzedCycle {
   std::string file;
   std::int64_t pid = 0;
-  std::vector<CycleStep> steps;          // in cycle order; the last step returns to the first lock
-  std::vector<std::string> gate_locks;   // non-empty: guarded, not a deadlock
+  std::vector<CycleStep> steps;         // in cycle order; the last step returns to the first lock
+  std::vector<std::string> gate_locks;  // non-empty: guarded, not a deadlock
 };
 
 // What the class view suggests beyond the cycles that did close.
@@ -56,8 +56,8 @@ struct ClassHint {
     kDataDependentOrder,
   };
   Kind kind = Kind::kClassCycle;
-  std::vector<std::string> classes;      // kClassCycle: "file:line" of each class, cycle order
-  std::string held_site, requested_site; // kDataDependentOrder: "file:line"
+  std::vector<std::string> classes;         // kClassCycle: "file:line" of each class, cycle order
+  std::string held_site, requested_site;    // kDataDependentOrder: "file:line"
   int held_locks = 0, requested_locks = 0;  // distinct locks each site took (all files)
 };
 

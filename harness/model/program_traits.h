@@ -10,10 +10,10 @@
 namespace racelab {
 
 struct ProgramTraits {
-  std::string path;         // resolved: absolute or relative to the working directory
-  bool is_elf = false;      // false for a script started through its #! line
-  bool tsan = false;        // built with ThreadSanitizer (__tsan_init referenced)
-  bool asan = false;        // built with AddressSanitizer (__asan_init referenced)
+  std::string path;     // resolved: absolute or relative to the working directory
+  bool is_elf = false;  // false for a script started through its #! line
+  bool tsan = false;    // built with ThreadSanitizer (__tsan_init referenced)
+  bool asan = false;    // built with AddressSanitizer (__asan_init referenced)
   // LD_PRELOAD reaches its pthread calls: dynamically linked, and it does
   // not define pthread_mutex_lock itself (clang links its sanitizer
   // runtimes, interceptors included, into the executable, and the

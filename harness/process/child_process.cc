@@ -81,10 +81,9 @@ std::string ErrnoText(int error) { return std::strerror(error); }
 
 absl::Status InterruptedError() {
   const int signal_number = interrupting_signal.load();
-  return absl::CancelledError(absl::StrCat("interrupted by SIG",
-                                           sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"));
+  return absl::CancelledError(absl::StrCat(
+      "interrupted by SIG", sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"));
 }
-
 
 // The child's environment: ours, with `overrides` replacing or adding.
 std::vector<std::string> ChildEnvironment(
@@ -175,8 +174,8 @@ std::string CommandLine(pid_t pid) {
 // then kills it; orphans of the killed come to us for the next round.
 // Returns the living ones that had left the group, named: members of the
 // group were killed with it and may still be on their way out (a
-// ThreadSanitizer process takes a while to unmap its shadow memory). Only when no other child is being waited
-// for: their processes are ours too, and not strays.
+// ThreadSanitizer process takes a while to unmap its shadow memory). Only when no other child is
+// being waited for: their processes are ours too, and not strays.
 std::vector<std::string> KillStrays(pid_t group) {
   std::vector<std::string> named;
   if (ActiveGroupsOtherThan(group) != 0) return named;
@@ -234,8 +233,12 @@ class RunningChild {
  public:
   RunningChild(const ChildSpec& spec, int output_fd, Spawned spawned, int group_slot,
                Clock::time_point start)
-      : spec_(spec), output_(output_fd), program_(spawned.program), guard_(spawned.guard),
-        group_slot_(group_slot), start_(start),
+      : spec_(spec),
+        output_(output_fd),
+        program_(spawned.program),
+        guard_(spawned.guard),
+        group_slot_(group_slot),
+        start_(start),
         guard_fd_(static_cast<int>(::syscall(SYS_pidfd_open, spawned.guard, 0))),
         capture_(spec.output_keep_head, spec.output_keep_tail) {
     ::fcntl(output_.get(), F_SETFL, O_NONBLOCK);
@@ -281,8 +284,8 @@ class RunningChild {
   // What ended the run, with everything it printed; nothing of it is left
   // running.
   ChildOutcome Finish() {
-    const bool watchdog_ended = outcome_.end == ChildOutcome::End::kTimedOut ||
-                                outcome_.end == ChildOutcome::End::kStopped;
+    const bool watchdog_ended =
+        outcome_.end == ChildOutcome::End::kTimedOut || outcome_.end == ChildOutcome::End::kStopped;
     if (watchdog_ended && spec_.before_kill && !guard_reaped_) {
       if (::waitpid(guard_, &wait_status_, WNOHANG) == guard_) {
         guard_reaped_ = true;  // the program ended meanwhile
@@ -404,8 +407,8 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   const Clock::time_point start = Clock::now();
   int spawn_error = 0;
   const Spawned spawned =
-      SpawnGuarded(arguments.argv.data(), arguments.shell(), arguments.envp.data(),
-                   write_end.get(), life_read.get(), life_write.get(), spawn_error);
+      SpawnGuarded(arguments.argv.data(), arguments.shell(), arguments.envp.data(), write_end.get(),
+                   life_read.get(), life_write.get(), spawn_error);
   if (spawned.program < 0) return CannotStartError(spec.argv[0], spawn_error);
   life_read.Reset();
   write_end.Reset();  // only the child holds the write end now
@@ -435,10 +438,13 @@ int InterruptedBy() { return interrupting_signal.load(); }
 absl::Status CannotStartError(const std::string& program, int error) {
   const std::string text = absl::StrCat("cannot start '", program, "': ", ErrnoText(error));
   switch (error) {
-    case ENOENT: return absl::NotFoundError(text);
+    case ENOENT:
+      return absl::NotFoundError(text);
     case EACCES:
-    case EPERM: return absl::PermissionDeniedError(text);
-    default: return absl::FailedPreconditionError(text);
+    case EPERM:
+      return absl::PermissionDeniedError(text);
+    default:
+      return absl::FailedPreconditionError(text);
   }
 }
 
@@ -460,11 +466,14 @@ void ForgetKept(pid_t helper) {
 
 std::string DescribeEnd(const ChildOutcome& outcome) {
   switch (outcome.end) {
-    case ChildOutcome::End::kExited: return absl::StrCat("exit ", outcome.exit_code);
+    case ChildOutcome::End::kExited:
+      return absl::StrCat("exit ", outcome.exit_code);
     case ChildOutcome::End::kSignaled:
-      return absl::StrCat("signal ", outcome.signal, " (SIG", sigabbrev_np(outcome.signal) ? sigabbrev_np(outcome.signal) : "?", ")");
+      return absl::StrCat("signal ", outcome.signal, " (SIG",
+                          sigabbrev_np(outcome.signal) ? sigabbrev_np(outcome.signal) : "?", ")");
     case ChildOutcome::End::kTimedOut:
-      return absl::StrCat("timed out after ", absl::FormatDuration(absl::Trunc(outcome.wall, absl::Milliseconds(10))));
+      return absl::StrCat("timed out after ",
+                          absl::FormatDuration(absl::Trunc(outcome.wall, absl::Milliseconds(10))));
     case ChildOutcome::End::kStopped:
       return absl::StrCat("stopped after ",
                           absl::FormatDuration(absl::Trunc(outcome.wall, absl::Milliseconds(10))),

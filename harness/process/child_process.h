@@ -36,8 +36,8 @@ struct ChildSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   std::vector<std::pair<std::string, std::string>> env;  // set in the child, overriding
   absl::Duration timeout = absl::Seconds(10);
-  std::size_t output_keep_head = 256 * 1024;  // first bytes of output kept
-  std::size_t output_keep_tail = 64 * 1024;   // last bytes of output kept
+  std::size_t output_keep_head = 256 * 1024;    // first bytes of output kept
+  std::size_t output_keep_tail = 64 * 1024;     // last bytes of output kept
   std::size_t output_limit = 64 * 1024 * 1024;  // past this the child is killed
   // While the child runs, every `watch_interval`, with the program's pid and
   // its guard's (the root of every process of the run): a non-empty answer

@@ -20,7 +20,8 @@ constexpr size_t kMaxSvgBytes = 16 * 1024 * 1024;
 
 absl::StatusOr<std::string> RenderDotToSvg(const std::string& dot_text) {
   const char* tmp = std::getenv("TMPDIR");
-  std::string path = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/racelab-graph.XXXXXX");
+  std::string path =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/racelab-graph.XXXXXX");
   const int fd = ::mkstemp(path.data());
   if (fd < 0) return absl::InternalError("cannot create a temporary file for the graph");
   ::close(fd);
@@ -43,8 +44,8 @@ absl::StatusOr<std::string> RenderDotToSvg(const std::string& dot_text) {
   const size_t end = output.rfind("</svg>");
   if (outcome->end != ChildOutcome::End::kExited || outcome->exit_code != 0 ||
       start == std::string::npos || end == std::string::npos) {
-    return absl::InternalError(absl::StrCat("dot failed (", DescribeEnd(*outcome), "): ",
-                                            output.substr(0, 300)));
+    return absl::InternalError(
+        absl::StrCat("dot failed (", DescribeEnd(*outcome), "): ", output.substr(0, 300)));
   }
   return output.substr(start, end + 6 - start);
 }

@@ -104,8 +104,8 @@ int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* env
   }
   sigset_t none;
   sigemptyset(&none);
-  ::posix_spawnattr_setflags(&attributes,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  ::posix_spawnattr_setflags(
+      &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   ::posix_spawnattr_setpgroup(&attributes, 0);
   ::posix_spawnattr_setsigdefault(&attributes, &defaults);
   ::posix_spawnattr_setsigmask(&attributes, &none);
@@ -166,8 +166,8 @@ int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* env
 // could not be started (the exec's errno comes back through a pipe).
 // `life_fd` is the read end of a pipe whose write end, `life_write_fd`, only
 // this process holds, open until the run is over.
-Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp,
-                     int output_fd, int life_fd, int life_write_fd, int& error) {
+Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp, int output_fd,
+                     int life_fd, int life_write_fd, int& error) {
   Spawned spawned;
   int pid_pipe[2], exec_pipe[2];
   if (::pipe2(pid_pipe, O_CLOEXEC) != 0) {

@@ -22,8 +22,8 @@ struct Spawned {
 // could not be started (the exec's errno comes back through a pipe).
 // `life_fd` is the read end of a pipe whose write end, `life_write_fd`, only
 // this process holds, open until the run is over.
-Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp,
-                     int output_fd, int life_fd, int life_write_fd, int& error);
+Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp, int output_fd,
+                     int life_fd, int life_write_fd, int& error);
 
 }  // namespace racelab
 

@@ -58,8 +58,8 @@ absl::StatusOr<std::unique_ptr<PipedProcess>> PipedProcess::Start(
   }
   sigset_t none;
   sigemptyset(&none);
-  ::posix_spawnattr_setflags(&setup.attributes,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  ::posix_spawnattr_setflags(
+      &setup.attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   ::posix_spawnattr_setpgroup(&setup.attributes, 0);
   ::posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
   ::posix_spawnattr_setsigmask(&setup.attributes, &none);
@@ -72,8 +72,8 @@ absl::StatusOr<std::unique_ptr<PipedProcess>> PipedProcess::Start(
   for (std::string& s : strings) pointers.push_back(s.data());
   pointers.push_back(nullptr);
   pid_t pid = -1;
-  const int error =
-      ::posix_spawnp(&pid, pointers[0], &setup.actions, &setup.attributes, pointers.data(), environ);
+  const int error = ::posix_spawnp(&pid, pointers[0], &setup.actions, &setup.attributes,
+                                   pointers.data(), environ);
   ::close(theirs);
   if (error != 0) {
     ::close(ours);
@@ -119,12 +119,14 @@ absl::StatusOr<std::string> PipedProcess::Exchange(
       return absl::UnavailableError(
           absl::StrCat("'", name_, "' did not answer within ", absl::FormatDuration(timeout)));
     }
-    pollfd watched{socket_fd_, static_cast<short>(POLLIN | (sent < request.size() ? POLLOUT : 0)), 0};
+    pollfd watched{socket_fd_, static_cast<short>(POLLIN | (sent < request.size() ? POLLOUT : 0)),
+                   0};
     const int ready = ::poll(&watched, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) continue;
     if ((watched.revents & POLLOUT) != 0) {
-      const ssize_t n = ::send(socket_fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(socket_fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
       if (n < 0 && errno != EAGAIN && errno != EINTR) break;
       if (n > 0) sent += static_cast<size_t>(n);
     }

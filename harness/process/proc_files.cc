@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <set>
-
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -53,7 +52,8 @@ std::vector<pid_t> ThreadsOf(pid_t pid) {
 std::vector<pid_t> ChildrenOf(pid_t pid) {
   std::vector<pid_t> children;
   for (pid_t thread : ThreadsOf(pid)) {
-    const std::string list = ReadProcFile(absl::StrCat("/proc/", pid, "/task/", thread, "/children"));
+    const std::string list =
+        ReadProcFile(absl::StrCat("/proc/", pid, "/task/", thread, "/children"));
     for (absl::string_view field : absl::StrSplit(list, ' ', absl::SkipWhitespace())) {
       pid_t child = 0;
       if (absl::SimpleAtoi(field, &child) && child > 0) children.push_back(child);

@@ -20,7 +20,8 @@ std::string FindingsByDetector(const CaseResult& result) {
   for (const ReportedFinding& finding : result.findings) {
     auto& kinds = by_detector[std::string(DetectorName(finding.detector))];
     const std::string kind(FindingKindName(finding.kind));
-    auto same = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
+    auto same =
+        std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
     if (same == kinds.end()) {
       kinds.emplace_back(kind, finding.count);
     } else {
@@ -77,8 +78,8 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
             : (result.verdict == Verdict::kFalsePositive
                    ? absl::StrCat(" ", result.runs_with_findings, "/", result.runs)
                    : "");
-    row(result.declaration.Id(), ExpectName(result.declaration.expect),
-        FindingsByDetector(result), verdict_cell(result, absl::StrCat(VerdictName(result.verdict), runs)),
+    row(result.declaration.Id(), ExpectName(result.declaration.expect), FindingsByDetector(result),
+        verdict_cell(result, absl::StrCat(VerdictName(result.verdict), runs)),
         absl::StrFormat("%.2fs", absl::ToDoubleSeconds(result.duration)));
   }
 
@@ -90,26 +91,29 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
       absl::StrAppend(&out, "\n");
       header_printed = true;
     }
-    absl::StrAppend(&out, result.declaration.Id(), ":\n",
-                    FindingsText(result, {.indent = "  ", .site_indent = "      ", .details = true}));
+    absl::StrAppend(
+        &out, result.declaration.Id(), ":\n",
+        FindingsText(result, {.indent = "  ", .site_indent = "      ", .details = true}));
   }
 
   const Summary& s = report.summary;
-  absl::StrAppendFormat(&out,
-                        "\nbuild %s (%s, sanitizer %s): %d cases, %d detected, %d missed, %d clean, "
-                        "%d false positives, %d errors in %.1fs\n",
-                        report.build.preset, report.build.compiler, report.build.sanitizer, s.total,
-                        s.detected, s.missed, s.clean, s.false_positives, s.errors,
-                        absl::ToDoubleSeconds(report.duration));
+  absl::StrAppendFormat(
+      &out,
+      "\nbuild %s (%s, sanitizer %s): %d cases, %d detected, %d missed, %d clean, "
+      "%d false positives, %d errors in %.1fs\n",
+      report.build.preset, report.build.compiler, report.build.sanitizer, s.total, s.detected,
+      s.missed, s.clean, s.false_positives, s.errors, absl::ToDoubleSeconds(report.duration));
   if (!report.complete) {
-    absl::StrAppend(&out, Coloured(absl::StrCat("INCOMPLETE: ", report.incomplete_reason,
-                                                "; the results above are the cases that finished"),
-                                   kYellow, style),
+    absl::StrAppend(&out,
+                    Coloured(absl::StrCat("INCOMPLETE: ", report.incomplete_reason,
+                                          "; the results above are the cases that finished"),
+                             kYellow, style),
                     "\n");
   }
   const int failed = s.failed();
-  absl::StrAppend(&out, Coloured(absl::StrCat(s.as_expected, " passed, ", failed, " failed"),
-                                 failed == 0 && report.complete ? kGreen : kRed, style),
+  absl::StrAppend(&out,
+                  Coloured(absl::StrCat(s.as_expected, " passed, ", failed, " failed"),
+                           failed == 0 && report.complete ? kGreen : kRed, style),
                   "\n");
   return out;
 }

@@ -29,10 +29,11 @@ RunRecord RunFinding(std::vector<Finding> findings) {
 }
 
 Finding ConsoleRace() {
-  return Finding{Detector::kTsan,
-                 FindingKind::kDataRace,
-                 "data race on counter",
-                 {Location{"cases/counter/counter.cc", 31, "Increment(int)", "T2", "Write of size 4"}}};
+  return Finding{
+      Detector::kTsan,
+      FindingKind::kDataRace,
+      "data race on counter",
+      {Location{"cases/counter/counter.cc", 31, "Increment(int)", "T2", "Write of size 4"}}};
 }
 
 Report ConsoleCases() {
@@ -57,7 +58,8 @@ TEST(ConsoleWriterTest, ARowPerCaseWithFindingsByDetectorAndVerdict) {
   const std::vector<std::string> lines = absl::StrSplit(text, '\n');
   ASSERT_GE(lines.size(), 3u);
   EXPECT_THAT(lines[0], ContainsRegex("^CASE +EXPECT +FINDINGS +VERDICT +TIME$"));
-  EXPECT_THAT(lines[1], ContainsRegex("^counter/racy +bug +tsan: data-race x2 +detected 2/2 +0\\.50s$"));
+  EXPECT_THAT(lines[1],
+              ContainsRegex("^counter/racy +bug +tsan: data-race x2 +detected 2/2 +0\\.50s$"));
   EXPECT_THAT(lines[2],
               ContainsRegex("^lost_wakeup/fixed +clean +watchdog: hang x1 +false-positive 1/1"));
 }

@@ -30,7 +30,8 @@ std::string FindingsText(const CaseResult& result, const FindingsTextLayout& lay
   std::string text;
   for (const ReportedFinding& finding : result.findings) {
     absl::StrAppend(&text, layout.indent, DetectorName(finding.detector), " ",
-                    FindingKindName(finding.kind), " x", finding.count, ": ", finding.message, "\n");
+                    FindingKindName(finding.kind), " x", finding.count, ": ", finding.message,
+                    "\n");
     for (const Location& location : finding.locations) {
       absl::StrAppend(&text, layout.site_indent, "at ", SiteText(location), "\n");
     }

@@ -13,9 +13,9 @@
 namespace racelab {
 
 struct FindingsTextLayout {
-  std::string indent;           // before each finding, error and note line
-  std::string site_indent;      // before each "at <site>" line
-  bool details = false;         // each finding's evidence, below its sites
+  std::string indent;       // before each finding, error and note line
+  std::string site_indent;  // before each "at <site>" line
+  bool details = false;     // each finding's evidence, below its sites
 };
 
 // At most this many lines of a finding's evidence are shown.

@@ -16,7 +16,8 @@ using SiteKey = std::tuple<std::string, int, std::string>;  // file, line, funct
 
 std::set<SiteKey> SiteSet(const std::vector<Location>& locations) {
   std::set<SiteKey> sites;
-  for (const Location& location : locations) sites.emplace(location.file, location.line, location.function);
+  for (const Location& location : locations)
+    sites.emplace(location.file, location.line, location.function);
   return sites;
 }
 
@@ -104,7 +105,8 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
     if (detected_here) ++result.runs_detected;
   }
   for (ReportedFinding& finding : result.findings) {
-    finding.expected = declaration.expect == Expect::kBug && Contains(declaration.bug_kinds, finding.kind);
+    finding.expected =
+        declaration.expect == Expect::kBug && Contains(declaration.bug_kinds, finding.kind);
   }
 
   if (declaration.expect == Expect::kBug) {
@@ -141,10 +143,12 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
 bool IsAsExpected(Verdict verdict) {
   switch (verdict) {
     case Verdict::kDetected:
-    case Verdict::kClean: return true;
+    case Verdict::kClean:
+      return true;
     case Verdict::kMissed:
     case Verdict::kFalsePositive:
-    case Verdict::kError: return false;
+    case Verdict::kError:
+      return false;
   }
   return false;
 }
@@ -155,11 +159,21 @@ Summary Summarize(const std::vector<CaseResult>& results) {
     ++summary.total;
     if (IsAsExpected(result.verdict)) ++summary.as_expected;
     switch (result.verdict) {
-      case Verdict::kDetected: ++summary.detected; break;
-      case Verdict::kMissed: ++summary.missed; break;
-      case Verdict::kClean: ++summary.clean; break;
-      case Verdict::kFalsePositive: ++summary.false_positives; break;
-      case Verdict::kError: ++summary.errors; break;
+      case Verdict::kDetected:
+        ++summary.detected;
+        break;
+      case Verdict::kMissed:
+        ++summary.missed;
+        break;
+      case Verdict::kClean:
+        ++summary.clean;
+        break;
+      case Verdict::kFalsePositive:
+        ++summary.false_positives;
+        break;
+      case Verdict::kError:
+        ++summary.errors;
+        break;
     }
   }
   return summary;

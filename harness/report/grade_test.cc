@@ -9,16 +9,22 @@ namespace {
 
 const std::vector<Detector> kTsanBuild = {Detector::kTsan, Detector::kWatchdog, Detector::kOracle,
                                           Detector::kCrash};
-const std::vector<Detector> kPlainBuild = {Detector::kWatchdog, Detector::kOracle, Detector::kCrash};
+const std::vector<Detector> kPlainBuild = {Detector::kWatchdog, Detector::kOracle,
+                                           Detector::kCrash};
 
 CaseDeclaration RacyCounter() {
-  return {"counter", "racy", Expect::kBug, {FindingKind::kDataRace, FindingKind::kInvariant},
+  return {"counter",
+          "racy",
+          Expect::kBug,
+          {FindingKind::kDataRace, FindingKind::kInvariant},
           {Detector::kTsan, Detector::kOracle}};
 }
 CaseDeclaration CleanCounter() { return {"counter", "atomic", Expect::kClean, {}, {}}; }
 
 Finding Race(int line) {
-  return Finding{Detector::kTsan, FindingKind::kDataRace, "race",
+  return Finding{Detector::kTsan,
+                 FindingKind::kDataRace,
+                 "race",
                  {Location{"cases/counter/counter.cc", line, "Increment", "T1", "write"}}};
 }
 
@@ -31,8 +37,8 @@ RunRecord MakeRun(std::vector<Finding> findings, std::string observed = "counter
 }
 
 TEST(GradeTest, RacyDetectedCountsRunsAndMergesEqualFindings) {
-  CaseResult result = GradeCase(RacyCounter(), {MakeRun({Race(31)}), MakeRun({}), MakeRun({Race(31), Race(40)})},
-                                kTsanBuild);
+  CaseResult result = GradeCase(
+      RacyCounter(), {MakeRun({Race(31)}), MakeRun({}), MakeRun({Race(31), Race(40)})}, kTsanBuild);
   EXPECT_EQ(result.verdict, Verdict::kDetected);
   EXPECT_EQ(result.runs, 3);
   EXPECT_EQ(result.runs_with_findings, 2);
@@ -63,14 +69,18 @@ TEST(GradeTest, ACycleReportedFromEitherThreadIsOneBug) {
   const Location a_wants{"t.cc", 11, "Transfer", "T1", "requests M1"};
   const Location b_held{"t.cc", 20, "Audit", "T2", "holds M1"};
   const Location b_wants{"t.cc", 21, "Audit", "T2", "requests M0"};
-  const Finding from_first{Detector::kLockorder, FindingKind::kLockOrderInversion, "cycle",
+  const Finding from_first{Detector::kLockorder,
+                           FindingKind::kLockOrderInversion,
+                           "cycle",
                            {a_held, a_wants, b_held, b_wants}};
-  const Finding from_second{Detector::kLockorder, FindingKind::kLockOrderInversion, "cycle",
+  const Finding from_second{Detector::kLockorder,
+                            FindingKind::kLockOrderInversion,
+                            "cycle",
                             {b_held, b_wants, a_held, a_wants}};
-  const CaseDeclaration abba{"abba", "racy", Expect::kBug, {FindingKind::kLockOrderInversion},
-                             {Detector::kLockorder}};
-  CaseResult result = GradeCase(abba, {MakeRun({from_first}), MakeRun({from_second})},
-                                {Detector::kLockorder});
+  const CaseDeclaration abba{
+      "abba", "racy", Expect::kBug, {FindingKind::kLockOrderInversion}, {Detector::kLockorder}};
+  CaseResult result =
+      GradeCase(abba, {MakeRun({from_first}), MakeRun({from_second})}, {Detector::kLockorder});
   ASSERT_EQ(result.findings.size(), 1u);
   EXPECT_EQ(result.findings[0].count, 2);
   EXPECT_TRUE(result.findings[0].expected);
@@ -102,15 +112,16 @@ TEST(GradeTest, RacyWithOnlyOtherKindsIsMissed) {
 }
 
 TEST(GradeTest, UndetectableInThisBuildIsMissedWithANote) {
-  CaseDeclaration needs_tsan{"lock_pipeline", "racy", Expect::kBug, {FindingKind::kMutexMisuse},
-                             {Detector::kTsan}};
+  CaseDeclaration needs_tsan{
+      "lock_pipeline", "racy", Expect::kBug, {FindingKind::kMutexMisuse}, {Detector::kTsan}};
   CaseResult result = GradeCase(needs_tsan, {MakeRun({})}, kPlainBuild);
   EXPECT_EQ(result.verdict, Verdict::kMissed);
   EXPECT_THAT(result.note, ::testing::HasSubstr("needs tsan"));
 }
 
 TEST(GradeTest, SomeRunsDetectorsOnlyAreNoted) {
-  CaseDeclaration counter{"counter", "racy", Expect::kBug, {FindingKind::kInvariant},
+  CaseDeclaration counter{"counter",         "racy",
+                          Expect::kBug,      {FindingKind::kInvariant},
                           {Detector::kTsan}, {Detector::kOracle}};
   Finding lost{Detector::kOracle, FindingKind::kInvariant, "lost", {}};
   CaseResult result = GradeCase(counter, {MakeRun({lost}), MakeRun({})}, kPlainBuild);
@@ -121,14 +132,15 @@ TEST(GradeTest, SomeRunsDetectorsOnlyAreNoted) {
 }
 
 TEST(GradeTest, CleanCaseWithAnyFindingIsAFalsePositive) {
-  EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({})}, kTsanBuild).verdict, Verdict::kClean);
+  EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({})}, kTsanBuild).verdict,
+            Verdict::kClean);
   EXPECT_EQ(GradeCase(CleanCounter(), {MakeRun({}), MakeRun({Race(3)})}, kTsanBuild).verdict,
             Verdict::kFalsePositive);
 }
 
 TEST(GradeTest, ACorrectCaseThatTimesOutIsAnErrorOfTheRunNotAFalsePositive) {
-  const Finding timeout{Detector::kWatchdog, FindingKind::kTimeout,
-                        "still running after 5s, not blocked", {}};
+  const Finding timeout{
+      Detector::kWatchdog, FindingKind::kTimeout, "still running after 5s, not blocked", {}};
   CaseResult result = GradeCase(CleanCounter(), {MakeRun({}), MakeRun({timeout})}, kTsanBuild);
   EXPECT_EQ(result.verdict, Verdict::kError);
   EXPECT_TRUE(result.findings.empty());
@@ -142,7 +154,8 @@ TEST(GradeTest, ACorrectCaseThatTimesOutIsAnErrorOfTheRunNotAFalsePositive) {
 TEST(GradeTest, AnyRunErrorMakesTheCaseAnError) {
   RunRecord broken;
   broken.error = "child ended without a result";
-  EXPECT_EQ(GradeCase(RacyCounter(), {MakeRun({Race(1)}), broken}, kTsanBuild).verdict, Verdict::kError);
+  EXPECT_EQ(GradeCase(RacyCounter(), {MakeRun({Race(1)}), broken}, kTsanBuild).verdict,
+            Verdict::kError);
   EXPECT_EQ(GradeCase(CleanCounter(), {}, kTsanBuild).verdict, Verdict::kError);
 }
 

@@ -63,7 +63,8 @@ std::string Escaped(absl::string_view text) { return XmlEscape(text); }
 // An id usable in a URL fragment: "counter/racy" → "case-counter-racy".
 std::string Anchor(absl::string_view case_id) {
   std::string out = "case-";
-  for (char c : case_id) out.push_back(absl::ascii_isalnum(static_cast<unsigned char>(c)) ? c : '-');
+  for (char c : case_id)
+    out.push_back(absl::ascii_isalnum(static_cast<unsigned char>(c)) ? c : '-');
   return out;
 }
 
@@ -116,19 +117,22 @@ std::string SummaryHtml(const Report& report) {
   std::string out = "<div class=\"badges\">";
   absl::StrAppend(&out, "<span class=\"", failed == 0 ? "good" : "bad", "\"><b>", s.as_expected,
                   " passed, ", failed, " failed</b></span>");
-  for (const auto& [label, value] :
-       {std::pair<const char*, int>{"case", s.total}, {"detected", s.detected}, {"missed", s.missed},
-        {"clean", s.clean}, {"false positive", s.false_positives}, {"error", s.errors}}) {
-    const bool plural = value != 1 && (std::string(label) == "case" ||
-                                       std::string(label) == "false positive" ||
-                                       std::string(label) == "error");
+  for (const auto& [label, value] : {std::pair<const char*, int>{"case", s.total},
+                                     {"detected", s.detected},
+                                     {"missed", s.missed},
+                                     {"clean", s.clean},
+                                     {"false positive", s.false_positives},
+                                     {"error", s.errors}}) {
+    const bool plural =
+        value != 1 && (std::string(label) == "case" || std::string(label) == "false positive" ||
+                       std::string(label) == "error");
     absl::StrAppend(&out, "<span>", value, " ", label, plural ? "s" : "", "</span>");
   }
   absl::StrAppend(&out, "</div>");
   if (!report.complete) {
-    absl::StrAppend(&out, "<div class=\"banner\"><b>Incomplete run</b>: ",
-                    Escaped(report.incomplete_reason),
-                    ". Only the cases that finished are shown.</div>");
+    absl::StrAppend(
+        &out, "<div class=\"banner\"><b>Incomplete run</b>: ", Escaped(report.incomplete_reason),
+        ". Only the cases that finished are shown.</div>");
   }
   return out;
 }
@@ -154,11 +158,13 @@ std::string Table(const Report& report) {
 }
 
 std::string FindingHtml(const ReportedFinding& finding, SourceLines& sources) {
-  std::string out = absl::StrCat("<div class=\"finding", finding.expected ? " expected" : "", "\">");
+  std::string out =
+      absl::StrCat("<div class=\"finding", finding.expected ? " expected" : "", "\">");
   absl::StrAppend(&out, "<div><span class=\"tag\">", DetectorName(finding.detector),
                   "</span><span class=\"tag\">", FindingKindName(finding.kind),
-                  "</span><span class=\"tag\">", finding.count, finding.count == 1 ? " run" : " runs",
-                  "</span>", finding.expected ? "<span class=\"tag\">expected</span>" : "",
+                  "</span><span class=\"tag\">", finding.count,
+                  finding.count == 1 ? " run" : " runs", "</span>",
+                  finding.expected ? "<span class=\"tag\">expected</span>" : "",
                   Escaped(finding.message), "</div>");
   // Each source line is shown once per finding (the two threads of an AB/BA
   // cycle take their locks on the same lines).
@@ -207,10 +213,10 @@ std::string Bars(const std::vector<std::pair<std::string, int>>& bars) {
   for (const auto& bar : bars) most = std::max(most, bar.second);
   std::string out;
   for (const auto& [label, runs] : bars) {
-    absl::StrAppend(&out, "<div class=\"bar\"><span class=\"label\">", Escaped(label),
-                    "</span><span class=\"fill\" style=\"width:",
-                    absl::StrFormat("%.1f", kBarEm * runs / most), "em\"></span><span>", runs,
-                    "</span></div>\n");
+    absl::StrAppend(
+        &out, "<div class=\"bar\"><span class=\"label\">", Escaped(label),
+        "</span><span class=\"fill\" style=\"width:", absl::StrFormat("%.1f", kBarEm * runs / most),
+        "em\"></span><span>", runs, "</span></div>\n");
   }
   return out;
 }
@@ -228,11 +234,13 @@ std::string Histogram(const CaseResult& result) {
     const int64_t low = numeric->values.front().first, high = numeric->values.back().first;
     const int64_t width = (high - low) / static_cast<int64_t>(kNumericBins) + 1;
     std::vector<int> counts(kNumericBins, 0);
-    for (const auto& [value, runs] : numeric->values) counts[static_cast<size_t>((value - low) / width)] += runs;
+    for (const auto& [value, runs] : numeric->values)
+      counts[static_cast<size_t>((value - low) / width)] += runs;
     for (size_t bin = 0; bin < kNumericBins; ++bin) {
       const int64_t from = low + static_cast<int64_t>(bin) * width;
-      bars.emplace_back(absl::StrCat(numeric->name, " ", from, "..", std::min(high, from + width - 1)),
-                        counts[bin]);
+      bars.emplace_back(
+          absl::StrCat(numeric->name, " ", from, "..", std::min(high, from + width - 1)),
+          counts[bin]);
     }
   } else {
     bars.assign(result.outcomes.begin(), result.outcomes.end());
@@ -252,9 +260,9 @@ std::string Graph(const LockOrderAnalysis& graph, const WriterOptions& options) 
   const auto counted = [](size_t n, absl::string_view noun) {
     return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
   };
-  std::string out = absl::StrCat("<h3>Lock-order graph of the first run (",
-                                 counted(graph.locks.size(), "lock"), ", ",
-                                 counted(graph.edges.size(), "order"), "; cycle edges in red)</h3>\n");
+  std::string out =
+      absl::StrCat("<h3>Lock-order graph of the first run (", counted(graph.locks.size(), "lock"),
+                   ", ", counted(graph.edges.size(), "order"), "; cycle edges in red)</h3>\n");
   const std::string dot = FormatLockOrderDot(graph);
   std::string why;
   if (graph.edges.size() > kMaxDrawnEdges) {
@@ -282,11 +290,13 @@ std::string CaseSection(const Report& report, const CaseResult& result, SourceLi
   }
   std::string out = absl::StrCat("<section id=\"", Anchor(id), "\"><h2>", Escaped(id), " ",
                                  VerdictCell(result), "</h2>\n");
-  if (!result.note.empty()) absl::StrAppend(&out, "<p class=\"meta\">Note: ", Escaped(result.note), "</p>\n");
+  if (!result.note.empty())
+    absl::StrAppend(&out, "<p class=\"meta\">Note: ", Escaped(result.note), "</p>\n");
   for (const std::string& error : result.errors) {
     absl::StrAppend(&out, "<p class=\"banner\">Error: ", Escaped(error), "</p>\n");
   }
-  for (const ReportedFinding& finding : result.findings) absl::StrAppend(&out, FindingHtml(finding, sources));
+  for (const ReportedFinding& finding : result.findings)
+    absl::StrAppend(&out, FindingHtml(finding, sources));
   if (!result.outcomes.empty()) absl::StrAppend(&out, Histogram(result));
   if (has_graph) absl::StrAppend(&out, Graph(graph->second, options));
   absl::StrAppend(&out, "</section>\n");
@@ -297,9 +307,8 @@ std::string CaseSection(const Report& report, const CaseResult& result, SourceLi
 
 std::string FormatHtmlReport(const Report& report, const WriterOptions& options) {
   const std::string title =
-      report.program.empty()
-          ? "racelab report"
-          : absl::StrCat("racelab report: ", absl::StrJoin(report.program, " "));
+      report.program.empty() ? "racelab report"
+                             : absl::StrCat("racelab report: ", absl::StrJoin(report.program, " "));
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", Escaped(title),
       "</title>\n<style>", kStyle, "</style></head>\n<body>\n<h1>", Escaped(title), "</h1>\n");

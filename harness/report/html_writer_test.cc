@@ -19,16 +19,18 @@ Report CounterReport(int runs) {
     RunRecord run;
     run.wall = absl::Milliseconds(10);
     run.observed = absl::StrCat("counter=", 1000 + 7 * i);
-    run.findings = {Finding{Detector::kOracle, FindingKind::kInvariant, "lost <increments> & more",
+    run.findings = {Finding{Detector::kOracle,
+                            FindingKind::kInvariant,
+                            "lost <increments> & more",
                             {Location{"nowhere.cc", 3, "Increment", "T1", "write"}}}};
     records.push_back(run);
   }
   Report report;
   report.build = BuildInfo{"tsan", "GNU 12.2.0", "thread", "/src"};
   report.locations_root = "/nonexistent";
-  report.results = {GradeCase({"counter", "racy", Expect::kBug, {FindingKind::kInvariant},
-                               {Detector::kOracle}},
-                              records, {Detector::kOracle})};
+  report.results = {
+      GradeCase({"counter", "racy", Expect::kBug, {FindingKind::kInvariant}, {Detector::kOracle}},
+                records, {Detector::kOracle})};
   report.summary = Summarize(report.results);
   return report;
 }
@@ -74,7 +76,8 @@ TEST(HtmlWriterTest, AnIncompleteRunSaysSo) {
   Report report = CounterReport(1);
   report.complete = false;
   report.incomplete_reason = "interrupted by SIGTERM";
-  EXPECT_THAT(FormatHtmlReport(report, {}), HasSubstr("Incomplete run</b>: interrupted by SIGTERM"));
+  EXPECT_THAT(FormatHtmlReport(report, {}),
+              HasSubstr("Incomplete run</b>: interrupted by SIGTERM"));
 }
 
 }  // namespace

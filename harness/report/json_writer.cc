@@ -71,23 +71,22 @@ std::string FormatJsonReport(const Report& report, const WriterOptions& /*option
   json results = json::array();
   for (const CaseResult& result : report.results) results.push_back(ResultJson(result));
   const Summary& s = report.summary;
-  json document = {
-      {"schema", kJsonReportSchema},
-      {"build",
-       {{"preset", report.build.preset},
-        {"compiler", report.build.compiler},
-        {"sanitizer", report.build.sanitizer}}},
-      {"complete", report.complete},
-      {"duration_s", SecondsToTheMillisecond(report.duration)},
-      {"results", std::move(results)},
-      {"summary",
-       {{"total", s.total},
-        {"as_expected", s.as_expected},
-        {"detected", s.detected},
-        {"missed", s.missed},
-        {"clean", s.clean},
-        {"false_positives", s.false_positives},
-        {"errors", s.errors}}}};
+  json document = {{"schema", kJsonReportSchema},
+                   {"build",
+                    {{"preset", report.build.preset},
+                     {"compiler", report.build.compiler},
+                     {"sanitizer", report.build.sanitizer}}},
+                   {"complete", report.complete},
+                   {"duration_s", SecondsToTheMillisecond(report.duration)},
+                   {"results", std::move(results)},
+                   {"summary",
+                    {{"total", s.total},
+                     {"as_expected", s.as_expected},
+                     {"detected", s.detected},
+                     {"missed", s.missed},
+                     {"clean", s.clean},
+                     {"false_positives", s.false_positives},
+                     {"errors", s.errors}}}};
   if (!report.complete) document["incomplete_reason"] = report.incomplete_reason;
   if (!report.program.empty()) document["program"] = report.program;
   return document.dump(2) + "\n";

@@ -10,12 +10,14 @@ namespace racelab {
 namespace {
 
 TEST(JsonWriterTest, HasTheDesignShape) {
-  CaseDeclaration declaration{"counter", "racy", Expect::kBug, {FindingKind::kDataRace},
-                              {Detector::kTsan}};
+  CaseDeclaration declaration{
+      "counter", "racy", Expect::kBug, {FindingKind::kDataRace}, {Detector::kTsan}};
   RunRecord run;
   run.observed = "counter=\"7\"";  // needs escaping
   run.wall = absl::Milliseconds(410);
-  run.findings = {Finding{Detector::kTsan, FindingKind::kDataRace, "race \\ here",
+  run.findings = {Finding{Detector::kTsan,
+                          FindingKind::kDataRace,
+                          "race \\ here",
                           {Location{"cases/counter/counter.cc", 31, "Increment", "T1", "write"}}}};
   Report report;
   report.build = BuildInfo{"tsan", "GNU 12.2.0", "thread", "/src"};
@@ -49,7 +51,8 @@ TEST(JsonWriterTest, HasTheDesignShape) {
   EXPECT_EQ(finding["locations"].at(0)["function"], "Increment");
   EXPECT_EQ(finding["locations"].at(0)["thread"], "T1");
   const nlohmann::json& summary = json["summary"];
-  for (const char* key : {"total", "as_expected", "detected", "missed", "clean", "false_positives", "errors"}) {
+  for (const char* key :
+       {"total", "as_expected", "detected", "missed", "clean", "false_positives", "errors"}) {
     EXPECT_TRUE(summary.contains(key)) << key;
   }
   EXPECT_EQ(summary["total"], 1);

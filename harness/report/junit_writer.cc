@@ -42,8 +42,8 @@ size_t AllowedSequenceLength(absl::string_view text) {
     code = (code << 6) | (byte(i) & 0x3F);
   }
   static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < kSmallest[length]) return 0;                    // overlong
-  if (code >= 0xD800 && code <= 0xDFFF) return 0;            // surrogate
+  if (code < kSmallest[length]) return 0;          // overlong
+  if (code >= 0xD800 && code <= 0xDFFF) return 0;  // surrogate
   if (code == 0xFFFE || code == 0xFFFF || code > 0x10FFFF) return 0;
   return length;
 }
@@ -59,8 +59,8 @@ std::string FailureMessage(const CaseResult& result) {
       return absl::StrCat("false positive: findings in ", result.runs_with_findings, " of ",
                           result.runs, " runs of a correct variant");
     case Verdict::kError:
-      return absl::StrCat("error: ", result.errors.empty() ? "the case could not be run"
-                                                           : result.errors.front());
+      return absl::StrCat(
+          "error: ", result.errors.empty() ? "the case could not be run" : result.errors.front());
     case Verdict::kDetected:
     case Verdict::kClean:
       break;
@@ -77,8 +77,8 @@ void AppendTestcase(const CaseResult& result, std::string& out) {
   if (!IsAsExpected(result.verdict)) {
     const char* element = result.verdict == Verdict::kError ? "error" : "failure";
     absl::StrAppend(&out, "      <", element, " type=\"", VerdictName(result.verdict),
-                    "\" message=\"", XmlEscape(FailureMessage(result)), "\">",
-                    XmlEscape(findings), "</", element, ">\n");
+                    "\" message=\"", XmlEscape(FailureMessage(result)), "\">", XmlEscape(findings),
+                    "</", element, ">\n");
   } else if (!findings.empty()) {
     absl::StrAppend(&out, "      <system-out>", XmlEscape(findings), "</system-out>\n");
   }
@@ -119,12 +119,23 @@ std::string XmlEscape(absl::string_view text) {
       continue;
     }
     switch (text[0]) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.append(text.data(), length);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.append(text.data(), length);
     }
     text.remove_prefix(length);
   }
@@ -158,12 +169,10 @@ std::string FormatJunitReport(const Report& report, const WriterOptions& /*optio
                           "skipped=\"0\" time=\"%.3f\">\n",
                           XmlEscape(pattern), counts.tests, counts.failures, counts.errors,
                           absl::ToDoubleSeconds(counts.time));
-    absl::StrAppend(&out, "    <properties>\n",
-                    "      <property name=\"preset\" value=\"", XmlEscape(report.build.preset),
-                    "\"/>\n",
+    absl::StrAppend(&out, "    <properties>\n", "      <property name=\"preset\" value=\"",
+                    XmlEscape(report.build.preset), "\"/>\n",
                     "      <property name=\"compiler\" value=\"", XmlEscape(report.build.compiler),
-                    "\"/>\n",
-                    "      <property name=\"sanitizer\" value=\"",
+                    "\"/>\n", "      <property name=\"sanitizer\" value=\"",
                     XmlEscape(report.build.sanitizer), "\"/>\n", "    </properties>\n");
     for (const CaseResult* result : cases) AppendTestcase(*result, out);
     absl::StrAppend(&out, "  </testsuite>\n");

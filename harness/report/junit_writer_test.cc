@@ -20,7 +20,9 @@ RunRecord RunWith(std::vector<Finding> findings) {
 }
 
 Report ThreeCases() {
-  const Finding race{Detector::kTsan, FindingKind::kDataRace, "data race on <counter> & co",
+  const Finding race{Detector::kTsan,
+                     FindingKind::kDataRace,
+                     "data race on <counter> & co",
                      {Location{"cases/counter/counter.cc", 31, "Increment", "T1", "write"}}};
   Report report;
   report.build = BuildInfo{"tsan", "GNU 12.2.0", "thread", "/src"};
@@ -30,9 +32,9 @@ Report ThreeCases() {
       GradeCase({"counter", "racy", Expect::kBug, {FindingKind::kDataRace}, {Detector::kTsan}},
                 {RunWith({race})}, active),
       GradeCase({"counter", "locked", Expect::kClean}, {RunWith({race})}, active),
-      GradeCase({"fake_database", "racy", Expect::kBug, {FindingKind::kDataRace},
-                 {Detector::kTsan}},
-                {RunWith({})}, active)};
+      GradeCase(
+          {"fake_database", "racy", Expect::kBug, {FindingKind::kDataRace}, {Detector::kTsan}},
+          {RunWith({})}, active)};
   report.summary = Summarize(report.results);
   return report;
 }
@@ -42,7 +44,8 @@ TEST(JunitWriterTest, OneSuitePerPatternOneTestcasePerCase) {
   EXPECT_THAT(xml, HasSubstr("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
   EXPECT_THAT(xml, HasSubstr("<testsuites name=\"racelab\" tests=\"3\" failures=\"2\" "
                              "errors=\"0\" time=\"1.500\">"));
-  EXPECT_THAT(xml, HasSubstr("<testsuite name=\"counter\" tests=\"2\" failures=\"1\" errors=\"0\""));
+  EXPECT_THAT(xml,
+              HasSubstr("<testsuite name=\"counter\" tests=\"2\" failures=\"1\" errors=\"0\""));
   EXPECT_THAT(xml, HasSubstr("<testsuite name=\"fake_database\" tests=\"1\" failures=\"1\""));
   EXPECT_THAT(xml, HasSubstr("<property name=\"preset\" value=\"tsan\"/>"));
   EXPECT_THAT(xml, HasSubstr("<testcase classname=\"counter\" name=\"racy\" time=\"0.250\">"));
@@ -80,9 +83,12 @@ TEST(JunitWriterTest, AnErrorIsAnErrorElement) {
 TEST(JunitWriterTest, EscapesMarkupAndDropsWhatXmlCannotCarry) {
   EXPECT_EQ(XmlEscape("a<b>&\"c\"'"), "a&lt;b&gt;&amp;&quot;c&quot;&apos;");
   EXPECT_EQ(XmlEscape("tab\tnewline\n"), "tab\tnewline\n");
-  EXPECT_EQ(XmlEscape(std::string("bell\x07" "nul", 8)), "bell\xEF\xBF\xBDnul");
+  EXPECT_EQ(XmlEscape(std::string("bell\x07"
+                                  "nul",
+                                  8)),
+            "bell\xEF\xBF\xBDnul");
   EXPECT_EQ(XmlEscape(std::string("x\0y", 3)), "x\xEF\xBF\xBDy");
-  EXPECT_EQ(XmlEscape("caf\xC3\xA9"), "caf\xC3\xA9");           // valid UTF-8 kept
+  EXPECT_EQ(XmlEscape("caf\xC3\xA9"), "caf\xC3\xA9");            // valid UTF-8 kept
   EXPECT_EQ(XmlEscape("bad\xC3("), "bad\xEF\xBF\xBD(");          // truncated sequence
   EXPECT_EQ(XmlEscape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
 }

@@ -9,18 +9,20 @@ namespace racelab {
 namespace {
 
 std::string Quoted(absl::string_view text) {
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}}),
-                      "\"");
+  return absl::StrCat(
+      "\"", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}}), "\"");
 }
 
 }  // namespace
 
 std::string FormatLockOrderDot(const LockOrderAnalysis& analysis) {
-  std::string out = "digraph lockorder {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
+  std::string out =
+      "digraph lockorder {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n";
   for (const AnalyzedLock& lock : analysis.locks) {
     std::string label = lock.name;
     if (lock.first_site) {
-      absl::StrAppend(&label, "\nfirst taken at ", lock.first_site->file, ":", lock.first_site->line);
+      absl::StrAppend(&label, "\nfirst taken at ", lock.first_site->file, ":",
+                      lock.first_site->line);
     }
     absl::StrAppend(&out, "  ", Quoted(lock.node), " [label=", Quoted(label), "];\n");
   }

@@ -18,11 +18,14 @@ json SiteJson(const SharedLocation& location) {
 std::string FormatLockOrderJson(const LockOrderAnalysis& analysis) {
   json locks = json::array();
   for (const AnalyzedLock& lock : analysis.locks) {
-    locks.push_back({{"node", lock.node}, {"name", lock.name}, {"first_site", SiteJson(lock.first_site)}});
+    locks.push_back(
+        {{"node", lock.node}, {"name", lock.name}, {"first_site", SiteJson(lock.first_site)}});
   }
   json edges = json::array();
   for (const LockOrderAnalysis::GraphEdge& edge : analysis.edges) {
-    edges.push_back({{"from", edge.from_node}, {"to", edge.to_node}, {"thread", edge.thread},
+    edges.push_back({{"from", edge.from_node},
+                     {"to", edge.to_node},
+                     {"thread", edge.thread},
                      {"in_cycle", edge.in_cycle}});
   }
   json cycles = json::array();

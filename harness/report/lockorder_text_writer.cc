@@ -16,9 +16,9 @@ std::string SiteOrUnknown(const SharedLocation& location) {
 }  // namespace
 
 std::string FormatLockOrderText(const LockOrderAnalysis& analysis) {
-  std::string out = absl::StrCat("racelab-lockorder: ", analysis.files.size(), " file(s), ",
-                                 analysis.locks.size(), " locks, ", analysis.edges.size(),
-                                 " lock-order edges\n");
+  std::string out =
+      absl::StrCat("racelab-lockorder: ", analysis.files.size(), " file(s), ",
+                   analysis.locks.size(), " locks, ", analysis.edges.size(), " lock-order edges\n");
   int number = 0;
   for (const AnalyzedCycle& cycle : analysis.cycles) {
     std::vector<std::string> names;

@@ -29,8 +29,8 @@ bool IsInteractive(std::FILE* stream) {
 }
 
 std::string ProgressText(int index, int total, const std::string& case_id, absl::Duration elapsed) {
-  std::string text = absl::StrCat("[", index + 1, "/", total, "] ", case_id, "  ", Short(elapsed),
-                                  " elapsed");
+  std::string text =
+      absl::StrCat("[", index + 1, "/", total, "] ", case_id, "  ", Short(elapsed), " elapsed");
   if (index > 0) {
     const absl::Duration per_case = elapsed / index;
     absl::StrAppend(&text, ", ETA ", Short(per_case * (total - index)));

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "harness/model/lock_order_graph.h"
 #include "harness/model/build_info.h"
 #include "harness/model/finding.h"
+#include "harness/model/lock_order_graph.h"
 #include "harness/model/run_record.h"
 
 namespace racelab {
@@ -20,10 +20,10 @@ namespace racelab {
 struct ReportedFinding {
   Detector detector = Detector::kCrash;
   FindingKind kind = FindingKind::kOther;
-  std::string message;             // of the merged report with the most sites
+  std::string message;  // of the merged report with the most sites
   std::vector<Location> locations;
-  int count = 0;                   // runs in which it was found
-  std::string details;             // Finding::details of the example kept
+  int count = 0;        // runs in which it was found
+  std::string details;  // Finding::details of the example kept
   // Set by grading: a finding of a declared bug kind in an expect=bug case
   // (what a racy variant is there to produce), not a problem to fix.
   bool expected = false;

@@ -117,8 +117,8 @@ absl::Status WriteReportFile(const std::string& path, absl::string_view content)
 
 std::string ReportTargetIdentity(const std::string& path) {
   struct stat status;
-  const int found = path == kStandardOutputPath ? ::fstat(STDOUT_FILENO, &status)
-                                                : ::stat(path.c_str(), &status);
+  const int found =
+      path == kStandardOutputPath ? ::fstat(STDOUT_FILENO, &status) : ::stat(path.c_str(), &status);
   if (found == 0) return absl::StrCat("inode ", status.st_dev, ":", status.st_ino);
   std::error_code error;
   absl::StatusOr<std::string> target = FollowLinks(path);
@@ -135,7 +135,8 @@ absl::Status CheckDistinctReportPaths(
   std::map<std::string, const std::pair<std::string, std::string>*> seen;
   for (const auto& flag_and_path : flags_and_paths) {
     if (flag_and_path.second.empty()) continue;
-    const auto [at, inserted] = seen.emplace(ReportTargetIdentity(flag_and_path.second), &flag_and_path);
+    const auto [at, inserted] =
+        seen.emplace(ReportTargetIdentity(flag_and_path.second), &flag_and_path);
     if (!inserted) {
       return absl::InvalidArgumentError(absl::StrCat(
           at->second->first, " ", at->second->second, " and ", flag_and_path.first, " ",

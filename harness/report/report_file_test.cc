@@ -147,8 +147,8 @@ TEST(ReportFileTest, TwoNamesForOneFileAreRefused) {
   EXPECT_THAT(std::string(linked.message()), HasSubstr("--html"));
   EXPECT_THAT(std::string(linked.message()), HasSubstr("name the same file"));
   // Not there yet, spelled two ways.
-  EXPECT_FALSE(CheckDistinctReportPaths({{"--json", dir + "/new.json"},
-                                         {"--sarif", dir + "/./sub/../new.json"}})
+  EXPECT_FALSE(CheckDistinctReportPaths(
+                   {{"--json", dir + "/new.json"}, {"--sarif", dir + "/./sub/../new.json"}})
                    .ok());
   EXPECT_FALSE(CheckDistinctReportPaths({{"--json", "-"}, {"--junit", "-"}}).ok());
   EXPECT_TRUE(CheckDistinctReportPaths({{"--json", dir + "/a.json"},

@@ -40,7 +40,8 @@ std::vector<std::pair<std::string, std::string>> ReportFlagsAndPaths(
   std::vector<std::pair<std::string, std::string>> flags_and_paths;
   for (const ReportFormat& format : ReportFormats()) {
     const auto path = paths.find(std::string(format.name));
-    if (path != paths.end()) flags_and_paths.emplace_back(absl::StrCat("--", format.name), path->second);
+    if (path != paths.end())
+      flags_and_paths.emplace_back(absl::StrCat("--", format.name), path->second);
   }
   return flags_and_paths;
 }

@@ -39,11 +39,11 @@ json Rules() {
     const std::string description(FindingKindDescription(kind));
     // No "name": SARIF wants it to differ from the id, and the id already is
     // the readable kind name that racelab's other reports use.
-    rules.push_back({{"id", FindingKindName(kind)},
-                     {"shortDescription", {{"text", description}}},
-                     {"fullDescription", {{"text", description}}},
-                     {"defaultConfiguration",
-                      {{"level", kind == FindingKind::kOther ? "warning" : "error"}}}});
+    rules.push_back(
+        {{"id", FindingKindName(kind)},
+         {"shortDescription", {{"text", description}}},
+         {"fullDescription", {{"text", description}}},
+         {"defaultConfiguration", {{"level", kind == FindingKind::kOther ? "warning" : "error"}}}});
   }
   return rules;
 }
@@ -95,11 +95,11 @@ json Result(const CaseResult& result, const ReportedFinding& finding) {
   if (!locations.empty()) out["locations"] = std::move(locations);
   if (!related.empty()) out["relatedLocations"] = std::move(related);
   if (finding.expected) {
-    out["suppressions"] = json::array(
-        {{{"kind", "external"},
-          {"justification",
-           absl::StrCat(id, " expects a bug (", ExpectName(result.declaration.expect),
-                        "): this finding is what it is there to produce")}}});
+    out["suppressions"] =
+        json::array({{{"kind", "external"},
+                      {"justification",
+                       absl::StrCat(id, " expects a bug (", ExpectName(result.declaration.expect),
+                                    "): this finding is what it is there to produce")}}});
   }
   json properties = {{"caseId", id},
                      {"detector", DetectorName(finding.detector)},
@@ -117,43 +117,43 @@ std::string FormatSarifReport(const Report& report, const WriterOptions& /*optio
   json notifications = json::array();
   bool every_case_ran = true;
   for (const CaseResult& result : report.results) {
-    for (const ReportedFinding& finding : result.findings) results.push_back(Result(result, finding));
+    for (const ReportedFinding& finding : result.findings)
+      results.push_back(Result(result, finding));
     for (const std::string& error : result.errors) {
       every_case_ran = false;
       notifications.push_back(
-          {{"level", "error"}, {"message", {{"text", absl::StrCat(result.declaration.Id(), ": ", error)}}}});
+          {{"level", "error"},
+           {"message", {{"text", absl::StrCat(result.declaration.Id(), ": ", error)}}}});
     }
   }
   if (!report.complete) {
-    notifications.push_back({{"level", "error"},
-                             {"message", {{"text", absl::StrCat("incomplete run: ",
-                                                                report.incomplete_reason)}}}});
+    notifications.push_back(
+        {{"level", "error"},
+         {"message", {{"text", absl::StrCat("incomplete run: ", report.incomplete_reason)}}}});
   }
   json invocation = {{"executionSuccessful", report.complete && every_case_ran}};
   if (!report.program.empty()) invocation["arguments"] = report.program;
   if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
 
   const Summary& s = report.summary;
-  json run = {
-      {"tool",
-       {{"driver",
-         {{"name", "racelab"},
-          {"semanticVersion", RACELAB_VERSION},
-          {"rules", Rules()}}}}},
-      {"invocations", json::array({std::move(invocation)})},
-      {"results", std::move(results)},
-      {"properties",
-       {{"preset", report.build.preset},
-        {"compiler", report.build.compiler},
-        {"sanitizer", report.build.sanitizer},
-        {"passed", s.as_expected},
-        {"failed", s.failed()}}}};
+  json run = {{"tool",
+               {{"driver",
+                 {{"name", "racelab"}, {"semanticVersion", RACELAB_VERSION}, {"rules", Rules()}}}}},
+              {"invocations", json::array({std::move(invocation)})},
+              {"results", std::move(results)},
+              {"properties",
+               {{"preset", report.build.preset},
+                {"compiler", report.build.compiler},
+                {"sanitizer", report.build.sanitizer},
+                {"passed", s.as_expected},
+                {"failed", s.failed()}}}};
   if (!report.locations_root.empty()) {
     std::string root = report.locations_root;
     if (root.back() != '/') root.push_back('/');
     run["originalUriBaseIds"] = {{kRootBaseId, {{"uri", absl::StrCat("file://", UriPath(root))}}}};
   }
-  const json log = {{"$schema", kSchema}, {"version", "2.1.0"}, {"runs", json::array({std::move(run)})}};
+  const json log = {
+      {"$schema", kSchema}, {"version", "2.1.0"}, {"runs", json::array({std::move(run)})}};
   return log.dump(2) + "\n";
 }
 

@@ -21,7 +21,9 @@ RunRecord RunRecordWith(std::vector<Finding> findings) {
 }
 
 Report TwoCases() {
-  const Finding race{Detector::kTsan, FindingKind::kDataRace, "race",
+  const Finding race{Detector::kTsan,
+                     FindingKind::kDataRace,
+                     "race",
                      {Location{"cases/my dir/counter.cc", 31, "Increment", "T1", "write"},
                       Location{"/usr/include/c++/12/bits/std_mutex.h", 100, "lock", "T2", "read"}}};
   const Finding hang{Detector::kWatchdog, FindingKind::kHang, "no progress", {}};

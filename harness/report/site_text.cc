@@ -25,9 +25,12 @@ std::string ShortFunctionName(absl::string_view function) {
 
 std::string SiteText(const Location& location, bool with_thread_and_role) {
   std::string text = absl::StrCat(location.file, ":", location.line);
-  if (!location.function.empty()) absl::StrAppend(&text, " in ", ShortFunctionName(location.function));
-  if (with_thread_and_role && !location.thread.empty()) absl::StrAppend(&text, " [", location.thread, "]");
-  if (with_thread_and_role && !location.role.empty()) absl::StrAppend(&text, " (", location.role, ")");
+  if (!location.function.empty())
+    absl::StrAppend(&text, " in ", ShortFunctionName(location.function));
+  if (with_thread_and_role && !location.thread.empty())
+    absl::StrAppend(&text, " [", location.thread, "]");
+  if (with_thread_and_role && !location.role.empty())
+    absl::StrAppend(&text, " (", location.role, ")");
   return text;
 }
 

@@ -12,16 +12,16 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "harness/catalog/case_spec.h"
 #include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
-#include "harness/catalog/case_spec.h"
 #include "harness/model/run_record.h"
 
 namespace racelab {
 
 struct RunOptions {
   int repeat = 1;
-  std::optional<absl::Duration> timeout;            // overrides every case's own
+  std::optional<absl::Duration> timeout;              // overrides every case's own
   absl::Duration default_timeout = absl::Seconds(5);  // for cases that set none
   // A run whose threads all stay blocked this long, none of them running, is
   // a hang (the timeout is only a backstop).

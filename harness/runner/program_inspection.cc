@@ -30,14 +30,22 @@ constexpr int kHostMachine = -1;  // unknown host: architecture not checked
 
 std::string MachineName(int machine) {
   switch (machine) {
-    case EM_386: return "x86 (32-bit)";
-    case EM_X86_64: return "x86-64";
-    case EM_ARM: return "ARM (32-bit)";
-    case EM_AARCH64: return "AArch64";
-    case EM_RISCV: return "RISC-V";
-    case EM_PPC64: return "PowerPC 64";
-    case EM_S390: return "s390";
-    default: return absl::StrCat("machine type ", machine);
+    case EM_386:
+      return "x86 (32-bit)";
+    case EM_X86_64:
+      return "x86-64";
+    case EM_ARM:
+      return "ARM (32-bit)";
+    case EM_AARCH64:
+      return "AArch64";
+    case EM_RISCV:
+      return "RISC-V";
+    case EM_PPC64:
+      return "PowerPC 64";
+    case EM_S390:
+      return "s390";
+    default:
+      return absl::StrCat("machine type ", machine);
   }
 }
 
@@ -134,7 +142,8 @@ absl::Status ScanSymbols(const Bytes& file, const Elf64_Ehdr& header, SymbolFact
     const std::optional<std::string> symbols = file.ReadRange(table.sh_offset, table.sh_size);
     const std::optional<std::string> names = file.ReadRange(strings.sh_offset, strings.sh_size);
     if (!symbols || !names) continue;  // a table past the end of the file: nothing in it counts
-    for (uint64_t offset = 0; offset + sizeof(Elf64_Sym) <= symbols->size(); offset += sizeof(Elf64_Sym)) {
+    for (uint64_t offset = 0; offset + sizeof(Elf64_Sym) <= symbols->size();
+         offset += sizeof(Elf64_Sym)) {
       Elf64_Sym symbol;
       std::memcpy(&symbol, symbols->data() + offset, sizeof symbol);
       const absl::string_view name = StringAt(*names, symbol.st_name);
@@ -162,7 +171,8 @@ absl::StatusOr<ProgramTraits> InspectProgram(const std::string& program) {
   }
   struct stat info;
   if (::stat(traits.path.c_str(), &info) != 0) {
-    return absl::NotFoundError(absl::StrCat("cannot start '", program, "': not found (no such file)"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot start '", program, "': not found (no such file)"));
   }
   if (!S_ISREG(info.st_mode)) {
     return absl::PermissionDeniedError(
@@ -194,9 +204,9 @@ absl::StatusOr<ProgramTraits> InspectProgram(const std::string& program) {
         MachineName(header.e_machine), "; this machine runs ", MachineName(kHostMachine), ")"));
   }
   if (header.e_type != ET_EXEC && header.e_type != ET_DYN) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot start '", program, "': not an executable (ELF type ", header.e_type,
-        header.e_type == ET_REL ? ", an object file" : "", ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot start '", program, "': not an executable (ELF type ", header.e_type,
+                     header.e_type == ET_REL ? ", an object file" : "", ")"));
   }
   traits.is_elf = true;
 

@@ -22,11 +22,11 @@ struct ProgramRunOptions {
   int repeat = 1;
   absl::Duration timeout = absl::Seconds(10);
   absl::Duration quiet_period = kDefaultQuietPeriod;  // see RunOptions::quiet_period
-  std::string project_root;       // locations inside it are made relative to it
-  std::string preload_library;    // libracelab_lockorder_preload.so; "" = none
-  std::string gdb;                // gdb to collect stacks on a timeout; "" = none
-  std::string keep_lockorder_dir; // as RunOptions::keep_lockorder_dir
-  int expected_exit_code = 0;     // any other exit status is an exit-status finding
+  std::string project_root;                           // locations inside it are made relative to it
+  std::string preload_library;                        // libracelab_lockorder_preload.so; "" = none
+  std::string gdb;                 // gdb to collect stacks on a timeout; "" = none
+  std::string keep_lockorder_dir;  // as RunOptions::keep_lockorder_dir
+  int expected_exit_code = 0;      // any other exit status is an exit-status finding
 };
 
 // The detectors that apply to a program with `traits` under `options`.

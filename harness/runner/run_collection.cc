@@ -59,7 +59,8 @@ std::string KeptRunPrefix(const std::string& pattern, const std::string& variant
   return absl::StrCat(pattern, ".", variant, ".run", run, ".");
 }
 
-std::vector<std::string> KeptLockOrderFiles(const std::string& keep_dir, const std::string& prefix) {
+std::vector<std::string> KeptLockOrderFiles(const std::string& keep_dir,
+                                            const std::string& prefix) {
   std::vector<std::string> files;
   std::error_code ignored;
   for (const fs::directory_entry& entry : fs::directory_iterator(keep_dir, ignored)) {
@@ -84,7 +85,8 @@ std::string KeepLockOrderRecords(const std::string& scratch_dir, const std::stri
     std::error_code copy_error;
     fs::copy_file(entry.path(), fs::path(keep_dir) / kept, fs::copy_options::overwrite_existing,
                   copy_error);
-    if (copy_error) return absl::StrCat("cannot keep ", name, " in ", keep_dir, ": ", copy_error.message());
+    if (copy_error)
+      return absl::StrCat("cannot keep ", name, " in ", keep_dir, ": ", copy_error.message());
   }
   return "";
 }

@@ -105,9 +105,12 @@ ThreadSample SampledThread(pid_t tid, ThreadWait wait, std::uint64_t cpu_ns) {
 TEST_F(CollectRunTest, ARunStillRunningAtItsTimeoutIsATimeoutNotAHang) {
   Watchdog watchdog;
   const absl::Time start = absl::UnixEpoch();
-  watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5), SampledThread(101, ThreadWait::kRunning, 7)}, start);
-  watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5), SampledThread(101, ThreadWait::kRunning, 9)},
-                   start + absl::Seconds(2));
+  watchdog.Observe(
+      {SampledThread(100, ThreadWait::kBlocked, 5), SampledThread(101, ThreadWait::kRunning, 7)},
+      start);
+  watchdog.Observe(
+      {SampledThread(100, ThreadWait::kBlocked, 5), SampledThread(101, ThreadWait::kRunning, 9)},
+      start + absl::Seconds(2));
   ChildOutcome timed_out;
   timed_out.end = ChildOutcome::End::kTimedOut;
   RunRecord record = Collect(timed_out, &watchdog);
@@ -120,7 +123,8 @@ TEST_F(CollectRunTest, ARunBlockedAtItsTimeoutIsAHangNamingItsThreads) {
   Watchdog watchdog;
   const absl::Time start = absl::UnixEpoch();
   for (int i = 0; i < 40; ++i) {
-    watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5)}, start + i * absl::Milliseconds(50));
+    watchdog.Observe({SampledThread(100, ThreadWait::kBlocked, 5)},
+                     start + i * absl::Milliseconds(50));
   }
   ChildOutcome timed_out;
   timed_out.end = ChildOutcome::End::kTimedOut;
@@ -128,7 +132,8 @@ TEST_F(CollectRunTest, ARunBlockedAtItsTimeoutIsAHangNamingItsThreads) {
   ASSERT_EQ(record.findings.size(), 1u);
   EXPECT_EQ(record.findings[0].kind, FindingKind::kHang);
   EXPECT_THAT(record.findings[0].message, HasSubstr("no progress within 2s"));
-  EXPECT_THAT(record.findings[0].message, HasSubstr("pid 100 (case) thread 100: blocked in futex wait"));
+  EXPECT_THAT(record.findings[0].message,
+              HasSubstr("pid 100 (case) thread 100: blocked in futex wait"));
 }
 
 TEST_F(CollectRunTest, AStoppedRunIsAHangThatSaysWhy) {

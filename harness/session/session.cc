@@ -103,7 +103,8 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   if (!runs.empty()) {
     CaseResult result = GradeCase(declaration, runs, detectors);
     const std::string note = ProgramDetectorNote(*traits, options);
-    if (!note.empty()) result.note = result.note.empty() ? note : absl::StrCat(result.note, "; ", note);
+    if (!note.empty())
+      result.note = result.note.empty() ? note : absl::StrCat(result.note, "; ", note);
     report.results.push_back(std::move(result));
     Symbolizer symbolizer;
     keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
@@ -113,7 +114,8 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   return report;
 }
 
-absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry, const SessionOptions& session) {
+absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry,
+                                         const SessionOptions& session) {
   std::vector<const CaseSpec*> cases = registry.Matching(session.filter);
   if (cases.empty()) {
     return absl::NotFoundError(
@@ -156,7 +158,8 @@ absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry, const Ses
 }  // namespace
 
 absl::StatusOr<Report> RunSession(const CaseRegistry& registry, const SessionOptions& options) {
-  return options.program.empty() ? RunCatalogSession(registry, options) : RunProgramSession(options);
+  return options.program.empty() ? RunCatalogSession(registry, options)
+                                 : RunProgramSession(options);
 }
 
 std::string FindPreloadLibrary(const std::string& racelab_binary) {

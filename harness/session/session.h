@@ -30,7 +30,7 @@ struct SessionOptions {
   int expected_exit_code = 0;  // a program: any other exit status is a finding
   // How.
   int repeat = 1;
-  std::optional<absl::Duration> timeout;      // per run; default: the case's own
+  std::optional<absl::Duration> timeout;       // per run; default: the case's own
   std::optional<absl::Duration> quiet_period;  // blocked this long = hung
   // Where the lock-order record files are kept ("" = removed with each run).
   std::string lockorder_dir;

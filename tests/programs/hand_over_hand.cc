@@ -35,8 +35,12 @@ int main() {
     tail->next = std::make_unique<Node>();
     tail = tail->next.get();
   }
-  std::thread a([&] { for (int i = 0; i < 50; ++i) AddToEveryNode(head.get(), 1); });
-  std::thread b([&] { for (int i = 0; i < 50; ++i) AddToEveryNode(head.get(), 2); });
+  std::thread a([&] {
+    for (int i = 0; i < 50; ++i) AddToEveryNode(head.get(), 1);
+  });
+  std::thread b([&] {
+    for (int i = 0; i < 50; ++i) AddToEveryNode(head.get(), 2);
+  });
   a.join();
   b.join();
   std::printf("head: %d, tail: %d\n", head->value, tail->value);

@@ -8,8 +8,8 @@
 // main thread never held state_lock while taking stats_lock. Each step
 // waits for the previous one by state (flags, /proc), never by sleeping
 // and hoping. Built without a sanitizer in every preset: ThreadSanitizer
-// defers a handler until the interrupted lock call returns. Expected: no finding (a checker that counts the lock the main
-// thread only waits for as held reports a self-deadlock and an inversion).
+// defers a handler until the interrupted lock call returns. Expected: no finding (a checker that
+// counts the lock the main thread only waits for as held reports a self-deadlock and an inversion).
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>

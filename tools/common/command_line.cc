@@ -38,10 +38,12 @@ absl::StatusOr<VerbArguments> SplitVerbArguments(const std::vector<std::string>&
       has_value = true;
     }
     if (!known(flag)) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option '", flag, "' for '", verb, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option '", flag, "' for '", verb, "'"));
     }
     if (!has_value) {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
       value = args[++i];
     }
     split.flags.emplace_back(std::move(flag), std::move(value));

@@ -16,9 +16,9 @@ namespace racelab {
 
 struct VerbArguments {
   std::vector<std::pair<std::string, std::string>> flags;  // (--flag, value), as given
-  std::vector<std::string> operands;                        // in order
-  bool has_program = false;                                 // `--` was given
-  std::vector<std::string> program;                         // what follows `--`
+  std::vector<std::string> operands;                       // in order
+  bool has_program = false;                                // `--` was given
+  std::vector<std::string> program;                        // what follows `--`
 };
 
 // Splits the arguments after verb `verb`. `known_flags` are the flags it

@@ -21,11 +21,13 @@ TEST(CommandLineTest, TakesBothFlagSpellingsOperandsAndAProgramInOrder) {
   EXPECT_THAT(split->flags, ElementsAre(Pair("--json", "r.json"), Pair("--root", "/src")));
   EXPECT_THAT(split->operands, ElementsAre("a.lockorder", "b.lockorder"));
   EXPECT_TRUE(split->has_program);
-  EXPECT_THAT(split->program, ElementsAre("./app", "--json"));  // the program's own flags stay its own
+  EXPECT_THAT(split->program,
+              ElementsAre("./app", "--json"));  // the program's own flags stay its own
 }
 
 TEST(CommandLineTest, AValueMayLookLikeAFlagOrBeStandardOutput) {
-  absl::StatusOr<VerbArguments> split = SplitVerbArguments({"--json", "-", "--root", "--x"}, "r", kFlags);
+  absl::StatusOr<VerbArguments> split =
+      SplitVerbArguments({"--json", "-", "--root", "--x"}, "r", kFlags);
   ASSERT_TRUE(split.ok()) << split.status();
   EXPECT_THAT(split->flags, ElementsAre(Pair("--json", "-"), Pair("--root", "--x")));
   EXPECT_FALSE(split->has_program);

@@ -64,8 +64,9 @@ int Main(int argc, char** argv) {
     return args.empty() ? kExitFailure : kExitSuccess;
   }
   if (args[0] != "report") return Usage(absl::StrCat("unknown command '", args[0], "'"));
-  absl::StatusOr<VerbArguments> split = SplitVerbArguments(
-      std::vector<std::string>(args.begin() + 1, args.end()), "report", {"--json", "--dot", "--root"});
+  absl::StatusOr<VerbArguments> split =
+      SplitVerbArguments(std::vector<std::string>(args.begin() + 1, args.end()), "report",
+                         {"--json", "--dot", "--root"});
   if (!split.ok()) return Usage(std::string(split.status().message()));
   if (split->has_program) return Usage("'report' runs no program: give record FILEs, not '--'");
   const std::vector<std::string>& files = split->operands;
@@ -75,7 +76,8 @@ int Main(int argc, char** argv) {
     (flag == "--json" ? json_path : flag == "--dot" ? dot_path : root) = value;
   }
   if (files.empty()) return Usage("no record FILE given");
-  if (absl::Status distinct = CheckDistinctReportPaths({{"--json", json_path}, {"--dot", dot_path}});
+  if (absl::Status distinct =
+          CheckDistinctReportPaths({{"--json", json_path}, {"--dot", dot_path}});
       !distinct.ok()) {
     return Usage(std::string(distinct.message()));
   }

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -37,10 +37,14 @@ TEST(RacelabLockorderTest, PrintsTheLatentCycleWithBothThreadsAndFourSites) {
   Invocation report = Invoke(args);
   EXPECT_EQ(report.exit_code, 1) << report.output;
   EXPECT_THAT(report.output, HasSubstr("cycle 1: M1 -> M0 -> M1"));
-  EXPECT_THAT(report.output, HasSubstr("T1 holds M0, taken at cases/abba_deadlock/abba_deadlock.cc:"));
-  EXPECT_THAT(report.output, HasSubstr("T2 holds M1, taken at cases/abba_deadlock/abba_deadlock.cc:"));
-  EXPECT_THAT(report.output, HasSubstr("then requests M0 at cases/abba_deadlock/abba_deadlock.cc:"));
-  EXPECT_THAT(report.output, HasSubstr("then requests M1 at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output,
+              HasSubstr("T1 holds M0, taken at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output,
+              HasSubstr("T2 holds M1, taken at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output,
+              HasSubstr("then requests M0 at cases/abba_deadlock/abba_deadlock.cc:"));
+  EXPECT_THAT(report.output,
+              HasSubstr("then requests M1 at cases/abba_deadlock/abba_deadlock.cc:"));
   EXPECT_THAT(report.output, HasSubstr("1 cycle, 0 guarded"));
 
   std::ifstream in(json_path);

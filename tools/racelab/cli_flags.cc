@@ -53,7 +53,8 @@ std::string UsageText() {
     absl::StrAppendFormat(&reports, "        %-18s %s\n", absl::StrCat("--", report.name, " FILE"),
                           report.help);
   }
-  return absl::StrCat(R"(racelab — find concurrency bugs in a catalog of threading patterns, and prove their fixes.
+  return absl::StrCat(
+      R"(racelab — find concurrency bugs in a catalog of threading patterns, and prove their fixes.
 
 Usage:
   racelab list
@@ -82,7 +83,7 @@ Usage:
       a device, FIFO or /dev/fd/N is written through; FILE '-' is standard
       output, and the console table then goes to standard error):
 )",
-                      reports, R"(
+      reports, R"(
 Exit codes: 0 everything as expected; 1 a miss, a false positive, or a finding
 in a PROGRAM expected clean; 2 usage error, bad input, a case the harness could
 not run, a PROGRAM that cannot be started, or an interrupted run (SIGINT,
@@ -113,9 +114,8 @@ absl::Status ParseSeconds(absl::string_view flag, const std::string& value, doub
 
 // Every `run` flag (each takes a value).
 std::vector<std::string> RunFlags() {
-  std::vector<std::string> flags = {"--filter",     "--repeat",    "--timeout",
-                                    "--quiet-period", "--expect",  "--exit-code",
-                                    "--lockorder-dir"};
+  std::vector<std::string> flags = {"--filter", "--repeat",    "--timeout",      "--quiet-period",
+                                    "--expect", "--exit-code", "--lockorder-dir"};
   for (const ReportFlag& report : kReportFlags) flags.push_back(absl::StrCat("--", report.name));
   return flags;
 }
@@ -152,13 +152,14 @@ absl::Status ApplyRunFlag(const std::string& flag, const std::string& value, Com
   } else if (flag == "--exit-code") {
     if (!absl::SimpleAtoi(value, &command.exit_code) || command.exit_code < 0 ||
         command.exit_code > 255) {
-      return Usage(absl::StrCat("--exit-code wants an exit status from 0 to 255, got '", value, "'"));
+      return Usage(
+          absl::StrCat("--exit-code wants an exit status from 0 to 255, got '", value, "'"));
     }
     given.exit_code = true;
   } else if (std::string* path = PathFlag(command, flag); path != nullptr) {
     if (value.empty()) {
-      return Usage(absl::StrCat(flag, " needs a ",
-                                flag == "--lockorder-dir" ? "directory" : "file name"));
+      return Usage(
+          absl::StrCat(flag, " needs a ", flag == "--lockorder-dir" ? "directory" : "file name"));
     }
     *path = value;
   } else {
@@ -170,7 +171,8 @@ absl::Status ApplyRunFlag(const std::string& flag, const std::string& value, Com
 // The checks between `run` flags, once all are read.
 absl::Status CheckRunFlagsTogether(const Command& command, const GivenFlags& given) {
   if (command.program.empty() && given.expect) {
-    return Usage("--expect applies to a program of your own ('racelab run --expect bug -- PROGRAM')");
+    return Usage(
+        "--expect applies to a program of your own ('racelab run --expect bug -- PROGRAM')");
   }
   if (command.program.empty() && given.exit_code) {
     return Usage(
@@ -188,8 +190,9 @@ absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
       SplitVerbArguments(std::vector<std::string>(args.begin() + 1, args.end()), "run", RunFlags());
   if (!split.ok()) return Usage(split.status().message());
   if (!split->operands.empty()) {
-    return Usage(absl::StrCat("unexpected argument '", split->operands[0],
-                              "' for 'run' (cases are chosen with --filter; a program follows '--')"));
+    return Usage(
+        absl::StrCat("unexpected argument '", split->operands[0],
+                     "' for 'run' (cases are chosen with --filter; a program follows '--')"));
   }
   Command command;
   command.verb = Command::Verb::kRun;
@@ -200,7 +203,8 @@ absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
       return applied;
     }
   }
-  if (absl::Status together = CheckRunFlagsTogether(command, given); !together.ok()) return together;
+  if (absl::Status together = CheckRunFlagsTogether(command, given); !together.ok())
+    return together;
   return command;
 }
 
@@ -213,7 +217,8 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   }
   const std::string& verb = args[0];
   if (verb == "list") {
-    if (args.size() > 1) return Usage(absl::StrCat("'list' takes no arguments, got '", args[1], "'"));
+    if (args.size() > 1)
+      return Usage(absl::StrCat("'list' takes no arguments, got '", args[1], "'"));
     command.verb = Command::Verb::kList;
     return command;
   }

@@ -17,16 +17,16 @@ struct Command {
   enum class Verb { kHelp, kList, kRun, kChild };
   Verb verb = Verb::kHelp;
   // run
-  std::string filter;                  // glob over case ids; empty = all
+  std::string filter;  // glob over case ids; empty = all
   int repeat = 1;
   std::optional<absl::Duration> timeout;
   std::optional<absl::Duration> quiet_period;  // --quiet-period: blocked this long = hung
   // Report format name ("json", harness/report/report_formats.def) → FILE.
   std::map<std::string, std::string> report_paths;
-  bool expect_bug = false;             // --expect bug (black-box mode only)
-  int exit_code = 0;                   // --exit-code N: the status PROGRAM should end with
-  std::string lockorder_dir;           // keep lock-order record files here
-  std::vector<std::string> program;    // after `--`: black-box mode
+  bool expect_bug = false;           // --expect bug (black-box mode only)
+  int exit_code = 0;                 // --exit-code N: the status PROGRAM should end with
+  std::string lockorder_dir;         // keep lock-order record files here
+  std::vector<std::string> program;  // after `--`: black-box mode
   // __child (internal: the runner's re-execution of the binary)
   std::string child_case_id;
   std::string child_result_path;

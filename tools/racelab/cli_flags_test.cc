@@ -31,7 +31,8 @@ TEST(CliFlagsTest, ListHelpAndChild) {
 }
 
 TEST(CliFlagsTest, EverythingAfterDoubleDashIsTheProgram) {
-  absl::StatusOr<Command> command = ParseCommandLine({"run", "--repeat", "2", "--", "./app", "--repeat"});
+  absl::StatusOr<Command> command =
+      ParseCommandLine({"run", "--repeat", "2", "--", "./app", "--repeat"});
   ASSERT_TRUE(command.ok());
   EXPECT_EQ(command->repeat, 2);
   EXPECT_THAT(command->program, ::testing::ElementsAre("./app", "--repeat"));
@@ -60,12 +61,17 @@ TEST(CliFlagsTest, ProgramOnlyAndCatalogOnlyFlagsDoNotMix) {
 }
 
 TEST(CliFlagsTest, UsageErrorsSayWhatIsWrong) {
-  EXPECT_THAT(ParseCommandLine({"frobnicate"}).status().message(), HasSubstr("unknown command 'frobnicate'"));
-  EXPECT_THAT(ParseCommandLine({"run", "--bogus"}).status().message(), HasSubstr("unknown option '--bogus'"));
+  EXPECT_THAT(ParseCommandLine({"frobnicate"}).status().message(),
+              HasSubstr("unknown command 'frobnicate'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--bogus"}).status().message(),
+              HasSubstr("unknown option '--bogus'"));
   EXPECT_THAT(ParseCommandLine({"run", "--repeat", "0"}).status().message(), HasSubstr("--repeat"));
-  EXPECT_THAT(ParseCommandLine({"run", "--repeat", "many"}).status().message(), HasSubstr("'many'"));
-  EXPECT_THAT(ParseCommandLine({"run", "--timeout", "-1"}).status().message(), HasSubstr("--timeout"));
-  EXPECT_THAT(ParseCommandLine({"run", "--timeout", "nan"}).status().message(), HasSubstr("--timeout"));
+  EXPECT_THAT(ParseCommandLine({"run", "--repeat", "many"}).status().message(),
+              HasSubstr("'many'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--timeout", "-1"}).status().message(),
+              HasSubstr("--timeout"));
+  EXPECT_THAT(ParseCommandLine({"run", "--timeout", "nan"}).status().message(),
+              HasSubstr("--timeout"));
   EXPECT_THAT(ParseCommandLine({"run", "--json"}).status().message(), HasSubstr("needs a value"));
   EXPECT_THAT(ParseCommandLine({"run", "--"}).status().message(), HasSubstr("PROGRAM"));
   EXPECT_THAT(ParseCommandLine({"list", "extra"}).status().message(), HasSubstr("no arguments"));

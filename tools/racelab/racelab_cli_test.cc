@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -36,9 +35,10 @@ std::string TempDir() { return NewScratchDir("racelab_cli_test"); }
 TEST(RacelabCliTest, ListShowsEveryPatternWithExpectations) {
   Invocation list = Racelab({"list"});
   EXPECT_EQ(list.exit_code, 0);
-  for (const char* id : {"counter/racy", "counter/locked", "counter/atomic", "fake_database/racy",
-                         "fake_database/locked", "abba_deadlock/racy", "abba_deadlock/ordered",
-                         "lock_pipeline/racy", "lock_pipeline/semaphore", "lock_pipeline/condition"}) {
+  for (const char* id :
+       {"counter/racy", "counter/locked", "counter/atomic", "fake_database/racy",
+        "fake_database/locked", "abba_deadlock/racy", "abba_deadlock/ordered", "lock_pipeline/racy",
+        "lock_pipeline/semaphore", "lock_pipeline/condition"}) {
     EXPECT_THAT(list.output, HasSubstr(id));
   }
   EXPECT_THAT(list.output, HasSubstr("data-race,invariant (tsan,oracle?)"));
@@ -46,7 +46,8 @@ TEST(RacelabCliTest, ListShowsEveryPatternWithExpectations) {
 
 TEST(RacelabCliTest, RunWritesTheTableAndTheJsonReport) {
   const std::string json_path = TempDir() + "/nested/report.json";
-  Invocation run = Racelab({"run", "--filter", "counter/atomic", "--repeat", "2", "--json", json_path});
+  Invocation run =
+      Racelab({"run", "--filter", "counter/atomic", "--repeat", "2", "--json", json_path});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("counter/atomic"));
   EXPECT_THAT(run.output, HasSubstr("\n1 passed, 0 failed\n"));
@@ -105,7 +106,8 @@ TEST(RacelabCliTest, AnUnwritableReportIsAnErrorButTheOthersAreStillWritten) {
 TEST(RacelabCliTest, HangsEndByTheirStateNotByTheTimeoutAndLeaveNoProcess) {
   Invocation deadlock = Racelab({"run", "--filter", "abba_deadlock/racy", "--timeout", "300"});
   EXPECT_EQ(deadlock.exit_code, 0) << deadlock.output;
-  EXPECT_THAT(deadlock.output, HasSubstr("watchdog deadlock x1: deadlock, found when its wait-for cycle closed"));
+  EXPECT_THAT(deadlock.output,
+              HasSubstr("watchdog deadlock x1: deadlock, found when its wait-for cycle closed"));
   Invocation lost = Racelab({"run", "--filter", "lost_wakeup/racy", "--timeout", "300"});
   EXPECT_EQ(lost.exit_code, 0) << lost.output;
   EXPECT_THAT(lost.output, HasSubstr("watchdog hang x1: every thread blocked for "));
@@ -121,12 +123,13 @@ TEST(RacelabCliTest, HangsEndByTheirStateNotByTheTimeoutAndLeaveNoProcess) {
 // for a program expected clean is an error of the run (exit 2), not a
 // finding against it; expected buggy, it is what was found.
 TEST(RacelabCliTest, AProgramStillRunningAtItsTimeoutIsATimeoutNotAHang) {
-  Invocation clean = Racelab({"run", "--timeout", "0.5", "--", "/bin/sh", "-c", "while :; do :; done"});
+  Invocation clean =
+      Racelab({"run", "--timeout", "0.5", "--", "/bin/sh", "-c", "while :; do :; done"});
   EXPECT_EQ(clean.exit_code, 2) << clean.output;
   EXPECT_THAT(clean.output, HasSubstr("error: still running after 500ms, not blocked"));
   EXPECT_THAT(clean.output, testing::Not(HasSubstr("hang")));
-  Invocation bug = Racelab({"run", "--timeout", "0.5", "--expect", "bug", "--", "/bin/sh", "-c",
-                            "while :; do :; done"});
+  Invocation bug = Racelab(
+      {"run", "--timeout", "0.5", "--expect", "bug", "--", "/bin/sh", "-c", "while :; do :; done"});
   EXPECT_EQ(bug.exit_code, 0) << bug.output;
   EXPECT_THAT(bug.output, HasSubstr("watchdog timeout x1: still running after 500ms, not blocked"));
 }
@@ -221,19 +224,25 @@ TEST(RacelabCliTest, RunWritesAnHtmlReportThatChromiumRenders) {
   }
   const std::string dir = TempDir();
   const std::string html_path = dir + "/report.html";
-  Invocation run = Racelab({"run", "--filter", "abba_deadlock/racy_latent", "--repeat", "3",
-                            "--html", html_path});
+  Invocation run = Racelab(
+      {"run", "--filter", "abba_deadlock/racy_latent", "--repeat", "3", "--html", html_path});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   const std::string html = ReadText(html_path);
-  EXPECT_THAT(html, HasSubstr("<svg"));                       // the lock-order graph, drawn
+  EXPECT_THAT(html, HasSubstr("<svg"));                           // the lock-order graph, drawn
   EXPECT_THAT(html, HasSubstr("Observed outcomes over 3 runs"));  // the oracle's histogram
-  EXPECT_THAT(html, HasSubstr("<span class=\"hit\">"));       // a source line under a finding
-  EXPECT_THAT(html, ::testing::Not(HasSubstr("src=\"http")));  // self-contained
+  EXPECT_THAT(html, HasSubstr("<span class=\"hit\">"));           // a source line under a finding
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("src=\"http")));     // self-contained
 
-  const std::vector<std::string> chromium = {
-      chromium_binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-      "--no-first-run", "--disable-background-networking", "--disable-component-update",
-      "--disable-sync", "--user-data-dir=" + dir + "/profile"};
+  const std::vector<std::string> chromium = {chromium_binary,
+                                             "--headless",
+                                             "--no-sandbox",
+                                             "--disable-gpu",
+                                             "--disable-quic",
+                                             "--no-first-run",
+                                             "--disable-background-networking",
+                                             "--disable-component-update",
+                                             "--disable-sync",
+                                             "--user-data-dir=" + dir + "/profile"};
   std::vector<std::string> dump = chromium;
   dump.insert(dump.end(), {"--dump-dom", "file://" + html_path});
   Invocation dom = Invoke(dump);
@@ -244,7 +253,8 @@ TEST(RacelabCliTest, RunWritesAnHtmlReportThatChromiumRenders) {
 
   std::vector<std::string> shot = chromium;
   const std::string png = dir + "/report.png";
-  shot.insert(shot.end(), {"--screenshot=" + png, "--window-size=1200,1600", "file://" + html_path});
+  shot.insert(shot.end(),
+              {"--screenshot=" + png, "--window-size=1200,1600", "file://" + html_path});
   Invocation screenshot = Invoke(shot);
   EXPECT_EQ(screenshot.exit_code, 0) << screenshot.output;
   const std::string image = ReadText(png);
@@ -308,7 +318,8 @@ TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
   EXPECT_EQ(report["results"][0]["verdict"], "clean");
   EXPECT_TRUE(std::filesystem::exists(dir + "/report.xml"));
   std::ifstream console(dir + "/console.txt");
-  const std::string console_text((std::istreambuf_iterator<char>(console)), std::istreambuf_iterator<char>());
+  const std::string console_text((std::istreambuf_iterator<char>(console)),
+                                 std::istreambuf_iterator<char>());
   EXPECT_THAT(console_text, HasSubstr("INCOMPLETE: interrupted by SIGTERM"));
 }
 

@@ -48,9 +48,9 @@ int List(const CaseRegistry& registry) {
     for (Detector detector : spec->sometimes_found_by) {
       detectors.push_back(absl::StrCat(DetectorName(detector), "?"));
     }
-    const std::string expected =
-        kinds.empty() ? "-"
-                      : absl::StrCat(absl::StrJoin(kinds, ","), " (", absl::StrJoin(detectors, ","), ")");
+    const std::string expected = kinds.empty() ? "-"
+                                               : absl::StrCat(absl::StrJoin(kinds, ","), " (",
+                                                              absl::StrJoin(detectors, ","), ")");
     absl::PrintF("%-*s  %-6s  %-40s  %s\n", static_cast<int>(width), spec->Id(),
                  ExpectName(spec->expect), expected, spec->title);
   }
@@ -80,12 +80,14 @@ int Finish(const Report& report, const Command& command) {
   std::ostream& console = to_stderr ? std::cerr : std::cout;
   console << FormatConsoleReport(report, ConsoleStyle{IsInteractive(to_stderr ? stderr : stdout)})
           << std::flush;
-  if (absl::Status written = WriteReports(report, command.report_paths, WriterOptions{&RenderDotToSvg});
+  if (absl::Status written =
+          WriteReports(report, command.report_paths, WriterOptions{&RenderDotToSvg});
       !written.ok()) {
     return Fail(written.message());
   }
-  if (!report.complete) return Fail(absl::StrCat(report.incomplete_reason, ": reports hold the ",
-                                                 report.results.size(), " finished cases"));
+  if (!report.complete)
+    return Fail(absl::StrCat(report.incomplete_reason, ": reports hold the ", report.results.size(),
+                             " finished cases"));
   return ExitCodeFor(report.summary);
 }
 
@@ -120,7 +122,8 @@ int Child(const CaseRegistry& registry, const Command& command) {
   // Die with the runner: a child whose runner was killed outright must not
   // go on (a deadlocked case would otherwise live forever).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (absl::Status status = RunCaseInChild(registry, command.child_case_id, command.child_result_path);
+  if (absl::Status status =
+          RunCaseInChild(registry, command.child_case_id, command.child_result_path);
       !status.ok()) {
     return Fail(status.message());
   }
@@ -128,22 +131,26 @@ int Child(const CaseRegistry& registry, const Command& command) {
 }
 
 int Main(int argc, char** argv) {
-  absl::StatusOr<Command> command = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  absl::StatusOr<Command> command =
+      ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
   if (!command.ok()) return Fail(command.status().message());
   const CaseRegistry& registry = CaseRegistry::Global();
   switch (command->verb) {
     case Command::Verb::kHelp:
       std::cout << UsageText();
       return kExitSuccess;
-    case Command::Verb::kList: return List(registry);
+    case Command::Verb::kList:
+      return List(registry);
     case Command::Verb::kRun:
       // Before anything runs: two reports into one file would leave only one.
-      if (absl::Status distinct = CheckDistinctReportPaths(ReportFlagsAndPaths(command->report_paths));
+      if (absl::Status distinct =
+              CheckDistinctReportPaths(ReportFlagsAndPaths(command->report_paths));
           !distinct.ok()) {
         return Fail(distinct.message());
       }
       return Run(registry, *command);
-    case Command::Verb::kChild: return Child(registry, *command);
+    case Command::Verb::kChild:
+      return Child(registry, *command);
   }
   return kExitFailure;
 }
