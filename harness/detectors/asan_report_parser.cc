@@ -87,8 +87,8 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
       finding.kind = deadly                           ? FindingKind::kCrash
                      : title == "heap-use-after-free" ? FindingKind::kUseAfterFree
                                                       : FindingKind::kOther;
-      finding.message = absl::StrCat(is_leak ? "LeakSanitizer: " : "AddressSanitizer: ",
-                                     absl::StripAsciiWhitespace(title));
+      finding.evidence = SanitizerReport{is_leak ? "LeakSanitizer" : "AddressSanitizer",
+                                         std::string(absl::StripAsciiWhitespace(title))};
       findings.push_back(std::move(finding));
       in_report = true;
       stack_ended = false;
@@ -99,7 +99,7 @@ std::vector<Finding> ParseAsanOutput(absl::string_view text, absl::string_view p
       Finding finding;
       finding.detector = Detector::kAsan;
       finding.kind = FindingKind::kOther;
-      finding.message = absl::StrCat("UBSan: ", line.substr(runtime_error + 17));
+      finding.evidence = SanitizerReport{"UBSan", std::string(line.substr(runtime_error + 17))};
       const std::string where(line.substr(0, runtime_error));
       if (std::optional<Location> location = FileLine(where, "")) {
         finding.locations.push_back(Relative(*location, project_root));

@@ -3,7 +3,7 @@
 // sanitizers write (to stderr or to log_path files), one finding per
 // report: "ERROR: AddressSanitizer: heap-use-after-free" is use-after-free,
 // other ASan and LSan reports and UBSan's "runtime error:" lines are
-// `other` with the sanitizer's own words in the message. Locations: the
+// `other` with the sanitizer's own words as the evidence's title. Locations: the
 // first frame of the report's first stack under `project_root` (relative),
 // else its first frame with a source file outside the toolchain; for UBSan
 // the file:line the runtime error names. Pure; never fails: text that is

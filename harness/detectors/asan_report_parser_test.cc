@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "harness/report/finding_message.h"
 
 namespace racelab {
 namespace {
@@ -24,7 +25,7 @@ TEST(AsanReportParserTest, HeapUseAfterFreeAtTheBadAccess) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].detector, Detector::kAsan);
   EXPECT_EQ(findings[0].kind, FindingKind::kUseAfterFree);
-  EXPECT_EQ(findings[0].message, "AddressSanitizer: heap-use-after-free");
+  EXPECT_EQ(FindingMessage(findings[0]), "AddressSanitizer: heap-use-after-free");
   ASSERT_EQ(findings[0].locations.size(), 1u) << "the access, not the free";
   EXPECT_EQ(findings[0].locations[0].file, "cases/daemon_thread/daemon_thread.cc");
   EXPECT_EQ(findings[0].locations[0].line, 36);
@@ -41,7 +42,7 @@ TEST(AsanReportParserTest, UbsanRuntimeErrorIsOtherAtItsLine) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].detector, Detector::kAsan);
   EXPECT_EQ(findings[0].kind, FindingKind::kOther);
-  EXPECT_EQ(findings[0].message, "UBSan: signed integer overflow: 2147483647 + 1");
+  EXPECT_EQ(FindingMessage(findings[0]), "UBSan: signed integer overflow: 2147483647 + 1");
   ASSERT_EQ(findings[0].locations.size(), 1u);
   EXPECT_EQ(findings[0].locations[0].file, "cases/x/x.cc");
   EXPECT_EQ(findings[0].locations[0].line, 12);

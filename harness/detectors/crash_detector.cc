@@ -13,11 +13,6 @@ namespace {
 constexpr int kCrashOutputLines = 10;
 
 // ", last output: <line>" when the child printed anything.
-std::string LastOutputClause(const ChildOutcome& outcome, absl::string_view separator) {
-  const std::string last = LastOutputLines(outcome, 1);
-  return last.empty() ? "" : absl::StrCat(separator, last);
-}
-
 // An exit-status finding when a program exited with another status than
 // expected, unless a sanitizer's report already explains the exit (TSan
 // and ASan end the process with their own status after reporting).
@@ -31,11 +26,12 @@ std::optional<Finding> ExitStatusFinding(const ChildOutcome& outcome, const RunR
       return std::nullopt;
     }
   }
-  Finding finding{Detector::kCrash,
-                  FindingKind::kExitStatus,
-                  absl::StrCat("the program exited with status ", outcome.exit_code, ", not ",
-                               expected, LastOutputClause(outcome, "; last output: ")),
-                  {}};
+  ProcessEnd end;
+  end.how = ProcessEnd::How::kExitStatus;
+  end.exit_status = outcome.exit_code;
+  end.expected_status = expected;
+  end.last_output = LastOutputLines(outcome, 1);
+  Finding finding{Detector::kCrash, FindingKind::kExitStatus, std::move(end), {}};
   const std::string last = LastOutputLines(outcome, kCrashOutputLines);
   if (!last.empty()) finding.details = absl::StrCat("last output:\n", last);
   return finding;
@@ -49,11 +45,11 @@ class Crash : public RunDetector {
   void Collect(RunLeftovers& leftovers, RunRecord& record) const override {
     const ChildOutcome& outcome = leftovers.outcome();
     if (outcome.end == ChildOutcome::End::kSignaled) {
-      record.findings.push_back(Finding{
-          Detector::kCrash,
-          FindingKind::kCrash,
-          absl::StrCat("child died: ", record.ended, LastOutputClause(outcome, "; last output: ")),
-          {}});
+      ProcessEnd end;
+      end.how = ProcessEnd::How::kDied;
+      end.ended = record.ended;
+      end.last_output = LastOutputLines(outcome, 1);
+      record.findings.push_back(Finding{Detector::kCrash, FindingKind::kCrash, std::move(end), {}});
     } else if (outcome.end == ChildOutcome::End::kFlooded) {
       record.error = absl::StrCat("child ", record.ended, "; run abandoned");
     }

@@ -7,7 +7,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "harness/detectors/source_files.h"
 
@@ -28,11 +27,6 @@ using lockorder::SiteId;
 bool IsLibraryWrapper(absl::string_view function) {
   return absl::StartsWith(function, "__gthread_") || absl::StartsWith(function, "std::") ||
          absl::StartsWith(function, "__gnu_cxx::");
-}
-
-std::string Where(const std::optional<Location>& location) {
-  if (!location) return "an unknown site";
-  return absl::StrCat(location->file, ":", location->line);
 }
 
 std::optional<Location> Located(const Recording& recording, SiteId site, absl::string_view root,
@@ -94,43 +88,44 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
   Finding finding;
   finding.detector = Detector::kWatchdog;
   finding.kind = cycle.livelock ? FindingKind::kLivelock : FindingKind::kDeadlock;
-  std::vector<std::string> steps;
+  LockCycle evidence;
+  evidence.found =
+      cycle.livelock ? LockCycle::Found::kClosedLivelock : LockCycle::Found::kClosedWaitCycle;
   for (size_t i = 0; i < cycle.steps.size(); ++i) {
-    const lockorder::WaitCycleRecord::Step& step = cycle.steps[i];
-    const std::uint32_t holder = cycle.steps[(i + 1) % cycle.steps.size()].thread;
-    const std::string lock = LockName(step.lock);
+    const lockorder::WaitCycleRecord::Step& record = cycle.steps[i];
+    ThreadStep step;
+    step.thread = ThreadName(record.thread);
+    step.lock = LockName(record.lock);
+    step.holder = ThreadName(cycle.steps[(i + 1) % cycle.steps.size()].thread);
     std::string waits;
-    switch (step.how) {
+    switch (record.how) {
       case lockorder::WaitHow::kLock:
-        waits = absl::StrCat("waits for ", lock);
+        step.act = ThreadStep::Act::kWaitsFor;
+        waits = absl::StrCat("waits for ", step.lock);
         break;
       case lockorder::WaitHow::kCondition:
-        waits = absl::StrCat("waits on a condition variable and needs ", lock, " back");
+        step.act = ThreadStep::Act::kNeedsBack;
+        waits = absl::StrCat("waits on a condition variable and needs ", step.lock, " back");
         break;
       case lockorder::WaitHow::kRetry:
-        waits = absl::StrCat("keeps retrying ", lock);
+        step.act = ThreadStep::Act::kRetries;
+        waits = absl::StrCat("keeps retrying ", step.lock);
         break;
       case lockorder::WaitHow::kJoin:
-        waits = absl::StrCat("joins ", ThreadName(holder));
+        step.act = ThreadStep::Act::kJoins;
+        waits = absl::StrCat("joins ", step.holder);
         break;
     }
-    std::optional<Location> waiting =
-        Located(recording, step.waiting_site, project_root, symbolizer, step.thread,
-                absl::StrCat(waits, " here"));
-    std::optional<Location> held = Located(recording, step.held_site, project_root, symbolizer,
-                                           holder, absl::StrCat("holds ", lock, ", taken here"));
-    steps.push_back(absl::StrCat(
-        ThreadName(step.thread), " ", waits, waiting ? absl::StrCat(" at ", Where(waiting)) : "",
-        step.how == lockorder::WaitHow::kJoin ? std::string()
-                                              : absl::StrCat(", held by ", ThreadName(holder)),
-        held ? absl::StrCat(" (taken at ", Where(held), ")") : ""));
-    if (waiting) finding.locations.push_back(*waiting);
-    if (held) finding.locations.push_back(*held);
+    const std::uint32_t holder = cycle.steps[(i + 1) % cycle.steps.size()].thread;
+    step.at = Located(recording, record.waiting_site, project_root, symbolizer, record.thread,
+                      absl::StrCat(waits, " here"));
+    step.held_at = Located(recording, record.held_site, project_root, symbolizer, holder,
+                           absl::StrCat("holds ", step.lock, ", taken here"));
+    if (step.at) finding.locations.push_back(*step.at);
+    if (step.held_at) finding.locations.push_back(*step.held_at);
+    evidence.steps.push_back(std::move(step));
   }
-  finding.message =
-      absl::StrCat(cycle.livelock ? "livelock: threads retry each other's locks for ever: "
-                                  : "deadlock, found when its wait-for cycle closed: ",
-                   absl::StrJoin(steps, "; "));
+  finding.evidence = std::move(evidence);
   return finding;
 }
 
@@ -194,25 +189,26 @@ Finding InversionFinding(const Recording& recording, const EdgeIndex& edges,
   Finding finding;
   finding.detector = Detector::kLockorder;
   finding.kind = FindingKind::kLockOrderInversion;
-  std::vector<std::string> names, steps;
-  for (LockId lock : inversion.cycle) names.push_back(LockName(lock));
+  LockCycle evidence;
+  evidence.found = LockCycle::Found::kInversion;
+  for (LockId lock : inversion.cycle) evidence.locks.push_back(LockName(lock));
   for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
     const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1]);
     if (edge == nullptr) continue;
-    const std::string from = LockName(edge->from), to = LockName(edge->to);
-    std::optional<Location> held =
-        Located(recording, edge->witness.held_site, project_root, symbolizer, edge->witness.thread,
-                absl::StrCat("holds ", from, ", taken here"));
-    std::optional<Location> requested =
-        Located(recording, edge->witness.requested_site, project_root, symbolizer,
-                edge->witness.thread, absl::StrCat("requests ", to, " here"));
-    steps.push_back(absl::StrCat(ThreadName(edge->witness.thread), " holds ", from, " (",
-                                 Where(held), ") and requests ", to, " (", Where(requested), ")"));
-    if (held) finding.locations.push_back(*held);
-    if (requested) finding.locations.push_back(*requested);
+    ThreadStep step;
+    step.act = ThreadStep::Act::kHoldsAndRequests;
+    step.thread = ThreadName(edge->witness.thread);
+    step.held = LockName(edge->from);
+    step.lock = LockName(edge->to);
+    step.held_at = Located(recording, edge->witness.held_site, project_root, symbolizer,
+                           edge->witness.thread, absl::StrCat("holds ", step.held, ", taken here"));
+    step.at = Located(recording, edge->witness.requested_site, project_root, symbolizer,
+                      edge->witness.thread, absl::StrCat("requests ", step.lock, " here"));
+    if (step.held_at) finding.locations.push_back(*step.held_at);
+    if (step.at) finding.locations.push_back(*step.at);
+    evidence.steps.push_back(std::move(step));
   }
-  finding.message = absl::StrCat("lock-order inversion ", absl::StrJoin(names, " -> "), ": ",
-                                 absl::StrJoin(steps, "; "));
+  finding.evidence = std::move(evidence);
   return finding;
 }
 
@@ -221,21 +217,17 @@ Finding SelfDeadlockFinding(const Recording& recording, const lockorder::SelfDea
   Finding finding;
   finding.detector = Detector::kLockorder;
   finding.kind = FindingKind::kSelfDeadlock;
-  const std::string lock = LockName(record.lock);
-  std::optional<Location> held =
-      Located(recording, record.held_site, project_root, symbolizer, record.thread,
-              absl::StrCat("holds ", lock, ", taken here"));
-  std::optional<Location> requested =
-      Located(recording, record.requested_site, project_root, symbolizer, record.thread,
-              absl::StrCat("requests ", lock, " again here"));
-  finding.message =
-      absl::StrCat(ThreadName(record.thread), " requests ", lock,
-                   record.shared_held ? " exclusively" : "", " again at ", Where(requested),
-                   " while still holding it", record.shared_held ? " shared" : "", " (taken at ",
-                   Where(held), "): unless another thread unlocks it for it, ",
-                   ThreadName(record.thread), " waits for itself forever");
-  if (requested) finding.locations.push_back(*requested);
-  if (held) finding.locations.push_back(*held);
+  SelfDeadlock evidence;
+  evidence.thread = ThreadName(record.thread);
+  evidence.lock = LockName(record.lock);
+  evidence.held_shared = record.shared_held;
+  evidence.held_at = Located(recording, record.held_site, project_root, symbolizer, record.thread,
+                             absl::StrCat("holds ", evidence.lock, ", taken here"));
+  evidence.at = Located(recording, record.requested_site, project_root, symbolizer, record.thread,
+                        absl::StrCat("requests ", evidence.lock, " again here"));
+  if (evidence.at) finding.locations.push_back(*evidence.at);
+  if (evidence.held_at) finding.locations.push_back(*evidence.held_at);
+  finding.evidence = std::move(evidence);
   return finding;
 }
 
@@ -244,36 +236,30 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
   Finding finding;
   finding.detector = Detector::kLockorder;
   finding.kind = FindingKind::kMutexMisuse;
-  const std::string lock = LockName(record.lock);
-  std::optional<Location> site =
-      Located(recording, record.site, project_root, symbolizer, record.thread,
-              record.kind == MisuseKind::kWaitNotHeld    ? "waits here"
-              : record.kind == MisuseKind::kRelockFailed ? "locks again here"
-                                                         : "unlocks here");
-  const std::string thread = ThreadName(record.thread);
+  LockMisuse evidence;
+  evidence.thread = ThreadName(record.thread);
+  evidence.lock = LockName(record.lock);
   switch (record.kind) {
     case MisuseKind::kUnlockNotOwner:
-      finding.message =
-          absl::StrCat(thread, " unlocks ", lock, " at ", Where(site), ", but ",
-                       record.owner != 0 ? ThreadName(record.owner) : std::string("another thread"),
-                       " holds it");
+      evidence.kind = LockMisuse::Kind::kUnlockNotOwner;
+      if (record.owner != 0) evidence.owner = ThreadName(record.owner);
       break;
     case MisuseKind::kUnlockUnlocked:
-      finding.message =
-          absl::StrCat(thread, " unlocks ", lock, " at ", Where(site), ", which no thread holds");
+      evidence.kind = LockMisuse::Kind::kUnlockUnlocked;
       break;
     case MisuseKind::kWaitNotHeld:
-      finding.message = absl::StrCat(thread, " waits on a condition with ", lock, " at ",
-                                     Where(site), ", which it does not hold");
+      evidence.kind = LockMisuse::Kind::kWaitNotHeld;
       break;
     case MisuseKind::kRelockFailed:
-      finding.message = absl::StrCat(thread, " locks ", lock, " at ", Where(site),
-                                     " while it holds it; the lock checks errors, so the call "
-                                     "failed with EDEADLK (a caller that ignores it goes on "
-                                     "without the lock it thinks it took)");
+      evidence.kind = LockMisuse::Kind::kRelockFailed;
       break;
   }
-  if (site) finding.locations.push_back(*site);
+  evidence.at = Located(recording, record.site, project_root, symbolizer, record.thread,
+                        record.kind == MisuseKind::kWaitNotHeld    ? "waits here"
+                        : record.kind == MisuseKind::kRelockFailed ? "locks again here"
+                                                                   : "unlocks here");
+  if (evidence.at) finding.locations.push_back(*evidence.at);
+  finding.evidence = std::move(evidence);
   return finding;
 }
 
@@ -305,53 +291,57 @@ Finding DumpedDeadlockFinding(const Recording& recording,
   Finding finding;
   finding.detector = Detector::kWatchdog;
   finding.kind = FindingKind::kDeadlock;
-  std::vector<std::string> steps;
+  LockCycle evidence;
+  evidence.found = LockCycle::Found::kDumpedWaitCycle;
+  evidence.stop = std::string(why);
   for (const Recording::Wait* wait : cycle) {
-    steps.push_back(absl::StrCat(ThreadName(wait->thread), " waits for ", LockName(wait->lock),
-                                 ", held by ", ThreadName(wait->owner)));
+    ThreadStep step;
+    step.act = ThreadStep::Act::kWaitsFor;
+    step.thread = ThreadName(wait->thread);
+    step.lock = LockName(wait->lock);
+    step.holder = ThreadName(wait->owner);
     // Where the waiter took what it holds and asked for what it waits on:
     // the lock-order edge from its held lock into the awaited one.
     for (const Edge& edge : recording.edges) {
       if (edge.to != wait->lock || edge.witness.thread != wait->thread) continue;
-      std::optional<Location> held =
-          Located(recording, edge.witness.held_site, project_root, symbolizer, wait->thread,
-                  absl::StrCat("holds ", LockName(edge.from), ", taken here"));
-      std::optional<Location> requested =
-          Located(recording, edge.witness.requested_site, project_root, symbolizer, wait->thread,
-                  absl::StrCat("waits for ", LockName(wait->lock), " here"));
-      if (held) finding.locations.push_back(*held);
-      if (requested) finding.locations.push_back(*requested);
+      step.held = LockName(edge.from);
+      step.held_at = Located(recording, edge.witness.held_site, project_root, symbolizer,
+                             wait->thread, absl::StrCat("holds ", step.held, ", taken here"));
+      step.at = Located(recording, edge.witness.requested_site, project_root, symbolizer,
+                        wait->thread, absl::StrCat("waits for ", step.lock, " here"));
+      if (step.held_at) finding.locations.push_back(*step.held_at);
+      if (step.at) finding.locations.push_back(*step.at);
       break;
     }
+    evidence.steps.push_back(std::move(step));
   }
-  finding.message = absl::StrCat("deadlock (", why, "): ", absl::StrJoin(steps, "; "));
+  finding.evidence = std::move(evidence);
   return finding;
 }
 
-// What one dumped wait says: where a condition wait waits, and who holds
-// the lock a mutex waiter waits for.
-std::string DescribeWait(const Recording& recording, const Recording::Wait& wait,
-                         const std::map<std::uint32_t, const Recording::Wait*>& waiting,
-                         absl::string_view project_root, Symbolizer& symbolizer, Finding& finding) {
+// One dumped wait: where a condition wait waits, and who holds the lock a
+// mutex waiter waits for.
+ThreadStep DumpedWait(const Recording& recording, const Recording::Wait& wait,
+                      const std::map<std::uint32_t, const Recording::Wait*>& waiting,
+                      absl::string_view project_root, Symbolizer& symbolizer, Finding& finding) {
+  ThreadStep step;
+  step.thread = ThreadName(wait.thread);
+  step.lock = LockName(wait.lock);
   if (wait.condition) {
-    std::optional<Location> where = Located(
-        recording, wait.site, project_root, symbolizer, wait.thread,
-        absl::StrCat("waits on a condition variable (with ", LockName(wait.lock), ") here"));
-    if (where) finding.locations.push_back(*where);
-    return absl::StrCat(ThreadName(wait.thread), " waits on a condition variable (with ",
-                        LockName(wait.lock), ")", where ? absl::StrCat(" at ", Where(where)) : "");
+    step.act = ThreadStep::Act::kWaitsOnCondition;
+    step.at = Located(recording, wait.site, project_root, symbolizer, wait.thread,
+                      absl::StrCat("waits on a condition variable (with ", step.lock, ") here"));
+    if (step.at) finding.locations.push_back(*step.at);
+    return step;
   }
+  step.act = ThreadStep::Act::kWaitsFor;
+  if (wait.owner != 0) step.holder = ThreadName(wait.owner);
+  step.readers = wait.readers;
   // A holder that is not itself blocked is running, runnable, sleeping or
   // joining: a slow run or a livelock rather than threads stuck on each
   // other, which the reader should know.
-  const bool holder_blocked = waiting.count(wait.owner) != 0;
-  return absl::StrCat(
-      ThreadName(wait.thread), " waits for ", LockName(wait.lock),
-      wait.owner == 0 && wait.readers > 0 ? absl::StrCat(", held shared by ", wait.readers,
-                                                         wait.readers == 1 ? " thread" : " threads")
-      : wait.owner == 0                   ? std::string(", held by no thread")
-                                          : absl::StrCat(", held by ", ThreadName(wait.owner),
-                                       holder_blocked ? "" : " (which is not blocked on a lock)"));
+  step.holder_blocked = waiting.count(wait.owner) != 0;
+  return step;
 }
 
 }  // namespace
@@ -389,14 +379,14 @@ std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_v
   Finding finding;
   finding.detector = Detector::kWatchdog;
   finding.kind = FindingKind::kHang;
-  std::vector<std::string> blocked;
+  StuckRun evidence;
+  evidence.stop = std::string(why);
+  evidence.dumped = true;
   for (const Recording::Wait& wait : recording.waits) {
-    blocked.push_back(DescribeWait(recording, wait, waiting, project_root, symbolizer, finding));
+    evidence.waits.push_back(
+        DumpedWait(recording, wait, waiting, project_root, symbolizer, finding));
   }
-  finding.message = absl::StrCat(why, ", no lock cycle: ",
-                                 blocked.empty() ? "no thread is blocked on a lock or condition "
-                                                   "variable (busy, sleeping, or in a join)"
-                                                 : absl::StrJoin(blocked, "; "));
+  finding.evidence = std::move(evidence);
   return finding;
 }
 

@@ -2,7 +2,9 @@
 // become lock-order-inversion, re-locks self-deadlock, foreign unlocks and
 // waits mutex-misuse. Each site is symbolised and reduced to the first frame
 // in project code outside racelab's own hooks. Guarded cycles (a gate lock
-// held across every edge) are not findings. No printing; call from one thread.
+// held across every edge) are not findings. Findings carry their evidence
+// (LockCycle, SelfDeadlock, LockMisuse, StuckRun: harness/model/evidence.h),
+// which the report puts into words. No printing; call from one thread.
 #ifndef RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
 #define RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
 

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/report/finding_message.h"
 
 namespace racelab {
 namespace {
@@ -29,8 +30,8 @@ TEST(WaitForFindingTest, AWaitForCycleIsADeadlock) {
   ASSERT_TRUE(finding);
   EXPECT_EQ(finding->detector, Detector::kWatchdog);
   EXPECT_EQ(finding->kind, FindingKind::kDeadlock);
-  EXPECT_THAT(finding->message, HasSubstr("T1 waits for M1, held by T2"));
-  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M0, held by T1"));
+  EXPECT_THAT(FindingMessage(*finding), HasSubstr("T1 waits for M1, held by T2"));
+  EXPECT_THAT(FindingMessage(*finding), HasSubstr("T2 waits for M0, held by T1"));
 }
 
 TEST(WaitForFindingTest, BlockedThreadsWithoutACycleAreAHang) {
@@ -40,8 +41,8 @@ TEST(WaitForFindingTest, BlockedThreadsWithoutACycleAreAHang) {
   std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
   ASSERT_TRUE(finding);
   EXPECT_EQ(finding->kind, FindingKind::kHang);
-  EXPECT_THAT(finding->message, HasSubstr("T1 waits on a condition variable (with M0)"));
-  EXPECT_THAT(finding->message,
+  EXPECT_THAT(FindingMessage(*finding), HasSubstr("T1 waits on a condition variable (with M0)"));
+  EXPECT_THAT(FindingMessage(*finding),
               HasSubstr("T2 waits for M1, held by T3 (which is not blocked on a lock)"));
 }
 
@@ -53,8 +54,8 @@ TEST(WaitForFindingTest, AReadHeldLockSaysHowManyHoldItShared) {
   Symbolizer symbolizer;
   std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
   ASSERT_TRUE(finding);
-  EXPECT_THAT(finding->message, HasSubstr("T1 waits for M0, held shared by 2 threads"));
-  EXPECT_THAT(finding->message, HasSubstr("T2 waits for M1, held by no thread"));
+  EXPECT_THAT(FindingMessage(*finding), HasSubstr("T1 waits for M0, held shared by 2 threads"));
+  EXPECT_THAT(FindingMessage(*finding), HasSubstr("T2 waits for M1, held by no thread"));
 }
 
 TEST(WaitForFindingTest, NoThreadBlockedIsStillAHangThatSaysSo) {
@@ -63,7 +64,7 @@ TEST(WaitForFindingTest, NoThreadBlockedIsStillAHangThatSaysSo) {
   std::optional<Finding> finding = WaitForFinding(recording, "/src", symbolizer, "2s");
   ASSERT_TRUE(finding);
   EXPECT_EQ(finding->kind, FindingKind::kHang);
-  EXPECT_THAT(finding->message, HasSubstr("no thread is blocked"));
+  EXPECT_THAT(FindingMessage(*finding), HasSubstr("no thread is blocked"));
 }
 
 TEST(WaitForFindingTest, NoCompleteDumpNoDiagnosis) {
@@ -85,8 +86,8 @@ TEST(LockOrderFindingsTest, GuardedCyclesAreNotFindings) {
   ASSERT_EQ(findings.size(), 2u);
   EXPECT_EQ(findings[0].kind, FindingKind::kLockOrderInversion);
   EXPECT_EQ(findings[1].kind, FindingKind::kMutexMisuse);
-  EXPECT_THAT(findings[1].message, HasSubstr("T2 unlocks M0"));
-  EXPECT_THAT(findings[1].message, HasSubstr("but T1 holds it"));
+  EXPECT_THAT(FindingMessage(findings[1]), HasSubstr("T2 unlocks M0"));
+  EXPECT_THAT(FindingMessage(findings[1]), HasSubstr("but T1 holds it"));
 }
 
 // Two sites in each of two binaries (this test, and addr2line itself), an

@@ -51,10 +51,8 @@ class Oracle : public RunDetector {
     }
     record.observed = result->observed;
     if (result->oracle == ChildResult::Oracle::kViolated) {
-      record.findings.push_back(Finding{Detector::kOracle,
-                                        FindingKind::kInvariant,
-                                        absl::StrCat("invariant violated: ", result->violation),
-                                        {}});
+      record.findings.push_back(Finding{
+          Detector::kOracle, FindingKind::kInvariant, InvariantViolation{result->violation}, {}});
     }
     return true;
   }

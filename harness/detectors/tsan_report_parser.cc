@@ -123,19 +123,7 @@ Finding ToFinding(const RawReport& report, absl::string_view project_root) {
       finding.locations.push_back(*std::move(location));
     }
   }
-  finding.message = absl::StrCat("ThreadSanitizer: ", report.title);
-  if (!finding.locations.empty()) {
-    const Location& first = finding.locations.front();
-    absl::StrAppend(&finding.message, " at ", first.file, ":", first.line);
-    if (!first.function.empty()) absl::StrAppend(&finding.message, " in ", first.function);
-  }
-  std::vector<std::string> threads;
-  for (const Location& location : finding.locations) {
-    if (!location.thread.empty()) threads.push_back(location.thread);
-  }
-  if (!threads.empty()) {
-    absl::StrAppend(&finding.message, " (threads ", absl::StrJoin(threads, ", "), ")");
-  }
+  finding.evidence = SanitizerReport{"ThreadSanitizer", report.title, /*names_site=*/true};
   return finding;
 }
 

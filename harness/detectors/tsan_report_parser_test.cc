@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/report/finding_message.h"
 
 namespace racelab {
 namespace {
@@ -40,7 +41,7 @@ TEST_P(RealReportTest, DataRaceNamesBothAccessesInProjectCode) {
     EXPECT_THAT(location.thread, ::testing::AnyOf("T1", "T2"));
   }
   EXPECT_THAT(race.locations[1].role, HasSubstr("Previous write of size 4"));
-  EXPECT_THAT(race.message, HasSubstr("data race at r.cc:8"));
+  EXPECT_THAT(FindingMessage(race), HasSubstr("data race at r.cc:8"));
 }
 
 TEST_P(RealReportTest, LockOrderInversionNamesBothAcquisitions) {
@@ -144,7 +145,7 @@ TEST(TsanParserTest, DeadlySignalIsACrash) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].detector, Detector::kCrash);
   EXPECT_EQ(findings[0].kind, FindingKind::kCrash);
-  EXPECT_THAT(findings[0].message, HasSubstr("SEGV on unknown address"));
+  EXPECT_THAT(FindingMessage(findings[0]), HasSubstr("SEGV on unknown address"));
   EXPECT_EQ(findings[0].locations.at(0).line, 20);
 }
 

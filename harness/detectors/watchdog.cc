@@ -75,14 +75,13 @@ absl::Duration Watchdog::blocked_for() const {
   return all_blocked_ ? last_sample_time_ - blocked_since_ : absl::ZeroDuration();
 }
 
-std::vector<std::string> Watchdog::DescribeThreads() const {
-  std::vector<std::string> lines;
+std::vector<ThreadState> Watchdog::ThreadStates() const {
+  std::vector<ThreadState> states;
   for (const ThreadSample& thread : last_) {
     if (!Counted(thread)) continue;
-    lines.push_back(absl::StrCat("pid ", thread.pid, " (", thread.name, ") thread ", thread.tid,
-                                 ": ", WaitText(thread)));
+    states.push_back(ThreadState{thread.pid, thread.name, thread.tid, WaitText(thread)});
   }
-  return lines;
+  return states;
 }
 
 }  // namespace racelab

@@ -17,6 +17,7 @@
 
 #include "absl/time/time.h"
 #include "harness/detectors/thread_states.h"
+#include "harness/model/evidence.h"
 
 namespace racelab {
 
@@ -44,9 +45,9 @@ class Watchdog {
 
   absl::Duration quiet_period() const { return quiet_period_; }
 
-  // The program's threads in the last sample, one line each:
-  // "pid 12 (name) thread 14: blocked in futex wait".
-  std::vector<std::string> DescribeThreads() const;
+  // The program's threads in the last sample (pid 12, its name, thread 14:
+  // "blocked in futex wait").
+  std::vector<ThreadState> ThreadStates() const;
 
  private:
   struct Seen {

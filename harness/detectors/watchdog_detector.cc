@@ -81,8 +81,8 @@ void AskForWaitDumps(const std::string& scratch_dir, int guard) {
 
 // Why a hung run is hung: the wait-for cycle or waits the processes' own
 // dumps show (a cycle wins over waits), else what /proc said of every
-// thread of every process. `why` opens the message ("every thread blocked
-// for 200ms").
+// thread of every process. `why` says why the run was stopped ("every
+// thread blocked for 200ms").
 Finding HangFinding(RunLeftovers& leftovers, RunRecord& record, const std::string& why) {
   // A dump with waits explains most; one without (a wrapper shell's, say,
   // whose child hangs where the hooks cannot see) only when /proc has
@@ -97,14 +97,11 @@ Finding HangFinding(RunLeftovers& leftovers, RunRecord& record, const std::strin
     if (!slot) slot = std::move(diagnosis);
   }
   if (hang) return *std::move(hang);
-  std::vector<std::string> threads;
-  if (leftovers.state().watchdog) threads = leftovers.state().watchdog->DescribeThreads();
-  if (threads.empty() && empty_hang) return *std::move(empty_hang);
-  return Finding{Detector::kWatchdog,
-                 FindingKind::kHang,
-                 absl::StrCat(why, "; no wait-for state from the lock-order checker",
-                              threads.empty() ? "" : ": ", absl::StrJoin(threads, "; ")),
-                 {}};
+  StuckRun stuck;
+  stuck.stop = why;
+  if (leftovers.state().watchdog) stuck.threads = leftovers.state().watchdog->ThreadStates();
+  if (stuck.threads.empty() && empty_hang) return *std::move(empty_hang);
+  return Finding{Detector::kWatchdog, FindingKind::kHang, std::move(stuck), {}};
 }
 
 // A run that reached its timeout: still making progress (slow, or a
@@ -113,12 +110,8 @@ Finding TimeoutFinding(RunLeftovers& leftovers, RunRecord& record) {
   const absl::Duration timeout = leftovers.subject().timeout;
   const std::optional<Watchdog>& watchdog = leftovers.state().watchdog;
   if (watchdog && watchdog->ProgressedWithin(kProgressWindow)) {
-    return Finding{Detector::kWatchdog,
-                   FindingKind::kTimeout,
-                   absl::StrCat("still running after ", absl::FormatDuration(timeout),
-                                ", not blocked (a thread ran within the last ",
-                                absl::FormatDuration(kProgressWindow), "): slow, or a livelock"),
-                   {}};
+    return Finding{
+        Detector::kWatchdog, FindingKind::kTimeout, StillRunning{timeout, kProgressWindow}, {}};
   }
   return HangFinding(leftovers, record,
                      absl::StrCat("no progress within ", absl::FormatDuration(timeout)));
@@ -173,14 +166,10 @@ class WatchdogUnit : public RunDetector {
       record.findings.push_back(HangFinding(leftovers, record, outcome.stop_reason));
     }
     if (!outcome.stray_processes.empty()) {
-      const size_t count = outcome.stray_processes.size();
-      record.findings.push_back(
-          Finding{Detector::kWatchdog,
-                  FindingKind::kStrayProcess,
-                  absl::StrCat("left ", count, count == 1 ? " process" : " processes",
-                               " running after it ended, killed by racelab: ",
-                               absl::StrJoin(outcome.stray_processes, "; ")),
-                  {}});
+      record.findings.push_back(Finding{Detector::kWatchdog,
+                                        FindingKind::kStrayProcess,
+                                        StrayProcesses{outcome.stray_processes},
+                                        {}});
     }
     const std::string& stacks = leftovers.state().stacks;
     if (stacks.empty()) return;

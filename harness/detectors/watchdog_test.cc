@@ -1,11 +1,22 @@
 // Tests for watchdog.h: hangs judged from samples of thread states.
 #include "harness/detectors/watchdog.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace racelab {
 namespace {
+
+// The threads of the last sample, one line each, for comparing.
+std::vector<std::string> ThreadLines(const std::vector<ThreadState>& states) {
+  std::vector<std::string> lines;
+  for (const ThreadState& state : states) {
+    lines.push_back(absl::StrCat("pid ", state.pid, " (", state.process, ") thread ", state.tid,
+                                 ": ", state.state));
+  }
+  return lines;
+}
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -34,7 +45,7 @@ TEST(WatchdogTest, EveryThreadBlockedForTheQuietPeriodIsAHang) {
   EXPECT_FALSE(watchdog.Observe(blocked, At(199)));
   EXPECT_TRUE(watchdog.Observe(blocked, At(200)));
   EXPECT_EQ(watchdog.blocked_for(), absl::Milliseconds(200));
-  EXPECT_THAT(watchdog.DescribeThreads(),
+  EXPECT_THAT(ThreadLines(watchdog.ThreadStates()),
               ElementsAre("pid 10 (prog) thread 10: blocked in futex wait",
                           "pid 10 (prog) thread 11: blocked in futex wait"));
 }
@@ -85,7 +96,7 @@ TEST(WatchdogTest, RuntimeThreadsAndExitedThreadsAreNotCounted) {
                             At(ms));
   }
   EXPECT_TRUE(hung);
-  EXPECT_THAT(watchdog.DescribeThreads(),
+  EXPECT_THAT(ThreadLines(watchdog.ThreadStates()),
               ElementsAre(HasSubstr("thread 11: blocked in futex wait")));
 }
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "harness/model/evidence.h"
+#include "harness/model/location.h"
 
 namespace racelab {
 
@@ -59,20 +61,12 @@ std::optional<FindingKind> ParseFindingKind(absl::string_view name);
 const std::vector<Detector>& AllDetectors();
 const std::vector<FindingKind>& AllFindingKinds();
 
-// One source position in a stack, as far as it could be resolved.
-struct Location {
-  std::string file;      // relative to the source root when inside it
-  int line = 0;          // 0 when unknown
-  std::string function;  // may be empty
-  std::string thread;    // "T1", "main", ...; may be empty
-  std::string role;      // what this stack is: "write", "previous read", "mutex", ...
-};
-
-// One thing a detector saw in one run.
+// One thing a detector saw in one run: data (the report words it, see
+// harness/report/finding_message.h).
 struct Finding {
   Detector detector = Detector::kCrash;
   FindingKind kind = FindingKind::kOther;
-  std::string message;              // one line, human readable
+  Evidence evidence;                // what was seen
   std::vector<Location> locations;  // most relevant first; may be empty
   // Multi-line evidence beyond the locations, as text: every thread's stack
   // (gdb) for a hang, the last lines printed before a crash. May be empty.

@@ -32,12 +32,13 @@ Finding ConsoleRace() {
   return Finding{
       Detector::kTsan,
       FindingKind::kDataRace,
-      "data race on counter",
+      SanitizerReport{"ThreadSanitizer", "data race on counter"},
       {Location{"cases/counter/counter.cc", 31, "Increment(int)", "T2", "Write of size 4"}}};
 }
 
 Report ConsoleCases() {
-  Finding hang{Detector::kWatchdog, FindingKind::kHang, "every thread blocked for 200ms", {}};
+  Finding hang{
+      Detector::kWatchdog, FindingKind::kHang, StuckRun{"every thread blocked for 200ms"}, {}};
   std::string stacks;
   for (int i = 0; i < kMaxDetailLines + 5; ++i) stacks += "#" + std::to_string(i) + " frame\n";
   hang.details = stacks;
@@ -66,11 +67,13 @@ TEST(ConsoleWriterTest, ARowPerCaseWithFindingsByDetectorAndVerdict) {
 
 TEST(ConsoleWriterTest, FindingsAreListedWithTheirSitesAndEvidenceCut) {
   const std::string text = FormatConsoleReport(ConsoleCases());
-  EXPECT_THAT(text, HasSubstr("counter/racy:\n  tsan data-race x2: data race on counter\n"
-                              "      at cases/counter/counter.cc:31 in Increment [T2] "
-                              "(Write of size 4)\n"));
+  EXPECT_THAT(
+      text, HasSubstr("counter/racy:\n  tsan data-race x2: ThreadSanitizer: data race on counter\n"
+                      "      at cases/counter/counter.cc:31 in Increment [T2] "
+                      "(Write of size 4)\n"));
   EXPECT_THAT(text, HasSubstr("lost_wakeup/fixed:\n  watchdog hang x1: every thread blocked for "
-                              "200ms\n      | #0 frame\n"));
+                              "200ms; no wait-for state from the lock-order checker\n"
+                              "      | #0 frame\n"));
   EXPECT_THAT(text, HasSubstr("      | #39 frame\n      | ... 6 more lines in the JSON and HTML "
                               "reports\n"));
   EXPECT_THAT(text, Not(HasSubstr("#40 frame")));
@@ -106,8 +109,10 @@ TEST(ConsoleWriterTest, AnInterruptedRunSaysSoAndFails) {
 
 TEST(FindingsTextTest, JunitLayoutHasNoIndentAndNoEvidence) {
   const Report report = ConsoleCases();
-  EXPECT_EQ(FindingsText(report.results[1], {.indent = "", .site_indent = "    "}),
-            "watchdog hang x1: every thread blocked for 200ms\n");
+  EXPECT_EQ(
+      FindingsText(report.results[1], {.indent = "", .site_indent = "    "}),
+      "watchdog hang x1: every thread blocked for 200ms; no wait-for state from the lock-order "
+      "checker\n");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/report/finding_message.h"
 #include "harness/report/site_text.h"
 
 namespace racelab {
@@ -30,8 +31,8 @@ std::string FindingsText(const CaseResult& result, const FindingsTextLayout& lay
   std::string text;
   for (const ReportedFinding& finding : result.findings) {
     absl::StrAppend(&text, layout.indent, DetectorName(finding.detector), " ",
-                    FindingKindName(finding.kind), " x", finding.count, ": ", finding.message,
-                    "\n");
+                    FindingKindName(finding.kind), " x", finding.count, ": ",
+                    FindingMessage(finding), "\n");
     for (const Location& location : finding.locations) {
       absl::StrAppend(&text, layout.site_indent, "at ", SiteText(location), "\n");
     }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "harness/model/exit_status.h"
+#include "harness/report/finding_message.h"
 
 namespace racelab {
 namespace {
@@ -48,11 +49,11 @@ void MergeRun(std::vector<ReportedFinding>& merged, const std::vector<Finding>& 
     size_t index = 0;
     while (index < merged.size() && !SameBug(merged[index], finding)) ++index;
     if (index == merged.size()) {
-      merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.message,
+      merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.evidence,
                                        finding.locations, 0, finding.details});
       counted_this_run.push_back(false);
     } else if (finding.locations.size() > merged[index].locations.size()) {
-      merged[index].message = finding.message;
+      merged[index].evidence = finding.evidence;
       merged[index].locations = finding.locations;
       merged[index].details = finding.details;
     }
@@ -89,7 +90,7 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
     std::vector<Finding> findings;
     for (const Finding& finding : run.findings) {
       if (declaration.expect == Expect::kClean && finding.kind == FindingKind::kTimeout) {
-        add_error(absl::StrCat(finding.message,
+        add_error(absl::StrCat(FindingMessage(finding),
                                " (a correct case that does not finish in time: an overloaded "
                                "machine, or a timeout too short for this build)"));
       } else {

@@ -24,7 +24,7 @@ CaseDeclaration CleanCounter() { return {"counter", "atomic", Expect::kClean, {}
 Finding Race(int line) {
   return Finding{Detector::kTsan,
                  FindingKind::kDataRace,
-                 "race",
+                 SanitizerReport{"ThreadSanitizer", "race"},
                  {Location{"cases/counter/counter.cc", line, "Increment", "T1", "write"}}};
 }
 
@@ -54,13 +54,13 @@ TEST(GradeTest, RacyDetectedCountsRunsAndMergesEqualFindings) {
 TEST(GradeTest, ReportsOfOneRaceInOneRunCountOnceAndKeepTheRichestExample) {
   Finding partial = Race(31);  // the previous access's stack was lost
   Finding full = Race(31);
-  full.message = "race with both stacks";
+  full.evidence = SanitizerReport{"ThreadSanitizer", "race with both stacks"};
   full.locations.push_back(Location{"cases/counter/counter.cc", 31, "Increment", "T2", "previous"});
   full.locations[0].thread = "T3";  // another thread pair: still the same bug
   CaseResult result = GradeCase(RacyCounter(), {MakeRun({partial, full, partial})}, kTsanBuild);
   ASSERT_EQ(result.findings.size(), 1u);
   EXPECT_EQ(result.findings[0].count, 1);
-  EXPECT_EQ(result.findings[0].message, "race with both stacks");
+  EXPECT_EQ(FindingMessage(result.findings[0]), "ThreadSanitizer: race with both stacks");
   EXPECT_EQ(result.findings[0].locations.size(), 2u);
 }
 
@@ -71,11 +71,11 @@ TEST(GradeTest, ACycleReportedFromEitherThreadIsOneBug) {
   const Location b_wants{"t.cc", 21, "Audit", "T2", "requests M0"};
   const Finding from_first{Detector::kLockorder,
                            FindingKind::kLockOrderInversion,
-                           "cycle",
+                           LockCycle{},
                            {a_held, a_wants, b_held, b_wants}};
   const Finding from_second{Detector::kLockorder,
                             FindingKind::kLockOrderInversion,
-                            "cycle",
+                            LockCycle{},
                             {b_held, b_wants, a_held, a_wants}};
   const CaseDeclaration abba{
       "abba", "racy", Expect::kBug, {FindingKind::kLockOrderInversion}, {Detector::kLockorder}};
@@ -87,7 +87,8 @@ TEST(GradeTest, ACycleReportedFromEitherThreadIsOneBug) {
 }
 
 TEST(GradeTest, OnlyDeclaredKindsOfABuggyCaseAreExpected) {
-  Finding crash{Detector::kCrash, FindingKind::kCrash, "died", {}};
+  Finding crash{
+      Detector::kCrash, FindingKind::kCrash, ProcessEnd{ProcessEnd::How::kDied, "died"}, {}};
   CaseResult racy = GradeCase(RacyCounter(), {MakeRun({Race(31), crash})}, kTsanBuild);
   ASSERT_EQ(racy.findings.size(), 2u);
   EXPECT_TRUE(racy.findings[0].expected);
@@ -104,7 +105,7 @@ TEST(GradeTest, RepeatedRunErrorsAreListedOnce) {
 }
 
 TEST(GradeTest, RacyWithOnlyOtherKindsIsMissed) {
-  Finding hang{Detector::kWatchdog, FindingKind::kHang, "hang", {}};
+  Finding hang{Detector::kWatchdog, FindingKind::kHang, StuckRun{"hang"}, {}};
   CaseResult result = GradeCase(RacyCounter(), {MakeRun({hang})}, kTsanBuild);
   EXPECT_EQ(result.verdict, Verdict::kMissed);
   EXPECT_EQ(result.runs_with_findings, 1);
@@ -123,7 +124,7 @@ TEST(GradeTest, SomeRunsDetectorsOnlyAreNoted) {
   CaseDeclaration counter{"counter",         "racy",
                           Expect::kBug,      {FindingKind::kInvariant},
                           {Detector::kTsan}, {Detector::kOracle}};
-  Finding lost{Detector::kOracle, FindingKind::kInvariant, "lost", {}};
+  Finding lost{Detector::kOracle, FindingKind::kInvariant, InvariantViolation{"lost"}, {}};
   CaseResult result = GradeCase(counter, {MakeRun({lost}), MakeRun({})}, kPlainBuild);
   EXPECT_EQ(result.verdict, Verdict::kDetected);
   EXPECT_EQ(result.runs_detected, 1);
@@ -139,8 +140,10 @@ TEST(GradeTest, CleanCaseWithAnyFindingIsAFalsePositive) {
 }
 
 TEST(GradeTest, ACorrectCaseThatTimesOutIsAnErrorOfTheRunNotAFalsePositive) {
-  const Finding timeout{
-      Detector::kWatchdog, FindingKind::kTimeout, "still running after 5s, not blocked", {}};
+  const Finding timeout{Detector::kWatchdog,
+                        FindingKind::kTimeout,
+                        StillRunning{absl::Seconds(5), absl::Milliseconds(500)},
+                        {}};
   CaseResult result = GradeCase(CleanCounter(), {MakeRun({}), MakeRun({timeout})}, kTsanBuild);
   EXPECT_EQ(result.verdict, Verdict::kError);
   EXPECT_TRUE(result.findings.empty());

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "harness/report/console_writer.h"
+#include "harness/report/finding_message.h"
 #include "harness/report/grade.h"
 #include "harness/report/junit_writer.h"
 #include "harness/report/lockorder_writers.h"
@@ -165,7 +166,7 @@ std::string FindingHtml(const ReportedFinding& finding, SourceLines& sources) {
                   "</span><span class=\"tag\">", finding.count,
                   finding.count == 1 ? " run" : " runs", "</span>",
                   finding.expected ? "<span class=\"tag\">expected</span>" : "",
-                  Escaped(finding.message), "</div>");
+                  Escaped(FindingMessage(finding)), "</div>");
   // Each source line is shown once per finding (the two threads of an AB/BA
   // cycle take their locks on the same lines).
   std::set<std::pair<std::string, int>> shown;

@@ -21,7 +21,7 @@ Report CounterReport(int runs) {
     run.observed = absl::StrCat("counter=", 1000 + 7 * i);
     run.findings = {Finding{Detector::kOracle,
                             FindingKind::kInvariant,
-                            "lost <increments> & more",
+                            InvariantViolation{"lost <increments> & more"},
                             {Location{"nowhere.cc", 3, "Increment", "T1", "write"}}}};
     records.push_back(run);
   }

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/report/finding_message.h"
+
 namespace racelab {
 namespace {
 
@@ -27,7 +29,7 @@ json FindingJson(const ReportedFinding& finding) {
   json out = {{"detector", DetectorName(finding.detector)},
               {"kind", FindingKindName(finding.kind)},
               {"count", finding.count},
-              {"message", finding.message},
+              {"message", FindingMessage(finding)},
               {"locations", std::move(locations)}};
   if (!finding.details.empty()) out["details"] = finding.details;
   return out;

@@ -17,7 +17,7 @@ TEST(JsonWriterTest, HasTheDesignShape) {
   run.wall = absl::Milliseconds(410);
   run.findings = {Finding{Detector::kTsan,
                           FindingKind::kDataRace,
-                          "race \\ here",
+                          SanitizerReport{"ThreadSanitizer", "race \\ here"},
                           {Location{"cases/counter/counter.cc", 31, "Increment", "T1", "write"}}}};
   Report report;
   report.build = BuildInfo{"tsan", "GNU 12.2.0", "thread", "/src"};
@@ -45,7 +45,7 @@ TEST(JsonWriterTest, HasTheDesignShape) {
   EXPECT_EQ(finding["detector"], "tsan");
   EXPECT_EQ(finding["kind"], "data-race");
   EXPECT_EQ(finding["count"], 1);
-  EXPECT_EQ(finding["message"], "race \\ here");
+  EXPECT_EQ(finding["message"], "ThreadSanitizer: race \\ here");
   EXPECT_EQ(finding["locations"].at(0)["file"], "cases/counter/counter.cc");
   EXPECT_EQ(finding["locations"].at(0)["line"], 31);
   EXPECT_EQ(finding["locations"].at(0)["function"], "Increment");

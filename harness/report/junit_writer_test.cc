@@ -22,7 +22,7 @@ RunRecord RunWith(std::vector<Finding> findings) {
 Report ThreeCases() {
   const Finding race{Detector::kTsan,
                      FindingKind::kDataRace,
-                     "data race on <counter> & co",
+                     SanitizerReport{"ThreadSanitizer", "data race on <counter> & co"},
                      {Location{"cases/counter/counter.cc", 31, "Increment", "T1", "write"}}};
   Report report;
   report.build = BuildInfo{"tsan", "GNU 12.2.0", "thread", "/src"};
@@ -58,14 +58,15 @@ TEST(JunitWriterTest, FailuresCarryTheFindingsWithTheirLocations) {
   // The correct variant that was flagged: a failure with the finding and where.
   EXPECT_THAT(xml, HasSubstr("<failure type=\"false-positive\" message=\"false positive: "
                              "findings in 1 of 1 runs of a correct variant\">tsan data-race x1: "
-                             "data race on &lt;counter&gt; &amp; co\n"
+                             "ThreadSanitizer: data race on &lt;counter&gt; &amp; co\n"
                              "    at cases/counter/counter.cc:31 in Increment [T1] (write)\n"
                              "</failure>"));
   // The racy variant nobody detected.
   EXPECT_THAT(xml, HasSubstr("<failure type=\"missed\" message=\"missed: the bug was detected "
                              "in 0 of 1 runs\"></failure>"));
   // The racy variant that was detected passes, its finding kept in system-out.
-  EXPECT_THAT(xml, HasSubstr("<system-out>tsan data-race x1: data race on &lt;counter&gt;"));
+  EXPECT_THAT(xml, HasSubstr("<system-out>tsan data-race x1: ThreadSanitizer: data race on "
+                             "&lt;counter&gt;"));
 }
 
 TEST(JunitWriterTest, AnErrorIsAnErrorElement) {

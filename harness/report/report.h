@@ -20,7 +20,7 @@ namespace racelab {
 struct ReportedFinding {
   Detector detector = Detector::kCrash;
   FindingKind kind = FindingKind::kOther;
-  std::string message;  // of the merged report with the most sites
+  Evidence evidence;  // of the merged report with the most sites
   std::vector<Location> locations;
   int count = 0;        // runs in which it was found
   std::string details;  // Finding::details of the example kept

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "harness/report/finding_message.h"
 #include "harness/report/grade.h"
 
 namespace racelab {
@@ -78,7 +79,7 @@ json Result(const CaseResult& result, const ReportedFinding& finding) {
   json out = {{"ruleId", FindingKindName(finding.kind)},
               {"ruleIndex", RuleIndex(finding.kind)},
               {"level", finding.kind == FindingKind::kOther ? "warning" : "error"},
-              {"message", {{"text", absl::StrCat(id, ": ", finding.message)}}}};
+              {"message", {{"text", absl::StrCat(id, ": ", FindingMessage(finding))}}}};
   json locations = json::array(), related = json::array();
   for (const Location& location : finding.locations) {
     json physical = PhysicalLocation(location);

@@ -23,10 +23,10 @@ RunRecord RunRecordWith(std::vector<Finding> findings) {
 Report TwoCases() {
   const Finding race{Detector::kTsan,
                      FindingKind::kDataRace,
-                     "race",
+                     SanitizerReport{"ThreadSanitizer", "race"},
                      {Location{"cases/my dir/counter.cc", 31, "Increment", "T1", "write"},
                       Location{"/usr/include/c++/12/bits/std_mutex.h", 100, "lock", "T2", "read"}}};
-  const Finding hang{Detector::kWatchdog, FindingKind::kHang, "no progress", {}};
+  const Finding hang{Detector::kWatchdog, FindingKind::kHang, StuckRun{"no progress"}, {}};
   Report report;
   report.build = BuildInfo{"tsan", "GNU 12.2.0", "thread", "/src"};
   report.locations_root = "/src";
@@ -51,7 +51,7 @@ TEST(SarifWriterTest, ARulePerKindAndAResultPerFinding) {
   const nlohmann::json& race = run["results"][0];
   EXPECT_EQ(race["ruleId"], "data-race");
   EXPECT_EQ(run["tool"]["driver"]["rules"][race["ruleIndex"].get<int>()]["id"], "data-race");
-  EXPECT_EQ(race["message"]["text"], "counter/racy: race");
+  EXPECT_EQ(race["message"]["text"], "counter/racy: ThreadSanitizer: race");
   const nlohmann::json& first = race["locations"][0]["physicalLocation"];
   EXPECT_EQ(first["artifactLocation"]["uri"], "cases/my%20dir/counter.cc");
   EXPECT_EQ(first["artifactLocation"]["uriBaseId"], "SRCROOT");

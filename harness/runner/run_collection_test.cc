@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/catalog/child_result.h"
+#include "harness/report/finding_message.h"
 
 namespace racelab {
 namespace {
@@ -73,7 +74,7 @@ TEST_F(CollectRunTest, TsanLogsAndAViolatedOracleAreFindings) {
   EXPECT_EQ(record.findings[0].kind, FindingKind::kDataRace);
   EXPECT_EQ(record.findings[1].detector, Detector::kOracle);
   EXPECT_EQ(record.findings[1].kind, FindingKind::kInvariant);
-  EXPECT_THAT(record.findings[1].message, HasSubstr("lost 3"));
+  EXPECT_THAT(FindingMessage(record.findings[1]), HasSubstr("lost 3"));
 }
 
 TEST_F(CollectRunTest, AKilledRunKeepsTheReportsItHadWritten) {
@@ -86,7 +87,7 @@ TEST_F(CollectRunTest, AKilledRunKeepsTheReportsItHadWritten) {
   EXPECT_EQ(record.findings[0].kind, FindingKind::kLockOrderInversion);
   EXPECT_EQ(record.findings[1].detector, Detector::kWatchdog);
   EXPECT_EQ(record.findings[1].kind, FindingKind::kHang);
-  EXPECT_THAT(record.findings[1].message, HasSubstr("2s"));
+  EXPECT_THAT(FindingMessage(record.findings[1]), HasSubstr("2s"));
 }
 
 // A sample of one thread, `wait` as it was, having run `cpu_ns` so far.
@@ -116,7 +117,7 @@ TEST_F(CollectRunTest, ARunStillRunningAtItsTimeoutIsATimeoutNotAHang) {
   RunRecord record = Collect(timed_out, &watchdog);
   ASSERT_EQ(record.findings.size(), 1u);
   EXPECT_EQ(record.findings[0].kind, FindingKind::kTimeout);
-  EXPECT_THAT(record.findings[0].message, HasSubstr("still running after 2s, not blocked"));
+  EXPECT_THAT(FindingMessage(record.findings[0]), HasSubstr("still running after 2s, not blocked"));
 }
 
 TEST_F(CollectRunTest, ARunBlockedAtItsTimeoutIsAHangNamingItsThreads) {
@@ -131,8 +132,8 @@ TEST_F(CollectRunTest, ARunBlockedAtItsTimeoutIsAHangNamingItsThreads) {
   RunRecord record = Collect(timed_out, &watchdog);
   ASSERT_EQ(record.findings.size(), 1u);
   EXPECT_EQ(record.findings[0].kind, FindingKind::kHang);
-  EXPECT_THAT(record.findings[0].message, HasSubstr("no progress within 2s"));
-  EXPECT_THAT(record.findings[0].message,
+  EXPECT_THAT(FindingMessage(record.findings[0]), HasSubstr("no progress within 2s"));
+  EXPECT_THAT(FindingMessage(record.findings[0]),
               HasSubstr("pid 100 (case) thread 100: blocked in futex wait"));
 }
 
@@ -143,7 +144,7 @@ TEST_F(CollectRunTest, AStoppedRunIsAHangThatSaysWhy) {
   RunRecord record = Collect(stopped);
   ASSERT_EQ(record.findings.size(), 1u);
   EXPECT_EQ(record.findings[0].kind, FindingKind::kHang);
-  EXPECT_THAT(record.findings[0].message, HasSubstr("every thread blocked for 200ms"));
+  EXPECT_THAT(FindingMessage(record.findings[0]), HasSubstr("every thread blocked for 200ms"));
 }
 
 TEST_F(CollectRunTest, ASignalIsACrashWithTheLastOutputLine) {
@@ -154,8 +155,8 @@ TEST_F(CollectRunTest, ASignalIsACrashWithTheLastOutputLine) {
   RunRecord record = Collect(crashed);
   ASSERT_EQ(record.findings.size(), 1u);
   EXPECT_EQ(record.findings[0].kind, FindingKind::kCrash);
-  EXPECT_THAT(record.findings[0].message, HasSubstr("SIGSEGV"));
-  EXPECT_THAT(record.findings[0].message, HasSubstr("about to dereference"));
+  EXPECT_THAT(FindingMessage(record.findings[0]), HasSubstr("SIGSEGV"));
+  EXPECT_THAT(FindingMessage(record.findings[0]), HasSubstr("about to dereference"));
 }
 
 TEST_F(CollectRunTest, NoResultAndNoFindingIsAnErrorNamingWhy) {
