@@ -99,7 +99,7 @@ struct StuckRun {
 
 // A run still busy at its timeout.
 struct StillRunning {
-  absl::Duration after;           // the timeout
+  absl::Duration after;            // the timeout
   absl::Duration progress_window;  // a thread ran within this long before the end
 };
 
@@ -107,8 +107,8 @@ struct StillRunning {
 struct ProcessEnd {
   enum class How { kDied, kExitStatus };
   How how = How::kDied;
-  std::string ended;          // kDied: how ("killed by SIGSEGV")
-  int exit_status = 0;        // kExitStatus: the status, and the one expected
+  std::string ended;    // kDied: how ("killed by SIGSEGV")
+  int exit_status = 0;  // kExitStatus: the status, and the one expected
   int expected_status = 0;
   std::string last_output;  // the last line it printed; "" none
 };

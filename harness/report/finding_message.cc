@@ -52,9 +52,10 @@ std::string ClosedCycleStep(const ThreadStep& step) {
       waits = absl::StrCat("waits for ", step.lock);
       break;
   }
-  return absl::StrCat(step.thread, " ", waits, step.at ? absl::StrCat(" at ", Where(step.at)) : "",
-                      step.act == ThreadStep::Act::kJoins ? "" : absl::StrCat(", held by ", step.holder),
-                      step.held_at ? absl::StrCat(" (taken at ", Where(step.held_at), ")") : "");
+  return absl::StrCat(
+      step.thread, " ", waits, step.at ? absl::StrCat(" at ", Where(step.at)) : "",
+      step.act == ThreadStep::Act::kJoins ? "" : absl::StrCat(", held by ", step.holder),
+      step.held_at ? absl::StrCat(" (taken at ", Where(step.held_at), ")") : "");
 }
 
 std::string Say(const LockCycle& cycle) {
@@ -78,7 +79,8 @@ std::string Say(const LockCycle& cycle) {
   const std::string joined = absl::StrJoin(steps, "; ");
   switch (cycle.found) {
     case LockCycle::Found::kInversion:
-      return absl::StrCat("lock-order inversion ", absl::StrJoin(cycle.locks, " -> "), ": ", joined);
+      return absl::StrCat("lock-order inversion ", absl::StrJoin(cycle.locks, " -> "), ": ",
+                          joined);
     case LockCycle::Found::kClosedWaitCycle:
       return absl::StrCat("deadlock, found when its wait-for cycle closed: ", joined);
     case LockCycle::Found::kClosedLivelock:
@@ -126,8 +128,8 @@ std::string HangWait(const ThreadStep& wait) {
   }
   std::string held_by;
   if (wait.holder.empty() && wait.readers > 0) {
-    held_by = absl::StrCat(", held shared by ", wait.readers,
-                           wait.readers == 1 ? " thread" : " threads");
+    held_by =
+        absl::StrCat(", held shared by ", wait.readers, wait.readers == 1 ? " thread" : " threads");
   } else if (wait.holder.empty()) {
     held_by = ", held by no thread";
   } else {
@@ -178,9 +180,9 @@ std::string Say(const InvariantViolation& violation) {
 
 std::string Say(const StrayProcesses& strays) {
   const size_t count = strays.processes.size();
-  return absl::StrCat("left ", count, count == 1 ? " process" : " processes",
-                      " running after it ended, killed by racelab: ",
-                      absl::StrJoin(strays.processes, "; "));
+  return absl::StrCat(
+      "left ", count, count == 1 ? " process" : " processes",
+      " running after it ended, killed by racelab: ", absl::StrJoin(strays.processes, "; "));
 }
 
 }  // namespace

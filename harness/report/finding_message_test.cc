@@ -73,10 +73,11 @@ TEST(FindingMessageTest, SelfDeadlockAndMisuse) {
   EXPECT_EQ(FindingMessage(self, {}),
             "T1 requests M0 exclusively again at a.cc:12 while still holding it shared (taken "
             "at a.cc:10): unless another thread unlocks it for it, T1 waits for itself forever");
-  EXPECT_EQ(FindingMessage(LockMisuse{LockMisuse::Kind::kUnlockNotOwner, "T2", "M0", "T1", SourceAt(5)},
-                           {}),
+  EXPECT_EQ(FindingMessage(
+                LockMisuse{LockMisuse::Kind::kUnlockNotOwner, "T2", "M0", "T1", SourceAt(5)}, {}),
             "T2 unlocks M0 at a.cc:5, but T1 holds it");
-  EXPECT_EQ(FindingMessage(LockMisuse{LockMisuse::Kind::kUnlockNotOwner, "T2", "M0", "", SourceAt(5)}, {}),
+  EXPECT_EQ(FindingMessage(
+                LockMisuse{LockMisuse::Kind::kUnlockNotOwner, "T2", "M0", "", SourceAt(5)}, {}),
             "T2 unlocks M0 at a.cc:5, but another thread holds it");
   EXPECT_EQ(FindingMessage(LockMisuse{LockMisuse::Kind::kWaitNotHeld, "T2", "M0", "", {}}, {}),
             "T2 waits on a condition with M0 at an unknown site, which it does not hold");
