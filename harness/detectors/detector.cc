@@ -122,6 +122,10 @@ const std::vector<lockorder::Recording>& RunLeftovers::Recordings(std::string& e
     std::error_code ignored;
     for (const fs::directory_entry& entry : fs::directory_iterator(scratch_dir_, ignored)) {
       if (!absl::StartsWith(entry.path().filename().string(), "lockorder.")) continue;
+      // A process killed before its first write (a child its parent gave
+      // up on) left an empty file: nothing recorded, not a broken file.
+      std::error_code size_error;
+      if (fs::file_size(entry.path(), size_error) == 0 && !size_error) continue;
       absl::StatusOr<lockorder::Recording> recording = lockorder::ReadRecording(entry.path());
       if (!recording.ok()) {
         recordings_error_ = std::string(recording.status().message());

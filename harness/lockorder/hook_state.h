@@ -28,8 +28,9 @@ int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile v
                                               void (*on_free)(const volatile void*))
     __attribute__((weak));
 size_t __sanitizer_get_allocated_size(const volatile void* block) __attribute__((weak));
-// Present when AddressSanitizer's runtime is in the process.
+// Present when AddressSanitizer's (ThreadSanitizer's) runtime is in the process.
 void __asan_init() __attribute__((weak));
+void __tsan_init() __attribute__((weak));
 // ThreadSanitizer's interceptor (see InterceptorPrecedesHooks).
 int __interceptor_pthread_mutex_lock(pthread_mutex_t*) __attribute__((weak));
 }

@@ -64,6 +64,19 @@ TEST_F(CollectRunTest, ACleanRunHasItsObservationAndNoFindings) {
   EXPECT_EQ(record.observed, "counter=400000");
 }
 
+// A process killed before it wrote anything (a forked child its parent
+// gave up on) leaves an empty record file: nothing recorded, no error. A
+// record file with something broken in it still is one.
+TEST_F(CollectRunTest, AnEmptyRecordFileIsNothingRecordedButABrokenOneIsAnError) {
+  Write("result", FormatChildResult({"counter=400000", ChildResult::Oracle::kHeld, ""}));
+  Write("lockorder.4242.0", "");
+  RunRecord record = Collect(Exited(0));
+  EXPECT_TRUE(record.error.empty()) << record.error;
+  EXPECT_TRUE(record.findings.empty());
+  Write("lockorder.4243.0", "not a record file\n");
+  EXPECT_THAT(Collect(Exited(0)).error, HasSubstr("lockorder.4243.0:1"));
+}
+
 TEST_F(CollectRunTest, TsanLogsAndAViolatedOracleAreFindings) {
   Write("tsan.1234", Testdata("tsan_gcc_race.txt"));
   Write("result", FormatChildResult({"counter=5", ChildResult::Oracle::kViolated, "lost 3"}));
