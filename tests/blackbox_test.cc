@@ -121,6 +121,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"abba_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"main_thread_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
+        Expectation{"gate_bypassed", true, {"lock-order-inversion"}, {}},
         Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
         Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
@@ -130,24 +131,43 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"message_passing"}, Expectation{"spawns_children"}),
     Name);
 
+// The lines of `program`'s own source that its lock-order findings name.
+std::set<int> InversionLines(const BlackBoxRun& run, const std::string& program) {
+  std::set<int> lines;
+  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+    if (finding["kind"] != "lock-order-inversion") continue;
+    for (const nlohmann::json& location : finding["locations"]) {
+      if (location["file"].get<std::string>().find("tests/programs/" + program + ".cc") !=
+          std::string::npos) {
+        lines.insert(location["line"].get<int>());
+      }
+    }
+  }
+  return lines;
+}
+
 // The sites of a lock-order finding come from the program's own debug info.
 TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
   if (!PreloadReachesThisPreset())
     GTEST_SKIP() << "the preload library cannot reach this preset's programs";
   BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("latent_inversion"));
   ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
-  std::set<int> lines;
-  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
-    if (finding["kind"] != "lock-order-inversion") continue;
-    for (const nlohmann::json& location : finding["locations"]) {
-      if (location["file"].get<std::string>().find("tests/programs/latent_inversion.cc") !=
-          std::string::npos) {
-        lines.insert(location["line"].get<int>());
-      }
-    }
-  }
   // Both acquisitions of both orders: lines 15, 16, 21 and 22.
-  EXPECT_EQ(lines, (std::set<int>{15, 16, 21, 22})) << run.invocation.output;
+  EXPECT_EQ(InversionLines(run, "latent_inversion"), (std::set<int>{15, 16, 21, 22}))
+      << run.invocation.output;
+}
+
+// A cycle is guarded only if its gate was held at every acquisition: the
+// step taken without it is the one the finding names.
+TEST(BlackBoxTest, AnInversionWhoseGateWasBypassedNamesTheUngatedAcquisition) {
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("gate_bypassed"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  // Journal then ledger under the gate (30, 31); ledger then journal in the
+  // fix-up (37, 38), not under the gate (21, 22).
+  EXPECT_EQ(InversionLines(run, "gate_bypassed"), (std::set<int>{30, 31, 37, 38}))
+      << run.invocation.output;
 }
 
 // With the backstop far away, a deadlock ends the run by its state: as its

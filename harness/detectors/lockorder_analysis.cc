@@ -196,7 +196,7 @@ class Analyzer {
       step.thread = ThreadName(edge.witness.thread);
       step.held_site = sites.Location(edge.witness.held_site);
       step.requested_site = sites.Location(edge.witness.requested_site);
-      held_at_steps.push_back(recording.HeldLocks(edge.witness));
+      held_at_steps.push_back(recording.GuardLocks(edge));
       cycle.steps.push_back(std::move(step));
     }
     for (LockId gate : lockorder::GateLocks(held_at_steps, locks)) {

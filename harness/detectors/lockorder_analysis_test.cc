@@ -67,6 +67,20 @@ TEST(LockOrderAnalysisTest, ALockHeldAcrossEveryStepIsTheCyclesGate) {
   EXPECT_EQ(analysis.UnguardedCycles(), 0);
 }
 
+TEST(LockOrderAnalysisTest, AGateOneStepWasLaterTakenWithoutGuardsNothing) {
+  Symbolizer symbolizer;
+  // As above, then thread 1 takes 1 -> 2 again holding only lock 1.
+  const LockOrderAnalysis analysis = AnalyzeRecordings(
+      {Parsed(Header(100) +
+              "held 0 - 3\nheld 1 0 1\nheld 2 0 2\nheld 3 - 1\n"
+              "edge 3 1 1 0 0 @0\nedge 1 2 1 0 0 @1\nedge 3 2 2 0 0 @0\nedge 2 1 2 0 0 @2\n"
+              "retaken 1 2 1 0 0 @3 @3\n")},
+      "/src", symbolizer);
+  ASSERT_EQ(analysis.cycles.size(), 1u);
+  EXPECT_THAT(analysis.cycles[0].gate_locks, IsEmpty());
+  EXPECT_EQ(analysis.UnguardedCycles(), 1);
+}
+
 TEST(LockOrderAnalysisTest, ALockHeldAcrossOnlyOneStepGuardsNothing) {
   Symbolizer symbolizer;
   const LockOrderAnalysis analysis = AnalyzeRecordings(

@@ -168,7 +168,7 @@ void LockOrderChecker::AddEdgesSlow(ThreadLockState& thread, const LockInfo& loc
     // A lock destroyed or freed while held (misuse) stays out of the graph.
     if (it->lock->retired.load(std::memory_order_relaxed)) continue;
     RecordEdge(*it->lock, lock,
-               EdgeFacts{thread.thread, Intern(it->site), requested_site, held_set});
+               EdgeFacts{thread.thread, Intern(it->site), requested_site, held_set, held_set});
     if (it->blocking) break;
   }
 }
@@ -196,8 +196,26 @@ HeldSetId LockOrderChecker::HeldSetOf(const ThreadLockState& thread) {
   return set;
 }
 
-HeldSetId LockOrderChecker::HeldSetOfEdge(LockId from_node, LockId to_node) const {
-  return edge_facts_[*graph_.FindEdge(from_node, to_node)].held;
+HeldSetId LockOrderChecker::HeldSetOfLocks(const std::vector<LockId>& locks) {
+  // Known by the chain hash a held list of these locks would have.
+  std::uint64_t chain = 0;
+  HeldSetId set = kNoHeldSet;
+  for (LockId lock : locks) {
+    chain = Mix(chain, lock);
+    auto [known, inserted] = held_set_of_chain_.try_emplace(chain, 0);
+    if (inserted) {
+      known->second = static_cast<HeldSetId>(held_sets_.size());
+      held_sets_.push_back({set, lock});
+      sink_->OnHeldSet(known->second, set, lock);
+    }
+    set = known->second;
+  }
+  return set;
+}
+
+const LockOrderChecker::EdgeFacts& LockOrderChecker::FactsOfEdge(LockId from_node,
+                                                                 LockId to_node) const {
+  return edge_facts_[*graph_.FindEdge(from_node, to_node)];
 }
 
 std::vector<LockId> LockOrderChecker::HeldLocksOf(HeldSetId set) const {
@@ -214,6 +232,12 @@ bool LockOrderChecker::InHeldSet(HeldSetId set, LockId lock) const {
   return false;
 }
 
+namespace {
+
+std::uint64_t EdgeKey(LockId from, LockId to) { return (std::uint64_t{from} << 32) | to; }
+
+}  // namespace
+
 void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, EdgeFacts facts) {
   const LockId from_node = GraphNode(from), to_node = GraphNode(to);
   std::uint32_t slot = 0;
@@ -228,22 +252,75 @@ void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, Edge
   LockGraph::AddResult added = graph_.AddEdge(from_node, to_node, slot);
   if (added.added == LockGraph::Added::kAlreadyKnown) {
     free_edge_facts_.push_back(slot);
+    NarrowGuard(from, to, added.known_payload, facts);
     return;
   }
-  sink_->OnEdge(
-      Edge{from.id, to.id,
-           EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}});
-  if (added.added != LockGraph::Added::kClosesCycle) return;
-  std::vector<LockId> cycle;
-  for (LockId node : added.cycle) cycle.push_back(lock_of_node_[node]->id);
-  // Guarded when one lock outside the cycle was held across every edge.
-  std::vector<std::vector<LockId>> held_at_steps;
-  for (size_t i = 0; i + 1 < added.cycle.size(); ++i) {
-    held_at_steps.push_back(HeldLocksOf(HeldSetOfEdge(added.cycle[i], added.cycle[i + 1])));
+  Edge edge{from.id, to.id,
+            EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}};
+  sink_->OnEdge(edge);
+  if (facts.guard != facts.held) {  // a covered edge whose own edge was narrowed
+    edge.guard_narrowed = true;
+    edge.guard = facts.guard;
+    sink_->OnEdgeRetaken(edge);
   }
-  const std::vector<LockId> gates = GateLocks(held_at_steps, cycle);
-  sink_->OnInversion(InversionRecord{facts.thread, cycle, gates});
-  if (abort_on_inversion_ && gates.empty()) std::abort();  // the record is already written
+  if (added.added == LockGraph::Added::kClosesCycle) ReportCycle(added.cycle, facts.thread);
+}
+
+void LockOrderChecker::ReportCycle(const std::vector<LockId>& nodes, std::uint32_t thread) {
+  GuardedCycle cycle;
+  for (LockId node : nodes) cycle.locks.push_back(lock_of_node_[node]->id);
+  for (size_t i = 0; i + 1 < nodes.size(); ++i) {
+    cycle.step_guards.push_back(HeldLocksOf(FactsOfEdge(nodes[i], nodes[i + 1]).guard));
+  }
+  std::vector<LockId> gates = GateLocks(cycle.step_guards, cycle.locks);
+  const bool guarded = !gates.empty();
+  sink_->OnInversion(InversionRecord{thread, cycle.locks, std::move(gates)});
+  if (!guarded) {
+    if (abort_on_inversion_) std::abort();  // the record is already written
+    return;
+  }
+  const auto index = static_cast<std::uint32_t>(guarded_cycles_.size());
+  for (size_t i = 0; i + 1 < cycle.locks.size(); ++i) {
+    guarded_cycles_by_edge_[EdgeKey(cycle.locks[i], cycle.locks[i + 1])].push_back(index);
+  }
+  guarded_cycles_.push_back(std::move(cycle));
+}
+
+void LockOrderChecker::NarrowGuard(const LockInfo& from, const LockInfo& to, std::uint32_t slot,
+                                   const EdgeFacts& facts) {
+  // Most acquisitions of a known edge hold what its first did: nothing to do.
+  const HeldSetId old_guard = edge_facts_[slot].guard;
+  if (old_guard == kNoHeldSet || old_guard == facts.guard) return;
+  bool narrows = false;
+  for (HeldSetId at = old_guard; at != kNoHeldSet && !narrows; at = held_sets_[at].parent) {
+    narrows = !InHeldSet(facts.guard, held_sets_[at].lock);
+  }
+  if (!narrows) return;
+  std::vector<LockId> guard = HeldLocksOf(old_guard);
+  guard.erase(std::remove_if(guard.begin(), guard.end(),
+                             [&](LockId lock) { return !InHeldSet(facts.guard, lock); }),
+              guard.end());
+  EdgeFacts narrowed = facts;
+  narrowed.guard = HeldSetOfLocks(guard);
+  edge_facts_[slot] = narrowed;
+  sink_->OnEdgeRetaken(
+      Edge{from.id, to.id,
+           EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}, true,
+           narrowed.guard});
+  auto cycles = guarded_cycles_by_edge_.find(EdgeKey(from.id, to.id));
+  if (cycles == guarded_cycles_by_edge_.end()) return;
+  for (std::uint32_t index : cycles->second) {
+    GuardedCycle& cycle = guarded_cycles_[index];
+    if (cycle.unguarded) continue;
+    for (size_t i = 0; i + 1 < cycle.locks.size(); ++i) {
+      if (cycle.locks[i] == from.id && cycle.locks[i + 1] == to.id) cycle.step_guards[i] = guard;
+    }
+    if (!GateLocks(cycle.step_guards, cycle.locks).empty()) continue;
+    cycle.unguarded = true;
+    cycle.step_guards = {};
+    sink_->OnInversion(InversionRecord{facts.thread, cycle.locks, {}});
+    if (abort_on_inversion_) std::abort();
+  }
 }
 
 bool LockOrderChecker::ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t address) {

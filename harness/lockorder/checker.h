@@ -348,25 +348,40 @@ class LockOrderChecker {
   void Declare(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddEdgesSlow(ThreadLockState& thread, const LockInfo& lock, const Site& site);
   // What the checker keeps of a graph edge (the edge's payload indexes
-  // edge_facts_): its first witness, the held locks as a held set.
+  // edge_facts_): its witness, the held locks as a held set, and its guard
+  // (see Edge::guard), the locks held at every acquisition of it.
   struct EdgeFacts {
     std::uint32_t thread = 0;
     SiteId held_site = kNoSite;
     SiteId requested_site = kNoSite;
     HeldSetId held = kNoHeldSet;
+    HeldSetId guard = kNoHeldSet;  // `held` until an acquisition holding fewer
   };
   // Adds from → to to the graph; when new, records it, and the cycle it
-  // closes.
+  // closes; when known, narrows its guard (NarrowGuard).
   void RecordEdge(const LockInfo& from, const LockInfo& to, EdgeFacts facts)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A cycle the new edge closed, as graph nodes: recorded with its gate
+  // locks (the locks in every step's guard); a guarded one is kept, to be
+  // reported when a later acquisition takes its gate away.
+  void ReportCycle(const std::vector<LockId>& nodes, std::uint32_t thread)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A known edge (its facts at `slot`) taken again with `facts`: when that
+  // acquisition held fewer of the guard's locks, the guard shrinks to what
+  // both held, the edge is recorded again with this witness, and a guarded
+  // cycle through it whose gate that took away is reported.
+  void NarrowGuard(const LockInfo& from, const LockInfo& to, std::uint32_t slot,
+                   const EdgeFacts& facts) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The held set of the thread's held list (all resolved), its new sets
   // recorded.
   HeldSetId HeldSetOf(const ThreadLockState& thread) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The held set of `locks` (oldest first), its new sets recorded.
+  HeldSetId HeldSetOfLocks(const std::vector<LockId>& locks) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool InHeldSet(HeldSetId set, LockId lock) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The locks of held set `set`, oldest first.
   std::vector<LockId> HeldLocksOf(HeldSetId set) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The held set of the graph edge between two nodes (it must exist).
-  HeldSetId HeldSetOfEdge(LockId from_node, LockId to_node) const
+  // The facts of the graph edge between two nodes (it must exist).
+  const EdgeFacts& FactsOfEdge(LockId from_node, LockId to_node) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Before `lock` leaves the graph: the edges its own edges stood for.
   void KeepCoveredEdges(const LockInfo& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -418,6 +433,18 @@ class LockOrderChecker {
   };
   std::vector<HeldSetNode> held_sets_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::uint64_t, HeldSetId> held_set_of_chain_ ABSL_GUARDED_BY(mu_);
+  // Guarded cycles (by lock id), each step with its guard, until one step's
+  // narrowing leaves no gate; indexed by each step's (from, to) ids. Lock
+  // ids are never reused, so a cycle whose locks are gone is never touched
+  // again; what they hold is what their `inversion` lines hold.
+  struct GuardedCycle {
+    std::vector<LockId> locks;  // first == last
+    std::vector<std::vector<LockId>> step_guards;
+    bool unguarded = false;  // reported: a later narrowing took its last gate
+  };
+  std::vector<GuardedCycle> guarded_cycles_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::uint64_t, std::vector<std::uint32_t>> guarded_cycles_by_edge_
+      ABSL_GUARDED_BY(mu_);
   std::atomic<LockId> next_lock_id_{0};
   // The lock table, sharded by address page so that threads creating and
   // destroying locks in their own memory do not meet.

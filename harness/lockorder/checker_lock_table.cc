@@ -80,14 +80,15 @@ void LockOrderChecker::KeepCoveredEdges(const LockInfo& lock) {
         continue;
       }
       const EdgeFacts& into_lock = edge_facts_[*graph_.FindEdge(predecessor, node)];
-      // The set without `lock`, when it is the newest lock of it (as when
-      // it was taken by a blocking call).
-      const HeldSetId held =
-          held_sets_[facts.held].lock == lock.id ? held_sets_[facts.held].parent : facts.held;
+      // The sets without `lock`, when it is the newest lock of them (as
+      // when it was taken by a blocking call).
+      const auto without_lock = [&](HeldSetId set) {
+        return set != kNoHeldSet && held_sets_[set].lock == lock.id ? held_sets_[set].parent : set;
+      };
       RecordEdge(
           from, *lock_of_node_[successor],
           EdgeFacts{facts.thread, into_lock.thread == facts.thread ? into_lock.held_site : kNoSite,
-                    facts.requested_site, held});
+                    facts.requested_site, without_lock(facts.held), without_lock(facts.guard)});
     }
   }
 }

@@ -3,117 +3,19 @@
 // thread holds, not on timing, so the tests are deterministic.
 #include "harness/lockorder/checker.h"
 
-#include <map>
 #include <mutex>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/lockorder/checker_test_fixture.h"
 
-namespace racelab::lockorder {
+namespace racelab::lockorder::checker_test {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-class RecordingSink : public RecordSink {
- public:
-  void OnThread(std::uint32_t, std::int64_t) override {}
-  void OnSite(SiteId, const Site&) override {}
-  void OnLock(const LockRecord& lock) override { locks.push_back(lock); }
-  void OnEdge(const Edge& edge) override { edges.push_back(edge); }
-  void OnInversion(const InversionRecord& inversion) override { inversions.push_back(inversion); }
-  void OnSelfDeadlock(const SelfDeadlockRecord& record) override {
-    self_deadlocks.push_back(record);
-  }
-  void OnMisuse(const MisuseRecord& misuse) override { misuses.push_back(misuse); }
-  void OnWaitCycle(const WaitCycleRecord& cycle) override { wait_cycles.push_back(cycle); }
-  void OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) override {
-    held_sets[id] = {parent, lock};
-  }
-
-  // The locks an edge's witness names as held, oldest first.
-  std::vector<LockId> HeldBy(const Edge& edge) const {
-    std::vector<LockId> held;
-    for (HeldSetId at = edge.witness.held_set; at != kNoHeldSet; at = held_sets.at(at).first) {
-      held.insert(held.begin(), held_sets.at(at).second);
-    }
-    return held;
-  }
-
-  // The lock id the checker gave the lock at `address`.
-  LockId IdOf(std::uintptr_t address) const {
-    for (auto it = locks.rbegin(); it != locks.rend(); ++it) {
-      if (it->address == address) return it->id;
-    }
-    ADD_FAILURE() << "no lock at " << address;
-    return 0;
-  }
-
-  std::vector<LockRecord> locks;
-  std::vector<WaitCycleRecord> wait_cycles;
-  std::vector<Edge> edges;
-  std::vector<InversionRecord> inversions;
-  std::vector<SelfDeadlockRecord> self_deadlocks;
-  std::vector<MisuseRecord> misuses;
-  std::map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
-};
-
-Site SiteAt(std::uintptr_t pc) {
-  Site site;
-  site.pcs[0] = pc;
-  site.depth = 1;
-  return site;
-}
-
-// The locks' own state, as glibc keeps it for the hooks' HolderQuery: who
-// holds each lock exclusively, and how many times.
-struct FakeLock {
-  std::int64_t holder = 0;
-  int count = 0;
-};
-std::map<std::uintptr_t, FakeLock>& FakeLocks() {
-  static auto* locks = new std::map<std::uintptr_t, FakeLock>();
-  return *locks;
-}
-std::int64_t FakeHolder(std::uintptr_t address, LockKind) {
-  auto found = FakeLocks().find(address);
-  return found == FakeLocks().end() ? 0 : found->second.holder;
-}
-
-class CheckerTest : public ::testing::Test {
- protected:
-  CheckerTest() {
-    FakeLocks().clear();
-    t1_.os_tid = 101, t2_.os_tid = 102, t3_.os_tid = 103;
-  }
-  void Lock(ThreadLockState& thread, std::uintptr_t lock, LockKind kind = LockKind::kMutex) {
-    checker_.BeforeBlockingAcquire(thread, lock, kind, false, SiteAt(lock + 1000));
-    checker_.AfterAcquire(thread, lock, kind, false, true, SiteAt(lock + 1000));
-    Acquired(thread, lock);
-  }
-  void TryLock(ThreadLockState& thread, std::uintptr_t lock) {
-    checker_.AfterAcquire(thread, lock, LockKind::kMutex, false, false, SiteAt(lock + 2000));
-    Acquired(thread, lock);
-  }
-  void Unlock(ThreadLockState& thread, std::uintptr_t lock) {
-    checker_.BeforeRelease(thread, lock, LockKind::kMutex, SiteAt(lock + 3000));
-    FakeLock& state = FakeLocks()[lock];  // an unlock by any thread releases it, as glibc's does
-    if (state.count > 0 && --state.count == 0) state.holder = 0;
-  }
-  static void Acquired(const ThreadLockState& thread, std::uintptr_t lock) {
-    FakeLock& state = FakeLocks()[lock];
-    state.holder = thread.os_tid;
-    ++state.count;
-  }
-
-  RecordingSink sink_;
-  LockOrderChecker checker_{&sink_, FakeHolder};
-  ThreadLockState t1_, t2_, t3_;
-};
-
-constexpr std::uintptr_t kA = 0x100, kB = 0x200, kC = 0x300, kGate = 0x400;
 
 TEST_F(CheckerTest, AbbaIsAnInversionWithBothWitnesses) {
   Lock(t1_, kA);
@@ -190,14 +92,6 @@ TEST_F(CheckerTest, ScopedLockBothWaysIsClean) {
   Lock(t1_, kA), TryLock(t1_, kB), Unlock(t1_, kA), Unlock(t1_, kB);
   Lock(t2_, kB), TryLock(t2_, kA), Unlock(t2_, kB), Unlock(t2_, kA);
   EXPECT_THAT(sink_.inversions, IsEmpty());
-}
-
-TEST_F(CheckerTest, AGateLockMakesTheCycleGuarded) {
-  Lock(t1_, kGate), Lock(t1_, kA), Lock(t1_, kB);
-  Unlock(t1_, kB), Unlock(t1_, kA), Unlock(t1_, kGate);
-  Lock(t2_, kGate), Lock(t2_, kB), Lock(t2_, kA);
-  ASSERT_THAT(sink_.inversions, SizeIs(1));
-  EXPECT_THAT(sink_.inversions[0].gate_locks, ElementsAre(sink_.IdOf(kGate)));
 }
 
 TEST_F(CheckerTest, ConditionWaitsAddNoSpuriousEdges) {
@@ -454,4 +348,4 @@ TEST(CheckerThreadsTest, RealThreadsSharingTheCheckerAreSafe) {
 }
 
 }  // namespace
-}  // namespace racelab::lockorder
+}  // namespace racelab::lockorder::checker_test

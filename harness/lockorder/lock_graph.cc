@@ -76,7 +76,11 @@ const std::uint32_t* LockGraph::FindEdge(LockId from, LockId to) const {
 LockGraph::AddResult LockGraph::AddEdge(LockId from, LockId to, std::uint32_t payload) {
   if (from == to || from >= nodes_.size() || to >= nodes_.size()) std::abort();  // caller's bug
   AddResult result;
-  if (!edges_.try_emplace(Key(from, to), payload).second) return result;  // kAlreadyKnown
+  auto [known, inserted] = edges_.try_emplace(Key(from, to), payload);
+  if (!inserted) {
+    result.known_payload = known->second;
+    return result;  // kAlreadyKnown
+  }
 
   Node& x = nodes_[from];
   Node& y = nodes_[to];

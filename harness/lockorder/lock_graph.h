@@ -35,6 +35,8 @@ class LockGraph {
     // For kClosesCycle: the cycle as locks, starting and ending at `from`
     // (from → to → ... → from), and its edges in the same order.
     std::vector<LockId> cycle;
+    // For kAlreadyKnown: the known edge's payload.
+    std::uint32_t known_payload = 0;
   };
 
   // Returns a new node (perhaps the id of a removed one).

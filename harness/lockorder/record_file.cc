@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -35,6 +37,7 @@ class LineParser {
  public:
   LineParser(const std::string& path, int line_number, absl::string_view line)
       : path_(path), line_number_(line_number), fields_(absl::StrSplit(line, ' ')) {}
+  int line_number() const { return line_number_; }
 
   size_t size() const { return fields_.size(); }
   absl::string_view field(size_t i) const { return fields_[i]; }
@@ -92,8 +95,11 @@ class LineParser {
 // declared before it, one method per record kind.
 class RecordLine {
  public:
-  RecordLine(const LineParser& p, absl::string_view line, Recording& out)
-      : p_(p), line_(line), out_(out) {}
+  // `retaken`: where `retaken` lines go, applied to their edges once the
+  // whole file is read (ApplyRetakenEdges), with their line numbers.
+  RecordLine(const LineParser& p, absl::string_view line, Recording& out,
+             std::vector<std::pair<int, Edge>>& retaken)
+      : p_(p), line_(line), out_(out), retaken_(retaken) {}
 
   absl::Status Parse() {
     const absl::string_view type = p_.field(0);
@@ -105,6 +111,7 @@ class RecordLine {
     if (type == "lock" && n == 5) return Lock();
     if (type == "held" && n == 4) return Held();
     if (type == "edge" && n == 7) return EdgeLine();
+    if (type == "retaken" && n == 8) return RetakenLine();
     if (type == "inversion" && n == 4) return Inversion();
     if (type == "self-deadlock" && n == 6) return SelfDeadlock();
     if (type == "wait" && n >= 5 && n <= 7) return Wait();
@@ -238,6 +245,28 @@ class RecordLine {
   }
   absl::Status EdgeLine() {
     Edge edge;
+    RETURN_IF_ERROR(EdgeFields(edge));
+    out_.edges.push_back(std::move(edge));
+    return absl::OkStatus();
+  }
+  absl::Status RetakenLine() {
+    Edge edge;
+    RETURN_IF_ERROR(EdgeFields(edge));
+    edge.guard_narrowed = true;
+    if (p_.field(7) != "-") RETURN_IF_ERROR(HeldSetRef(7, edge.guard));
+    retaken_.emplace_back(p_.line_number(), std::move(edge));
+    return absl::OkStatus();
+  }
+  absl::Status HeldSetRef(size_t i, HeldSetId& set) const {
+    absl::string_view field = p_.field(i);
+    if (!absl::ConsumePrefix(&field, "@") || !absl::SimpleAtoi(field, &set) ||
+        out_.held_sets.count(set) == 0) {
+      return p_.Error(absl::StrCat("held set '", p_.field(i), "' is not declared"));
+    }
+    return absl::OkStatus();
+  }
+  // The fields `edge` and `retaken` lines share: from, to, the witness.
+  absl::Status EdgeFields(Edge& edge) const {
     RETURN_IF_ERROR(LockRef(1, edge.from));
     RETURN_IF_ERROR(LockRef(2, edge.to));
     if (edge.from == edge.to) {
@@ -248,18 +277,10 @@ class RecordLine {
     RETURN_IF_ERROR(ThreadRef(3, edge.witness.thread));
     RETURN_IF_ERROR(SiteRef(4, edge.witness.held_site));
     RETURN_IF_ERROR(SiteRef(5, edge.witness.requested_site));
-    absl::string_view held = p_.field(6);
-    if (absl::ConsumePrefix(&held, "@")) {
-      HeldSetId set = 0;
-      if (!absl::SimpleAtoi(held, &set) || out_.held_sets.count(set) == 0) {
-        return p_.Error(absl::StrCat("held set '", p_.field(6), "' is not declared"));
-      }
-      edge.witness.held_set = set;  // its locks: Recording::HeldLocks
-    } else {
-      RETURN_IF_ERROR(p_.Ids(6, edge.witness.held));
+    if (absl::StartsWith(p_.field(6), "@")) {
+      return HeldSetRef(6, edge.witness.held_set);  // its locks: Recording::HeldLocks
     }
-    out_.edges.push_back(std::move(edge));
-    return absl::OkStatus();
+    return p_.Ids(6, edge.witness.held);
   }
   absl::Status Inversion() {
     InversionRecord inversion;
@@ -379,9 +400,36 @@ class RecordLine {
   const LineParser& p_;
   const absl::string_view line_;
   Recording& out_;
+  std::vector<std::pair<int, Edge>>& retaken_;
 };
 
+// Each `retaken` line replaces its edge's witness and guard, in file order.
+absl::Status ApplyRetakenEdges(const std::vector<std::pair<int, Edge>>& retaken, Recording& out) {
+  if (retaken.empty()) return absl::OkStatus();
+  absl::flat_hash_map<std::pair<LockId, LockId>, std::size_t> edge_index;
+  for (std::size_t i = 0; i < out.edges.size(); ++i) {
+    edge_index[{out.edges[i].from, out.edges[i].to}] = i;  // the latest, if declared twice
+  }
+  for (const auto& [line_number, edge] : retaken) {
+    auto found = edge_index.find({edge.from, edge.to});
+    if (found == edge_index.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(out.path, ":", line_number, ": edge ",
+                                                     edge.from, " ", edge.to,
+                                                     " is retaken but was never recorded"));
+    }
+    out.edges[found->second] = edge;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::vector<LockId> Recording::GuardLocks(const Edge& edge) const {
+  if (!edge.guard_narrowed) return HeldLocks(edge.witness);
+  EdgeWitness guard;
+  guard.held_set = edge.guard;
+  return HeldLocks(guard);
+}
 
 std::vector<LockId> Recording::HeldLocks(const EdgeWitness& witness) const {
   if (witness.held_set == kNoHeldSet) return witness.held;
@@ -406,10 +454,14 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
         absl::StrCat(path, ":", lines, ": truncated (the last line has no end)"));
   }
   int line_number = 0;
+  std::vector<std::pair<int, Edge>> retaken;
   for (absl::string_view line : absl::StrSplit(text.substr(0, text.size() - 1), '\n')) {
     ++line_number;
     if (line_number == 1) {
-      if (line == kRecordFileHeader || line == kRecordFileHeaderVersion1) continue;
+      if (line == kRecordFileHeader || line == kRecordFileHeaderVersion2 ||
+          line == kRecordFileHeaderVersion1) {
+        continue;
+      }
       absl::string_view version = line;
       if (absl::ConsumePrefix(&version, "racelab-lockorder/")) {
         return absl::InvalidArgumentError(
@@ -422,8 +474,9 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
     if (line.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ":", line_number, ": empty line"));
     }
-    RETURN_IF_ERROR(RecordLine(LineParser(path, line_number, line), line, out).Parse());
+    RETURN_IF_ERROR(RecordLine(LineParser(path, line_number, line), line, out, retaken).Parse());
   }
+  RETURN_IF_ERROR(ApplyRetakenEdges(retaken, out));
   return out;
 }
 

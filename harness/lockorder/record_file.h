@@ -1,11 +1,12 @@
-// The lock-order record file, format version 2, and its reader: what one
+// The lock-order record file, format version 3, and its reader: what one
 // process's checker learned, one record per line; lines are written whole
 // (in batches: RecordFileWriter, record_writer.h), so that a process killed
 // at any moment leaves only complete lines. The runner and
-// `racelab-lockorder report` read it back. Version 1 (no `held` lines;
-// edges list their held ids) is read too.
+// `racelab-lockorder report` read it back. Versions 2 (no `retaken`
+// lines) and 1 (no `held` lines either; edges list their held ids) are read
+// too.
 //
-//   racelab-lockorder/2
+//   racelab-lockorder/3
 //   process <pid> <executable path>
 //   module <m> <path>                     an ELF object the sites point into
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
@@ -19,7 +20,16 @@
 //                                         the locks held when `to` was requested: a
 //                                         held set (each set is declared once, so a
 //                                         chain of N locks costs N lines, not N^2 ids)
+//   retaken <from> <to> <t> <held site> <requested site> @<h> @<g>|-
+//                                         the edge from → to taken again holding
+//                                         fewer of the locks every earlier acquisition
+//                                         held: its witness from now on, and g, the
+//                                         locks held at every acquisition (its guard)
 //   inversion <t> <cycle ids,...> <gate ids,...|->
+//                                         a cycle closed, with its gate locks (those in
+//                                         every step's guard); a guarded cycle whose
+//                                         gate a `retaken` edge took away comes again
+//                                         with none
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
 //   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner
 //   t|0> deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site> <held
@@ -49,7 +59,8 @@
 
 namespace racelab::lockorder {
 
-inline constexpr char kRecordFileHeader[] = "racelab-lockorder/2";
+inline constexpr char kRecordFileHeader[] = "racelab-lockorder/3";
+inline constexpr char kRecordFileHeaderVersion2[] = "racelab-lockorder/2";
 inline constexpr char kRecordFileHeaderVersion1[] = "racelab-lockorder/1";
 
 // One frame of a recorded site: an offset into a module.
@@ -70,10 +81,12 @@ struct Recording {
   absl::btree_map<LockId, LockRecord> locks;
   // Held sets by id: the parent set (kNoHeldSet: none) and the lock added.
   absl::btree_map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
-  std::vector<Edge> edges;
+  std::vector<Edge> edges;  // one per pair of locks; `retaken` lines applied
   // The locks an edge's witness names as held, oldest first: its held set's
   // (version 2), or its `held` list (version 1).
   std::vector<LockId> HeldLocks(const EdgeWitness& witness) const;
+  // The locks held at every acquisition of the edge (see Edge::guard).
+  std::vector<LockId> GuardLocks(const Edge& edge) const;
   std::vector<InversionRecord> inversions;
   std::vector<SelfDeadlockRecord> self_deadlocks;
   std::vector<MisuseRecord> misuses;

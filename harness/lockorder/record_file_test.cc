@@ -39,6 +39,7 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
     writer.OnHeldSet(1, kNoHeldSet, 1);
     writer.OnEdge(Edge{0, 1, EdgeWitness{1, 0, 0, {}, 0}});
     writer.OnEdge(Edge{1, 0, EdgeWitness{2, 0, kNoSite, {}, 1}});
+    writer.OnEdgeRetaken(Edge{0, 1, EdgeWitness{2, kNoSite, 0, {}, 1}, true, kNoHeldSet});
     writer.OnInversion(InversionRecord{2, {1, 0, 1}, {}});
     writer.OnSelfDeadlock(SelfDeadlockRecord{1, 0, 0, 0, true});
     writer.OnMisuse(MisuseRecord{2, 0, 0, MisuseKind::kUnlockNotOwner, 1});
@@ -55,6 +56,9 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
   ASSERT_EQ(read->edges.size(), 2u);
   EXPECT_EQ(read->edges[1].witness.requested_site, kNoSite);
   EXPECT_THAT(read->HeldLocks(read->edges[1].witness), ::testing::ElementsAre(1));
+  EXPECT_EQ(read->edges[0].witness.thread, 2u);  // retaken
+  EXPECT_TRUE(read->edges[0].guard_narrowed);
+  EXPECT_THAT(read->GuardLocks(read->edges[0]), ::testing::IsEmpty());
   EXPECT_THAT(read->inversions.at(0).cycle, ::testing::ElementsAre(1, 0, 1));
   EXPECT_TRUE(read->self_deadlocks.at(0).shared_held);
   EXPECT_EQ(read->misuses.at(0).kind, MisuseKind::kUnlockNotOwner);
@@ -100,7 +104,7 @@ TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
   EXPECT_THAT(error(lock0 + "edge 0 99999999999999999999 1 - - -\n"), HasSubstr("field 3"));
   EXPECT_THAT(error(Header() + std::string("\x01\xff\0junk\n", 8)),
               HasSubstr("unexpected record '\\x01\\xff\\x00junk'"));
-  EXPECT_THAT(error("racelab-lockorder/3\n"), HasSubstr("f.lockorder:1: unsupported version 3"));
+  EXPECT_THAT(error("racelab-lockorder/4\n"), HasSubstr("f.lockorder:1: unsupported version 4"));
   EXPECT_THAT(error(lock0 + "held 0 - 0\nheld 0 - 0\n"),
               HasSubstr(":6: held set 0 is declared twice"));
   EXPECT_THAT(error(lock0 + "held 1 0 0\n"), HasSubstr(":5: held set 0 is not declared"));
@@ -110,6 +114,41 @@ TEST(RecordFileTest, RefusesSelfEdgesDuplicatesJunkAndOtherVersions) {
 }
 
 // Version 2 names an edge's held locks by a held set; version 1 listed them.
+// A `retaken` line: the edge's acquisition holding fewer locks replaces its
+// witness, and its guard (the locks held at every acquisition) narrows.
+TEST(RecordFileTest, ARetakenLineGivesItsEdgeTheNewWitnessAndTheNarrowerGuard) {
+  const std::string start = Header() +
+                            "thread 1 7\nthread 2 8\nlock 0 mutex 0x10 -\nlock 1 mutex 0x20 -\n"
+                            "lock 2 mutex 0x30 -\nheld 0 - 0\nheld 1 0 1\nheld 2 - 1\n"
+                            "edge 1 2 1 - - @1\nedge 0 1 1 - - @0\n";
+  absl::StatusOr<Recording> recording =
+      ParseRecording(start + "retaken 1 2 2 - - @2 @2\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  ASSERT_EQ(recording->edges.size(), 2u);
+  const Edge& retaken = recording->edges[0];
+  EXPECT_EQ(retaken.witness.thread, 2u);
+  EXPECT_THAT(recording->HeldLocks(retaken.witness), ::testing::ElementsAre(1));
+  EXPECT_THAT(recording->GuardLocks(retaken), ::testing::ElementsAre(1));
+  // An edge never retaken is guarded by what its witness held.
+  EXPECT_THAT(recording->GuardLocks(recording->edges[1]), ::testing::ElementsAre(0));
+
+  recording = ParseRecording(start + "retaken 1 2 2 - - @2 -\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_THAT(recording->GuardLocks(recording->edges[0]), ::testing::IsEmpty());
+
+  auto error = [](const std::string& text) {
+    return std::string(ParseRecording(text, "f.lockorder").status().message());
+  };
+  EXPECT_THAT(error(start + "retaken 0 2 1 - - @0 -\n"),
+              HasSubstr("f.lockorder:13: edge 0 2 is retaken but was never recorded"));
+  EXPECT_THAT(error(start + "retaken 1 2 2 - - @2 @9\n"),
+              HasSubstr(":13: held set '@9' is not declared"));
+  // Version 2 had no `retaken` lines and is read as before.
+  recording = ParseRecording("racelab-lockorder/2" + start.substr(start.find('\n')), "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_THAT(recording->GuardLocks(recording->edges[0]), ::testing::ElementsAre(0, 1));
+}
+
 TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
   const std::string locks =
       "thread 1 7\nlock 0 mutex 0x10 -\nlock 1 mutex 0x20 -\nlock 2 mutex 0x30 -\n";

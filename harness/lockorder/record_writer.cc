@@ -18,6 +18,8 @@ namespace {
 
 std::string SiteField(SiteId site) { return site == kNoSite ? "-" : absl::StrCat(site); }
 
+std::string HeldSetField(HeldSetId set) { return set == kNoHeldSet ? "-" : absl::StrCat("@", set); }
+
 std::string IdList(const std::vector<LockId>& ids) {
   return ids.empty() ? "-" : absl::StrJoin(ids, ",");
 }
@@ -168,6 +170,12 @@ void RecordFileWriter::OnEdge(const Edge& edge) {
                SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " ",
                IdList(edge.witness.held));
   }
+}
+
+void RecordFileWriter::OnEdgeRetaken(const Edge& edge) {
+  AppendLine("retaken ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
+             SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " @",
+             edge.witness.held_set, " ", HeldSetField(edge.guard));
 }
 
 void RecordFileWriter::OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) {

@@ -50,6 +50,7 @@ class RecordFileWriter : public RecordSink {
   void OnSite(SiteId id, const Site& site) override;
   void OnLock(const LockRecord& lock) override;
   void OnEdge(const Edge& edge) override;
+  void OnEdgeRetaken(const Edge& edge) override;
   void OnInversion(const InversionRecord& inversion) override;
   void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) override;
   void OnMisuse(const MisuseRecord& misuse) override;

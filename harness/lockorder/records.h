@@ -19,7 +19,8 @@ inline constexpr SiteId kNoSite = ~SiteId{0};
 using HeldSetId = std::uint32_t;
 inline constexpr HeldSetId kNoHeldSet = ~HeldSetId{0};
 
-// Who first did "hold `from`, request `to`", and where.
+// Who did "hold `from`, request `to`", and where: the first to, or the last
+// to take the edge holding fewer locks than before (see Edge::guard).
 struct EdgeWitness {
   std::uint32_t thread = 0;         // racelab's thread number (1 = first seen)
   SiteId held_site = kNoSite;       // where `from` was acquired
@@ -34,6 +35,13 @@ struct Edge {
   LockId from = 0;
   LockId to = 0;
   EdgeWitness witness;
+  // The edge's guard: the locks held at *every* acquisition of it seen so
+  // far. Until an acquisition holding fewer comes, that is the witness's
+  // held locks (`guard_narrowed` false); after it, the held set `guard`
+  // (kNoHeldSet: none), and the witness is that acquisition's. A cycle is
+  // guarded only by a lock in every step's guard (gate_locks.h).
+  bool guard_narrowed = false;
+  HeldSetId guard = kNoHeldSet;
 };
 
 inline constexpr int kMaxSiteFrames = 6;
@@ -122,6 +130,9 @@ class RecordSink {
   virtual void OnSite(SiteId id, const Site& site) = 0;
   virtual void OnLock(const LockRecord& lock) = 0;
   virtual void OnEdge(const Edge& edge) = 0;
+  // A known edge taken again holding fewer locks than every earlier
+  // acquisition did: its new witness and its narrowed guard.
+  virtual void OnEdgeRetaken(const Edge& edge) = 0;
   virtual void OnInversion(const InversionRecord& inversion) = 0;
   virtual void OnSelfDeadlock(const SelfDeadlockRecord& self_deadlock) = 0;
   virtual void OnMisuse(const MisuseRecord& misuse) = 0;
