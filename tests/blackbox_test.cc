@@ -122,7 +122,8 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"main_thread_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"gate_bypassed", true, {"lock-order-inversion"}, {}},
-        Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
+        Expectation{"static_init_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
+        Expectation{"static_init_first"}, Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
         Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
         Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
@@ -167,6 +168,24 @@ TEST(BlackBoxTest, AnInversionWhoseGateWasBypassedNamesTheUngatedAcquisition) {
   // Journal then ledger under the gate (30, 31); ledger then journal in the
   // fix-up (37, 38), not under the gate (21, 22).
   EXPECT_EQ(InversionLines(run, "gate_bypassed"), (std::set<int>{30, 31, 37, 38}))
+      << run.invocation.output;
+}
+
+// A deadlock through a static's initialisation names the guard by the
+// static it guards, in the inversion and in the wait-for cycle alike.
+TEST(BlackBoxTest, AStaticInitGuardIsNamedByItsStatic) {
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("static_init_deadlock"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  std::set<std::string> named;
+  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+    if (finding["message"].get<std::string>().find("static init guard of `Codecs()::table`") !=
+        std::string::npos) {
+      named.insert(finding["kind"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(named, (std::set<std::string>{"deadlock", "lock-order-inversion"}))
       << run.invocation.output;
 }
 

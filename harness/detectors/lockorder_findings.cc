@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "harness/detectors/source_files.h"
 
@@ -95,7 +96,7 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
     const lockorder::WaitCycleRecord::Step& record = cycle.steps[i];
     ThreadStep step;
     step.thread = ThreadName(record.thread);
-    step.lock = LockName(record.lock);
+    step.lock = LockName(recording, record.lock, symbolizer);
     step.holder = ThreadName(cycle.steps[(i + 1) % cycle.steps.size()].thread);
     std::string waits;
     switch (record.how) {
@@ -134,6 +135,28 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
 std::string ThreadName(std::uint32_t thread) { return absl::StrCat("T", thread); }
 
 std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
+
+std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbolizer) {
+  auto record = recording.locks.find(lock);
+  if (record == recording.locks.end() || record->second.kind != lockorder::LockKind::kStaticInit) {
+    return LockName(lock);
+  }
+  auto object = recording.lock_objects.find(lock);
+  if (object != recording.lock_objects.end()) {
+    auto module = recording.modules.find(object->second.module);
+    if (module != recording.modules.end()) {
+      const std::optional<std::string> variable =
+          symbolizer.VariableAt(module->second, object->second.offset);
+      if (variable) {
+        absl::string_view name = *variable;
+        absl::ConsumePrefix(&name, "guard variable for ");  // the guard's own symbol
+        return absl::StrCat("static init guard of `",
+                            absl::StrReplaceAll(name, {{"(anonymous namespace)::", ""}}), "`");
+      }
+    }
+  }
+  return absl::StrCat("static init guard ", LockName(lock));
+}
 
 std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
                                      absl::string_view project_root, Symbolizer& symbolizer) {
@@ -191,15 +214,16 @@ Finding InversionFinding(const Recording& recording, const EdgeIndex& edges,
   finding.kind = FindingKind::kLockOrderInversion;
   LockCycle evidence;
   evidence.found = LockCycle::Found::kInversion;
-  for (LockId lock : inversion.cycle) evidence.locks.push_back(LockName(lock));
+  for (LockId lock : inversion.cycle)
+    evidence.locks.push_back(LockName(recording, lock, symbolizer));
   for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
     const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1]);
     if (edge == nullptr) continue;
     ThreadStep step;
     step.act = ThreadStep::Act::kHoldsAndRequests;
     step.thread = ThreadName(edge->witness.thread);
-    step.held = LockName(edge->from);
-    step.lock = LockName(edge->to);
+    step.held = LockName(recording, edge->from, symbolizer);
+    step.lock = LockName(recording, edge->to, symbolizer);
     step.held_at = Located(recording, edge->witness.held_site, project_root, symbolizer,
                            edge->witness.thread, absl::StrCat("holds ", step.held, ", taken here"));
     step.at = Located(recording, edge->witness.requested_site, project_root, symbolizer,
@@ -219,7 +243,7 @@ Finding SelfDeadlockFinding(const Recording& recording, const lockorder::SelfDea
   finding.kind = FindingKind::kSelfDeadlock;
   SelfDeadlock evidence;
   evidence.thread = ThreadName(record.thread);
-  evidence.lock = LockName(record.lock);
+  evidence.lock = LockName(recording, record.lock, symbolizer);
   evidence.held_shared = record.shared_held;
   evidence.held_at = Located(recording, record.held_site, project_root, symbolizer, record.thread,
                              absl::StrCat("holds ", evidence.lock, ", taken here"));
@@ -238,7 +262,7 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
   finding.kind = FindingKind::kMutexMisuse;
   LockMisuse evidence;
   evidence.thread = ThreadName(record.thread);
-  evidence.lock = LockName(record.lock);
+  evidence.lock = LockName(recording, record.lock, symbolizer);
   switch (record.kind) {
     case MisuseKind::kUnlockNotOwner:
       evidence.kind = LockMisuse::Kind::kUnlockNotOwner;
@@ -298,13 +322,13 @@ Finding DumpedDeadlockFinding(const Recording& recording,
     ThreadStep step;
     step.act = ThreadStep::Act::kWaitsFor;
     step.thread = ThreadName(wait->thread);
-    step.lock = LockName(wait->lock);
+    step.lock = LockName(recording, wait->lock, symbolizer);
     step.holder = ThreadName(wait->owner);
     // Where the waiter took what it holds and asked for what it waits on:
     // the lock-order edge from its held lock into the awaited one.
     for (const Edge& edge : recording.edges) {
       if (edge.to != wait->lock || edge.witness.thread != wait->thread) continue;
-      step.held = LockName(edge.from);
+      step.held = LockName(recording, edge.from, symbolizer);
       step.held_at = Located(recording, edge.witness.held_site, project_root, symbolizer,
                              wait->thread, absl::StrCat("holds ", step.held, ", taken here"));
       step.at = Located(recording, edge.witness.requested_site, project_root, symbolizer,
@@ -326,7 +350,7 @@ ThreadStep DumpedWait(const Recording& recording, const Recording::Wait& wait,
                       absl::string_view project_root, Symbolizer& symbolizer, Finding& finding) {
   ThreadStep step;
   step.thread = ThreadName(wait.thread);
-  step.lock = LockName(wait.lock);
+  step.lock = LockName(recording, wait.lock, symbolizer);
   if (wait.condition) {
     step.act = ThreadStep::Act::kWaitsOnCondition;
     step.at = Located(recording, wait.site, project_root, symbolizer, wait.thread,

@@ -43,6 +43,12 @@ std::string ThreadName(std::uint32_t thread);
 // "M<n>" for lock id n: how every finding and report names a lock.
 std::string LockName(lockorder::LockId lock);
 
+// How a finding names a recorded lock: LockName, or for a hidden lock what
+// it is ("static init guard of `Codecs()::table`", anonymous namespaces
+// left out; "static init guard M3" when its variable has no symbol).
+std::string LockName(const lockorder::Recording& recording, lockorder::LockId lock,
+                     Symbolizer& symbolizer);
+
 }  // namespace racelab
 
 #endif  // RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_

@@ -12,11 +12,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "harness/detectors/elf_data_symbols.h"
 #include "harness/process/piped_process.h"
 
 namespace racelab {
@@ -61,6 +63,13 @@ class Symbolizer {
   void KnowModule(const std::string& path);
   const std::string* KnownModulePath(absl::string_view file_name) const;
 
+  // The demangled name of the variable at `offset` in `module` (from its
+  // symbol tables, not addr2line); nullopt when unknown, or in kNone mode.
+  std::optional<std::string> VariableAt(const std::string& module, std::uintptr_t offset) {
+    if (mode_ == Mode::kNone) return std::nullopt;
+    return data_symbols_.NameAt(module, offset);
+  }
+
   // How many addr2line processes this Symbolizer has started (for tests).
   int processes_started() const { return processes_started_; }
 
@@ -73,6 +82,7 @@ class Symbolizer {
   std::map<std::string, std::unique_ptr<PipedProcess>> addr2line_;  // by module
   std::map<std::string, std::string, std::less<>> known_modules_;   // file name -> path
   std::map<std::pair<std::string, std::uintptr_t>, std::vector<SourceFrame>> cache_;
+  ElfDataSymbols data_symbols_;
 };
 
 }  // namespace racelab

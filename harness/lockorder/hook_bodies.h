@@ -1,6 +1,7 @@
 // What each kind of lock call does around the real call, for the entry
 // points in interpose.cc: a blocking acquisition, a try or timed one, a
-// release, a lock's destruction, a condition wait and a join. Inlined into
+// release, a lock's destruction, a condition wait, a join and a static's
+// initialisation guard. Inlined into
 // each hook, so that the site walk starts in the hook's own frame; their
 // slow paths are out of line (hook_slow_paths.cc).
 #ifndef RACELAB_HARNESS_LOCKORDER_HOOK_BODIES_H_
@@ -227,6 +228,44 @@ __attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
   slot->Clear();
   slot->joining.store(0, std::memory_order_relaxed);
   return result;
+}
+
+// __cxa_guard_acquire: the guard of a function-local static's
+// initialisation is a lock (kStaticInit). The call returns 1 to the one
+// thread that is to run the constructor, which holds the guard until
+// __cxa_guard_release or __cxa_guard_abort; any other thread calling
+// meanwhile blocks until then and gets 0. So it is taken as a blocking
+// acquisition (edges from the locks held, the wait-for graph), kept by the
+// thread that gets 1 and given back at once by the others. A guard already
+// initialised (its first byte set, which the compiler's inline check reads
+// too) cannot make anyone wait: no acquisition.
+template <typename Call>
+__attribute__((always_inline)) inline int StaticInitAcquire(const void* guard, Call call) {
+  if (__atomic_load_n(static_cast<const unsigned char*>(guard), __ATOMIC_ACQUIRE) != 0) {
+    return call();
+  }
+  int initializes = 0;
+  Blocking(guard, LockKind::kStaticInit, false, [&] {
+    initializes = call();
+    if (initializes != 0 && this_thread.state != nullptr) {
+      hidden_lock_holders.Set(Address(guard), this_thread.state->os_tid);
+    }
+    return initializes != 0 ? 0 : 1;  // not this thread's to run: the hold is taken back
+  });
+  return initializes;
+}
+
+// __cxa_guard_release and __cxa_guard_abort: the initialising thread lets
+// the guard go (initialised, or not after an exception). A guard taken
+// before checking began is in no held list and is no misuse.
+template <typename Call>
+__attribute__((always_inline)) inline void StaticInitRelease(const void* guard, Call call) {
+  if (Active() && this_thread.state != nullptr) {
+    HookScope scope;
+    checker->ReleaseIfHeld(*this_thread.state, Address(guard));
+  }
+  hidden_lock_holders.Clear(Address(guard));
+  call();
 }
 
 }  // namespace racelab::lockorder

@@ -18,6 +18,7 @@
 
 #include "harness/lockorder/allocator.h"
 #include "harness/lockorder/checker.h"
+#include "harness/lockorder/hidden_lock_holders.h"
 #include "harness/lockorder/invisible_to_tsan.h"
 #include "harness/lockorder/record_writer.h"
 #include "harness/lockorder/wait_dump.h"
@@ -65,6 +66,8 @@ extern bool abort_on_inversion;
 // locks of its own; jemalloc would wait on itself). Locks taken before it
 // are not checked.
 extern std::atomic<bool> loaded;
+// The holders of hidden locks (static initialisation guards).
+extern constinit HiddenLockHolders hidden_lock_holders;
 
 // This thread's hook state, one thread-local block: the hooks find all of
 // it from one address.
@@ -123,8 +126,10 @@ class HookScope {
 
 // HolderQuery from glibc's own state: a mutex records its owner's thread id
 // when locked and clears it when unlocked (every type but elided ones, which
-// glibc does not use unless told to), a rwlock its writer's.
+// glibc does not use unless told to), a rwlock its writer's; a hidden lock's
+// from the hooks' own note.
 inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
+  if (kind == LockKind::kStaticInit) return hidden_lock_holders.HolderOf(address);
   if (kind == LockKind::kRwLock) {
     return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,
                            __ATOMIC_RELAXED);

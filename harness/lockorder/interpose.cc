@@ -1,7 +1,9 @@
 // The pthread hooks that feed the lock-order checker from unmodified code:
 // std::mutex, std::recursive_mutex, std::timed_mutex, std::shared_mutex and
 // std::condition_variable all end in these pthread calls (and
-// std::thread::join in pthread_join, for wait-for cycles through a join). Linked into the
+// std::thread::join in pthread_join, for wait-for cycles through a join;
+// a function-local static's initialisation in __cxa_guard_*, a hidden
+// lock). Linked into the
 // `racelab` binary (so case code is checked in every preset, and the
 // definitions here beat clang's static TSan runtime, whose pthread symbols
 // are weak) and built as libracelab_lockorder_preload.so for LD_PRELOAD.
@@ -20,6 +22,7 @@
 //
 // The entry points only: what each kind of call does is hook_bodies.h, the
 // state they share hook_state.h.
+#include <cxxabi.h>
 #include <malloc.h>
 #include <pthread.h>
 
@@ -54,6 +57,8 @@ using racelab::lockorder::MutexKind;
 using racelab::lockorder::Next;
 using racelab::lockorder::NonBlocking;
 using racelab::lockorder::Release;
+using racelab::lockorder::StaticInitAcquire;
+using racelab::lockorder::StaticInitRelease;
 
 // Declares TSan's interceptor for NAME (weak: absent outside TSan builds) and
 // a pointer to whatever comes next, resolved on first use. Not a
@@ -99,6 +104,9 @@ RACELAB_NEXT(int, pthread_cond_timedwait,
              (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
 RACELAB_NEXT(int, pthread_cond_clockwait,
              (pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, __cxa_guard_acquire, (__cxxabiv1::__guard*))
+RACELAB_NEXT(void, __cxa_guard_release, (__cxxabiv1::__guard*))
+RACELAB_NEXT(void, __cxa_guard_abort, (__cxxabiv1::__guard*))
 
 extern "C" {
 
@@ -181,6 +189,16 @@ int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const struct t
 int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t k,
                            const struct timespec* t) {
   return ConditionWait(m, [&] { return NextOf_pthread_cond_clockwait()(c, m, k, t); });
+}
+
+int __cxa_guard_acquire(__cxxabiv1::__guard* g) noexcept {
+  return StaticInitAcquire(g, [g] { return NextOf___cxa_guard_acquire()(g); });
+}
+void __cxa_guard_release(__cxxabiv1::__guard* g) noexcept {
+  StaticInitRelease(g, [g] { NextOf___cxa_guard_release()(g); });
+}
+void __cxa_guard_abort(__cxxabiv1::__guard* g) noexcept {
+  StaticInitRelease(g, [g] { NextOf___cxa_guard_abort()(g); });
 }
 
 }  // extern "C"

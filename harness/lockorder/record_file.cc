@@ -108,7 +108,7 @@ class RecordLine {
     if (type == "module" && n >= 3) return Module();
     if (type == "thread" && n == 3) return Thread();
     if (type == "site" && n >= 2) return SiteLine();
-    if (type == "lock" && n == 5) return Lock();
+    if (type == "lock" && (n == 5 || n == 6)) return Lock();
     if (type == "held" && n == 4) return Held();
     if (type == "edge" && n == 7) return EdgeLine();
     if (type == "retaken" && n == 8) return RetakenLine();
@@ -183,18 +183,23 @@ class RecordLine {
     RETURN_IF_ERROR(NotYetDeclared("site", site, out_.sites.count(site)));
     std::vector<ModuleOffset> frames;
     for (size_t i = 2; i < p_.size(); ++i) {
-      std::vector<absl::string_view> parts = absl::StrSplit(p_.field(i), absl::MaxSplits('+', 1));
       ModuleOffset frame;
-      if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &frame.module)) {
-        return p_.Error(absl::StrCat("bad frame '", p_.field(i), "'"));
-      }
-      RETURN_IF_ERROR(p_.Hex(parts[1], frame.offset));
-      if (out_.modules.count(frame.module) == 0) {
-        return p_.Error(absl::StrCat("module ", frame.module, " is not declared"));
-      }
+      RETURN_IF_ERROR(Frame(i, frame));
       frames.push_back(frame);
     }
     out_.sites[site] = std::move(frames);
+    return absl::OkStatus();
+  }
+  // Field i as <module>+0x<offset>, in a declared module.
+  absl::Status Frame(size_t i, ModuleOffset& frame) const {
+    std::vector<absl::string_view> parts = absl::StrSplit(p_.field(i), absl::MaxSplits('+', 1));
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &frame.module)) {
+      return p_.Error(absl::StrCat("bad frame '", p_.field(i), "'"));
+    }
+    RETURN_IF_ERROR(p_.Hex(parts[1], frame.offset));
+    if (out_.modules.count(frame.module) == 0) {
+      return p_.Error(absl::StrCat("module ", frame.module, " is not declared"));
+    }
     return absl::OkStatus();
   }
   absl::Status Lock() {
@@ -206,6 +211,8 @@ class RecordLine {
       lock.kind = LockKind::kRecursiveMutex;
     } else if (p_.field(2) == "rwlock") {
       lock.kind = LockKind::kRwLock;
+    } else if (p_.field(2) == "static-init") {
+      lock.kind = LockKind::kStaticInit;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }
@@ -223,6 +230,11 @@ class RecordLine {
         return p_.Error(absl::StrCat("lock ", lock.id, " is declared twice, differently"));
       }
       if (lock.first_site == kNoSite) lock.first_site = before.first_site;
+    }
+    if (p_.size() == 6) {
+      ModuleOffset object;
+      RETURN_IF_ERROR(Frame(5, object));
+      out_.lock_objects[lock.id] = object;
     }
     out_.locks[lock.id] = lock;
     return absl::OkStatus();

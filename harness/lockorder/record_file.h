@@ -11,10 +11,13 @@
 //   module <m> <path>                     an ELF object the sites point into
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
-//   lock <id> mutex|recursive|rwlock 0x<address> <first-acquisition site>
+//   lock <id> mutex|recursive|rwlock|static-init 0x<address> <first-acquisition site>
+//   [<m>+0x<offset>]
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
-//                                         appear twice, alike (see LockInfo::declared)
+//                                         appear twice, alike (see LockInfo::declared);
+//                                         a static-init guard (version 3) with where its
+//                                         variable lies, to name it
 //   held <h> <parent h|-> <lock>          held set h: its parent's locks, then `lock`
 //   edge <from> <to> <t> <held site> <requested site> @<h>|<held ids,...|->
 //                                         the locks held when `to` was requested: a
@@ -79,6 +82,8 @@ struct Recording {
   absl::btree_map<std::uint32_t, std::int64_t> threads;  // racelab thread → OS tid
   absl::btree_map<SiteId, std::vector<ModuleOffset>> sites;
   absl::btree_map<LockId, LockRecord> locks;
+  // Where a hidden lock's own variable lies (a static's guard), to name it.
+  absl::btree_map<LockId, ModuleOffset> lock_objects;
   // Held sets by id: the parent set (kNoHeldSet: none) and the lock added.
   absl::btree_map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
   std::vector<Edge> edges;  // one per pair of locks; `retaken` lines applied
@@ -123,6 +128,8 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "recursive";
     case LockKind::kRwLock:
       return "rwlock";
+    case LockKind::kStaticInit:
+      return "static-init";
   }
   return "?";
 }

@@ -149,6 +149,22 @@ TEST(RecordFileTest, ARetakenLineGivesItsEdgeTheNewWitnessAndTheNarrowerGuard) {
   EXPECT_THAT(recording->GuardLocks(recording->edges[0]), ::testing::ElementsAre(0, 1));
 }
 
+// A static's initialisation guard is a lock, with where its variable lies.
+TEST(RecordFileTest, ReadsStaticInitGuardsWithTheirVariable) {
+  const std::string start = Header() + "module 0 /bin/prog\n";
+  absl::StatusOr<Recording> recording = ParseRecording(
+      start + "lock 0 static-init 0x5010 - 0+0x4010\nlock 1 mutex 0x20 -\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_EQ(recording->locks.at(0).kind, LockKind::kStaticInit);
+  ASSERT_EQ(recording->lock_objects.count(0), 1u);
+  EXPECT_EQ(recording->lock_objects.at(0).offset, 0x4010u);
+  EXPECT_EQ(recording->lock_objects.count(1), 0u);
+  EXPECT_THAT(
+      std::string(
+          ParseRecording(start + "lock 0 static-init 0x5010 - 7+0x10\n", "f").status().message()),
+      HasSubstr(":4: module 7 is not declared"));
+}
+
 TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
   const std::string locks =
       "thread 1 7\nlock 0 mutex 0x10 -\nlock 1 mutex 0x20 -\nlock 2 mutex 0x30 -\n";

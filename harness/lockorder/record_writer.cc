@@ -156,8 +156,15 @@ void RecordFileWriter::OnSite(SiteId id, const Site& site) {
 }
 
 void RecordFileWriter::OnLock(const LockRecord& lock) {
-  AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
-             SiteField(lock.first_site));
+  std::uintptr_t offset = 0;
+  const int module = lock.kind == LockKind::kStaticInit ? ModuleOf(lock.address, offset) : -1;
+  if (module < 0) {
+    AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
+               SiteField(lock.first_site));
+  } else {  // where the guard variable lies, to name it
+    AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
+               SiteField(lock.first_site), " ", module, "+0x", absl::Hex(offset));
+  }
 }
 
 void RecordFileWriter::OnEdge(const Edge& edge) {

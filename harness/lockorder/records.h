@@ -57,7 +57,10 @@ struct Site {
   int depth = 0;
 };
 
-enum class LockKind { kMutex, kRecursiveMutex, kRwLock };
+// What a lock is. kStaticInit is a hidden lock: the guard of a function-local
+// static's initialisation (__cxa_guard_acquire), held by the thread running
+// its constructor while others wait for it.
+enum class LockKind { kMutex, kRecursiveMutex, kRwLock, kStaticInit };
 
 enum class MisuseKind {
   kUnlockNotOwner,  // unlocked by a thread that does not hold it (another thread does)
