@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -123,7 +124,9 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"gate_bypassed", true, {"lock-order-inversion"}, {}},
         Expectation{"static_init_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
-        Expectation{"static_init_first"}, Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
+        Expectation{"static_init_first"},
+        Expectation{"once_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
+        Expectation{"once_first"}, Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
         Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
         Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
@@ -171,22 +174,25 @@ TEST(BlackBoxTest, AnInversionWhoseGateWasBypassedNamesTheUngatedAcquisition) {
       << run.invocation.output;
 }
 
-// A deadlock through a static's initialisation names the guard by the
-// static it guards, in the inversion and in the wait-for cycle alike.
-TEST(BlackBoxTest, AStaticInitGuardIsNamedByItsStatic) {
+// A deadlock through a hidden lock names it by its variable (the static a
+// guard guards, the once flag), in the inversion and the wait-for cycle.
+TEST(BlackBoxTest, HiddenLocksAreNamedByTheirVariables) {
   if (!PreloadReachesThisPreset())
     GTEST_SKIP() << "the preload library cannot reach this preset's programs";
-  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("static_init_deadlock"));
-  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
-  std::set<std::string> named;
-  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
-    if (finding["message"].get<std::string>().find("static init guard of `Codecs()::table`") !=
-        std::string::npos) {
-      named.insert(finding["kind"].get<std::string>());
+  for (const auto& [program, name] : std::map<std::string, std::string>{
+           {"static_init_deadlock", "static init guard of `Codecs()::table`"},
+           {"once_deadlock", "once flag `table_once`"}}) {
+    BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath(program));
+    ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+    std::set<std::string> named;
+    for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+      if (finding["message"].get<std::string>().find(name) != std::string::npos) {
+        named.insert(finding["kind"].get<std::string>());
+      }
     }
+    EXPECT_EQ(named, (std::set<std::string>{"deadlock", "lock-order-inversion"}))
+        << run.invocation.output;
   }
-  EXPECT_EQ(named, (std::set<std::string>{"deadlock", "lock-order-inversion"}))
-      << run.invocation.output;
 }
 
 // With the backstop far away, a deadlock ends the run by its state: as its

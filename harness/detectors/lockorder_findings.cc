@@ -138,9 +138,10 @@ std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
 
 std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbolizer) {
   auto record = recording.locks.find(lock);
-  if (record == recording.locks.end() || record->second.kind != lockorder::LockKind::kStaticInit) {
+  if (record == recording.locks.end() || !lockorder::IsHiddenLock(record->second.kind)) {
     return LockName(lock);
   }
+  const bool once = record->second.kind == lockorder::LockKind::kOnce;
   auto object = recording.lock_objects.find(lock);
   if (object != recording.lock_objects.end()) {
     auto module = recording.modules.find(object->second.module);
@@ -150,12 +151,12 @@ std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbol
       if (variable) {
         absl::string_view name = *variable;
         absl::ConsumePrefix(&name, "guard variable for ");  // the guard's own symbol
-        return absl::StrCat("static init guard of `",
+        return absl::StrCat(once ? "once flag `" : "static init guard of `",
                             absl::StrReplaceAll(name, {{"(anonymous namespace)::", ""}}), "`");
       }
     }
   }
-  return absl::StrCat("static init guard ", LockName(lock));
+  return absl::StrCat(once ? "once flag " : "static init guard ", LockName(lock));
 }
 
 std::optional<Location> SiteLocation(const Recording& recording, SiteId site,

@@ -44,8 +44,9 @@ std::string ThreadName(std::uint32_t thread);
 std::string LockName(lockorder::LockId lock);
 
 // How a finding names a recorded lock: LockName, or for a hidden lock what
-// it is ("static init guard of `Codecs()::table`", anonymous namespaces
-// left out; "static init guard M3" when its variable has no symbol).
+// it is ("static init guard of `Codecs()::table`", "once flag
+// `table_once`", anonymous namespaces left out; "static init guard M3" when
+// its variable has no symbol).
 std::string LockName(const lockorder::Recording& recording, lockorder::LockId lock,
                      Symbolizer& symbolizer);
 

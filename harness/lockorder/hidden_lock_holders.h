@@ -1,6 +1,6 @@
 // Who holds each hidden lock that keeps no owner of its own: a static's
-// initialisation guard records only "being initialised", not by whom, where
-// a mutex records its owner's thread id. The hooks note the holder here
+// initialisation guard or a once control records only "being initialised",
+// not by whom, where a mutex records its owner's thread id. The hooks note the holder here
 // when the thread gets the lock and forget it when it lets go; the holder
 // query (ExclusiveHolder) reads it for the wait-for graph and for the
 // checker's check that a held lock is still held. Lock-free and

@@ -1,7 +1,7 @@
 // What each kind of lock call does around the real call, for the entry
 // points in interpose.cc: a blocking acquisition, a try or timed one, a
-// release, a lock's destruction, a condition wait, a join and a static's
-// initialisation guard. Inlined into
+// release, a lock's destruction, a condition wait, a join, a static's
+// initialisation guard and a once control. Inlined into
 // each hook, so that the site walk starts in the hook's own frame; their
 // slow paths are out of line (hook_slow_paths.cc).
 #ifndef RACELAB_HARNESS_LOCKORDER_HOOK_BODIES_H_
@@ -266,6 +266,47 @@ __attribute__((always_inline)) inline void StaticInitRelease(const void* guard, 
   }
   hidden_lock_holders.Clear(Address(guard));
   call();
+}
+
+// Whether the pthread_once control `once` says its routine has run: no
+// call on it can wait any more. ThreadSanitizer's pthread_once keeps its own
+// states (done is 1); glibc's sets bit 1 (__PTHREAD_ONCE_DONE).
+inline bool OnceDone(const pthread_once_t* once) {
+  const int value = __atomic_load_n(once, __ATOMIC_ACQUIRE);
+  return __tsan_init != nullptr ? value == 1 : (value & 2) != 0;
+}
+
+// What pthread_once runs in the thread that initialises, in place of the
+// program's routine (this_thread.once_routine): notes the thread as the
+// holder and lets the routine's own lock calls be checked (the once call
+// is inside a LockCallScope).
+void RunOnceRoutine();
+
+// pthread_once (and std::call_once, which calls it): the control is a lock
+// (kOnce) held by the thread that runs the routine, while any other thread
+// calling meanwhile waits. Taken as a blocking acquisition and given back
+// when the call returns, by every caller; a control already done cannot
+// make anyone wait: no acquisition.
+template <typename Call>
+__attribute__((always_inline)) inline int OnceCall(pthread_once_t* once, void (*routine)(),
+                                                   Call call) {
+  if (OnceDone(once) || !Active()) return call(routine);
+  const void* const saved_control = this_thread.once_control;  // a routine calling once again
+  void (*const saved_routine)() = this_thread.once_routine;
+  this_thread.once_control = once;
+  this_thread.once_routine = routine;
+  int result = 0;
+  Blocking(once, LockKind::kOnce, false, [&] {
+    result = call(&RunOnceRoutine);
+    return 0;
+  });
+  this_thread.once_control = saved_control;
+  this_thread.once_routine = saved_routine;
+  if (Active() && this_thread.state != nullptr) {
+    HookScope scope;
+    checker->ReleaseIfHeld(*this_thread.state, Address(once));
+  }
+  return result;
 }
 
 }  // namespace racelab::lockorder

@@ -175,6 +175,26 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
   }
 }
 
+void RunOnceRoutine() {
+  const void* const control = this_thread.once_control;
+  void (*const routine)() = this_thread.once_routine;
+  // Undone by destructors: the routine may throw (std::call_once rethrows).
+  struct Holding {
+    explicit Holding(const void* control) : control(control) {
+      if (this_thread.state != nullptr) {
+        hidden_lock_holders.Set(Address(control), this_thread.state->os_tid);
+      }
+      this_thread.pass_through = 0;  // the routine's lock calls are checked
+    }
+    ~Holding() {
+      this_thread.pass_through = HookThread::kInHook;  // back in the once call
+      hidden_lock_holders.Clear(Address(control));
+    }
+    const void* control;
+  } holding(control);
+  routine();
+}
+
 }  // namespace racelab::lockorder
 
 #pragma GCC visibility pop

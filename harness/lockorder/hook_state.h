@@ -66,7 +66,7 @@ extern bool abort_on_inversion;
 // locks of its own; jemalloc would wait on itself). Locks taken before it
 // are not checked.
 extern std::atomic<bool> loaded;
-// The holders of hidden locks (static initialisation guards).
+// The holders of hidden locks (static initialisation guards, once controls).
 extern constinit HiddenLockHolders hidden_lock_holders;
 
 // This thread's hook state, one thread-local block: the hooks find all of
@@ -79,6 +79,10 @@ struct HookThread {
   WaitSlot* wait_slot = nullptr;
   std::uintptr_t stack_low = 0;
   std::uintptr_t stack_high = 0;
+  // The pthread_once call this thread is in: its control and the routine
+  // RunOnceRoutine runs for it (hook_bodies.h).
+  const void* once_control = nullptr;
+  void (*once_routine)() = nullptr;
 };
 extern constinit __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 
@@ -129,7 +133,7 @@ class HookScope {
 // glibc does not use unless told to), a rwlock its writer's; a hidden lock's
 // from the hooks' own note.
 inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
-  if (kind == LockKind::kStaticInit) return hidden_lock_holders.HolderOf(address);
+  if (IsHiddenLock(kind)) return hidden_lock_holders.HolderOf(address);
   if (kind == LockKind::kRwLock) {
     return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,
                            __ATOMIC_RELAXED);

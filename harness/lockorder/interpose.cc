@@ -56,6 +56,7 @@ using racelab::lockorder::LockKind;
 using racelab::lockorder::MutexKind;
 using racelab::lockorder::Next;
 using racelab::lockorder::NonBlocking;
+using racelab::lockorder::OnceCall;
 using racelab::lockorder::Release;
 using racelab::lockorder::StaticInitAcquire;
 using racelab::lockorder::StaticInitRelease;
@@ -99,14 +100,27 @@ RACELAB_NEXT(int, pthread_rwlock_unlock, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_rwlock_init, (pthread_rwlock_t*, const pthread_rwlockattr_t*))
 RACELAB_NEXT(int, pthread_rwlock_destroy, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_join, (pthread_t, void**))
+RACELAB_NEXT(int, pthread_once, (pthread_once_t*, void (*)()))
 RACELAB_NEXT(int, pthread_cond_wait, (pthread_cond_t*, pthread_mutex_t*))
 RACELAB_NEXT(int, pthread_cond_timedwait,
              (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
 RACELAB_NEXT(int, pthread_cond_clockwait,
              (pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*))
+
+// clang's static ThreadSanitizer runtime defines the __cxa_guard functions
+// itself, not weakly (gcc's shared one does too, and is found next): in a
+// clang TSan build they are left to it.
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RACELAB_TSAN_OWNS_STATIC_GUARDS 1
+#endif
+#endif
+
+#ifndef RACELAB_TSAN_OWNS_STATIC_GUARDS
 RACELAB_NEXT(int, __cxa_guard_acquire, (__cxxabiv1::__guard*))
 RACELAB_NEXT(void, __cxa_guard_release, (__cxxabiv1::__guard*))
 RACELAB_NEXT(void, __cxa_guard_abort, (__cxxabiv1::__guard*))
+#endif
 
 extern "C" {
 
@@ -180,6 +194,10 @@ int pthread_join(pthread_t t, void** r) {
   return Joining(t, [&] { return NextOf_pthread_join()(t, r); });
 }
 
+int pthread_once(pthread_once_t* o, void (*f)()) {
+  return OnceCall(o, f, [o](void (*routine)()) { return NextOf_pthread_once()(o, routine); });
+}
+
 int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   return ConditionWait(m, [&] { return NextOf_pthread_cond_wait()(c, m); });
 }
@@ -191,6 +209,7 @@ int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t k,
   return ConditionWait(m, [&] { return NextOf_pthread_cond_clockwait()(c, m, k, t); });
 }
 
+#ifndef RACELAB_TSAN_OWNS_STATIC_GUARDS
 int __cxa_guard_acquire(__cxxabiv1::__guard* g) noexcept {
   return StaticInitAcquire(g, [g] { return NextOf___cxa_guard_acquire()(g); });
 }
@@ -200,5 +219,6 @@ void __cxa_guard_release(__cxxabiv1::__guard* g) noexcept {
 void __cxa_guard_abort(__cxxabiv1::__guard* g) noexcept {
   StaticInitRelease(g, [g] { NextOf___cxa_guard_abort()(g); });
 }
+#endif
 
 }  // extern "C"

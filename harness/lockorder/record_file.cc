@@ -213,6 +213,8 @@ class RecordLine {
       lock.kind = LockKind::kRwLock;
     } else if (p_.field(2) == "static-init") {
       lock.kind = LockKind::kStaticInit;
+    } else if (p_.field(2) == "once") {
+      lock.kind = LockKind::kOnce;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }

@@ -11,13 +11,13 @@
 //   module <m> <path>                     an ELF object the sites point into
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
-//   lock <id> mutex|recursive|rwlock|static-init 0x<address> <first-acquisition site>
-//   [<m>+0x<offset>]
+//   lock <id> <kind> 0x<address> <first-acquisition site>|- [<m>+0x<offset>]
+//                                         kind: mutex|recursive|rwlock|static-init|once;
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
 //                                         appear twice, alike (see LockInfo::declared);
-//                                         a static-init guard (version 3) with where its
-//                                         variable lies, to name it
+//                                         a hidden lock (version 3: a static-init guard,
+//                                         a once control) with where its variable lies
 //   held <h> <parent h|-> <lock>          held set h: its parent's locks, then `lock`
 //   edge <from> <to> <t> <held site> <requested site> @<h>|<held ids,...|->
 //                                         the locks held when `to` was requested: a
@@ -82,7 +82,8 @@ struct Recording {
   absl::btree_map<std::uint32_t, std::int64_t> threads;  // racelab thread → OS tid
   absl::btree_map<SiteId, std::vector<ModuleOffset>> sites;
   absl::btree_map<LockId, LockRecord> locks;
-  // Where a hidden lock's own variable lies (a static's guard), to name it.
+  // Where a hidden lock's own variable lies (a static's guard, a once
+  // control), to name it.
   absl::btree_map<LockId, ModuleOffset> lock_objects;
   // Held sets by id: the parent set (kNoHeldSet: none) and the lock added.
   absl::btree_map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
@@ -130,6 +131,8 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "rwlock";
     case LockKind::kStaticInit:
       return "static-init";
+    case LockKind::kOnce:
+      return "once";
   }
   return "?";
 }

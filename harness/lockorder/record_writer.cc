@@ -157,11 +157,11 @@ void RecordFileWriter::OnSite(SiteId id, const Site& site) {
 
 void RecordFileWriter::OnLock(const LockRecord& lock) {
   std::uintptr_t offset = 0;
-  const int module = lock.kind == LockKind::kStaticInit ? ModuleOf(lock.address, offset) : -1;
+  const int module = IsHiddenLock(lock.kind) ? ModuleOf(lock.address, offset) : -1;
   if (module < 0) {
     AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
                SiteField(lock.first_site));
-  } else {  // where the guard variable lies, to name it
+  } else {  // where its variable lies, to name it
     AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
                SiteField(lock.first_site), " ", module, "+0x", absl::Hex(offset));
   }

@@ -57,10 +57,16 @@ struct Site {
   int depth = 0;
 };
 
-// What a lock is. kStaticInit is a hidden lock: the guard of a function-local
-// static's initialisation (__cxa_guard_acquire), held by the thread running
-// its constructor while others wait for it.
-enum class LockKind { kMutex, kRecursiveMutex, kRwLock, kStaticInit };
+// What a lock is. kStaticInit and kOnce are hidden locks: the guard of a
+// function-local static's initialisation (__cxa_guard_acquire), and a
+// pthread_once control (std::call_once's flag), each held by the thread
+// running the initialisation while others wait for it.
+enum class LockKind { kMutex, kRecursiveMutex, kRwLock, kStaticInit, kOnce };
+
+// Whether the lock keeps no owner of its own (see HiddenLockHolders).
+inline bool IsHiddenLock(LockKind kind) {
+  return kind == LockKind::kStaticInit || kind == LockKind::kOnce;
+}
 
 enum class MisuseKind {
   kUnlockNotOwner,  // unlocked by a thread that does not hold it (another thread does)

@@ -94,6 +94,7 @@ void WriteLockLine(int fd, LockId id, LockKind kind, std::uintptr_t address, Sit
   end = AppendText(end, kind == LockKind::kRecursiveMutex ? " recursive 0x"
                         : kind == LockKind::kRwLock       ? " rwlock 0x"
                         : kind == LockKind::kStaticInit   ? " static-init 0x"
+                        : kind == LockKind::kOnce         ? " once 0x"
                                                           : " mutex 0x");
   end = AppendHex(end, address);
   if (first_site == kNoSite) {
