@@ -123,6 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"main_thread_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"gate_bypassed", true, {"lock-order-inversion"}, {}},
+        Expectation{"wrapped_inversions", true, {"lock-order-inversion"}, {}},
         Expectation{"static_init_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"static_init_first"},
         Expectation{"once_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
@@ -159,6 +160,27 @@ TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
   ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
   // Both acquisitions of both orders: lines 15, 16, 21 and 22.
   EXPECT_EQ(InversionLines(run, "latent_inversion"), (std::set<int>{15, 16, 21, 22}))
+      << run.invocation.output;
+}
+
+// Three inversions whose locks are all taken through one wrapper are three
+// findings, each naming its callers' lines rather than the wrapper's.
+TEST(BlackBoxTest, InversionsThroughOneWrapperStayDistinct) {
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("wrapped_inversions"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  std::set<std::set<int>> inversions;
+  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+    if (finding["kind"] != "lock-order-inversion") continue;
+    std::set<int> lines;
+    for (const nlohmann::json& location : finding["locations"]) {
+      lines.insert(location["line"].get<int>());
+    }
+    inversions.insert(lines);
+  }
+  EXPECT_EQ(inversions,
+            (std::set<std::set<int>>{{26, 27, 33, 34}, {40, 41, 47, 48}, {54, 55, 61, 62}}))
       << run.invocation.output;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "harness/detectors/cycle_sites.h"
 #include "harness/detectors/source_files.h"
 
 namespace racelab {
@@ -33,6 +34,17 @@ bool IsLibraryWrapper(absl::string_view function) {
 std::optional<Location> Located(const Recording& recording, SiteId site, absl::string_view root,
                                 Symbolizer& symbolizer, std::uint32_t thread, std::string role) {
   std::optional<Location> location = SiteLocation(recording, site, root, symbolizer);
+  if (location) {
+    location->thread = ThreadName(thread);
+    location->role = std::move(role);
+  }
+  return location;
+}
+
+// Site `index` of `sites`, as Located names it.
+std::optional<Location> LocatedIn(CycleSites& sites, std::size_t index, std::uint32_t thread,
+                                  std::string role) {
+  std::optional<Location> location = sites.At(index);
   if (location) {
     location->thread = ThreadName(thread);
     location->role = std::move(role);
@@ -92,6 +104,11 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
   LockCycle evidence;
   evidence.found =
       cycle.livelock ? LockCycle::Found::kClosedLivelock : LockCycle::Found::kClosedWaitCycle;
+  CycleSites sites(recording, project_root, symbolizer);
+  for (const lockorder::WaitCycleRecord::Step& record : cycle.steps) {
+    sites.Add(record.waiting_site, record.lock, /*held=*/false);
+    sites.Add(record.held_site, record.lock, /*held=*/true);
+  }
   for (size_t i = 0; i < cycle.steps.size(); ++i) {
     const lockorder::WaitCycleRecord::Step& record = cycle.steps[i];
     ThreadStep step;
@@ -118,10 +135,9 @@ Finding WaitCycleFinding(const Recording& recording, const lockorder::WaitCycleR
         break;
     }
     const std::uint32_t holder = cycle.steps[(i + 1) % cycle.steps.size()].thread;
-    step.at = Located(recording, record.waiting_site, project_root, symbolizer, record.thread,
-                      absl::StrCat(waits, " here"));
-    step.held_at = Located(recording, record.held_site, project_root, symbolizer, holder,
-                           absl::StrCat("holds ", step.lock, ", taken here"));
+    step.at = LocatedIn(sites, 2 * i, record.thread, absl::StrCat(waits, " here"));
+    step.held_at =
+        LocatedIn(sites, 2 * i + 1, holder, absl::StrCat("holds ", step.lock, ", taken here"));
     if (step.at) finding.locations.push_back(*step.at);
     if (step.held_at) finding.locations.push_back(*step.held_at);
     evidence.steps.push_back(std::move(step));
@@ -159,33 +175,54 @@ std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbol
   return absl::StrCat(once ? "once flag " : "static init guard ", LockName(lock));
 }
 
-std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
-                                     absl::string_view project_root, Symbolizer& symbolizer) {
+std::vector<Location> SiteLocations(const Recording& recording, SiteId site,
+                                    absl::string_view project_root, Symbolizer& symbolizer,
+                                    std::size_t max_locations) {
   auto frames = recording.sites.find(site);
-  if (frames == recording.sites.end()) return std::nullopt;
+  if (frames == recording.sites.end()) return {};
   // Every frame of every return address (inlined ones included), innermost
   // first; the wrappers the standard library puts around pthread are never
   // the user's line either.
   std::vector<SourceFrame> stack;
   UserFramePicker picker(project_root);
-  bool picked = false;
+  std::size_t project_frames = 0;  // symbolised only as far as needed
   for (const lockorder::ModuleOffset& pc : frames->second) {
     auto module = recording.modules.find(pc.module);
     if (module == recording.modules.end()) continue;
     for (const SourceFrame& frame : symbolizer.Frames(module->second, pc.offset)) {
       if (IsLibraryWrapper(frame.function)) continue;
       stack.push_back(frame);
-      picked = picker.Offer(frame.file, stack.size() - 1) || picked;
+      picker.Offer(frame.file, stack.size() - 1);
+      if (picker.InProject(frame.file) && !IsRacelabHookFile(frame.file)) ++project_frames;
     }
-    if (picked) break;
+    if (project_frames >= max_locations) break;
   }
-  if (!picker.chosen()) return std::nullopt;
-  const SourceFrame* chosen = &stack[*picker.chosen()];
-  Location location;
-  location.file = ProjectRelative(chosen->file, project_root);
-  location.line = chosen->line;
-  location.function = chosen->function;
-  return location;
+  if (!picker.chosen()) return {};
+  // The chosen frame, then its callers of the same standing (the project's,
+  // or when none is, any outside the toolchain).
+  const bool in_project = picker.is_project();
+  std::vector<Location> locations;
+  for (std::size_t i = *picker.chosen(); i < stack.size(); ++i) {
+    const SourceFrame& frame = stack[i];
+    if (IsRacelabHookFile(frame.file) ||
+        (in_project ? !picker.InProject(frame.file) : IsToolchainFile(frame.file))) {
+      continue;
+    }
+    Location location;
+    location.file = ProjectRelative(frame.file, project_root);
+    location.line = frame.line;
+    location.function = frame.function;
+    locations.push_back(std::move(location));
+    if (locations.size() == max_locations) break;
+  }
+  return locations;
+}
+
+std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
+                                     absl::string_view project_root, Symbolizer& symbolizer) {
+  std::vector<Location> locations = SiteLocations(recording, site, project_root, symbolizer, 1);
+  if (locations.empty()) return std::nullopt;
+  return std::move(locations.front());
 }
 
 namespace {
@@ -217,18 +254,26 @@ Finding InversionFinding(const Recording& recording, const EdgeIndex& edges,
   evidence.found = LockCycle::Found::kInversion;
   for (LockId lock : inversion.cycle)
     evidence.locks.push_back(LockName(recording, lock, symbolizer));
+  std::vector<const Edge*> steps;
+  CycleSites sites(recording, project_root, symbolizer);
   for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
     const Edge* edge = edges.Find(inversion.cycle[i], inversion.cycle[i + 1]);
     if (edge == nullptr) continue;
+    steps.push_back(edge);
+    sites.Add(edge->witness.held_site, edge->from, /*held=*/true);
+    sites.Add(edge->witness.requested_site, edge->to, /*held=*/false);
+  }
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Edge* edge = steps[i];
     ThreadStep step;
     step.act = ThreadStep::Act::kHoldsAndRequests;
     step.thread = ThreadName(edge->witness.thread);
     step.held = LockName(recording, edge->from, symbolizer);
     step.lock = LockName(recording, edge->to, symbolizer);
-    step.held_at = Located(recording, edge->witness.held_site, project_root, symbolizer,
-                           edge->witness.thread, absl::StrCat("holds ", step.held, ", taken here"));
-    step.at = Located(recording, edge->witness.requested_site, project_root, symbolizer,
-                      edge->witness.thread, absl::StrCat("requests ", step.lock, " here"));
+    step.held_at = LocatedIn(sites, 2 * i, edge->witness.thread,
+                             absl::StrCat("holds ", step.held, ", taken here"));
+    step.at = LocatedIn(sites, 2 * i + 1, edge->witness.thread,
+                        absl::StrCat("requests ", step.lock, " here"));
     if (step.held_at) finding.locations.push_back(*step.held_at);
     if (step.at) finding.locations.push_back(*step.at);
     evidence.steps.push_back(std::move(step));

@@ -28,6 +28,13 @@ std::vector<Finding> LockOrderFindings(const lockorder::Recording& recording,
 std::optional<Location> SiteLocation(const lockorder::Recording& recording, lockorder::SiteId site,
                                      absl::string_view project_root, Symbolizer& symbolizer);
 
+// SiteLocation's frame, then its callers of the same standing (in the
+// project, or when it is not, outside the toolchain), innermost first; at
+// most `max_locations`.
+std::vector<Location> SiteLocations(const lockorder::Recording& recording, lockorder::SiteId site,
+                                    absl::string_view project_root, Symbolizer& symbolizer,
+                                    std::size_t max_locations);
+
 // The watchdog's diagnosis from a wait-for dump (detector watchdog): a
 // `deadlock` naming the threads, locks and sites of a wait-for cycle, or a
 // `hang` listing each blocked thread and what it waits on; nullopt when the

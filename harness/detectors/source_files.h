@@ -56,7 +56,7 @@ class UserFramePicker {
   bool Offer(absl::string_view file, std::size_t index) {
     if (project_) return true;
     if (IsRacelabHookFile(file)) return false;
-    if (root_.size() > 1 && absl::StartsWith(file, root_)) {
+    if (InProject(file)) {
       project_ = index;
       return true;
     }
@@ -65,6 +65,12 @@ class UserFramePicker {
   }
   // The index picked so far; nullopt when no frame qualifies.
   std::optional<std::size_t> chosen() const { return project_ ? project_ : fallback_; }
+  // Whether the pick is a project frame (not the fallback).
+  bool is_project() const { return project_.has_value(); }
+  // Whether `file` is under the project root.
+  bool InProject(absl::string_view file) const {
+    return root_.size() > 1 && absl::StartsWith(file, root_);
+  }
 
  private:
   const std::string root_;
