@@ -259,6 +259,32 @@ TEST(BlackBoxTest, AHangCarriesEveryThreadsStack) {
   EXPECT_TRUE(stacks) << run.invocation.output;
 }
 
+// Each detector that cannot see the program says so before the table, with
+// what that hides and the flag that would let it see: in a build without
+// ThreadSanitizer, tsan; without AddressSanitizer, asan; where the preload
+// library cannot reach, lockorder.
+TEST(BlackBoxTest, SaysWhichDetectorsCannotSeeTheProgramAndWhatToChange) {
+  BlackBoxRun run = RunBlackBox({}, ProgramPath("gate_lock"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  std::set<std::string> expected;
+  if (!IsDetectorActive(Detector::kTsan)) expected.insert("tsan");
+  if (!IsDetectorActive(Detector::kAsan)) expected.insert("asan");
+  if (!PreloadReachesThisPreset()) expected.insert("lockorder");
+  std::set<std::string> noted;
+  for (const nlohmann::json& note : run.report.value("detector_notes", nlohmann::json::array())) {
+    noted.insert(note["detector"].get<std::string>());
+    EXPECT_THAT(run.invocation.output.substr(0, run.invocation.output.find("CASE ")),
+                HasSubstr("note: " + note["message"].get<std::string>()));
+    EXPECT_FALSE(note["remedy"].get<std::string>().empty()) << note;
+  }
+  EXPECT_EQ(noted, expected) << run.invocation.output;
+  if (expected.count("tsan") != 0) {
+    EXPECT_THAT(run.invocation.output,
+                HasSubstr("note: tsan cannot see this program (not built with -fsanitize=thread): "
+                          "data races are invisible to this build"));
+  }
+}
+
 TEST(BlackBoxTest, AFindingInAProgramExpectedCleanExitsOne) {
   BlackBoxRun run = RunBlackBox({}, ProgramPath("crash"));
   EXPECT_EQ(run.invocation.exit_code, 1) << run.invocation.output;

@@ -11,7 +11,15 @@ class Asan : public RunDetector {
  public:
   Detector id() const override { return Detector::kAsan; }
 
-  Applicability AppliesTo(const RunSubject& subject) const override { return {subject.asan, ""}; }
+  Applicability AppliesTo(const RunSubject& subject) const override {
+    if (subject.asan) return {};
+    if (subject.program == nullptr || !subject.program->is_elf) return {false};
+    return {false, "not built with -fsanitize=address",
+            "use after free, buffer overflows and leaks are invisible to this build",
+            subject.tsan ? "a separate build with -fsanitize=address (it cannot be combined with "
+                           "-fsanitize=thread)"
+                         : "rebuild it with -fsanitize=address"};
+  }
 
   // AddressSanitizer (which stops at its first report) and UBSan (which
   // goes on) write to files of their own, read like TSan's.

@@ -59,15 +59,17 @@ bool IsDetectorActive(Detector detector) {
   return std::find(active.begin(), active.end(), detector) != active.end();
 }
 
-std::string InapplicableDetectorNote(const RunSubject& subject) {
-  std::vector<std::string> notes;
+std::vector<DetectorNote> InapplicableDetectorNotes(const RunSubject& subject) {
+  std::vector<DetectorNote> notes;
   for (const RunDetector* detector : AllRunDetectors()) {
     Applicability applicability = detector->AppliesTo(subject);
     if (!applicability.applies && !applicability.why_not.empty()) {
-      notes.push_back(std::move(applicability.why_not));
+      notes.push_back(DetectorNote{detector->id(), std::move(applicability.why_not),
+                                   std::move(applicability.invisible),
+                                   std::move(applicability.remedy)});
     }
   }
-  return absl::StrJoin(notes, "; ");
+  return notes;
 }
 
 std::string* FindEnvironmentValue(ChildSpec& child, const std::string& name) {

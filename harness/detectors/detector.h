@@ -21,6 +21,7 @@
 #include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/lockorder/record_file.h"
+#include "harness/model/detector_note.h"
 #include "harness/model/finding.h"
 #include "harness/model/program_traits.h"
 #include "harness/model/run_record.h"
@@ -50,11 +51,14 @@ struct RunSubject {
 // A catalog case of this build of racelab (tsan and asan as it was built).
 RunSubject CatalogSubject();
 
-// Whether a detector applies to a subject; `why_not` (when it does not)
-// says why, for the report's note ("" when that needs no saying).
+// Whether a detector applies to a subject; when it does not, why, what the
+// run cannot show because of it, and what to change (all "" when that needs
+// no saying, as for a script, whose program racelab cannot inspect).
 struct Applicability {
   bool applies = true;
-  std::string why_not;
+  std::string why_not;    // "not built with -fsanitize=thread"
+  std::string invisible;  // "data races are invisible to this build"
+  std::string remedy;     // "rebuild it with -fsanitize=thread"
 };
 
 // What one run needs between its preparation and its collection.
@@ -119,10 +123,10 @@ class RunDetector {
 // Every detector, in the order their findings are collected (detectors.def).
 const std::vector<const RunDetector*>& AllRunDetectors();
 
-// The detectors that apply to `subject`, and why the others do not ("; "
-// between, "" when there is nothing to say).
+// The detectors that apply to `subject`, and a note for each of the others
+// that has something to say.
 std::vector<Detector> ApplicableDetectors(const RunSubject& subject);
-std::string InapplicableDetectorNote(const RunSubject& subject);
+std::vector<DetectorNote> InapplicableDetectorNotes(const RunSubject& subject);
 
 // The detectors this build carries for its catalog: lockorder, oracle,
 // watchdog and crash always; tsan under the thread sanitizer; asan under

@@ -22,11 +22,19 @@ class Lockorder : public RunDetector {
 
   Applicability AppliesTo(const RunSubject& subject) const override {
     if (subject.kind == RunSubject::Kind::kCatalogCase) return {};  // the hooks are linked in
+    const std::string invisible =
+        "lock-order inversions that did not hang this run, self-deadlocks and lock misuse are "
+        "invisible (a hang is still caught)";
     if (subject.preload_library.empty()) {
-      return {false, "lockorder: the preload library was not found"};
+      return {false, "the preload library was not found", invisible,
+              "keep libracelab_lockorder_preload.so next to racelab"};
     }
     if (subject.program == nullptr || PreloadReaches(*subject.program)) return {};
-    return {false, absl::StrCat("lockorder does not apply: ", subject.program->why_no_preload)};
+    return {false, subject.program->why_no_preload, invisible,
+            subject.program->static_executable
+                ? "link it dynamically"
+                : "build it with gcc (whose sanitizer runtimes are shared libraries) or "
+                  "without a sanitizer"};
   }
 
   void Prepare(const RunSubject& subject, const std::string& scratch_dir, RunState&,

@@ -13,8 +13,11 @@ class Tsan : public RunDetector {
 
   Applicability AppliesTo(const RunSubject& subject) const override {
     if (subject.tsan) return {};
-    const bool say_why = subject.program != nullptr && subject.program->is_elf;
-    return {false, say_why ? "tsan does not apply: not built with -fsanitize=thread" : ""};
+    if (subject.program == nullptr || !subject.program->is_elf) return {false};
+    return {false, "not built with -fsanitize=thread", "data races are invisible to this build",
+            subject.asan ? "a separate build with -fsanitize=thread (it cannot be combined with "
+                           "-fsanitize=address)"
+                         : "rebuild it with -fsanitize=thread"};
   }
 
   // suppress_equal_addresses=0: ThreadSanitizer v3 (clang 14's runtime)

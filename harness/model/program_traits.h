@@ -19,7 +19,8 @@ struct ProgramTraits {
   // runtimes, interceptors included, into the executable, and the
   // executable's own definitions win over a preloaded library's).
   bool preload_reaches_locks = false;
-  std::string why_no_preload;  // when !preload_reaches_locks, and is_elf
+  bool static_executable = false;  // no interpreter (PT_INTERP): nothing is preloaded
+  std::string why_no_preload;      // when !preload_reaches_locks, and is_elf
 };
 
 }  // namespace racelab

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "harness/report/finding_message.h"
 #include "harness/report/findings_text.h"
 #include "harness/report/grade.h"
 #include "harness/report/site_text.h"
@@ -70,6 +71,11 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
                                                       : kRed,
                     style);
   };
+  // What this run cannot show, before the verdicts that depend on it.
+  for (const DetectorNote& note : report.detector_notes) {
+    absl::StrAppend(&out, Coloured("note: ", kYellow, style), DetectorNoteMessage(note), "\n");
+  }
+  if (!report.detector_notes.empty()) absl::StrAppend(&out, "\n");
   row("CASE", "EXPECT", "FINDINGS", absl::StrFormat("%-14s", "VERDICT"), "TIME");
   for (const CaseResult& result : report.results) {
     const std::string runs =

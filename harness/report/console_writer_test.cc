@@ -107,6 +107,19 @@ TEST(ConsoleWriterTest, AnInterruptedRunSaysSoAndFails) {
   EXPECT_THAT(text, HasSubstr("\033[31m1 passed, 0 failed\033[0m"));  // red: not complete
 }
 
+TEST(ConsoleWriterTest, SaysWhatEachDetectorThatCannotSeeTheProgramHidesBeforeTheTable) {
+  Report report = ConsoleCases();
+  report.detector_notes = {DetectorNote{Detector::kTsan, "not built with -fsanitize=thread",
+                                        "data races are invisible to this build",
+                                        "rebuild it with -fsanitize=thread"}};
+  const std::string text = FormatConsoleReport(report, ConsoleStyle{});
+  EXPECT_THAT(text, ::testing::StartsWith(
+                        "note: tsan cannot see this program (not built with -fsanitize=thread): "
+                        "data races are invisible to this build; rebuild it with "
+                        "-fsanitize=thread\n\nCASE "));
+  EXPECT_THAT(FormatConsoleReport(ConsoleCases(), ConsoleStyle{}), ::testing::StartsWith("CASE "));
+}
+
 TEST(FindingsTextTest, JunitLayoutHasNoIndentAndNoEvidence) {
   const Report report = ConsoleCases();
   EXPECT_EQ(

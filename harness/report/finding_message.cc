@@ -200,4 +200,12 @@ std::string FindingMessage(const Evidence& evidence, const std::vector<Location>
       evidence);
 }
 
+std::string DetectorNoteMessage(const DetectorNote& note) {
+  std::string message =
+      absl::StrCat(DetectorName(note.detector), " cannot see this program (", note.why, ")");
+  if (!note.invisible.empty()) absl::StrAppend(&message, ": ", note.invisible);
+  if (!note.remedy.empty()) absl::StrAppend(&message, "; ", note.remedy);
+  return message;
+}
+
 }  // namespace racelab

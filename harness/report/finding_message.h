@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/model/detector_note.h"
 #include "harness/model/evidence.h"
 #include "harness/model/location.h"
 
@@ -17,6 +18,11 @@ namespace racelab {
 
 // `locations` are the finding's sites (a sanitizer's line names the first).
 std::string FindingMessage(const Evidence& evidence, const std::vector<Location>& locations);
+
+// What a detector that cannot see the program makes the user miss: "tsan
+// cannot see this program (not built with -fsanitize=thread): data races
+// are invisible to this build; rebuild it with -fsanitize=thread".
+std::string DetectorNoteMessage(const DetectorNote& note);
 
 // A Finding or a ReportedFinding.
 template <typename AFinding>

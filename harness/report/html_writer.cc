@@ -316,7 +316,11 @@ std::string FormatHtmlReport(const Report& report, const WriterOptions& options)
   absl::StrAppend(&out, "<p class=\"meta\">build ", Escaped(report.build.preset), " (",
                   Escaped(report.build.compiler), ", sanitizer ", Escaped(report.build.sanitizer),
                   "), ", absl::StrFormat("%.1f", absl::ToDoubleSeconds(report.duration)),
-                  " s</p>\n", SummaryHtml(report), Table(report));
+                  " s</p>\n");
+  for (const DetectorNote& note : report.detector_notes) {
+    absl::StrAppend(&out, "<p class=\"meta\">Note: ", Escaped(DetectorNoteMessage(note)), "</p>\n");
+  }
+  absl::StrAppend(&out, SummaryHtml(report), Table(report));
   SourceLines sources(report.locations_root);
   for (const CaseResult& result : report.results) {
     absl::StrAppend(&out, CaseSection(report, result, sources, options));

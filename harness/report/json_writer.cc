@@ -91,6 +91,17 @@ std::string FormatJsonReport(const Report& report, const WriterOptions& /*option
                      {"errors", s.errors}}}};
   if (!report.complete) document["incomplete_reason"] = report.incomplete_reason;
   if (!report.program.empty()) document["program"] = report.program;
+  if (!report.detector_notes.empty()) {
+    json notes = json::array();
+    for (const DetectorNote& note : report.detector_notes) {
+      notes.push_back({{"detector", DetectorName(note.detector)},
+                       {"why", note.why},
+                       {"invisible", note.invisible},
+                       {"remedy", note.remedy},
+                       {"message", DetectorNoteMessage(note)}});
+    }
+    document["detector_notes"] = std::move(notes);
+  }
   return document.dump(2) + "\n";
 }
 

@@ -57,6 +57,25 @@ TEST(JsonWriterTest, HasTheDesignShape) {
   }
   EXPECT_EQ(summary["total"], 1);
   EXPECT_EQ(summary["detected"], 1);
+  EXPECT_FALSE(json.contains("detector_notes"));  // none: left out
+}
+
+TEST(JsonWriterTest, NamesEachDetectorThatCannotSeeTheProgram) {
+  Report report;
+  report.program = {"./server"};
+  report.detector_notes = {DetectorNote{Detector::kLockorder, "statically linked",
+                                        "lock-order inversions are invisible",
+                                        "link it dynamically"}};
+  const nlohmann::json json = nlohmann::json::parse(FormatJsonReport(report));
+  ASSERT_EQ(json["detector_notes"].size(), 1u);
+  const nlohmann::json& note = json["detector_notes"][0];
+  EXPECT_EQ(note["detector"], "lockorder");
+  EXPECT_EQ(note["why"], "statically linked");
+  EXPECT_EQ(note["invisible"], "lock-order inversions are invisible");
+  EXPECT_EQ(note["remedy"], "link it dynamically");
+  EXPECT_EQ(note["message"],
+            "lockorder cannot see this program (statically linked): lock-order inversions are "
+            "invisible; link it dynamically");
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "harness/report/finding_message.h"
 #include "harness/report/findings_text.h"
 #include "harness/report/grade.h"
 #include "harness/report/site_text.h"
@@ -48,13 +50,18 @@ size_t AllowedSequenceLength(absl::string_view text) {
   return length;
 }
 
-// The one-line reason a case is not as expected.
-std::string FailureMessage(const CaseResult& result) {
+// The one-line reason a case is not as expected; a miss says what could
+// not see it (`notes`: the detectors that cannot see the program).
+std::string FailureMessage(const CaseResult& result, const std::vector<DetectorNote>& notes) {
   switch (result.verdict) {
-    case Verdict::kMissed:
+    case Verdict::kMissed: {
+      std::vector<std::string> why;
+      if (!result.note.empty()) why.push_back(result.note);
+      for (const DetectorNote& note : notes) why.push_back(DetectorNoteMessage(note));
       return absl::StrCat("missed: the bug was detected in ", result.runs_detected, " of ",
                           result.runs, " runs",
-                          result.note.empty() ? "" : absl::StrCat(" (", result.note, ")"));
+                          why.empty() ? "" : absl::StrCat(" (", absl::StrJoin(why, "; "), ")"));
+    }
     case Verdict::kFalsePositive:
       return absl::StrCat("false positive: findings in ", result.runs_with_findings, " of ",
                           result.runs, " runs of a correct variant");
@@ -68,7 +75,8 @@ std::string FailureMessage(const CaseResult& result) {
   return "";
 }
 
-void AppendTestcase(const CaseResult& result, std::string& out) {
+void AppendTestcase(const CaseResult& result, const std::vector<DetectorNote>& notes,
+                    std::string& out) {
   const CaseDeclaration& declaration = result.declaration;
   absl::StrAppendFormat(&out, "    <testcase classname=\"%s\" name=\"%s\" time=\"%.3f\">\n",
                         XmlEscape(declaration.pattern), XmlEscape(declaration.variant),
@@ -77,8 +85,8 @@ void AppendTestcase(const CaseResult& result, std::string& out) {
   if (!IsAsExpected(result.verdict)) {
     const char* element = result.verdict == Verdict::kError ? "error" : "failure";
     absl::StrAppend(&out, "      <", element, " type=\"", VerdictName(result.verdict),
-                    "\" message=\"", XmlEscape(FailureMessage(result)), "\">", XmlEscape(findings),
-                    "</", element, ">\n");
+                    "\" message=\"", XmlEscape(FailureMessage(result, notes)), "\">",
+                    XmlEscape(findings), "</", element, ">\n");
   } else if (!findings.empty()) {
     absl::StrAppend(&out, "      <system-out>", XmlEscape(findings), "</system-out>\n");
   }
@@ -174,7 +182,7 @@ std::string FormatJunitReport(const Report& report, const WriterOptions& /*optio
                     "      <property name=\"compiler\" value=\"", XmlEscape(report.build.compiler),
                     "\"/>\n", "      <property name=\"sanitizer\" value=\"",
                     XmlEscape(report.build.sanitizer), "\"/>\n", "    </properties>\n");
-    for (const CaseResult* result : cases) AppendTestcase(*result, out);
+    for (const CaseResult* result : cases) AppendTestcase(*result, report.detector_notes, out);
     absl::StrAppend(&out, "  </testsuite>\n");
   }
   absl::StrAppend(&out, "</testsuites>\n");

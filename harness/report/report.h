@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "harness/model/build_info.h"
+#include "harness/model/detector_note.h"
 #include "harness/model/finding.h"
 #include "harness/model/lock_order_graph.h"
 #include "harness/model/run_record.h"
@@ -61,6 +62,8 @@ struct Report {
   bool complete = true;
   std::string incomplete_reason;
   std::vector<std::string> program;  // black-box mode: the command that was run
+  // Black-box mode: each detector that cannot see the program, and why.
+  std::vector<DetectorNote> detector_notes;
   // The directory that locations' relative file names are relative to: the
   // source root for catalog runs, the working directory in black-box mode.
   std::string locations_root;

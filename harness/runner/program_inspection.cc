@@ -225,6 +225,7 @@ absl::StatusOr<ProgramTraits> InspectProgram(const std::string& program) {
   traits.tsan = facts.tsan;
   traits.asan = facts.asan;
   traits.preload_reaches_locks = dynamic && !facts.defines_mutex_lock;
+  traits.static_executable = !dynamic;
   if (!dynamic) {
     traits.why_no_preload = "statically linked: LD_PRELOAD cannot reach its pthread calls";
   } else if (facts.defines_mutex_lock) {

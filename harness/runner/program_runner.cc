@@ -37,8 +37,9 @@ std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
   return ApplicableDetectors(ProgramSubject(traits, options));
 }
 
-std::string ProgramDetectorNote(const ProgramTraits& traits, const ProgramRunOptions& options) {
-  return InapplicableDetectorNote(ProgramSubject(traits, options));
+std::vector<DetectorNote> ProgramDetectorNotes(const ProgramTraits& traits,
+                                               const ProgramRunOptions& options) {
+  return InapplicableDetectorNotes(ProgramSubject(traits, options));
 }
 
 CaseDeclaration ProgramDeclaration(const std::string& program, Expect expect,

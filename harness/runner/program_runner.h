@@ -38,9 +38,10 @@ std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
 CaseDeclaration ProgramDeclaration(const std::string& program, Expect expect,
                                    const std::vector<Detector>& detectors);
 
-// Why a detector racelab usually has does not apply to this program ("" when
-// all apply): for the report's note.
-std::string ProgramDetectorNote(const ProgramTraits& traits, const ProgramRunOptions& options);
+// Why each detector racelab usually has that cannot see this program does
+// not, what that hides and what to change (none when all apply).
+std::vector<DetectorNote> ProgramDetectorNotes(const ProgramTraits& traits,
+                                               const ProgramRunOptions& options);
 
 // Runs `argv` (argv[0] already inspected into `traits`) options.repeat times
 // and returns one record per run. Stops early once racelab is interrupted.

@@ -95,6 +95,7 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   Report report;
   report.build = ThisBuild();
   report.program = session.program;
+  report.detector_notes = ProgramDetectorNotes(*traits, options);
   report.locations_root = options.project_root;
   const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
   const CaseDeclaration declaration = ProgramDeclaration(
@@ -102,9 +103,6 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   std::vector<RunRecord> runs = RunProgram(session.program, declaration, *traits, options);
   if (!runs.empty()) {
     CaseResult result = GradeCase(declaration, runs, detectors);
-    const std::string note = ProgramDetectorNote(*traits, options);
-    if (!note.empty())
-      result.note = result.note.empty() ? note : absl::StrCat(result.note, "; ", note);
     report.results.push_back(std::move(result));
     Symbolizer symbolizer;
     keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
