@@ -210,7 +210,7 @@ int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t k,
 }
 
 #ifndef RACELAB_TSAN_OWNS_STATIC_GUARDS
-int __cxa_guard_acquire(__cxxabiv1::__guard* g) noexcept {
+int __cxa_guard_acquire(__cxxabiv1::__guard* g) {  // may throw, as declared (recursive init)
   return StaticInitAcquire(g, [g] { return NextOf___cxa_guard_acquire()(g); });
 }
 void __cxa_guard_release(__cxxabiv1::__guard* g) noexcept {
