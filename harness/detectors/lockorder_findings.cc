@@ -301,6 +301,26 @@ Finding SelfDeadlockFinding(const Recording& recording, const lockorder::SelfDea
   return finding;
 }
 
+// What the thread did at a misuse's site.
+const char* MisuseSiteRole(MisuseKind kind) {
+  switch (kind) {
+    case MisuseKind::kWaitNotHeld:
+      return "waits here";
+    case MisuseKind::kRelockFailed:
+      return "locks again here";
+    case MisuseKind::kDestroyLocked:
+      return "destroys it here";
+    case MisuseKind::kUseDestroyed:
+      return "uses it here";
+    case MisuseKind::kExitHolding:
+      return "took it here";
+    case MisuseKind::kUnlockNotOwner:
+    case MisuseKind::kUnlockUnlocked:
+      break;
+  }
+  return "unlocks here";
+}
+
 Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord& record,
                       absl::string_view project_root, Symbolizer& symbolizer) {
   Finding finding;
@@ -323,11 +343,19 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
     case MisuseKind::kRelockFailed:
       evidence.kind = LockMisuse::Kind::kRelockFailed;
       break;
+    case MisuseKind::kDestroyLocked:
+      evidence.kind = LockMisuse::Kind::kDestroyLocked;
+      if (record.owner != 0) evidence.owner = ThreadName(record.owner);
+      break;
+    case MisuseKind::kUseDestroyed:
+      evidence.kind = LockMisuse::Kind::kUseDestroyed;
+      break;
+    case MisuseKind::kExitHolding:
+      evidence.kind = LockMisuse::Kind::kExitHolding;
+      break;
   }
   evidence.at = Located(recording, record.site, project_root, symbolizer, record.thread,
-                        record.kind == MisuseKind::kWaitNotHeld    ? "waits here"
-                        : record.kind == MisuseKind::kRelockFailed ? "locks again here"
-                                                                   : "unlocks here");
+                        MisuseSiteRole(record.kind));
   if (evidence.at) finding.locations.push_back(*evidence.at);
   finding.evidence = std::move(evidence);
   return finding;

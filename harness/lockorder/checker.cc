@@ -350,16 +350,22 @@ void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr
   ReportMisuse(thread, *Lookup(thread, address, kind, site), site, /*waiting=*/false);
 }
 
-void LockOrderChecker::ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address,
-                                          LockKind kind, const Site& site) {
+void LockOrderChecker::ReportLockMisuse(ThreadLockState& thread, std::uintptr_t address,
+                                        LockKind kind, const Site& site, MisuseKind misuse,
+                                        std::int64_t holder) {
   LockInfo* lock = Lookup(thread, address, kind, site);
-  if (!thread.reported_once.insert(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1)).second)
-    return;
+  const std::uint64_t key =
+      Mix(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1), static_cast<std::uint64_t>(misuse));
+  if (!thread.reported_once.insert(key).second) return;
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
+  std::uint32_t owner = 0;  // 0 also when the holder never used the hooks
+  if (holder != 0) {
+    auto found = thread_by_os_tid_.find(holder);
+    if (found != thread_by_os_tid_.end()) owner = found->second;
+  }
   Declare(*lock);
-  sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), MisuseKind::kRelockFailed,
-                               thread.thread});
+  sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), misuse, owner});
 }
 
 SiteId LockOrderChecker::SiteIdOf(ThreadLockState& thread, const Site& site) {

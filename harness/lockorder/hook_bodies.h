@@ -161,6 +161,49 @@ __attribute__((always_inline)) inline int Release(const void* lock, KindOf kind_
   return call();
 }
 
+// A lock call on a mutex pthread_mutex_destroy left behind (glibc marks it
+// with kind -1 and fails every later call with EINVAL): misuse, reported
+// out of line with the hook's site.
+__attribute__((noinline, cold)) void ReportUseOfDestroyed(const void* lock,
+                                                          const std::uintptr_t* hook_frame);
+__attribute__((always_inline)) inline bool UsedAfterDestroy(const pthread_mutex_t* mutex) {
+  if (__builtin_expect(__atomic_load_n(&mutex->__data.__kind, __ATOMIC_RELAXED) != -1, 1)) {
+    return false;
+  }
+  if (Active()) {
+    ReportUseOfDestroyed(mutex, static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+  }
+  return true;
+}
+
+// pthread_mutex_destroy and pthread_rwlock_destroy: destroying a lock a
+// thread holds is misuse (glibc refuses a locked mutex with EBUSY and it
+// stays a live lock, so it is not forgotten then).
+__attribute__((noinline, cold)) void ReportDestroyOfLocked(const void* lock, LockKind kind,
+                                                           std::int64_t holder,
+                                                           const std::uintptr_t* hook_frame);
+template <typename Call>
+__attribute__((always_inline)) inline int Destroying(const void* lock, LockKind kind, Call call) {
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  const std::int64_t holder = ExclusiveHolder(Address(lock), kind);
+  const bool locked =
+      holder != 0 ||
+      (kind == LockKind::kRwLock
+           ? RwLockReaders(lock) != 0
+           : __atomic_load_n(&static_cast<const pthread_mutex_t*>(lock)->__data.__lock,
+                             __ATOMIC_RELAXED) != 0);
+  if (__builtin_expect(locked, 0)) {
+    ReportDestroyOfLocked(lock, kind, holder,
+                          static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+    if (kind != LockKind::kRwLock) return call();  // EBUSY: still the same lock
+  }
+  {
+    HookScope scope;
+    checker->Forget(Address(lock));
+  }
+  return call();
+}
+
 template <typename Call>
 __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call) {
   if (Active() && !CalledByAllocator(__builtin_return_address(0))) {

@@ -175,6 +175,24 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
   }
 }
 
+void ReportUseOfDestroyed(const void* lock, const std::uintptr_t* hook_frame) {
+  ThreadLockState& state = State();
+  HookScope scope;
+  Site site;
+  CaptureSiteFrom(hook_frame, site);
+  checker->ReportLockMisuse(state, Address(lock), LockKind::kMutex, site, MisuseKind::kUseDestroyed,
+                            0);
+}
+
+void ReportDestroyOfLocked(const void* lock, LockKind kind, std::int64_t holder,
+                           const std::uintptr_t* hook_frame) {
+  ThreadLockState& state = State();
+  HookScope scope;
+  Site site;
+  CaptureSiteFrom(hook_frame, site);
+  checker->ReportLockMisuse(state, Address(lock), kind, site, MisuseKind::kDestroyLocked, holder);
+}
+
 void RunOnceRoutine() {
   const void* const control = this_thread.once_control;
   void (*const routine)() = this_thread.once_routine;

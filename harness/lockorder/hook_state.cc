@@ -40,10 +40,30 @@ namespace {
 alignas(RecordFileWriter) unsigned char writer_storage[sizeof(RecordFileWriter)];
 alignas(LockOrderChecker) unsigned char checker_storage[sizeof(LockOrderChecker)];
 
+// A thread other than the main one ends holding locks: each lock it still
+// holds (by the lock's own state) is misuse, reported with where it was
+// taken. The main thread ending ends the process, which releases them all.
+void ReportLocksHeldAtExit(ThreadLockState& state) {
+  if (checker == nullptr || state.os_tid == ::getpid()) return;
+  for (std::size_t i = 0; i < state.held.size(); ++i) {
+    const Held held = state.held[i];
+    if (held.shared || IsHiddenLock(held.kind) ||
+        ExclusiveHolder(held.address, held.kind) != state.os_tid) {
+      continue;
+    }
+    checker->ReportLockMisuse(state, held.address, held.kind, held.site, MisuseKind::kExitHolding,
+                              state.os_tid);
+  }
+}
+
 // Frees the thread's state when the thread exits.
 struct ThreadStateOwner {
   ~ThreadStateOwner() {
     HookScope scope;
+    if (this_thread.state != nullptr && (this_thread.pass_through & HookThread::kExited) == 0 &&
+        mode.load(std::memory_order_acquire) == kOn) {
+      ReportLocksHeldAtExit(*this_thread.state);
+    }
     if (this_thread.wait_slot != nullptr) this_thread.wait_slot->Clear();
     delete this_thread.state;
     this_thread.state = nullptr;

@@ -50,6 +50,7 @@ extern "C" void free(void* block) {
 
 using racelab::lockorder::Blocking;
 using racelab::lockorder::ConditionWait;
+using racelab::lockorder::Destroying;
 using racelab::lockorder::Forgetting;
 using racelab::lockorder::Joining;
 using racelab::lockorder::LockKind;
@@ -60,6 +61,7 @@ using racelab::lockorder::OnceCall;
 using racelab::lockorder::Release;
 using racelab::lockorder::StaticInitAcquire;
 using racelab::lockorder::StaticInitRelease;
+using racelab::lockorder::UsedAfterDestroy;
 
 // Declares TSan's interceptor for NAME (weak: absent outside TSan builds) and
 // a pointer to whatever comes next, resolved on first use. Not a
@@ -125,20 +127,25 @@ RACELAB_NEXT(void, __cxa_guard_abort, (__cxxabiv1::__guard*))
 extern "C" {
 
 int pthread_mutex_lock(pthread_mutex_t* m) {
+  if (UsedAfterDestroy(m)) return NextOf_pthread_mutex_lock()(m);
   return Blocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_lock()(m); });
 }
 int pthread_mutex_trylock(pthread_mutex_t* m) {
+  if (UsedAfterDestroy(m)) return NextOf_pthread_mutex_trylock()(m);
   return NonBlocking(m, MutexKind(m), false, [&] { return NextOf_pthread_mutex_trylock()(m); });
 }
 int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* t) {
+  if (UsedAfterDestroy(m)) return NextOf_pthread_mutex_timedlock()(m, t);
   return NonBlocking(m, MutexKind(m), false,
                      [&] { return NextOf_pthread_mutex_timedlock()(m, t); });
 }
 int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t c, const struct timespec* t) {
+  if (UsedAfterDestroy(m)) return NextOf_pthread_mutex_clocklock()(m, c, t);
   return NonBlocking(m, MutexKind(m), false,
                      [&] { return NextOf_pthread_mutex_clocklock()(m, c, t); });
 }
 int pthread_mutex_unlock(pthread_mutex_t* m) {
+  if (UsedAfterDestroy(m)) return NextOf_pthread_mutex_unlock()(m);
   return Release(
       m, [m] { return MutexKind(m); }, [m] { return NextOf_pthread_mutex_unlock()(m); });
 }
@@ -146,7 +153,8 @@ int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* a) {
   return Forgetting(m, [&] { return NextOf_pthread_mutex_init()(m, a); });
 }
 int pthread_mutex_destroy(pthread_mutex_t* m) {
-  return Forgetting(m, [&] { return NextOf_pthread_mutex_destroy()(m); });
+  if (UsedAfterDestroy(m)) return NextOf_pthread_mutex_destroy()(m);
+  return Destroying(m, MutexKind(m), [&] { return NextOf_pthread_mutex_destroy()(m); });
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t* l) {
@@ -187,7 +195,7 @@ int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
   return Forgetting(l, [&] { return NextOf_pthread_rwlock_init()(l, a); });
 }
 int pthread_rwlock_destroy(pthread_rwlock_t* l) {
-  return Forgetting(l, [&] { return NextOf_pthread_rwlock_destroy()(l); });
+  return Destroying(l, LockKind::kRwLock, [&] { return NextOf_pthread_rwlock_destroy()(l); });
 }
 
 int pthread_join(pthread_t t, void** r) {

@@ -398,8 +398,10 @@ class RecordLine {
     RETURN_IF_ERROR(LockRef(2, record.lock));
     RETURN_IF_ERROR(SiteRef(3, record.site));
     bool known = false;
-    for (MisuseKind kind : {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked,
-                            MisuseKind::kWaitNotHeld, MisuseKind::kRelockFailed}) {
+    for (MisuseKind kind :
+         {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
+          MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
+          MisuseKind::kExitHolding}) {
       if (p_.field(4) == MisuseKindName(kind)) {
         record.kind = kind;
         known = true;

@@ -34,9 +34,10 @@
 //                                         gate a `retaken` edge took away comes again
 //                                         with none
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
-//   misuse <t> <lock> <site> unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed <owner
-//   t|0> deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site> <held
-//   site>)...
+//   misuse <t> <lock> <site>
+//   unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed|destroy-locked|use-destroyed|exit-holding
+//   <owner t|0> deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site>
+//   <held site>)...
 //                                         a wait-for cycle, recorded when it closed: each
 //                                         step's lock is held by the next step's thread
 //   wait <t> <lock> mutex|condition <owner t|0> [<site>|- [<readers>]]
@@ -161,6 +162,12 @@ inline absl::string_view MisuseKindName(MisuseKind kind) {
       return "wait-not-held";
     case MisuseKind::kRelockFailed:
       return "relock-failed";
+    case MisuseKind::kDestroyLocked:
+      return "destroy-locked";
+    case MisuseKind::kUseDestroyed:
+      return "use-destroyed";
+    case MisuseKind::kExitHolding:
+      return "exit-holding";
   }
   return "?";
 }

@@ -73,6 +73,9 @@ enum class MisuseKind {
   kUnlockUnlocked,  // unlocked while no thread holds it
   kWaitNotHeld,     // condition wait with a mutex the thread does not hold
   kRelockFailed,    // relock of an error-checking mutex or rwlock the thread holds (EDEADLK)
+  kDestroyLocked,   // a mutex or rwlock destroyed while locked (`owner`: who holds it)
+  kUseDestroyed,    // a mutex locked or unlocked after pthread_mutex_destroy
+  kExitHolding,     // a thread ended holding the lock (`site`: where it took it)
 };
 
 struct LockRecord {

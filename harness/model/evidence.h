@@ -71,7 +71,15 @@ struct SelfDeadlock {
 
 // A lock used against its contract.
 struct LockMisuse {
-  enum class Kind { kUnlockNotOwner, kUnlockUnlocked, kWaitNotHeld, kRelockFailed };
+  enum class Kind {
+    kUnlockNotOwner,
+    kUnlockUnlocked,
+    kWaitNotHeld,
+    kRelockFailed,
+    kDestroyLocked,  // `owner` holds it ("" unknown)
+    kUseDestroyed,
+    kExitHolding,  // `at` is where the thread took it
+  };
   Kind kind = Kind::kUnlockUnlocked;
   std::string thread;
   std::string lock;

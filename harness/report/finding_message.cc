@@ -116,6 +116,18 @@ std::string Say(const LockMisuse& misuse) {
                           " while it holds it; the lock checks errors, so the call failed with "
                           "EDEADLK (a caller that ignores it goes on without the lock it thinks "
                           "it took)");
+    case LockMisuse::Kind::kDestroyLocked:
+      return absl::StrCat(misuse.thread, " destroys ", misuse.lock, " at ", where, " while ",
+                          misuse.owner.empty() ? "a thread" : misuse.owner,
+                          " holds it (undefined: glibc refuses a locked mutex with EBUSY, and "
+                          "destroys a rwlock under its holders)");
+    case LockMisuse::Kind::kUseDestroyed:
+      return absl::StrCat(misuse.thread, " uses ", misuse.lock, " at ", where,
+                          " after it was destroyed (the call fails with EINVAL: no lock is "
+                          "taken or released)");
+    case LockMisuse::Kind::kExitHolding:
+      return absl::StrCat(misuse.thread, " ends while it holds ", misuse.lock, ", taken at ", where,
+                          ": no other thread can ever take it");
   }
   return "";
 }
