@@ -124,6 +124,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"latent_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"gate_bypassed", true, {"lock-order-inversion"}, {}},
         Expectation{"wrapped_inversions", true, {"lock-order-inversion"}, {}},
+        Expectation{"spin_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"static_init_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"static_init_first"},
         Expectation{"once_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
@@ -163,6 +164,16 @@ TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
   ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
   // Both acquisitions of both orders: lines 15, 16, 21 and 22.
   EXPECT_EQ(InversionLines(run, "latent_inversion"), (std::set<int>{15, 16, 21, 22}))
+      << run.invocation.output;
+}
+
+// Spin locks are locks: an AB/BA through two of them names all four lines.
+TEST(BlackBoxTest, ASpinLockInversionNamesItsLines) {
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("spin_inversion"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  EXPECT_EQ(InversionLines(run, "spin_inversion"), (std::set<int>{17, 18, 25, 26}))
       << run.invocation.output;
 }
 

@@ -110,7 +110,10 @@ void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
   // (mutex misuse, reported then) is no longer held by anyone.
   for (size_t i = 0; i < thread.held.size(); ++i) {
     const Held& held = thread.held[i];
-    if (held.shared || holder_(held.address, held.kind) == thread.os_tid) continue;
+    if (held.shared || !HolderIsKnown(held.kind) ||
+        holder_(held.address, held.kind) == thread.os_tid) {
+      continue;
+    }
     thread.held.erase(thread.held.begin() + i);
     Rechain(thread, i);
     --i;
@@ -418,6 +421,7 @@ bool LockOrderChecker::ReleaseForWait(ThreadLockState& thread, std::uintptr_t ad
 
 void LockOrderChecker::ReportMisuse(ThreadLockState& thread, const LockInfo& lock, const Site& site,
                                     bool waiting) {
+  if (!HolderIsKnown(lock.kind)) return;  // who holds it, and so whether this is misuse, unknown
   const std::int64_t holder = holder_(lock.address, lock.kind);
   // Held by this very thread, says the lock: taken where the hooks could
   // not see it (before checking began), so no misuse.

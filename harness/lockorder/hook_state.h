@@ -134,6 +134,7 @@ class HookScope {
 // from the hooks' own note.
 inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
   if (IsHiddenLock(kind)) return hidden_lock_holders.HolderOf(address);
+  if (kind == LockKind::kSpin) return 0;  // its word says "locked", not by whom
   if (kind == LockKind::kRwLock) {
     return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,
                            __ATOMIC_RELAXED);

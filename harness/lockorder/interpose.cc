@@ -1,12 +1,13 @@
 // The pthread hooks that feed the lock-order checker from unmodified code:
 // std::mutex, std::recursive_mutex, std::timed_mutex, std::shared_mutex and
 // std::condition_variable all end in these pthread calls (and
-// std::thread::join in pthread_join, for wait-for cycles through a join;
-// a function-local static's initialisation in __cxa_guard_*, a hidden
-// lock). Linked into the
-// `racelab` binary (so case code is checked in every preset, and the
-// definitions here beat clang's static TSan runtime, whose pthread symbols
-// are weak) and built as libracelab_lockorder_preload.so for LD_PRELOAD.
+// std::thread::join in pthread_join, for wait-for cycles through a join),
+// and so do spin locks (pthread_spin_*) and the hidden locks: a
+// function-local static's initialisation (__cxa_guard_*) and pthread_once.
+// Linked into the `racelab` binary (so case code is checked in every
+// preset, and the definitions here beat clang's static TSan runtime, whose
+// pthread symbols are weak) and built as libracelab_lockorder_preload.so
+// for LD_PRELOAD.
 //
 // Each hook forwards to the next definition: ThreadSanitizer's interceptor
 // when there is one (`__interceptor_<name>`), else the next object's
@@ -101,6 +102,11 @@ RACELAB_NEXT(int, pthread_rwlock_clockwrlock,
 RACELAB_NEXT(int, pthread_rwlock_unlock, (pthread_rwlock_t*))
 RACELAB_NEXT(int, pthread_rwlock_init, (pthread_rwlock_t*, const pthread_rwlockattr_t*))
 RACELAB_NEXT(int, pthread_rwlock_destroy, (pthread_rwlock_t*))
+RACELAB_NEXT(int, pthread_spin_lock, (pthread_spinlock_t*))
+RACELAB_NEXT(int, pthread_spin_trylock, (pthread_spinlock_t*))
+RACELAB_NEXT(int, pthread_spin_unlock, (pthread_spinlock_t*))
+RACELAB_NEXT(int, pthread_spin_init, (pthread_spinlock_t*, int))
+RACELAB_NEXT(int, pthread_spin_destroy, (pthread_spinlock_t*))
 RACELAB_NEXT(int, pthread_join, (pthread_t, void**))
 RACELAB_NEXT(int, pthread_once, (pthread_once_t*, void (*)()))
 RACELAB_NEXT(int, pthread_cond_wait, (pthread_cond_t*, pthread_mutex_t*))
@@ -196,6 +202,29 @@ int pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* a) {
 }
 int pthread_rwlock_destroy(pthread_rwlock_t* l) {
   return Destroying(l, LockKind::kRwLock, [&] { return NextOf_pthread_rwlock_destroy()(l); });
+}
+
+// A spin lock's address as the hooks take it (pthread_spinlock_t is a
+// volatile int: the hooks never read it).
+static const void* SpinLock(pthread_spinlock_t* l) { return const_cast<const int*>(l); }
+
+int pthread_spin_lock(pthread_spinlock_t* l) {
+  return Blocking(SpinLock(l), LockKind::kSpin, false,
+                  [&] { return NextOf_pthread_spin_lock()(l); });
+}
+int pthread_spin_trylock(pthread_spinlock_t* l) {
+  return NonBlocking(SpinLock(l), LockKind::kSpin, false,
+                     [&] { return NextOf_pthread_spin_trylock()(l); });
+}
+int pthread_spin_unlock(pthread_spinlock_t* l) {
+  return Release(
+      SpinLock(l), [] { return LockKind::kSpin; }, [l] { return NextOf_pthread_spin_unlock()(l); });
+}
+int pthread_spin_init(pthread_spinlock_t* l, int shared) {
+  return Forgetting(SpinLock(l), [&] { return NextOf_pthread_spin_init()(l, shared); });
+}
+int pthread_spin_destroy(pthread_spinlock_t* l) {
+  return Forgetting(SpinLock(l), [&] { return NextOf_pthread_spin_destroy()(l); });
 }
 
 int pthread_join(pthread_t t, void** r) {

@@ -215,6 +215,8 @@ class RecordLine {
       lock.kind = LockKind::kStaticInit;
     } else if (p_.field(2) == "once") {
       lock.kind = LockKind::kOnce;
+    } else if (p_.field(2) == "spin") {
+      lock.kind = LockKind::kSpin;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }

@@ -12,7 +12,7 @@
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
 //   lock <id> <kind> 0x<address> <first-acquisition site>|- [<m>+0x<offset>]
-//                                         kind: mutex|recursive|rwlock|static-init|once;
+//                                         kind: mutex|recursive|rwlock|static-init|once|spin;
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
 //                                         appear twice, alike (see LockInfo::declared);
@@ -134,6 +134,8 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "static-init";
     case LockKind::kOnce:
       return "once";
+    case LockKind::kSpin:
+      return "spin";
   }
   return "?";
 }

@@ -60,13 +60,18 @@ struct Site {
 // What a lock is. kStaticInit and kOnce are hidden locks: the guard of a
 // function-local static's initialisation (__cxa_guard_acquire), and a
 // pthread_once control (std::call_once's flag), each held by the thread
-// running the initialisation while others wait for it.
-enum class LockKind { kMutex, kRecursiveMutex, kRwLock, kStaticInit, kOnce };
+// running the initialisation while others wait for it. kSpin is a
+// pthread_spinlock_t, whose word says only "locked", never by whom.
+enum class LockKind { kMutex, kRecursiveMutex, kRwLock, kStaticInit, kOnce, kSpin };
 
 // Whether the lock keeps no owner of its own (see HiddenLockHolders).
 inline bool IsHiddenLock(LockKind kind) {
   return kind == LockKind::kStaticInit || kind == LockKind::kOnce;
 }
+
+// Whether the holder query can tell who holds the lock: not for a spin
+// lock, so its holds are never judged stale and its unlocks never misuse.
+inline bool HolderIsKnown(LockKind kind) { return kind != LockKind::kSpin; }
 
 enum class MisuseKind {
   kUnlockNotOwner,  // unlocked by a thread that does not hold it (another thread does)
