@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/detectors/detector.h"
@@ -165,6 +166,25 @@ TEST(BlackBoxTest, SitesPointIntoTheProgramsSource) {
   // Both acquisitions of both orders: lines 15, 16, 21 and 22.
   EXPECT_EQ(InversionLines(run, "latent_inversion"), (std::set<int>{15, 16, 21, 22}))
       << run.invocation.output;
+}
+
+// std::thread::join has no frame pointer (libstdc++ is built without), so
+// the frame walk alone skips its caller; the join's site comes from the
+// DWARF unwinder and is the program's own line.
+TEST(BlackBoxTest, AJoinUnderALockNamesTheJoinsLine) {
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("join_under_lock"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  std::set<std::string> joins;
+  for (const nlohmann::json& finding : run.report["results"][0]["findings"]) {
+    for (const nlohmann::json& location : finding["locations"]) {
+      if (location.value("role", "").find("joins") == std::string::npos) continue;
+      joins.insert(
+          absl::StrCat(location["function"].get<std::string>(), ":", location["line"].get<int>()));
+    }
+  }
+  EXPECT_EQ(joins, (std::set<std::string>{"main:28"})) << run.invocation.output;
 }
 
 // Spin locks are locks: an AB/BA through two of them names all four lines.

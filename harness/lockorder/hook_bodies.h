@@ -80,6 +80,7 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
         HookScope scope;
         Site site;
         CaptureSiteInto(site);
+        CompleteSiteByUnwinding(site);
         checker->ReportFailedRelock(state, Address(lock), kind, site);
       }
       return result;
@@ -87,6 +88,9 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
     HookScope scope;
     Site site;
     CaptureSiteInto(site);
+    // A new chain, whose site may name an edge (not a lock taken alone,
+    // which is the slow path only after a foreign unlock: see TryAloneAcquire).
+    if (!state.held.empty()) CompleteSiteByUnwinding(site);
     info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
     if (Site* slot =
             checker->PushHeld(state, info, Address(lock), kind, shared, /*blocking=*/true)) {
@@ -257,7 +261,13 @@ __attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
   }
   ThreadLockState& state = *this_thread.state;
   WaitSlot* const slot = this_thread.wait_slot;
-  CaptureSiteInto(slot->wait_site);
+  {
+    HookScope scope;
+    Site site;
+    CaptureSiteInto(site);
+    CompleteSiteByUnwinding(site);  // std::thread::join has no frame pointer
+    slot->wait_site = site;
+  }
   slot->joining.store(static_cast<std::uintptr_t>(thread), std::memory_order_relaxed);
   // Published sequentially consistent, as OnContended does.
   slot->waiting_on.exchange(WaitSlot::kJoining, std::memory_order_seq_cst);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #include <ctime>
 
@@ -171,8 +172,38 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
     HookScope scope;
     Site site;
     CaptureSiteFrom(hook_frame, site);
+    CompleteSiteByUnwinding(site);
     checker->ReportUnheldRelease(state, Address(lock), kind, site);
   }
+}
+
+namespace {
+
+struct UnwoundSite {
+  std::uintptr_t first = 0;  // the frame walk's first frame: where to start
+  bool found = false;
+  Site site;
+};
+
+_Unwind_Reason_Code CollectFrame(_Unwind_Context* context, void* arg) {
+  auto* unwound = static_cast<UnwoundSite*>(arg);
+  const auto ip = static_cast<std::uintptr_t>(_Unwind_GetIP(context));
+  if (!unwound->found) {
+    if (ip != unwound->first) return _URC_NO_REASON;  // racelab's own frames
+    unwound->found = true;
+  }
+  unwound->site.pcs[unwound->site.depth++] = ip;
+  return unwound->site.depth == kMaxSiteFrames ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+}  // namespace
+
+void CompleteSiteByUnwinding(Site& site) {
+  if (site.depth == 0) return;
+  UnwoundSite unwound;
+  unwound.first = site.pcs[0];
+  _Unwind_Backtrace(CollectFrame, &unwound);
+  if (unwound.found && unwound.site.depth >= 2) site = unwound.site;
 }
 
 void ReportUseOfDestroyed(const void* lock, const std::uintptr_t* hook_frame) {
@@ -180,6 +211,7 @@ void ReportUseOfDestroyed(const void* lock, const std::uintptr_t* hook_frame) {
   HookScope scope;
   Site site;
   CaptureSiteFrom(hook_frame, site);
+  CompleteSiteByUnwinding(site);
   checker->ReportLockMisuse(state, Address(lock), LockKind::kMutex, site, MisuseKind::kUseDestroyed,
                             0);
 }
@@ -190,6 +222,7 @@ void ReportDestroyOfLocked(const void* lock, LockKind kind, std::int64_t holder,
   HookScope scope;
   Site site;
   CaptureSiteFrom(hook_frame, site);
+  CompleteSiteByUnwinding(site);
   checker->ReportLockMisuse(state, Address(lock), kind, site, MisuseKind::kDestroyLocked, holder);
 }
 

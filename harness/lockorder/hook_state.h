@@ -209,6 +209,15 @@ __attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
   CaptureSiteFrom(static_cast<const std::uintptr_t*>(__builtin_frame_address(0)), site);
 }
 
+// Redoes a site the frame walk captured (its first frame, the hook's
+// caller, is always right) with the DWARF unwinder, which needs no frame
+// pointers: past a function compiled without them, the frame walk skips
+// its caller's frame (std::thread::join, an outlined std::mutex::lock, any
+// -O2 code) or stops. Costs microseconds, so only on slow paths: a new
+// lock chain, a join under a lock, a misuse. Keeps the walk's frames when
+// the unwinder cannot find the first one. Call inside a HookScope.
+__attribute__((noinline)) void CompleteSiteByUnwinding(Site& site);
+
 __attribute__((always_inline)) inline Site CaptureSite() {
   Site site;
   CaptureSiteInto(site);
