@@ -27,6 +27,7 @@ namespace racelab {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kTimeout = "3";
 
@@ -216,6 +217,24 @@ TEST(BlackBoxTest, InversionsThroughOneWrapperStayDistinct) {
   EXPECT_EQ(inversions,
             (std::set<std::set<int>>{{26, 27, 33, 34}, {40, 41, 47, 48}, {54, 55, 61, 62}}))
       << run.invocation.output;
+}
+
+// Built with -O2 and no frame pointers, as users build releases: every site
+// is still the program's own line (the first frame's caller comes from what
+// the DWARF unwinder taught the hooks, the rest of a slow path's site from
+// the unwinder itself).
+TEST(BlackBoxTest, SitesResolveInAnO2BuildWithoutFramePointers) {
+  if (!PreloadReachesThisPreset())
+    GTEST_SKIP() << "the preload library cannot reach this preset's programs";
+  BlackBoxRun run = RunBlackBox({"--expect", "bug"}, ProgramPath("gate_bypassed_o2"));
+  ASSERT_TRUE(run.report.is_object()) << run.invocation.output;
+  EXPECT_EQ(InversionLines(run, "gate_bypassed"), (std::set<int>{30, 31, 37, 38}))
+      << run.invocation.output;
+  EXPECT_THAT(run.invocation.output, Not(HasSubstr("an unknown site")));
+  BlackBoxRun join = RunBlackBox({"--expect", "bug"}, ProgramPath("join_under_lock_o2"));
+  EXPECT_THAT(join.invocation.output,
+              HasSubstr("join_under_lock.cc:28 in main [T1] (joins T2 here)"));
+  EXPECT_THAT(join.invocation.output, Not(HasSubstr("an unknown site")));
 }
 
 // A cycle is guarded only if its gate was held at every acquisition: the

@@ -198,6 +198,50 @@ _Unwind_Reason_Code CollectFrame(_Unwind_Context* context, void* arg) {
 
 }  // namespace
 
+// The frame whose return address is `first` (the function the hook
+// returns into), as the unwinder finds it: its caller's return address and
+// its canonical frame address. A context's CFA is the stack pointer its
+// callee returns with, so the frame's own CFA is the next context's.
+struct FirstFrames {
+  std::uintptr_t first = 0;
+  bool found = false;
+  std::uintptr_t cfa = 0;     // of the frame `first` returns into
+  std::uintptr_t caller = 0;  // its caller's return address; 0 unknown
+};
+
+_Unwind_Reason_Code FindFirstFrames(_Unwind_Context* context, void* arg) {
+  auto* frames = static_cast<FirstFrames*>(arg);
+  const auto ip = static_cast<std::uintptr_t>(_Unwind_GetIP(context));
+  if (!frames->found) {
+    frames->found = ip == frames->first;
+    return _URC_NO_REASON;
+  }
+  frames->caller = ip;
+  frames->cfa = static_cast<std::uintptr_t>(_Unwind_GetCFA(context));
+  return _URC_END_OF_STACK;
+}
+
+void LearnFirstFrame(const std::uintptr_t* frame, Site& site) {
+  ReentryGuard no_hooks;  // the unwinder's own calls pass straight through
+  FirstFrames frames;
+  frames.first = site.pcs[0];
+  _Unwind_Backtrace(FindFirstFrames, &frames);
+  const auto hook_cfa = reinterpret_cast<std::uintptr_t>(frame + 2);
+  std::uint64_t learned = 0;  // keeps a frame pointer, or nothing better is known
+  if (frames.found && frames.caller != 0 && frames.cfa > hook_cfa &&
+      (site.depth < 2 || site.pcs[1] != frames.caller)) {
+    const std::uint64_t offset_words = (frames.cfa - hook_cfa) / sizeof(std::uintptr_t);
+    const std::uintptr_t* slot = frame + 1 + offset_words;
+    if (offset_words < 0xfffe && reinterpret_cast<std::uintptr_t>(slot) < this_thread.stack_high &&
+        *slot == frames.caller) {
+      learned = offset_words + 1;
+      FixFramelessCaller(frame, offset_words, site);
+    }
+  }
+  first_frames[(site.pcs[0] >> 2) % kFirstFrameSlots].store(
+      (static_cast<std::uint64_t>(site.pcs[0]) << 16) | learned, std::memory_order_relaxed);
+}
+
 void CompleteSiteByUnwinding(Site& site) {
   if (site.depth == 0) return;
   UnwoundSite unwound;

@@ -29,6 +29,7 @@ char record_prefix[4096];
 bool abort_on_inversion = false;
 std::atomic<bool> loaded{false};
 constinit HiddenLockHolders hidden_lock_holders;
+constinit std::atomic<std::uint64_t> first_frames[kFirstFrameSlots] = {};
 constinit __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 
 #pragma GCC visibility push(hidden)

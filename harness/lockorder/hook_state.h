@@ -182,14 +182,43 @@ __attribute__((always_inline)) inline ThreadLockState& State() {
   return NewState();
 }
 
+// What racelab learned of each return address that called a hook (the
+// site's first frame): whether its function keeps a frame pointer, and if
+// not, how many words above the hook's frame its own return address lies
+// (constant at a given call instruction). A direct-mapped table of words
+// (pc << 16) | (0: keeps a frame pointer, else 1 + the offset in words),
+// filled once per call site by LearnFirstFrame with the DWARF unwinder.
+inline constexpr std::size_t kFirstFrameSlots = 4096;
+extern std::atomic<std::uint64_t> first_frames[kFirstFrameSlots];
+
+// A first frame not in the table yet: unwinds once, records what it found
+// and mends `site` (see FixFramelessCaller).
+__attribute__((noinline, cold)) void LearnFirstFrame(const std::uintptr_t* frame, Site& site);
+
+// The first frame's function has no frame pointer, so the walk skipped its
+// caller: put that caller's return address (read `offset_words` above the
+// hook's frame, inside the stack) second, before what the walk found.
+__attribute__((always_inline)) inline void FixFramelessCaller(const std::uintptr_t* frame,
+                                                              std::uint64_t offset_words,
+                                                              Site& site) {
+  const std::uintptr_t* slot = frame + 1 + offset_words;  // (hook's CFA + offset) - 1 word
+  if (reinterpret_cast<std::uintptr_t>(slot) >= this_thread.stack_high) return;
+  for (int i = kMaxSiteFrames - 1; i > 1; --i) site.pcs[i] = site.pcs[i - 1];
+  site.pcs[1] = *slot;
+  site.depth = site.depth + 1 < kMaxSiteFrames ? site.depth + 1 : kMaxSiteFrames;
+}
+
 // Return addresses of the hook's callers, by walking frame pointers inside
 // this thread's stack; stops early where frames lack them (a saved frame
-// pointer that does not lead further up the stack). Always inlined, so the
-// walk starts in the hook's own frame. Unrolled, with only the checks that
-// keep every read inside the stack: the walk runs on every acquisition.
+// pointer that does not lead further up the stack), and mends the one gap
+// the walk cannot see, a first frame without a frame pointer (first_frames).
+// Always inlined, so the walk starts in the hook's own frame. Unrolled, with
+// only the checks that keep every read inside the stack: the walk runs on
+// every acquisition.
 __attribute__((always_inline)) inline void CaptureSiteFrom(const std::uintptr_t* frame,
                                                            Site& site) {
   const auto* const top = reinterpret_cast<const std::uintptr_t*>(this_thread.stack_high) - 2;
+  const std::uintptr_t* const first = frame;
   int depth = 0;
   if (reinterpret_cast<std::uintptr_t>(frame) >= this_thread.stack_low && frame <= top) {
 #pragma GCC unroll 8
@@ -202,6 +231,15 @@ __attribute__((always_inline)) inline void CaptureSiteFrom(const std::uintptr_t*
     }
   }
   site.depth = depth;
+  if (depth == 0) return;
+  const std::uintptr_t* const hook_frame = first;
+  const std::uint64_t known =
+      first_frames[(site.pcs[0] >> 2) % kFirstFrameSlots].load(std::memory_order_relaxed);
+  if (__builtin_expect((known >> 16) == site.pcs[0], 1)) {
+    if ((known & 0xffff) != 0) FixFramelessCaller(hook_frame, (known & 0xffff) - 1, site);
+  } else {
+    LearnFirstFrame(hook_frame, site);
+  }
 }
 
 // The site of the hook this is inlined into: its caller's return address first.
