@@ -441,10 +441,8 @@ class LockOrderChecker {
   };
   std::vector<HeldSetNode> held_sets_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::uint64_t, HeldSetId> held_set_of_chain_ ABSL_GUARDED_BY(mu_);
-  // Guarded cycles (by lock id), each step with its guard, until one step's
-  // narrowing leaves no gate; indexed by each step's (from, to) ids. Lock
-  // ids are never reused, so a cycle whose locks are gone is never touched
-  // again; what they hold is what their `inversion` lines hold.
+  // Guarded cycles (by lock id, never reused), each step with its guard,
+  // indexed by each step's (from, to) ids; see NarrowGuard.
   struct GuardedCycle {
     std::vector<LockId> locks;  // first == last
     std::vector<std::vector<LockId>> step_guards;
