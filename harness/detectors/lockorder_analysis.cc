@@ -58,6 +58,8 @@ class RecordingSites {
     }
     return it->second;
   }
+  // How reports name the lock (a hidden lock by its variable).
+  std::string NameOf(lockorder::LockId lock) { return LockName(recording_, lock, symbolizer_); }
   // Node-stable: the class of each lock points in.
   const std::string& ClassKeyOf(lockorder::SiteId site) {
     auto [it, inserted] = keys_.try_emplace(site);
@@ -189,10 +191,10 @@ class Analyzer {
       if (index == nullptr) continue;
       const Edge& edge = recording.edges[*index];
       CycleStep step;
-      step.from = LockName(locks[i]);
-      step.to = LockName(locks[i + 1]);
-      step.from_node = prefix + step.from;
-      step.to_node = prefix + step.to;
+      step.from = sites.NameOf(locks[i]);
+      step.to = sites.NameOf(locks[i + 1]);
+      step.from_node = prefix + LockName(locks[i]);
+      step.to_node = prefix + LockName(locks[i + 1]);
       step.thread = ThreadName(edge.witness.thread);
       step.held_site = sites.Location(edge.witness.held_site);
       step.requested_site = sites.Location(edge.witness.requested_site);
@@ -200,7 +202,7 @@ class Analyzer {
       cycle.steps.push_back(std::move(step));
     }
     for (LockId gate : lockorder::GateLocks(held_at_steps, locks)) {
-      cycle.gate_locks.push_back(LockName(gate));
+      cycle.gate_locks.push_back(sites.NameOf(gate));
     }
     return cycle;
   }
