@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/lockorder/record_writer.h"
@@ -163,6 +164,21 @@ TEST(RecordFileTest, ReadsStaticInitGuardsWithTheirVariable) {
       std::string(
           ParseRecording(start + "lock 0 static-init 0x5010 - 7+0x10\n", "f").status().message()),
       HasSubstr(":4: module 7 is not declared"));
+}
+
+// Every misuse kind the writer names, the reader reads back, spin locks too.
+TEST(RecordFileTest, ReadsEveryMisuseKindAndSpinLocks) {
+  const std::string start = Header() + "thread 1 7\nlock 0 spin 0x10 -\n";
+  for (MisuseKind kind :
+       {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
+        MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
+        MisuseKind::kExitHolding}) {
+    absl::StatusOr<Recording> recording = ParseRecording(
+        absl::StrCat(start, "misuse 1 0 - ", MisuseKindName(kind), " 0\n"), "f.lockorder");
+    ASSERT_TRUE(recording.ok()) << recording.status();
+    EXPECT_EQ(recording->misuses.at(0).kind, kind) << MisuseKindName(kind);
+    EXPECT_EQ(recording->locks.at(0).kind, LockKind::kSpin);
+  }
 }
 
 TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
