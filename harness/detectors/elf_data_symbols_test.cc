@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,9 +62,11 @@ TEST(ElfDataSymbolsTest, ForeignAndCutOffImagesGiveNoSymbols) {
   EXPECT_TRUE(ReadDataSymbolsOfFile("/proc/self").empty());  // a directory
   ElfDataSymbols names;
   EXPECT_EQ(names.NameAt("/nonexistent/object", 0x10), std::nullopt);
-  // Every cut of a real image: its section headers (at the end) go first.
-  std::ifstream in(OwnPath(), std::ios::binary);
-  const std::string image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Cuts of a real image: its section headers (at the end) go first.
+  std::ifstream in(OwnPath(), std::ios::binary | std::ios::ate);
+  std::string image(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(image.data(), static_cast<std::streamsize>(image.size()));
   ASSERT_GT(image.size(), 4096u);
   for (size_t cut : {size_t{16}, size_t{64}, image.size() / 2, image.size() - 1}) {
     EXPECT_TRUE(ReadDataSymbols(absl::string_view(image).substr(0, cut)).empty()) << cut;
