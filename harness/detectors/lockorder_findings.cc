@@ -31,9 +31,9 @@ bool IsLibraryWrapper(absl::string_view function) {
          absl::StartsWith(function, "__gnu_cxx::");
 }
 
-std::optional<Location> Located(const Recording& recording, SiteId site, absl::string_view root,
-                                Symbolizer& symbolizer, std::uint32_t thread, std::string role) {
-  std::optional<Location> location = SiteLocation(recording, site, root, symbolizer);
+// `location` with the thread that was there and what it did there.
+std::optional<Location> WithThreadAndRole(std::optional<Location> location, std::uint32_t thread,
+                                          std::string role) {
   if (location) {
     location->thread = ThreadName(thread);
     location->role = std::move(role);
@@ -44,12 +44,7 @@ std::optional<Location> Located(const Recording& recording, SiteId site, absl::s
 // Site `index` of `sites`, as Located names it.
 std::optional<Location> LocatedIn(CycleSites& sites, std::size_t index, std::uint32_t thread,
                                   std::string role) {
-  std::optional<Location> location = sites.At(index);
-  if (location) {
-    location->thread = ThreadName(thread);
-    location->role = std::move(role);
-  }
-  return location;
+  return WithThreadAndRole(sites.At(index), thread, std::move(role));
 }
 
 // The recording's edges by their ends: a cycle of n steps among m edges
@@ -154,10 +149,14 @@ std::string LockName(LockId lock) { return absl::StrCat("M", lock); }
 
 std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbolizer) {
   auto record = recording.locks.find(lock);
-  if (record == recording.locks.end() || !lockorder::IsHiddenLock(record->second.kind)) {
+  if (record == recording.locks.end() || !lockorder::IsNamedByVariable(record->second.kind)) {
     return LockName(lock);
   }
-  const bool once = record->second.kind == lockorder::LockKind::kOnce;
+  const lockorder::LockKind kind = record->second.kind;
+  const absl::string_view noun = kind == lockorder::LockKind::kOnce        ? "once flag"
+                                 : kind == lockorder::LockKind::kCondition ? "condition variable"
+                                 : kind == lockorder::LockKind::kSemaphore ? "semaphore"
+                                                                           : "static init guard";
   auto object = recording.lock_objects.find(lock);
   if (object != recording.lock_objects.end()) {
     auto module = recording.modules.find(object->second.module);
@@ -167,12 +166,12 @@ std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbol
       if (variable) {
         absl::string_view name = *variable;
         absl::ConsumePrefix(&name, "guard variable for ");  // the guard's own symbol
-        return absl::StrCat(once ? "once flag `" : "static init guard of `",
+        return absl::StrCat(noun, noun == "static init guard" ? " of `" : " `",
                             absl::StrReplaceAll(name, {{"(anonymous namespace)::", ""}}), "`");
       }
     }
   }
-  return absl::StrCat(once ? "once flag " : "static init guard ", LockName(lock));
+  return absl::StrCat(noun, " ", LockName(lock));
 }
 
 std::vector<Location> SiteLocations(const Recording& recording, SiteId site,
@@ -223,6 +222,12 @@ std::optional<Location> SiteLocation(const Recording& recording, SiteId site,
   std::vector<Location> locations = SiteLocations(recording, site, project_root, symbolizer, 1);
   if (locations.empty()) return std::nullopt;
   return std::move(locations.front());
+}
+
+std::optional<Location> Located(const Recording& recording, SiteId site, absl::string_view root,
+                                Symbolizer& symbolizer, std::uint32_t thread, std::string role) {
+  return WithThreadAndRole(SiteLocation(recording, site, root, symbolizer), thread,
+                           std::move(role));
 }
 
 namespace {
@@ -314,6 +319,12 @@ const char* MisuseSiteRole(MisuseKind kind) {
       return "uses it here";
     case MisuseKind::kExitHolding:
       return "took it here";
+    case MisuseKind::kWaitTwoMutexes:
+      return "waits here";
+    case MisuseKind::kDestroyWaited:
+      return "destroys it here";
+    case MisuseKind::kPostOverflow:
+      return "posts here";
     case MisuseKind::kUnlockNotOwner:
     case MisuseKind::kUnlockUnlocked:
       break;
@@ -353,93 +364,22 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
     case MisuseKind::kExitHolding:
       evidence.kind = LockMisuse::Kind::kExitHolding;
       break;
+    case MisuseKind::kWaitTwoMutexes:
+      evidence.kind = LockMisuse::Kind::kWaitTwoMutexes;
+      evidence.other_lock = LockName(recording, record.other, symbolizer);
+      break;
+    case MisuseKind::kDestroyWaited:
+      evidence.kind = LockMisuse::Kind::kDestroyWaited;
+      break;
+    case MisuseKind::kPostOverflow:
+      evidence.kind = LockMisuse::Kind::kPostOverflow;
+      break;
   }
   evidence.at = Located(recording, record.site, project_root, symbolizer, record.thread,
                         MisuseSiteRole(record.kind));
   if (evidence.at) finding.locations.push_back(*evidence.at);
   finding.evidence = std::move(evidence);
   return finding;
-}
-
-// The first wait-for cycle among the dumped waits: "waits for a lock held
-// by", followed from each mutex waiter, until a thread is seen twice.
-std::vector<const Recording::Wait*> DumpedWaitCycle(
-    const Recording& recording, const std::map<std::uint32_t, const Recording::Wait*>& waiting) {
-  for (const Recording::Wait& start : recording.waits) {
-    if (start.condition) continue;
-    std::vector<const Recording::Wait*> path;
-    std::set<std::uint32_t> seen;
-    const Recording::Wait* at = &start;
-    while (at != nullptr && !at->condition && at->owner != 0 && seen.insert(at->thread).second) {
-      path.push_back(at);
-      auto next = waiting.find(at->owner);
-      at = next == waiting.end() ? nullptr : next->second;
-    }
-    if (at != nullptr && !at->condition && seen.count(at->thread) != 0) {
-      return {std::find(path.begin(), path.end(), at), path.end()};
-    }
-  }
-  return {};
-}
-
-Finding DumpedDeadlockFinding(const Recording& recording,
-                              const std::vector<const Recording::Wait*>& cycle,
-                              absl::string_view project_root, Symbolizer& symbolizer,
-                              absl::string_view why) {
-  Finding finding;
-  finding.detector = Detector::kWatchdog;
-  finding.kind = FindingKind::kDeadlock;
-  LockCycle evidence;
-  evidence.found = LockCycle::Found::kDumpedWaitCycle;
-  evidence.stop = std::string(why);
-  for (const Recording::Wait* wait : cycle) {
-    ThreadStep step;
-    step.act = ThreadStep::Act::kWaitsFor;
-    step.thread = ThreadName(wait->thread);
-    step.lock = LockName(recording, wait->lock, symbolizer);
-    step.holder = ThreadName(wait->owner);
-    // Where the waiter took what it holds and asked for what it waits on:
-    // the lock-order edge from its held lock into the awaited one.
-    for (const Edge& edge : recording.edges) {
-      if (edge.to != wait->lock || edge.witness.thread != wait->thread) continue;
-      step.held = LockName(recording, edge.from, symbolizer);
-      step.held_at = Located(recording, edge.witness.held_site, project_root, symbolizer,
-                             wait->thread, absl::StrCat("holds ", step.held, ", taken here"));
-      step.at = Located(recording, edge.witness.requested_site, project_root, symbolizer,
-                        wait->thread, absl::StrCat("waits for ", step.lock, " here"));
-      if (step.held_at) finding.locations.push_back(*step.held_at);
-      if (step.at) finding.locations.push_back(*step.at);
-      break;
-    }
-    evidence.steps.push_back(std::move(step));
-  }
-  finding.evidence = std::move(evidence);
-  return finding;
-}
-
-// One dumped wait: where a condition wait waits, and who holds the lock a
-// mutex waiter waits for.
-ThreadStep DumpedWait(const Recording& recording, const Recording::Wait& wait,
-                      const std::map<std::uint32_t, const Recording::Wait*>& waiting,
-                      absl::string_view project_root, Symbolizer& symbolizer, Finding& finding) {
-  ThreadStep step;
-  step.thread = ThreadName(wait.thread);
-  step.lock = LockName(recording, wait.lock, symbolizer);
-  if (wait.condition) {
-    step.act = ThreadStep::Act::kWaitsOnCondition;
-    step.at = Located(recording, wait.site, project_root, symbolizer, wait.thread,
-                      absl::StrCat("waits on a condition variable (with ", step.lock, ") here"));
-    if (step.at) finding.locations.push_back(*step.at);
-    return step;
-  }
-  step.act = ThreadStep::Act::kWaitsFor;
-  if (wait.owner != 0) step.holder = ThreadName(wait.owner);
-  step.readers = wait.readers;
-  // A holder that is not itself blocked is running, runnable, sleeping or
-  // joining: a slow run or a livelock rather than threads stuck on each
-  // other, which the reader should know.
-  step.holder_blocked = waiting.count(wait.owner) != 0;
-  return step;
 }
 
 }  // namespace
@@ -463,29 +403,6 @@ std::vector<Finding> LockOrderFindings(const Recording& recording, absl::string_
     findings.push_back(MisuseFinding(recording, record, project_root, symbolizer));
   }
   return findings;
-}
-
-std::optional<Finding> WaitForFinding(const Recording& recording, absl::string_view project_root,
-                                      Symbolizer& symbolizer, absl::string_view why) {
-  if (!recording.wait_dump_complete) return std::nullopt;
-  std::map<std::uint32_t, const Recording::Wait*> waiting;
-  for (const Recording::Wait& wait : recording.waits) waiting[wait.thread] = &wait;
-  const std::vector<const Recording::Wait*> cycle = DumpedWaitCycle(recording, waiting);
-  if (!cycle.empty()) {
-    return DumpedDeadlockFinding(recording, cycle, project_root, symbolizer, why);
-  }
-  Finding finding;
-  finding.detector = Detector::kWatchdog;
-  finding.kind = FindingKind::kHang;
-  StuckRun evidence;
-  evidence.stop = std::string(why);
-  evidence.dumped = true;
-  for (const Recording::Wait& wait : recording.waits) {
-    evidence.waits.push_back(
-        DumpedWait(recording, wait, waiting, project_root, symbolizer, finding));
-  }
-  finding.evidence = std::move(evidence);
-  return finding;
 }
 
 }  // namespace racelab

@@ -3,7 +3,7 @@
 // waits mutex-misuse. Each site is symbolised and reduced to the first frame
 // in project code outside racelab's own hooks. Guarded cycles (a gate lock
 // held across every edge) are not findings. Findings carry their evidence
-// (LockCycle, SelfDeadlock, LockMisuse, StuckRun: harness/model/evidence.h),
+// (LockCycle, SelfDeadlock, LockMisuse: harness/model/evidence.h),
 // which the report puts into words. No printing; call from one thread.
 #ifndef RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
 #define RACELAB_HARNESS_DETECTORS_LOCKORDER_FINDINGS_H_
@@ -35,14 +35,11 @@ std::vector<Location> SiteLocations(const lockorder::Recording& recording, locko
                                     absl::string_view project_root, Symbolizer& symbolizer,
                                     std::size_t max_locations);
 
-// The watchdog's diagnosis from a wait-for dump (detector watchdog): a
-// `deadlock` naming the threads, locks and sites of a wait-for cycle, or a
-// `hang` listing each blocked thread and what it waits on; nullopt when the
-// recording has no complete dump. `why` says what ended the run, for the
-// message ("every thread blocked for 200ms", "no progress within 5s").
-std::optional<Finding> WaitForFinding(const lockorder::Recording& recording,
-                                      absl::string_view project_root, Symbolizer& symbolizer,
-                                      absl::string_view why);
+// SiteLocation with the thread that was there (`thread`, racelab's number)
+// and what it did there (`role`, "waits here").
+std::optional<Location> Located(const lockorder::Recording& recording, lockorder::SiteId site,
+                                absl::string_view project_root, Symbolizer& symbolizer,
+                                std::uint32_t thread, std::string role);
 
 // "T<n>" for racelab's thread number n.
 std::string ThreadName(std::uint32_t thread);

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/detectors/wait_for_findings.h"
 #include "harness/report/finding_message.h"
 
 namespace racelab {

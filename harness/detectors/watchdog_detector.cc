@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "harness/detectors/lockorder_findings.h"
 #include "harness/detectors/thread_states.h"
+#include "harness/detectors/wait_for_findings.h"
 #include "harness/lockorder/protocol.h"
 #include "harness/process/proc_files.h"
 

@@ -355,20 +355,24 @@ void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr
 
 void LockOrderChecker::ReportLockMisuse(ThreadLockState& thread, std::uintptr_t address,
                                         LockKind kind, const Site& site, MisuseKind misuse,
-                                        std::int64_t holder) {
+                                        const MisuseFacts& facts) {
   LockInfo* lock = Lookup(thread, address, kind, site);
+  LockInfo* other =
+      facts.other_mutex != 0 ? Lookup(thread, facts.other_mutex, LockKind::kMutex, site) : nullptr;
   const std::uint64_t key =
       Mix(Mix(SiteHash(site), ~std::uint64_t{lock->id} - 1), static_cast<std::uint64_t>(misuse));
   if (!thread.reported_once.insert(key).second) return;
   SpinlockHolder hold(mu_);
   EnsureRegistered(thread);
   std::uint32_t owner = 0;  // 0 also when the holder never used the hooks
-  if (holder != 0) {
-    auto found = thread_by_os_tid_.find(holder);
+  if (facts.holder != 0) {
+    auto found = thread_by_os_tid_.find(facts.holder);
     if (found != thread_by_os_tid_.end()) owner = found->second;
   }
   Declare(*lock);
-  sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), misuse, owner});
+  if (other != nullptr) Declare(*other);
+  sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), misuse, owner,
+                               other != nullptr ? other->id.load(std::memory_order_relaxed) : 0});
 }
 
 SiteId LockOrderChecker::SiteIdOf(ThreadLockState& thread, const Site& site) {

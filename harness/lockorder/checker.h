@@ -257,14 +257,13 @@ class LockOrderChecker {
   // which the lock refused with EDEADLK: misuse, not a self-deadlock.
   void ReportFailedRelock(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
                           const Site& site) {
-    ReportLockMisuse(thread, address, kind, site, MisuseKind::kRelockFailed, thread.os_tid);
+    ReportLockMisuse(thread, address, kind, site, MisuseKind::kRelockFailed,
+                     MisuseFacts{.holder = thread.os_tid});
   }
-  // Misuse the hooks read from the lock's own state (a relock refused, a
-  // destroy of a locked lock, a use after destroy, a thread ending with it
-  // held), once per lock and site; `holder`: the OS thread holding it, 0
-  // none or unknown.
+  // Misuse the hooks saw (a relock refused, a destroy of a locked lock, ...),
+  // once per lock and site.
   void ReportLockMisuse(ThreadLockState& thread, std::uintptr_t address, LockKind kind,
-                        const Site& site, MisuseKind misuse, std::int64_t holder);
+                        const Site& site, MisuseKind misuse, const MisuseFacts& facts);
   // The record id of `site`, interned (and recorded) when new; a per-thread
   // cache keeps the checker's lock off repeated sites.
   SiteId SiteIdOf(ThreadLockState& thread, const Site& site);

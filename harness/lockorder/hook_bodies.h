@@ -165,17 +165,23 @@ __attribute__((always_inline)) inline int Release(const void* lock, KindOf kind_
   return call();
 }
 
-// A lock call on a mutex pthread_mutex_destroy left behind (glibc marks it
-// with kind -1 and fails every later call with EINVAL): misuse, reported
-// out of line with the hook's site.
-__attribute__((noinline, cold)) void ReportUseOfDestroyed(const void* lock,
+// Misuse of `object` (a lock of `kind`, or what else a misuse names) that
+// a hook saw, recorded out of line with the hook's site (the walk starts at
+// `hook_frame`, the DWARF unwinder completes it).
+__attribute__((noinline, cold)) void ReportMisuseFromHook(const void* object, LockKind kind,
+                                                          MisuseKind misuse,
+                                                          const MisuseFacts& facts,
                                                           const std::uintptr_t* hook_frame);
+
+// A lock call on a mutex pthread_mutex_destroy left behind (glibc marks it
+// with kind -1 and fails every later call with EINVAL): misuse.
 __attribute__((always_inline)) inline bool UsedAfterDestroy(const pthread_mutex_t* mutex) {
   if (__builtin_expect(__atomic_load_n(&mutex->__data.__kind, __ATOMIC_RELAXED) != -1, 1)) {
     return false;
   }
   if (Active()) {
-    ReportUseOfDestroyed(mutex, static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+    ReportMisuseFromHook(mutex, LockKind::kMutex, MisuseKind::kUseDestroyed, {},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
   }
   return true;
 }
@@ -183,9 +189,6 @@ __attribute__((always_inline)) inline bool UsedAfterDestroy(const pthread_mutex_
 // pthread_mutex_destroy and pthread_rwlock_destroy: destroying a lock a
 // thread holds is misuse (glibc refuses a locked mutex with EBUSY and it
 // stays a live lock, so it is not forgotten then).
-__attribute__((noinline, cold)) void ReportDestroyOfLocked(const void* lock, LockKind kind,
-                                                           std::int64_t holder,
-                                                           const std::uintptr_t* hook_frame);
 template <typename Call>
 __attribute__((always_inline)) inline int Destroying(const void* lock, LockKind kind, Call call) {
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
@@ -197,8 +200,8 @@ __attribute__((always_inline)) inline int Destroying(const void* lock, LockKind 
            : __atomic_load_n(&static_cast<const pthread_mutex_t*>(lock)->__data.__lock,
                              __ATOMIC_RELAXED) != 0);
   if (__builtin_expect(locked, 0)) {
-    ReportDestroyOfLocked(lock, kind, holder,
-                          static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+    ReportMisuseFromHook(lock, kind, MisuseKind::kDestroyLocked, MisuseFacts{.holder = holder},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
     if (kind != LockKind::kRwLock) return call();  // EBUSY: still the same lock
   }
   {
@@ -217,15 +220,43 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
   return call();
 }
 
+// Counts a tracked condition wait out when it ends, also when the thread is
+// cancelled inside it (cancellation unwinds through the hook).
+class ConditionWaitEnd {
+ public:
+  ConditionWaitEnd(std::uintptr_t condition, bool tracked) : condition_(tracked ? condition : 0) {}
+  ~ConditionWaitEnd() {
+    if (condition_ == 0) return;
+    HookScope scope;
+    condition_waiters.EndWait(condition_);
+  }
+  ConditionWaitEnd(const ConditionWaitEnd&) = delete;
+  ConditionWaitEnd& operator=(const ConditionWaitEnd&) = delete;
+
+ private:
+  const std::uintptr_t condition_;
+};
+
+// A condition wait: the mutex is released for the wait and taken again
+// after it, and the wait is counted among the condition's (ConditionWaiters:
+// a second mutex is misuse).
 template <typename Call>
-__attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, Call call) {
+__attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* condition,
+                                                        pthread_mutex_t* mutex, Call call) {
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
   bool held = false;
+  ConditionWaiters::Begun begun;
   {
     HookScope scope;
     held = checker->ReleaseForWait(state, Address(mutex), site);
+    begun = condition_waiters.BeginWait(Address(condition), Address(mutex));
+  }
+  if (__builtin_expect(begun.other_mutex != 0, 0)) {
+    ReportMisuseFromHook(condition, LockKind::kCondition, MisuseKind::kWaitTwoMutexes,
+                         MisuseFacts{.other_mutex = begun.other_mutex},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
   }
   LockInfo* mutex_info = nullptr;
   {
@@ -236,7 +267,11 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_mutex_t* mutex, 
   }
   this_thread.wait_slot->wait_site = site;
   this_thread.wait_slot->Publish(mutex_info, /*condition=*/true);
-  const int result = call();  // glibc retakes the mutex inside, out of our sight
+  int result = 0;
+  {
+    const ConditionWaitEnd counted_out(Address(condition), begun.tracked);
+    result = call();  // glibc retakes the mutex inside, out of our sight
+  }
   this_thread.wait_slot->Clear();
   if (held && Active()) {
     HookScope scope;

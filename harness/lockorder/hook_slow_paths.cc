@@ -250,24 +250,14 @@ void CompleteSiteByUnwinding(Site& site) {
   if (unwound.found && unwound.site.depth >= 2) site = unwound.site;
 }
 
-void ReportUseOfDestroyed(const void* lock, const std::uintptr_t* hook_frame) {
+void ReportMisuseFromHook(const void* object, LockKind kind, MisuseKind misuse,
+                          const MisuseFacts& facts, const std::uintptr_t* hook_frame) {
   ThreadLockState& state = State();
   HookScope scope;
   Site site;
   CaptureSiteFrom(hook_frame, site);
   CompleteSiteByUnwinding(site);
-  checker->ReportLockMisuse(state, Address(lock), LockKind::kMutex, site, MisuseKind::kUseDestroyed,
-                            0);
-}
-
-void ReportDestroyOfLocked(const void* lock, LockKind kind, std::int64_t holder,
-                           const std::uintptr_t* hook_frame) {
-  ThreadLockState& state = State();
-  HookScope scope;
-  Site site;
-  CaptureSiteFrom(hook_frame, site);
-  CompleteSiteByUnwinding(site);
-  checker->ReportLockMisuse(state, Address(lock), kind, site, MisuseKind::kDestroyLocked, holder);
+  checker->ReportLockMisuse(state, Address(object), kind, site, misuse, facts);
 }
 
 void RunOnceRoutine() {

@@ -29,6 +29,7 @@ char record_prefix[4096];
 bool abort_on_inversion = false;
 std::atomic<bool> loaded{false};
 constinit HiddenLockHolders hidden_lock_holders;
+constinit ConditionWaiters condition_waiters;
 constinit std::atomic<std::uint64_t> first_frames[kFirstFrameSlots] = {};
 constinit __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 
@@ -53,7 +54,7 @@ void ReportLocksHeldAtExit(ThreadLockState& state) {
       continue;
     }
     checker->ReportLockMisuse(state, held.address, held.kind, held.site, MisuseKind::kExitHolding,
-                              state.os_tid);
+                              MisuseFacts{.holder = state.os_tid});
   }
 }
 

@@ -18,6 +18,7 @@
 
 #include "harness/lockorder/allocator.h"
 #include "harness/lockorder/checker.h"
+#include "harness/lockorder/condition_waiters.h"
 #include "harness/lockorder/hidden_lock_holders.h"
 #include "harness/lockorder/invisible_to_tsan.h"
 #include "harness/lockorder/record_writer.h"
@@ -68,6 +69,8 @@ extern bool abort_on_inversion;
 extern std::atomic<bool> loaded;
 // The holders of hidden locks (static initialisation guards, once controls).
 extern constinit HiddenLockHolders hidden_lock_holders;
+// The condition variables threads wait on now (misuse only waiters show).
+extern constinit ConditionWaiters condition_waiters;
 
 // This thread's hook state, one thread-local block: the hooks find all of
 // it from one address.
@@ -134,7 +137,7 @@ class HookScope {
 // from the hooks' own note.
 inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
   if (IsHiddenLock(kind)) return hidden_lock_holders.HolderOf(address);
-  if (kind == LockKind::kSpin) return 0;  // its word says "locked", not by whom
+  if (!HolderIsKnown(kind)) return 0;  // a spin lock's word says "locked", not by whom
   if (kind == LockKind::kRwLock) {
     return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,
                            __ATOMIC_RELAXED);

@@ -4,6 +4,8 @@
 // std::thread::join in pthread_join, for wait-for cycles through a join),
 // and so do spin locks (pthread_spin_*) and the hidden locks: a
 // function-local static's initialisation (__cxa_guard_*) and pthread_once.
+// Condition variables' waits, wakes and destruction and semaphores' posts
+// and destruction are watched for misuse.
 // Linked into the `racelab` binary (so case code is checked in every
 // preset, and the definitions here beat clang's static TSan runtime, whose
 // pthread symbols are weak) and built as libracelab_lockorder_preload.so
@@ -21,17 +23,20 @@
 // and synchronisation, so its lock cannot create happens-before between
 // user threads and hide their races.
 //
-// The entry points only: what each kind of call does is hook_bodies.h, the
-// state they share hook_state.h.
+// The entry points only: what each kind of call does is hook_bodies.h (and
+// sync_object_hooks.h for what is not a lock), the state they share
+// hook_state.h.
 #include <cxxabi.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <semaphore.h>
 
 #include <atomic>
 #include <ctime>
 
 #include "harness/lockorder/hook_bodies.h"
 #include "harness/lockorder/hooks.h"
+#include "harness/lockorder/sync_object_hooks.h"
 
 // --- The interposed entry points --------------------------------------------
 #ifndef RACELAB_SANITIZER_ALLOCATOR
@@ -50,7 +55,9 @@ extern "C" void free(void* block) {
 #endif
 
 using racelab::lockorder::Blocking;
+using racelab::lockorder::ConditionDestroy;
 using racelab::lockorder::ConditionWait;
+using racelab::lockorder::ConditionWake;
 using racelab::lockorder::Destroying;
 using racelab::lockorder::Forgetting;
 using racelab::lockorder::Joining;
@@ -60,6 +67,8 @@ using racelab::lockorder::Next;
 using racelab::lockorder::NonBlocking;
 using racelab::lockorder::OnceCall;
 using racelab::lockorder::Release;
+using racelab::lockorder::SemaphoreDestroy;
+using racelab::lockorder::SemaphorePost;
 using racelab::lockorder::StaticInitAcquire;
 using racelab::lockorder::StaticInitRelease;
 using racelab::lockorder::UsedAfterDestroy;
@@ -114,6 +123,12 @@ RACELAB_NEXT(int, pthread_cond_timedwait,
              (pthread_cond_t*, pthread_mutex_t*, const struct timespec*))
 RACELAB_NEXT(int, pthread_cond_clockwait,
              (pthread_cond_t*, pthread_mutex_t*, clockid_t, const struct timespec*))
+RACELAB_NEXT(int, pthread_cond_signal, (pthread_cond_t*))
+RACELAB_NEXT(int, pthread_cond_broadcast, (pthread_cond_t*))
+RACELAB_NEXT(int, pthread_cond_init, (pthread_cond_t*, const pthread_condattr_t*))
+RACELAB_NEXT(int, pthread_cond_destroy, (pthread_cond_t*))
+RACELAB_NEXT(int, sem_post, (sem_t*))
+RACELAB_NEXT(int, sem_destroy, (sem_t*))
 
 // clang's static ThreadSanitizer runtime defines the __cxa_guard functions
 // itself, not weakly (gcc's shared one does too, and is found next): in a
@@ -236,14 +251,33 @@ int pthread_once(pthread_once_t* o, void (*f)()) {
 }
 
 int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
-  return ConditionWait(m, [&] { return NextOf_pthread_cond_wait()(c, m); });
+  return ConditionWait(c, m, [&] { return NextOf_pthread_cond_wait()(c, m); });
 }
 int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const struct timespec* t) {
-  return ConditionWait(m, [&] { return NextOf_pthread_cond_timedwait()(c, m, t); });
+  return ConditionWait(c, m, [&] { return NextOf_pthread_cond_timedwait()(c, m, t); });
 }
 int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t k,
                            const struct timespec* t) {
-  return ConditionWait(m, [&] { return NextOf_pthread_cond_clockwait()(c, m, k, t); });
+  return ConditionWait(c, m, [&] { return NextOf_pthread_cond_clockwait()(c, m, k, t); });
+}
+int pthread_cond_signal(pthread_cond_t* c) {
+  return ConditionWake(c, /*all=*/false, [c] { return NextOf_pthread_cond_signal()(c); });
+}
+int pthread_cond_broadcast(pthread_cond_t* c) {
+  return ConditionWake(c, /*all=*/true, [c] { return NextOf_pthread_cond_broadcast()(c); });
+}
+int pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* a) {
+  return Forgetting(c, [&] { return NextOf_pthread_cond_init()(c, a); });
+}
+int pthread_cond_destroy(pthread_cond_t* c) {
+  return ConditionDestroy(c, [c] { return NextOf_pthread_cond_destroy()(c); });
+}
+
+int sem_post(sem_t* s) {
+  return SemaphorePost(s, [s] { return NextOf_sem_post()(s); });
+}
+int sem_destroy(sem_t* s) {
+  return SemaphoreDestroy(s, [s] { return NextOf_sem_destroy()(s); });
 }
 
 #ifndef RACELAB_TSAN_OWNS_STATIC_GUARDS

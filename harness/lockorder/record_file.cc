@@ -48,7 +48,7 @@ class RecordLine {
     if (type == "wait" && n >= 5 && n <= 7) return Wait();
     if (type == "wait-end" && n == 2) return WaitEnd();
     if ((type == "deadlock" || type == "livelock") && n >= 2) return WaitCycle();
-    if (type == "misuse" && n == 6) return Misuse();
+    if (type == "misuse" && (n == 6 || n == 7)) return Misuse();
     return p_.Error(absl::StrCat("unexpected record '", Printable(line_.substr(0, 80)), "'"));
   }
 
@@ -148,6 +148,10 @@ class RecordLine {
       lock.kind = LockKind::kOnce;
     } else if (p_.field(2) == "spin") {
       lock.kind = LockKind::kSpin;
+    } else if (p_.field(2) == "condition") {
+      lock.kind = LockKind::kCondition;
+    } else if (p_.field(2) == "semaphore") {
+      lock.kind = LockKind::kSemaphore;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }
@@ -334,7 +338,8 @@ class RecordLine {
     for (MisuseKind kind :
          {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
           MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
-          MisuseKind::kExitHolding}) {
+          MisuseKind::kExitHolding, MisuseKind::kWaitTwoMutexes, MisuseKind::kDestroyWaited,
+          MisuseKind::kPostOverflow}) {
       if (p_.field(4) == MisuseKindName(kind)) {
         record.kind = kind;
         known = true;
@@ -342,6 +347,7 @@ class RecordLine {
     }
     if (!known) return p_.Error(absl::StrCat("unknown misuse '", p_.field(4), "'"));
     RETURN_IF_ERROR(p_.Number(5, record.owner));
+    if (p_.size() == 7) RETURN_IF_ERROR(LockRef(6, record.other));
     out_.misuses.push_back(record);
     return absl::OkStatus();
   }

@@ -12,7 +12,8 @@
 //   thread <t> <os tid>                   racelab's thread number t ("T<t>")
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
 //   lock <id> <kind> 0x<address> <first-acquisition site>|- [<m>+0x<offset>]
-//                                         kind: mutex|recursive|rwlock|static-init|once|spin;
+//                                         kind: mutex|recursive|rwlock|static-init|once|spin|
+//                                         condition|semaphore (no locks: what a misuse names);
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
 //                                         appear twice, alike (see LockInfo::declared);
@@ -34,9 +35,14 @@
 //                                         gate a `retaken` edge took away comes again
 //                                         with none
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
-//   misuse <t> <lock> <site>
-//   unlock-not-owner|unlock-unlocked|wait-not-held|relock-failed|destroy-locked|use-destroyed|exit-holding
-//   <owner t|0> deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site>
+//   misuse <t> <lock> <site> <kind> <owner t|0> [<other lock>]
+//                                         kind: unlock-not-owner|unlock-unlocked|wait-not-held|
+//                                         relock-failed|destroy-locked|use-destroyed|
+//                                         exit-holding|wait-two-mutexes|destroy-waited|
+//                                         post-overflow; the
+//                                         other lock (wait-two-mutexes): the mutex the
+//                                         condition's other waiters use
+//   deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site>
 //   <held site>)...
 //                                         a wait-for cycle, recorded when it closed: each
 //                                         step's lock is held by the next step's thread
@@ -136,6 +142,10 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "once";
     case LockKind::kSpin:
       return "spin";
+    case LockKind::kCondition:
+      return "condition";
+    case LockKind::kSemaphore:
+      return "semaphore";
   }
   return "?";
 }
@@ -170,6 +180,12 @@ inline absl::string_view MisuseKindName(MisuseKind kind) {
       return "use-destroyed";
     case MisuseKind::kExitHolding:
       return "exit-holding";
+    case MisuseKind::kWaitTwoMutexes:
+      return "wait-two-mutexes";
+    case MisuseKind::kDestroyWaited:
+      return "destroy-waited";
+    case MisuseKind::kPostOverflow:
+      return "post-overflow";
   }
   return "?";
 }

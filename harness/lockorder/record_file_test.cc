@@ -172,13 +172,33 @@ TEST(RecordFileTest, ReadsEveryMisuseKindAndSpinLocks) {
   for (MisuseKind kind :
        {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
         MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
-        MisuseKind::kExitHolding}) {
+        MisuseKind::kExitHolding, MisuseKind::kWaitTwoMutexes, MisuseKind::kDestroyWaited,
+        MisuseKind::kPostOverflow}) {
     absl::StatusOr<Recording> recording = ParseRecording(
         absl::StrCat(start, "misuse 1 0 - ", MisuseKindName(kind), " 0\n"), "f.lockorder");
     ASSERT_TRUE(recording.ok()) << recording.status();
     EXPECT_EQ(recording->misuses.at(0).kind, kind) << MisuseKindName(kind);
     EXPECT_EQ(recording->locks.at(0).kind, LockKind::kSpin);
   }
+}
+
+// A condition variable is declared as a lock line of kind `condition`; a
+// misuse may name a second lock (the mutex of the condition's other
+// waiters), which must be declared.
+TEST(RecordFileTest, ReadsAConditionVariableAndAMisusesOtherLock) {
+  const std::string start = Header() + "thread 1 7\nlock 0 condition 0x10 -\nlock 1 mutex 0x20 -\n";
+  absl::StatusOr<Recording> recording =
+      ParseRecording(start + "misuse 1 0 - wait-two-mutexes 0 1\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_EQ(recording->locks.at(0).kind, LockKind::kCondition);
+  EXPECT_EQ(ParseRecording(Header() + "lock 0 semaphore 0x10 -\n", "f")->locks.at(0).kind,
+            LockKind::kSemaphore);
+  EXPECT_EQ(recording->misuses.at(0).kind, MisuseKind::kWaitTwoMutexes);
+  EXPECT_EQ(recording->misuses.at(0).other, 1u);
+  EXPECT_THAT(
+      std::string(
+          ParseRecording(start + "misuse 1 0 - wait-two-mutexes 0 9\n", "f").status().message()),
+      HasSubstr("lock 9 is not declared"));
 }
 
 TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {

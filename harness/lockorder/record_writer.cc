@@ -157,7 +157,7 @@ void RecordFileWriter::OnSite(SiteId id, const Site& site) {
 
 void RecordFileWriter::OnLock(const LockRecord& lock) {
   std::uintptr_t offset = 0;
-  const int module = IsHiddenLock(lock.kind) ? ModuleOf(lock.address, offset) : -1;
+  const int module = IsNamedByVariable(lock.kind) ? ModuleOf(lock.address, offset) : -1;
   if (module < 0) {
     AppendLine("lock ", lock.id, " ", LockKindName(lock.kind), " 0x", absl::Hex(lock.address), " ",
                SiteField(lock.first_site));
@@ -208,7 +208,8 @@ void RecordFileWriter::OnSelfDeadlock(const SelfDeadlockRecord& record) {
 
 void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
   WriteLine(absl::StrCat("misuse ", misuse.thread, " ", misuse.lock, " ", SiteField(misuse.site),
-                         " ", MisuseKindName(misuse.kind), " ", misuse.owner));
+                         " ", MisuseKindName(misuse.kind), " ", misuse.owner,
+                         misuse.other != 0 ? absl::StrCat(" ", misuse.other) : ""));
   Flush();
 }
 

@@ -62,16 +62,37 @@ struct Site {
 // pthread_once control (std::call_once's flag), each held by the thread
 // running the initialisation while others wait for it. kSpin is a
 // pthread_spinlock_t, whose word says only "locked", never by whom.
-enum class LockKind { kMutex, kRecursiveMutex, kRwLock, kStaticInit, kOnce, kSpin };
+// kCondition and kSemaphore are no locks: a condition variable or a
+// semaphore that a misuse record names.
+enum class LockKind {
+  kMutex,
+  kRecursiveMutex,
+  kRwLock,
+  kStaticInit,
+  kOnce,
+  kSpin,
+  kCondition,
+  kSemaphore
+};
 
 // Whether the lock keeps no owner of its own (see HiddenLockHolders).
 inline bool IsHiddenLock(LockKind kind) {
   return kind == LockKind::kStaticInit || kind == LockKind::kOnce;
 }
 
+// Whether the record of the lock says where its variable lies, so that
+// findings can name it: a hidden lock or a condition variable, which have no
+// name of their own (a mutex is named by its sites).
+inline bool IsNamedByVariable(LockKind kind) {
+  return IsHiddenLock(kind) || kind == LockKind::kCondition || kind == LockKind::kSemaphore;
+}
+
 // Whether the holder query can tell who holds the lock: not for a spin
 // lock, so its holds are never judged stale and its unlocks never misuse.
-inline bool HolderIsKnown(LockKind kind) { return kind != LockKind::kSpin; }
+inline bool HolderIsKnown(LockKind kind) {
+  return kind == LockKind::kMutex || kind == LockKind::kRecursiveMutex ||
+         kind == LockKind::kRwLock || IsHiddenLock(kind);
+}
 
 enum class MisuseKind {
   kUnlockNotOwner,  // unlocked by a thread that does not hold it (another thread does)
@@ -81,6 +102,15 @@ enum class MisuseKind {
   kDestroyLocked,   // a mutex or rwlock destroyed while locked (`owner`: who holds it)
   kUseDestroyed,    // a mutex locked or unlocked after pthread_mutex_destroy
   kExitHolding,     // a thread ended holding the lock (`site`: where it took it)
+  kWaitTwoMutexes,  // a condition waited on with a mutex other than its waiters' (`other`)
+  kDestroyWaited,   // a condition variable or semaphore destroyed while a thread blocks on it
+  kPostOverflow,    // a semaphore posted past SEM_VALUE_MAX (EOVERFLOW)
+};
+
+// What a misuse report may say beyond the lock and the site.
+struct MisuseFacts {
+  std::int64_t holder = 0;         // the OS thread holding the lock; 0 none or unknown
+  std::uintptr_t other_mutex = 0;  // kWaitTwoMutexes: the other waiters' mutex
 };
 
 struct LockRecord {
@@ -110,6 +140,7 @@ struct MisuseRecord {
   SiteId site = kNoSite;
   MisuseKind kind = MisuseKind::kUnlockNotOwner;
   std::uint32_t owner = 0;  // the holding thread for kUnlockNotOwner; 0 = none
+  LockId other = 0;         // kWaitTwoMutexes: the mutex the other waiters use; 0 = none
 };
 
 // How a thread of a wait-for cycle waits for its lock.

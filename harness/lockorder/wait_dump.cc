@@ -96,6 +96,8 @@ void WriteLockLine(int fd, LockId id, LockKind kind, std::uintptr_t address, Sit
                         : kind == LockKind::kStaticInit   ? " static-init 0x"
                         : kind == LockKind::kOnce         ? " once 0x"
                         : kind == LockKind::kSpin         ? " spin 0x"
+                        : kind == LockKind::kCondition    ? " condition 0x"
+                        : kind == LockKind::kSemaphore    ? " semaphore 0x"
                                                           : " mutex 0x");
   end = AppendHex(end, address);
   if (first_site == kNoSite) {

@@ -78,13 +78,17 @@ struct LockMisuse {
     kRelockFailed,
     kDestroyLocked,  // `owner` holds it ("" unknown)
     kUseDestroyed,
-    kExitHolding,  // `at` is where the thread took it
+    kExitHolding,     // `at` is where the thread took it
+    kWaitTwoMutexes,  // `lock` is the condition variable, `other_lock` its waiters' mutex
+    kDestroyWaited,   // `lock` is the condition variable or semaphore
+    kPostOverflow,    // `lock` is the semaphore
   };
   Kind kind = Kind::kUnlockUnlocked;
   std::string thread;
   std::string lock;
   std::string owner;  // kUnlockNotOwner: the thread holding it; "" unknown
   std::optional<Location> at;
+  std::string other_lock;  // kWaitTwoMutexes
 };
 
 // One thread of a process as /proc showed it.

@@ -128,6 +128,19 @@ std::string Say(const LockMisuse& misuse) {
     case LockMisuse::Kind::kExitHolding:
       return absl::StrCat(misuse.thread, " ends while it holds ", misuse.lock, ", taken at ", where,
                           ": no other thread can ever take it");
+    case LockMisuse::Kind::kWaitTwoMutexes:
+      return absl::StrCat(misuse.thread, " waits on ", misuse.lock, " at ", where,
+                          " with another mutex than ", misuse.other_lock,
+                          ", the one other threads wait on it with (undefined: the waits of one "
+                          "condition variable must all use one mutex)");
+    case LockMisuse::Kind::kDestroyWaited:
+      return absl::StrCat(misuse.thread, " destroys ", misuse.lock, " at ", where,
+                          " while a thread still blocks on it, not woken (undefined: that "
+                          "thread, or the destroy itself, may wait for ever)");
+    case LockMisuse::Kind::kPostOverflow:
+      return absl::StrCat(misuse.thread, " posts ", misuse.lock, " at ", where,
+                          " past its maximum value (the call fails with EOVERFLOW: the post "
+                          "is lost)");
   }
   return "";
 }

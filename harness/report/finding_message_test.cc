@@ -81,6 +81,22 @@ TEST(FindingMessageTest, SelfDeadlockAndMisuse) {
             "T2 unlocks M0 at a.cc:5, but another thread holds it");
   EXPECT_EQ(FindingMessage(LockMisuse{LockMisuse::Kind::kWaitNotHeld, "T2", "M0", "", {}}, {}),
             "T2 waits on a condition with M0 at an unknown site, which it does not hold");
+  LockMisuse two{LockMisuse::Kind::kWaitTwoMutexes, "T3", "condition variable `ready`", "",
+                 SourceAt(9)};
+  two.other_lock = "M1";
+  EXPECT_EQ(FindingMessage(two, {}),
+            "T3 waits on condition variable `ready` at a.cc:9 with another mutex than M1, the one "
+            "other threads wait on it with (undefined: the waits of one condition variable must "
+            "all use one mutex)");
+  EXPECT_THAT(FindingMessage(LockMisuse{LockMisuse::Kind::kDestroyWaited, "T1",
+                                        "condition variable M4", "", SourceAt(3)},
+                             {}),
+              testing::StartsWith("T1 destroys condition variable M4 at a.cc:3 while a thread "
+                                  "still blocks on it, not woken"));
+  EXPECT_THAT(
+      FindingMessage(
+          LockMisuse{LockMisuse::Kind::kPostOverflow, "T1", "semaphore M2", "", SourceAt(4)}, {}),
+      testing::StartsWith("T1 posts semaphore M2 at a.cc:4 past its maximum value"));
 }
 
 TEST(FindingMessageTest, AStuckRunSaysWhatEveryThreadWaitsFor) {

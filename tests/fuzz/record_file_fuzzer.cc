@@ -11,6 +11,7 @@
 #include "harness/detectors/lockorder_analysis.h"
 #include "harness/detectors/lockorder_findings.h"
 #include "harness/detectors/symbolizer.h"
+#include "harness/detectors/wait_for_findings.h"
 #include "harness/lockorder/record_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,7 +1,15 @@
-// Correct: the twin of destroy_locked, use_after_destroy and exit_holding.
-// Locks are destroyed only when free, initialised again before reuse, and
-// every thread lets go of what it took before it ends. Expected: clean.
+// Correct: the twin of destroy_locked, use_after_destroy, exit_holding,
+// cond_two_mutexes, cond_destroy_waited, semaphore_overflow and
+// semaphore_destroy_waited. Locks are destroyed only when free, initialised
+// again before reuse, and every thread lets go of what it took before it
+// ends; two threads wait on one condition variable with one mutex, and it
+// is destroyed right after the broadcast that woke them (allowed: no thread
+// blocks on it any more, even if one has not returned yet); a semaphore is
+// posted within its range and destroyed once its waiter got through.
+// Expected: clean.
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 
 #include <cstdio>
 #include <mutex>
@@ -14,6 +22,11 @@ pthread_rwlock_t data_lock;
 std::mutex journal_lock;
 int queued = 0;
 
+pthread_cond_t batch_ready;
+pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+int waiting = 0;
+bool batch = false;
+
 void Worker() {
   pthread_mutex_lock(&queue_lock);
   pthread_rwlock_rdlock(&data_lock);
@@ -21,6 +34,49 @@ void Worker() {
   pthread_rwlock_unlock(&data_lock);
   pthread_mutex_unlock(&queue_lock);
   std::lock_guard<std::mutex> journal(journal_lock);
+}
+
+void* AwaitBatch(void*) {
+  pthread_mutex_lock(&batch_lock);
+  ++waiting;
+  while (!batch) pthread_cond_wait(&batch_ready, &batch_lock);
+  pthread_mutex_unlock(&batch_lock);
+  return nullptr;
+}
+
+// Two threads wait for the batch with one mutex; the condition variable is
+// destroyed once both are woken.
+void BroadcastThenDestroy() {
+  pthread_cond_init(&batch_ready, nullptr);
+  pthread_t waiters[2];
+  for (pthread_t& waiter : waiters) pthread_create(&waiter, nullptr, AwaitBatch, nullptr);
+  for (bool both = false; !both;) {
+    pthread_mutex_lock(&batch_lock);
+    both = waiting == 2;  // both wait: each gave the mutex up in its wait
+    if (both) {
+      batch = true;
+      pthread_cond_broadcast(&batch_ready);
+    }
+    pthread_mutex_unlock(&batch_lock);
+    if (!both) sched_yield();
+  }
+  pthread_cond_destroy(&batch_ready);
+  for (pthread_t waiter : waiters) pthread_join(waiter, nullptr);
+}
+
+void* TakePermit(void* permits) {
+  sem_wait(static_cast<sem_t*>(permits));
+  return nullptr;
+}
+
+void PostThenDestroy() {
+  sem_t permits;
+  sem_init(&permits, 0, 0);
+  pthread_t taker;
+  pthread_create(&taker, nullptr, TakePermit, &permits);
+  sem_post(&permits);
+  pthread_join(taker, nullptr);
+  sem_destroy(&permits);
 }
 
 }  // namespace
@@ -34,5 +90,7 @@ int main() {
     pthread_rwlock_destroy(&data_lock);
     pthread_mutex_destroy(&queue_lock);
   }
+  BroadcastThenDestroy();
+  PostThenDestroy();
   std::printf("%d queued\n", queued);
 }

@@ -1,0 +1,94 @@
+// What the hooks of synchronisation objects that are not locks do around
+// the real call, for the entry points in interpose.cc: condition variables'
+// wakes and destruction (their waits are hook_bodies.h's ConditionWait) and
+// semaphores' posts and destruction, each watched for misuse only — none of
+// them is a node of the lock-order graph.
+#ifndef RACELAB_HARNESS_LOCKORDER_SYNC_OBJECT_HOOKS_H_
+#define RACELAB_HARNESS_LOCKORDER_SYNC_OBJECT_HOOKS_H_
+
+#include <semaphore.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "harness/lockorder/hook_bodies.h"
+
+#pragma GCC visibility push(hidden)
+
+namespace racelab::lockorder {
+
+// pthread_cond_signal and pthread_cond_broadcast: counted after the real
+// call (see ConditionWaiters).
+template <typename Call>
+__attribute__((always_inline)) inline int ConditionWake(pthread_cond_t* condition, bool all,
+                                                        Call call) {
+  const int result = call();
+  if (Active()) {
+    HookScope scope;
+    if (all) {
+      condition_waiters.Broadcasted(Address(condition));
+    } else {
+      condition_waiters.Signaled(Address(condition));
+    }
+  }
+  return result;
+}
+
+// pthread_cond_destroy: destroying a condition variable a thread blocks on
+// is misuse (and glibc's destroy then waits for that thread for ever).
+template <typename Call>
+__attribute__((always_inline)) inline int ConditionDestroy(pthread_cond_t* condition, Call call) {
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  int unwoken = 0;
+  {
+    HookScope scope;
+    unwoken = condition_waiters.Unwoken(Address(condition));
+  }
+  if (__builtin_expect(unwoken > 0, 0)) {
+    ReportMisuseFromHook(condition, LockKind::kCondition, MisuseKind::kDestroyWaited, {},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+  }
+  return Forgetting(condition, call);
+}
+
+// sem_post: a post past SEM_VALUE_MAX fails with EOVERFLOW and is lost.
+template <typename Call>
+__attribute__((always_inline)) inline int SemaphorePost(sem_t* semaphore, Call call) {
+  const int result = call();
+  if (__builtin_expect(result != 0, 0) && errno == EOVERFLOW && Active()) {
+    const int saved_errno = errno;
+    ReportMisuseFromHook(semaphore, LockKind::kSemaphore, MisuseKind::kPostOverflow, {},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+    errno = saved_errno;
+  }
+  return result;
+}
+
+// Whether a thread blocks on `semaphore` that no post can let through:
+// glibc keeps, next to the value (the low 32 bits of its first word), how
+// many threads are in sem_wait's blocking path (the high 32 bits); a woken
+// waiter takes one from both at once, so more waiters than value means one
+// waits that nothing woke.
+inline bool SemaphoreHasUnwokenWaiter(const sem_t* semaphore) {
+  const std::uint64_t data =
+      __atomic_load_n(reinterpret_cast<const std::uint64_t*>(semaphore), __ATOMIC_RELAXED);
+  return (data >> 32) > (data & 0xffffffffu);
+}
+
+// sem_destroy: destroying a semaphore a thread blocks on is misuse (the
+// waiter then sleeps for ever on memory that may be reused).
+template <typename Call>
+__attribute__((always_inline)) inline int SemaphoreDestroy(sem_t* semaphore, Call call) {
+  if (Active() && !CalledByAllocator(__builtin_return_address(0)) &&
+      __builtin_expect(SemaphoreHasUnwokenWaiter(semaphore), 0)) {
+    ReportMisuseFromHook(semaphore, LockKind::kSemaphore, MisuseKind::kDestroyWaited, {},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+  }
+  return call();
+}
+
+}  // namespace racelab::lockorder
+
+#pragma GCC visibility pop
+
+#endif  // RACELAB_HARNESS_LOCKORDER_SYNC_OBJECT_HOOKS_H_
