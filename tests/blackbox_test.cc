@@ -141,6 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"cond_destroy_waited", true, {"mutex-misuse", "hang"}, {"hang"}},
         Expectation{"semaphore_overflow", true, {"mutex-misuse"}, {}},
         Expectation{"semaphore_destroy_waited", true, {"mutex-misuse", "hang"}, {"hang"}},
+        Expectation{"stack_mutex_reuse"},
         Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
         Expectation{"crash", true, {"crash"}, {"crash"}}, Expectation{"trylock_reverse"},
         Expectation{"gate_lock"}, Expectation{"cond_handoff"}, Expectation{"hand_over_hand"},

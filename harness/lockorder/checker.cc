@@ -106,8 +106,9 @@ void LockOrderChecker::ResolveHeld(ThreadLockState& thread) {
 }
 
 void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
-  // A lock this thread took exclusively but another thread then unlocked
-  // (mutex misuse, reported then) is no longer held by anyone.
+  // A lock this thread took exclusively that the lock's own state no longer
+  // says it holds: another thread unlocked it (mutex misuse, reported then),
+  // or its memory is a new lock now.
   for (size_t i = 0; i < thread.held.size(); ++i) {
     const Held& held = thread.held[i];
     if (held.shared || !HolderIsKnown(held.kind) ||
@@ -122,8 +123,13 @@ void LockOrderChecker::DropStaleHoldsSlow(ThreadLockState& thread) {
 
 LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::uintptr_t address,
                                                   LockKind kind, bool shared, const Site& site) {
-  DropStaleHolds(thread);
   // Alone: no edge, no self-deadlock, nothing to look up.
+  if (thread.held.empty()) return CachedLock(thread, address);
+  // Edges and self-deadlocks are learnt from the holds, so the locks' own
+  // state confirms them first: a stack mutex left locked is no hold once
+  // its memory is a new, free lock (built without an init or destroy the
+  // hooks saw). Here only, off the validated-chain fast path.
+  DropStaleHoldsSlow(thread);
   if (thread.held.empty()) return CachedLock(thread, address);
   ResolveHeld(thread);  // first: ids follow the order locks were taken in
   LockInfo* lock = Lookup(thread, address, kind, site);

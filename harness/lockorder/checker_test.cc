@@ -125,6 +125,22 @@ TEST_F(CheckerTest, RelockingANonRecursiveMutexIsASelfDeadlock) {
   EXPECT_THAT(sink_.misuses, IsEmpty());
 }
 
+// A mutex built again at the address of one this thread left locked (a
+// stack mutex in a loop, no init or destroy seen): the lock's own state says
+// nobody holds it, so taking it is no self-deadlock, and the stale hold is
+// gone (no edge from it).
+TEST_F(CheckerTest, AHoldTheLockDoesNotConfirmIsNoSelfDeadlock) {
+  Lock(t1_, kB);
+  Lock(t1_, kA);         // left locked
+  FakeLocks()[kA] = {};  // its memory is a new, free mutex now
+  const std::size_t edges_before = sink_.edges.size();
+  Lock(t1_, kA);
+  EXPECT_THAT(sink_.self_deadlocks, IsEmpty());
+  EXPECT_EQ(sink_.edges.size(), edges_before);  // B -> A is known already
+  Lock(t1_, kA);                                // now held for real, by the lock's own state too
+  EXPECT_THAT(sink_.self_deadlocks, SizeIs(1));
+}
+
 TEST_F(CheckerTest, AskingExclusiveForASharedHoldIsASelfDeadlock) {
   checker_.BeforeBlockingAcquire(t1_, kA, LockKind::kRwLock, true, SiteAt(1));
   checker_.AfterAcquire(t1_, kA, LockKind::kRwLock, true, true, SiteAt(1));
