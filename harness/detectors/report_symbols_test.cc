@@ -5,6 +5,7 @@
 #include "harness/detectors/report_symbols.h"
 
 #include <dlfcn.h>
+#include <link.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -25,13 +26,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// This executable's file name and the offset a sanitizer would print for a
-// frame inside `function` (its call instruction, not a return address).
+// The offset a sanitizer would print for a frame inside `function` (its
+// call instruction, not a return address): from the executable's load bias
+// (its start if it is position-independent, 0 if not).
 std::uintptr_t PrintedOffsetOf(void* function) {
   Dl_info info{};
-  EXPECT_NE(::dladdr(function, &info), 0);
-  return reinterpret_cast<std::uintptr_t>(function) -
-         reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+  link_map* map = nullptr;
+  EXPECT_NE(::dladdr1(function, &info, reinterpret_cast<void**>(&map), RTLD_DL_LINKMAP), 0);
+  return reinterpret_cast<std::uintptr_t>(function) - map->l_addr;
 }
 
 class ReportSymbolsTest : public ::testing::Test {

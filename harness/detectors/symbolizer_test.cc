@@ -5,6 +5,7 @@
 #include "harness/detectors/symbolizer.h"
 
 #include <dlfcn.h>
+#include <link.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -22,11 +23,13 @@ namespace {
 
 // The offset in this executable of a return address just past `function`'s
 // entry (Frames looks up the byte before a return address).
+// The offset is from the load bias, as sanitizers print it (the start of a
+// position-independent executable, 0 for one that is not).
 std::uintptr_t ReturnOffsetInto(void* function) {
   Dl_info info{};
-  EXPECT_NE(::dladdr(function, &info), 0);
-  return reinterpret_cast<std::uintptr_t>(function) -
-         reinterpret_cast<std::uintptr_t>(info.dli_fbase) + 1;
+  link_map* map = nullptr;
+  EXPECT_NE(::dladdr1(function, &info, reinterpret_cast<void**>(&map), RTLD_DL_LINKMAP), 0);
+  return reinterpret_cast<std::uintptr_t>(function) - map->l_addr + 1;
 }
 
 TEST(SymbolizerTest, ReadsInlineChainsPerAddress) {

@@ -4,6 +4,7 @@
 #include "harness/lockorder/loaded_objects.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -30,8 +31,11 @@ TEST(LoadedObjectsTest, FindsTheExecutableAndLibcWithOneRead) {
   EXPECT_EQ(executable->path, "");  // the loader's name for the main program
   EXPECT_EQ(executable->bias + offset, in_executable);
   Dl_info info{};
-  ASSERT_NE(::dladdr(reinterpret_cast<const void*>(&FunctionInThisExecutable), &info), 0);
-  EXPECT_EQ(offset, in_executable - reinterpret_cast<std::uintptr_t>(info.dli_fbase));  // a PIE
+  link_map* map = nullptr;
+  ASSERT_NE(::dladdr1(reinterpret_cast<const void*>(&FunctionInThisExecutable), &info,
+                      reinterpret_cast<void**>(&map), RTLD_DL_LINKMAP),
+            0);
+  EXPECT_EQ(offset, in_executable - map->l_addr);  // from the load bias: 0 unless a PIE
   const int executable_id = id;
 
   const std::uintptr_t in_libc = Address(reinterpret_cast<const void*>(&::getpid));
