@@ -315,8 +315,8 @@ class LockOrderChecker {
   // unresolved. Lock-free, callable from a signal handler.
   LockId NewLockId() { return next_lock_id_.fetch_add(1, std::memory_order_relaxed); }
 
-  // Writes the records the sink kept back (see RecordSink::Flush); with
-  // `write_through`, it keeps none back from now on (at exit).
+  // RecordSink::Flush under the checker's lock; with `write_through`,
+  // RecordSink::WriteThrough first (at exit).
   void FlushRecords(bool write_through = false) {
     SpinlockHolder hold(mu_);
     if (write_through) sink_->WriteThrough();

@@ -1,9 +1,11 @@
 // The calls after which a process keeps nothing of its memory, interposed
-// so that the lock-order records the checker kept back are written first:
-// the exec family (the image is replaced), _exit, _Exit and quick_exit
-// (no exit handlers or destructors run), and abort. exit() is the destructor in interpose.cc, fork
-// its prepare handler, the wait dump its signal handler. Each calls what
-// comes next (ThreadSanitizer's interceptor, or libc's) unchanged.
+// so that the lock-order record file is left tidy first (its records are in
+// it already: the zero bytes it was grown ahead by are cut, see
+// mapped_record_file.h): the exec family (the image is replaced), _exit,
+// _Exit and quick_exit (no exit handlers or destructors run), and abort.
+// exit() is the destructor in interpose.cc, fork its prepare handler, the
+// wait dump its signal handler. Each calls what comes next
+// (ThreadSanitizer's interceptor, or libc's) unchanged.
 #include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -75,9 +75,9 @@ struct ThreadStateOwner {
 thread_local ThreadStateOwner thread_state_owner;
 
 // The wait-for dump's descriptor, for its signal handler.
-int CurrentRecordFd() {
+void AppendToRecordFile(const char* line, std::size_t size) {
   RecordFileWriter* const current = writer;
-  return current == nullptr ? -1 : current->ValidFd();
+  if (current != nullptr) current->AppendFromSignalHandler(line, size);
 }
 
 void BeforeFork();
@@ -134,7 +134,7 @@ bool Initialize() {
   checker = new (checker_storage) LockOrderChecker(writer, ExclusiveHolder, abort_on_inversion);
   checker_pid.store(::getpid(), std::memory_order_relaxed);
   InstallWaitDumpHandler(
-      CurrentRecordFd, ExclusiveHolder, SharedHolders, [] { return checker->NewLockId(); },
+      AppendToRecordFile, ExclusiveHolder, SharedHolders, [] { return checker->NewLockId(); },
       [] { return FlushKeptRecords(/*write_through=*/false); });
   ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
@@ -154,8 +154,8 @@ __attribute__((constructor)) void InitializeAtLoad() {
   (void)Active();
 }
 
-// exit(): what the checker kept back is written, and from now on nothing
-// is kept back (threads may still take locks while the process ends).
+// exit(): the record file is cut to its records, and from now on never
+// grown ahead (threads may still take locks while the process ends).
 __attribute__((destructor)) void FlushAtExit() { FlushKeptRecords(/*write_through=*/true); }
 
 }  // namespace
@@ -217,8 +217,7 @@ void AfterForkInChild() {
     return;
   }
   ThreadLockState* const inherited = this_thread.state;
-  const int parent_fd = writer->ValidFd();
-  if (parent_fd >= 0) ::close(parent_fd);  // the parent's file: never the child's
+  writer->ForgetInChild();  // the parent's file: never the child's
   if (&__asan_init != nullptr || &__tsan_init != nullptr) {
     mode.store(kOff, std::memory_order_release);
     this_thread.pass_through &= ~HookThread::kInHook;

@@ -52,10 +52,10 @@ namespace racelab::lockorder {
 enum Mode : int { kUnknown, kInitializing, kOff, kOn };
 extern std::atomic<int> mode;
 extern LockOrderChecker* checker;
-// The process the checker (and its writer's kept-back records) belongs to.
+// The process the checker (and its writer's record file) belongs to.
 // A child made without fork's handlers (a raw clone, vfork, a sanitizer
-// starting its symbolizer) shares or copies them but must not write them:
-// the parent will, and the lines would be in the file twice.
+// starting its symbolizer) shares or copies them but must not write to the
+// file: its lines would land on the parent's (MappedRecordFile checks too).
 extern std::atomic<pid_t> checker_pid;
 extern RecordFileWriter* writer;
 // The record file prefix and the abort switch, kept for a forked child's

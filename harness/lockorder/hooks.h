@@ -11,12 +11,13 @@ namespace racelab::lockorder {
 // no other thread takes locks (between benchmark runs, say).
 void SetLockOrderChecking(bool on);
 
-// Writes the records the checker kept back (RecordFileWriter batches them),
-// for the calls after which a process keeps nothing of its memory: exit,
-// _exit, exec, abort (flush_points.cc), fork and the wait dump. Safe in a
-// signal handler; false when the checker's lock stayed taken (see
-// LockOrderChecker::TryFlushRecords). With `write_through`, nothing is kept
-// back from then on. True when no checker runs.
+// Leaves the record file tidy (RecordSink::Flush: the records are in it
+// already, the zero bytes it was grown ahead by are cut), for the calls
+// after which a process keeps nothing of its memory: exit, _exit, exec,
+// abort (flush_points.cc), fork and the wait dump. Safe in a signal
+// handler; false when the checker's lock stayed taken (see
+// LockOrderChecker::TryFlushRecords). With `write_through`, the file is
+// never grown ahead again. True when no checker runs.
 bool FlushKeptRecords(bool write_through);
 
 }  // namespace racelab::lockorder

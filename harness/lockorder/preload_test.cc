@@ -88,13 +88,13 @@ TEST(PreloadTest, FindsTheLatentInversionInAnUnmodifiedBinary) {
       RunRecorded(RACELAB_PRELOAD_TEST_PROGRAM, {{"LD_PRELOAD", RACELAB_PRELOAD_LIBRARY}}));
 }
 
-// Records are kept back and written in batches: a process that ends
-// without exit handlers, replaces its image or aborts writes them first
-// (flush_points.cc), in the preload and in a binary linked with the hooks;
-// a child made without fork's handlers that execs leaves them to its parent
-// (written twice, the file would not parse).
-TEST(PreloadTest, RecordsKeptBackAreWrittenAtUnderscoreExitQuickExitExecAndAbort) {
-  for (const char* ending : {"_exit", "quick_exit", "exec", "abort", "clone-exec"}) {
+// Records go to the file through its shared mapping as they are made: a
+// process that ends without exit handlers, replaces its image, aborts or is
+// killed outright leaves them all, in the preload and in a binary linked with
+// the hooks; a child made without fork's handlers that execs leaves them to
+// its parent (written twice, the file would not parse).
+TEST(PreloadTest, RecordsSurviveUnderscoreExitQuickExitExecAbortAndSigkill) {
+  for (const char* ending : {"_exit", "quick_exit", "exec", "abort", "sigkill", "clone-exec"}) {
     for (const char* program : {RACELAB_PRELOAD_TEST_PROGRAM, RACELAB_HOOKED_TEST_PROGRAM}) {
       std::vector<std::pair<std::string, std::string>> env;
       if (program == std::string(RACELAB_PRELOAD_TEST_PROGRAM)) {

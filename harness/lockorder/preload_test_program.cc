@@ -4,9 +4,9 @@
 // mutex pairs that live one after the other in the same heap block, taken
 // in opposite orders (different locks at reused addresses: no cycle).
 // Prints whether the heap block really was reused.
-// With an argument (_exit, quick_exit, exec, abort or clone-exec) it only
-// takes the two mutexes in one order, once, and ends that way: the records
-// the checker kept back must reach the file all the same.
+// With an argument (_exit, quick_exit, exec, abort, sigkill or clone-exec)
+// it only takes the two mutexes in one order, once, and ends that way: the
+// records must be in the file all the same.
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     if (ending == "quick_exit") std::quick_exit(0);
     if (ending == "exec") execl("/bin/true", "true", static_cast<char*>(nullptr));
     if (ending == "abort") std::abort();
+    if (ending == "sigkill") ::raise(SIGKILL);  // no handler, no flush point: the records survive
     if (ending == "clone-exec") {
       // A child made without fork's handlers, as a sanitizer starts its
       // symbolizer: it must not write the parent's kept-back records.

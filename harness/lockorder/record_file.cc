@@ -396,9 +396,37 @@ std::vector<LockId> Recording::HeldLocks(const EdgeWitness& witness) const {
   return held;
 }
 
+std::string CompleteRecordText(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const std::size_t newline = text.find('\n');
+    if (newline == absl::string_view::npos) break;  // after the last line: zeros, or a fragment
+    absl::string_view line = text.substr(0, newline + 1);
+    text.remove_prefix(newline + 1);
+    // A line ends in its newline, written last: zeros before it are lines
+    // (or the zero bytes grown ahead) that a dying process never finished.
+    const std::size_t last_zero = line.rfind('\0');
+    if (last_zero != absl::string_view::npos) {
+      line.remove_prefix(last_zero + 1);
+      if (line.size() == 1) continue;  // only the newline of a line it did finish
+    }
+    out.append(line.data(), line.size());
+  }
+  if (!text.empty() && text.find('\0') == absl::string_view::npos) {
+    out.append(text.data(), text.size());  // no zeros after it: a truncated file, refused below
+  }
+  return out;
+}
+
 absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::string& path) {
   Recording out;
   out.path = path;
+  std::string complete;
+  if (text.find('\0') != absl::string_view::npos) {  // a writer died (mapped_record_file.h)
+    complete = CompleteRecordText(text);
+    text = complete;
+  }
   if (text.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ":1: empty file, expected '", kRecordFileHeader, "'"));

@@ -1,7 +1,8 @@
 // The lock-order record file, format version 3, and its reader: what one
-// process's checker learned, one record per line; lines are written whole
-// (in batches: RecordFileWriter, record_writer.h), so that a process killed
-// at any moment leaves only complete lines. The runner and
+// process's checker learned, one record per line. Lines are appended
+// through a shared mapping (RecordFileWriter, record_writer.h), so a
+// process killed at any moment leaves every line it finished, then possibly
+// one it had not and zero bytes: the reader drops those. The runner and
 // `racelab-lockorder report` read it back. Versions 2 (no `retaken`
 // lines) and 1 (no `held` lines either; edges list their held ids) are read
 // too.
@@ -121,6 +122,13 @@ struct Recording {
 // was wrong" for a foreign, corrupt or truncated file (including an
 // unterminated last line and a reference to an undeclared id).
 absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::string& path);
+
+// What a process that died while writing left (see mapped_record_file.h):
+// its file grown ahead in zero bytes, and lines it had not finished (a
+// line's newline is written last, so a line with zeros before its end was
+// not). Returns the complete lines; after the last one, text with no zeros
+// in it is kept (a file cut short, which the parser refuses).
+std::string CompleteRecordText(absl::string_view text);
 
 // Reads and parses a file; NotFound / PermissionDenied when it cannot be read.
 absl::StatusOr<Recording> ReadRecording(const std::string& path);

@@ -32,27 +32,11 @@ std::string SelfExecutable() {
 
 }  // namespace
 
-int MoveToHighDescriptor(int fd) {
-  if (fd < 0) return fd;
-  struct rlimit limit {};
-  rlim_t ceiling = 1024;
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < ceiling) ceiling = limit.rlim_cur;
-  // A little below the ceiling: the kernel grows a process's descriptor
-  // table to the highest number in use, so no higher than needed.
-  const int floor = ceiling > 64 ? static_cast<int>(ceiling) - 24 : 3;
-  if (fd >= floor) return fd;
-  const int high = ::fcntl(fd, F_DUPFD_CLOEXEC, floor);
-  if (high < 0) return fd;
-  ::close(fd);
-  return high;
-}
-
 int CreateRecordFile(const char* prefix, std::string& path) {
   const std::string base = absl::StrCat(prefix, ".", ::getpid(), ".");
   for (int image = 0; image < 1000; ++image) {
     std::string candidate = absl::StrCat(base, image);
-    const int fd =
-        ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    const int fd = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
       path = std::move(candidate);
       return MoveToHighDescriptor(fd);
@@ -62,64 +46,18 @@ int CreateRecordFile(const char* prefix, std::string& path) {
   return -1;
 }
 
-RecordFileWriter::RecordFileWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
-  struct stat status;
-  if (fd >= 0 && ::fstat(fd, &status) == 0) {
-    device_.store(status.st_dev, std::memory_order_relaxed);
-    inode_.store(status.st_ino, std::memory_order_relaxed);
-  }
+RecordFileWriter::RecordFileWriter(int fd, std::string path) : file_(fd, std::move(path)) {
   WriteLine(kRecordFileHeader);
   WriteLine(absl::StrCat("process ", ::getpid(), " ", SelfExecutable()));
-  Flush();
-}
-
-RecordFileWriter::~RecordFileWriter() {
-  Flush();
-  const int fd = ValidFd();
-  if (fd >= 0) ::close(fd);
-}
-
-int RecordFileWriter::ValidFd() {
-  const int fd = fd_.load(std::memory_order_acquire);
-  struct stat status;
-  if (fd >= 0 && ::fstat(fd, &status) == 0 &&
-      status.st_dev == device_.load(std::memory_order_relaxed) &&
-      status.st_ino == inode_.load(std::memory_order_relaxed)) {
-    return fd;
-  }
-  // Closed or reused by the program: the number is the program's now.
-  fd_.store(-1, std::memory_order_release);
-  if (path_.empty()) return -1;
-  const int reopened = MoveToHighDescriptor(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
-  if (reopened < 0 || ::fstat(reopened, &status) != 0 ||
-      status.st_dev != device_.load(std::memory_order_relaxed) ||
-      status.st_ino != inode_.load(std::memory_order_relaxed)) {
-    if (reopened >= 0) ::close(reopened);  // not our file any more (replaced): records stop
-    return -1;
-  }
-  fd_.store(reopened, std::memory_order_release);
-  return reopened;
 }
 
 void RecordFileWriter::WriteLine(absl::string_view line) { AppendLine(line); }
 
 template <typename... Pieces>
 void RecordFileWriter::AppendLine(const Pieces&... pieces) {
-  absl::StrAppend(&pending_, pieces..., "\n");  // no string of its own: one allocation less a line
-  if (pending_.size() >= kBatchBytes || write_through_.load(std::memory_order_relaxed)) Flush();
-}
-
-void RecordFileWriter::Flush() {
-  if (pending_.empty()) return;
-  const int fd = ValidFd();
-  size_t written = 0;
-  while (fd >= 0 && written < pending_.size()) {
-    const ssize_t n = ::write(fd, pending_.data() + written, pending_.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // nowhere to report it from inside a lock hook
-    written += static_cast<size_t>(n);
-  }
-  pending_.clear();
+  line_.clear();  // keeps its capacity: no allocation a line once it is warm
+  absl::StrAppend(&line_, pieces..., "\n");
+  file_.Append(line_.data(), line_.size());
 }
 
 int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
@@ -140,8 +78,7 @@ int RecordFileWriter::ModuleOf(std::uintptr_t pc, std::uintptr_t& offset) {
 }
 
 void RecordFileWriter::OnThread(std::uint32_t thread, std::int64_t os_tid) {
-  WriteLine(absl::StrCat("thread ", thread, " ", os_tid));
-  Flush();  // the wait dump, written from a signal handler, names threads
+  AppendLine("thread ", thread, " ", os_tid);
 }
 
 void RecordFileWriter::OnSite(SiteId id, const Site& site) {
@@ -196,21 +133,18 @@ void RecordFileWriter::OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) {
 void RecordFileWriter::OnInversion(const InversionRecord& inversion) {
   WriteLine(absl::StrCat("inversion ", inversion.thread, " ", IdList(inversion.cycle), " ",
                          IdList(inversion.gate_locks)));
-  Flush();  // findings are written at once
 }
 
 void RecordFileWriter::OnSelfDeadlock(const SelfDeadlockRecord& record) {
   WriteLine(absl::StrCat("self-deadlock ", record.thread, " ", record.lock, " ",
                          SiteField(record.held_site), " ", SiteField(record.requested_site), " ",
                          record.shared_held ? 1 : 0));
-  Flush();
 }
 
 void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
   WriteLine(absl::StrCat("misuse ", misuse.thread, " ", misuse.lock, " ", SiteField(misuse.site),
                          " ", MisuseKindName(misuse.kind), " ", misuse.owner,
                          misuse.other != 0 ? absl::StrCat(" ", misuse.other) : ""));
-  Flush();
 }
 
 void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
@@ -222,7 +156,6 @@ void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {
                     SiteField(step.held_site));
   }
   WriteLine(line);
-  Flush();
 }
 
 }  // namespace racelab::lockorder

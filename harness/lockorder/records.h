@@ -188,8 +188,9 @@ class RecordSink {
   // A held set an edge names (EdgeWitness::held_set): `parent`'s locks
   // (kNoHeldSet: none), then `lock`.
   virtual void OnHeldSet(HeldSetId id, HeldSetId parent, LockId lock) = 0;
-  // A sink may keep records back to write them in batches: Flush writes
-  // what it kept; after WriteThrough (at exit) it keeps nothing back.
+  // Flush leaves what the sink wrote complete and tidy (at exit, exec,
+  // fork, abort, the wait dump); after WriteThrough (exit has begun) each
+  // record is written exactly as it comes.
   virtual void Flush() {}
   virtual void WriteThrough() {}
 };

@@ -15,7 +15,7 @@ std::atomic<WaitSlot*> wait_slots{nullptr};
 // process ever had. A collision falls back to the walk.
 constexpr std::size_t kSlotsByTid = 4096;
 std::atomic<WaitSlot*> slots_by_tid[kSlotsByTid];
-std::atomic<int (*)()> dump_fd{nullptr};
+std::atomic<RecordAppend> dump_append{nullptr};
 std::atomic<HolderQuery> holder_query{nullptr};
 std::atomic<ReadersQuery> readers_query{nullptr};
 std::atomic<LockId (*)()> new_lock_id{nullptr};
@@ -87,7 +87,8 @@ char* AppendHex(char* out, std::uint64_t value) {
 }
 
 // A `lock` line, as RecordFileWriter::OnLock writes it.
-void WriteLockLine(int fd, LockId id, LockKind kind, std::uintptr_t address, SiteId first_site) {
+void WriteLockLine(RecordAppend append, LockId id, LockKind kind, std::uintptr_t address,
+                   SiteId first_site) {
   char line[128];
   char* end = AppendText(line, "lock ");
   end = AppendNumber(end, id);
@@ -107,41 +108,39 @@ void WriteLockLine(int fd, LockId id, LockKind kind, std::uintptr_t address, Sit
     end = AppendNumber(end, first_site);
   }
   *end++ = '\n';
-  (void)!::write(fd, line, static_cast<size_t>(end - line));
+  append(line, static_cast<std::size_t>(end - line));
 }
 
 // The `lock` line of a lock no record has named yet (see LockInfo::declared).
 // When another thread has claimed the line but may not have written it (it
 // may be the thread this handler interrupted), the line is written here as
 // well: the reader accepts a lock declared twice alike.
-void DeclareForDump(int fd, const LockInfo& lock) {
+void DeclareForDump(RecordAppend append, const LockInfo& lock) {
   std::uint8_t state = lock.declared.load(std::memory_order_acquire);
   if (state == LockInfo::kDeclared) return;
   const bool claimed =
       state == LockInfo::kUndeclared &&
       lock.declared.compare_exchange_strong(state, LockInfo::kDeclaring, std::memory_order_acq_rel);
   if (!claimed && state == LockInfo::kDeclared) return;
-  WriteLockLine(fd, lock.id, lock.kind, lock.address, lock.first_site);
+  WriteLockLine(append, lock.id, lock.kind, lock.address, lock.first_site);
   if (claimed) lock.declared.store(LockInfo::kDeclared, std::memory_order_release);
 }
 
 // One `wait` line per blocked thread (after its lock's `lock` line when no
-// record named the lock before), then `wait-end`. Only atomics, write(2)
-// and stack buffers.
+// record named the lock before), then `wait-end`. Only atomics, the
+// record file's signal-safe append and stack buffers.
 void DumpWaits(int) {
   const int saved_errno = errno;
-  // What the checker kept back goes first (the lines below name its locks
-  // and sites). When it cannot be written now (the thread this handler
-  // interrupted is inside the checker), each lock is declared here with no
-  // site, and no wait names a site: the reader accepts a lock declared
-  // again with its site once the kept lines follow.
+  // The lines below name locks and sites the checker wrote. When it is busy
+  // (the thread this handler interrupted may be inside it, its line not
+  // written yet), each lock is declared here with no site, and no wait
+  // names a site: the reader accepts a lock declared again with its site.
   bool (*const flush)() = flush_records.load(std::memory_order_acquire);
   const bool flushed = flush == nullptr || flush();
-  int (*const record_fd)() = dump_fd.load(std::memory_order_acquire);
-  const int fd = record_fd == nullptr ? -1 : record_fd();
+  const RecordAppend append = dump_append.load(std::memory_order_acquire);
   std::uint64_t count = 0;
-  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire); slot != nullptr && fd >= 0;
-       slot = slot->next.load(std::memory_order_acquire)) {
+  for (WaitSlot* slot = wait_slots.load(std::memory_order_acquire);
+       slot != nullptr && append != nullptr; slot = slot->next.load(std::memory_order_acquire)) {
     const std::uintptr_t waiting_on = slot->waiting_on.load(std::memory_order_acquire);
     if (waiting_on == 0 || (waiting_on & (WaitSlot::kRetrying | WaitSlot::kJoining)) != 0) continue;
     LockId id = 0;
@@ -154,13 +153,13 @@ void DumpWaits(int) {
       id = next_id();
       address = slot->alone_address.load(std::memory_order_relaxed);
       kind = slot->alone_kind.load(std::memory_order_relaxed);
-      WriteLockLine(fd, id, kind, address, kNoSite);
+      WriteLockLine(append, id, kind, address, kNoSite);
     } else {
       const LockInfo* lock = LockOf(waiting_on);
       if (flushed) {
-        DeclareForDump(fd, *lock);
+        DeclareForDump(append, *lock);
       } else {
-        WriteLockLine(fd, lock->id, lock->kind, lock->address, kNoSite);
+        WriteLockLine(append, lock->id, lock->kind, lock->address, kNoSite);
       }
       id = lock->id;
       address = lock->address;
@@ -187,14 +186,15 @@ void DumpWaits(int) {
     end = AppendText(end, " ");
     end = AppendNumber(end, readers == nullptr ? 0 : readers(address, kind));
     *end++ = '\n';
-    if (::write(fd, line, static_cast<size_t>(end - line)) > 0) ++count;
+    append(line, static_cast<std::size_t>(end - line));
+    ++count;
   }
-  if (fd >= 0) {
+  if (append != nullptr) {
     char line[32];
     char* end = AppendText(line, "wait-end ");
     end = AppendNumber(end, count);
     *end++ = '\n';
-    (void)!::write(fd, line, static_cast<size_t>(end - line));
+    append(line, static_cast<std::size_t>(end - line));
   }
   errno = saved_errno;
 }
@@ -290,13 +290,13 @@ void ForgetWaitSlotsAfterFork() {
     mapped.store(nullptr, std::memory_order_relaxed);
 }
 
-void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,
+void InstallWaitDumpHandler(RecordAppend append, HolderQuery holder, ReadersQuery readers,
                             LockId (*next_lock_id)(), bool (*flush)()) {
   holder_query.store(holder, std::memory_order_relaxed);
   readers_query.store(readers, std::memory_order_relaxed);
   new_lock_id.store(next_lock_id, std::memory_order_relaxed);
   flush_records.store(flush, std::memory_order_release);
-  dump_fd.store(record_fd, std::memory_order_release);
+  dump_append.store(append, std::memory_order_release);
   struct sigaction action {};
   action.sa_handler = DumpWaits;
   action.sa_flags = SA_RESTART;

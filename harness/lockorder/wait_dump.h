@@ -117,15 +117,18 @@ WaitSlot* SlotOfPthread(std::uintptr_t pthread_id);
 // as the lock counts them); 0 for other kinds. Reads memory only.
 using ReadersQuery = std::uint32_t (*)(std::uintptr_t address, LockKind kind);
 
-// Installs the WaitDumpSignal() handler, writing to the descriptor
-// `record_fd` returns when the signal arrives (it must be
-// async-signal-safe; -1: nowhere); `holder` tells who holds the lock a
-// thread waits for, `readers` how many hold it shared.
-// `new_lock_id` gives an unresolved lock a waiting thread holds alone an
-// id for its `lock` line; `flush` writes the records the checker kept back,
-// first, returning false when it cannot (both async-signal-safe too; a
-// null `flush`: nothing is kept back).
-void InstallWaitDumpHandler(int (*record_fd)(), HolderQuery holder, ReadersQuery readers,
+// Appends one whole line (ending in '\n') to the record file, from a
+// signal handler: async-signal-safe.
+using RecordAppend = void (*)(const char* line, std::size_t size);
+
+// Installs the WaitDumpSignal() handler, writing its lines with `append`;
+// `holder` tells who holds the lock a thread waits for, `readers` how many
+// hold it shared. `new_lock_id` gives an unresolved lock a waiting thread
+// holds alone an id for its `lock` line; `flush`, called first, returns
+// false when the checker is busy (the thread this handler interrupted may
+// be inside it, its line not written yet) (both async-signal-safe too; a
+// null `flush`: never busy).
+void InstallWaitDumpHandler(RecordAppend append, HolderQuery holder, ReadersQuery readers,
                             LockId (*new_lock_id)(), bool (*flush)());
 
 // In a child forked without exec: the parent's other threads are gone, so

@@ -21,8 +21,9 @@ std::uint32_t NoReaders(std::uintptr_t, LockKind) { return 0; }
 
 TEST(WaitDumpTest, ALockWaitedForAloneIsDeclaredByANewIdAndIsNoCycleStep) {
   ASSERT_EQ(::pipe(dump_pipe), 0);
-  InstallWaitDumpHandler([] { return dump_pipe[1]; }, HeldByOsThread77, NoReaders,
-                         [] { return LockId{41}; }, nullptr);
+  InstallWaitDumpHandler(
+      [](const char* line, std::size_t size) { (void)!::write(dump_pipe[1], line, size); },
+      HeldByOsThread77, NoReaders, [] { return LockId{41}; }, nullptr);
   WaitSlot* holder = NewWaitSlot(/*thread=*/3, /*os_tid=*/77, nullptr);
   WaitSlot* waiter = NewWaitSlot(/*thread=*/7, /*os_tid=*/78, nullptr);
   waiter->PublishAlone(0xabc0, LockKind::kRwLock);
