@@ -156,6 +156,7 @@ std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbol
   const absl::string_view noun = kind == lockorder::LockKind::kOnce        ? "once flag"
                                  : kind == lockorder::LockKind::kCondition ? "condition variable"
                                  : kind == lockorder::LockKind::kSemaphore ? "semaphore"
+                                 : kind == lockorder::LockKind::kBarrier   ? "barrier"
                                                                            : "static init guard";
   auto object = recording.lock_objects.find(lock);
   if (object != recording.lock_objects.end()) {
@@ -325,6 +326,8 @@ const char* MisuseSiteRole(MisuseKind kind) {
       return "destroys it here";
     case MisuseKind::kPostOverflow:
       return "posts here";
+    case MisuseKind::kReinitWaited:
+      return "initialises it here";
     case MisuseKind::kUnlockNotOwner:
     case MisuseKind::kUnlockUnlocked:
       break;
@@ -373,6 +376,9 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
       break;
     case MisuseKind::kPostOverflow:
       evidence.kind = LockMisuse::Kind::kPostOverflow;
+      break;
+    case MisuseKind::kReinitWaited:
+      evidence.kind = LockMisuse::Kind::kReinitWaited;
       break;
   }
   evidence.at = Located(recording, record.site, project_root, symbolizer, record.thread,

@@ -54,14 +54,17 @@ extern "C" void free(void* block) {
 }
 #endif
 
+using racelab::lockorder::BarrierEnding;
 using racelab::lockorder::Blocking;
 using racelab::lockorder::ConditionDestroy;
+using racelab::lockorder::ConditionInit;
 using racelab::lockorder::ConditionWait;
 using racelab::lockorder::ConditionWake;
 using racelab::lockorder::Destroying;
 using racelab::lockorder::Forgetting;
 using racelab::lockorder::Joining;
 using racelab::lockorder::LockKind;
+using racelab::lockorder::MisuseKind;
 using racelab::lockorder::MutexKind;
 using racelab::lockorder::Next;
 using racelab::lockorder::NonBlocking;
@@ -129,6 +132,9 @@ RACELAB_NEXT(int, pthread_cond_init, (pthread_cond_t*, const pthread_condattr_t*
 RACELAB_NEXT(int, pthread_cond_destroy, (pthread_cond_t*))
 RACELAB_NEXT(int, sem_post, (sem_t*))
 RACELAB_NEXT(int, sem_destroy, (sem_t*))
+RACELAB_NEXT(int, pthread_barrier_init,
+             (pthread_barrier_t*, const pthread_barrierattr_t*, unsigned int))
+RACELAB_NEXT(int, pthread_barrier_destroy, (pthread_barrier_t*))
 
 // clang's static ThreadSanitizer runtime defines the __cxa_guard functions
 // itself, not weakly (gcc's shared one does too, and is found next): in a
@@ -267,7 +273,7 @@ int pthread_cond_broadcast(pthread_cond_t* c) {
   return ConditionWake(c, /*all=*/true, [c] { return NextOf_pthread_cond_broadcast()(c); });
 }
 int pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* a) {
-  return Forgetting(c, [&] { return NextOf_pthread_cond_init()(c, a); });
+  return ConditionInit(c, [&] { return NextOf_pthread_cond_init()(c, a); });
 }
 int pthread_cond_destroy(pthread_cond_t* c) {
   return ConditionDestroy(c, [c] { return NextOf_pthread_cond_destroy()(c); });
@@ -278,6 +284,15 @@ int sem_post(sem_t* s) {
 }
 int sem_destroy(sem_t* s) {
   return SemaphoreDestroy(s, [s] { return NextOf_sem_destroy()(s); });
+}
+
+int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* a, unsigned int count) {
+  return BarrierEnding(b, MisuseKind::kReinitWaited,
+                       [&] { return NextOf_pthread_barrier_init()(b, a, count); });
+}
+int pthread_barrier_destroy(pthread_barrier_t* b) {
+  return BarrierEnding(b, MisuseKind::kDestroyWaited,
+                       [b] { return NextOf_pthread_barrier_destroy()(b); });
 }
 
 #ifndef RACELAB_TSAN_OWNS_STATIC_GUARDS

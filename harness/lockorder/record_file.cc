@@ -152,6 +152,8 @@ class RecordLine {
       lock.kind = LockKind::kCondition;
     } else if (p_.field(2) == "semaphore") {
       lock.kind = LockKind::kSemaphore;
+    } else if (p_.field(2) == "barrier") {
+      lock.kind = LockKind::kBarrier;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }
@@ -339,7 +341,7 @@ class RecordLine {
          {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
           MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
           MisuseKind::kExitHolding, MisuseKind::kWaitTwoMutexes, MisuseKind::kDestroyWaited,
-          MisuseKind::kPostOverflow}) {
+          MisuseKind::kPostOverflow, MisuseKind::kReinitWaited}) {
       if (p_.field(4) == MisuseKindName(kind)) {
         record.kind = kind;
         known = true;

@@ -14,7 +14,8 @@
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
 //   lock <id> <kind> 0x<address> <first-acquisition site>|- [<m>+0x<offset>]
 //                                         kind: mutex|recursive|rwlock|static-init|once|spin|
-//                                         condition|semaphore (no locks: what a misuse names);
+//                                         condition|semaphore|barrier (no locks: what a
+//                                         misuse names);
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
 //                                         appear twice, alike (see LockInfo::declared);
@@ -40,7 +41,7 @@
 //                                         kind: unlock-not-owner|unlock-unlocked|wait-not-held|
 //                                         relock-failed|destroy-locked|use-destroyed|
 //                                         exit-holding|wait-two-mutexes|destroy-waited|
-//                                         post-overflow; the
+//                                         post-overflow|reinit-waited; the
 //                                         other lock (wait-two-mutexes): the mutex the
 //                                         condition's other waiters use
 //   deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site>
@@ -154,6 +155,8 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "condition";
     case LockKind::kSemaphore:
       return "semaphore";
+    case LockKind::kBarrier:
+      return "barrier";
   }
   return "?";
 }
@@ -194,6 +197,8 @@ inline absl::string_view MisuseKindName(MisuseKind kind) {
       return "destroy-waited";
     case MisuseKind::kPostOverflow:
       return "post-overflow";
+    case MisuseKind::kReinitWaited:
+      return "reinit-waited";
   }
   return "?";
 }

@@ -177,7 +177,7 @@ TEST(RecordFileTest, ReadsEveryMisuseKindAndSpinLocks) {
        {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
         MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
         MisuseKind::kExitHolding, MisuseKind::kWaitTwoMutexes, MisuseKind::kDestroyWaited,
-        MisuseKind::kPostOverflow}) {
+        MisuseKind::kPostOverflow, MisuseKind::kReinitWaited}) {
     absl::StatusOr<Recording> recording = ParseRecording(
         absl::StrCat(start, "misuse 1 0 - ", MisuseKindName(kind), " 0\n"), "f.lockorder");
     ASSERT_TRUE(recording.ok()) << recording.status();
@@ -197,6 +197,8 @@ TEST(RecordFileTest, ReadsAConditionVariableAndAMisusesOtherLock) {
   EXPECT_EQ(recording->locks.at(0).kind, LockKind::kCondition);
   EXPECT_EQ(ParseRecording(Header() + "lock 0 semaphore 0x10 -\n", "f")->locks.at(0).kind,
             LockKind::kSemaphore);
+  EXPECT_EQ(ParseRecording(Header() + "lock 0 barrier 0x10 -\n", "f")->locks.at(0).kind,
+            LockKind::kBarrier);
   EXPECT_EQ(recording->misuses.at(0).kind, MisuseKind::kWaitTwoMutexes);
   EXPECT_EQ(recording->misuses.at(0).other, 1u);
   EXPECT_THAT(

@@ -62,8 +62,8 @@ struct Site {
 // pthread_once control (std::call_once's flag), each held by the thread
 // running the initialisation while others wait for it. kSpin is a
 // pthread_spinlock_t, whose word says only "locked", never by whom.
-// kCondition and kSemaphore are no locks: a condition variable or a
-// semaphore that a misuse record names.
+// kCondition, kSemaphore and kBarrier are no locks: a condition variable,
+// a semaphore or a barrier that a misuse record names.
 enum class LockKind {
   kMutex,
   kRecursiveMutex,
@@ -72,7 +72,8 @@ enum class LockKind {
   kOnce,
   kSpin,
   kCondition,
-  kSemaphore
+  kSemaphore,
+  kBarrier
 };
 
 // Whether the lock keeps no owner of its own (see HiddenLockHolders).
@@ -84,7 +85,8 @@ inline bool IsHiddenLock(LockKind kind) {
 // findings can name it: a hidden lock or a condition variable, which have no
 // name of their own (a mutex is named by its sites).
 inline bool IsNamedByVariable(LockKind kind) {
-  return IsHiddenLock(kind) || kind == LockKind::kCondition || kind == LockKind::kSemaphore;
+  return IsHiddenLock(kind) || kind == LockKind::kCondition || kind == LockKind::kSemaphore ||
+         kind == LockKind::kBarrier;
 }
 
 // Whether the holder query can tell who holds the lock: not for a spin
@@ -103,8 +105,10 @@ enum class MisuseKind {
   kUseDestroyed,    // a mutex locked or unlocked after pthread_mutex_destroy
   kExitHolding,     // a thread ended holding the lock (`site`: where it took it)
   kWaitTwoMutexes,  // a condition waited on with a mutex other than its waiters' (`other`)
-  kDestroyWaited,   // a condition variable or semaphore destroyed while a thread blocks on it
+  kDestroyWaited,   // a condition variable, semaphore or barrier destroyed while a thread blocks on
+                    // it
   kPostOverflow,    // a semaphore posted past SEM_VALUE_MAX (EOVERFLOW)
+  kReinitWaited,    // a condition variable or barrier initialised again while a thread blocks on it
 };
 
 // What a misuse report may say beyond the lock and the site.

@@ -1,7 +1,8 @@
 // What the hooks of synchronisation objects that are not locks do around
 // the real call, for the entry points in interpose.cc: condition variables'
-// wakes and destruction (their waits are hook_bodies.h's ConditionWait) and
-// semaphores' posts and destruction, each watched for misuse only — none of
+// wakes, initialisation and destruction (their waits are hook_bodies.h's
+// ConditionWait), semaphores' posts and destruction, and barriers'
+// initialisation and destruction, each watched for misuse only — none of
 // them is a node of the lock-order graph.
 #ifndef RACELAB_HARNESS_LOCKORDER_SYNC_OBJECT_HOOKS_H_
 #define RACELAB_HARNESS_LOCKORDER_SYNC_OBJECT_HOOKS_H_
@@ -34,19 +35,37 @@ __attribute__((always_inline)) inline int ConditionWake(pthread_cond_t* conditio
   return result;
 }
 
-// pthread_cond_destroy: destroying a condition variable a thread blocks on
-// is misuse (and glibc's destroy then waits for that thread for ever).
-template <typename Call>
-__attribute__((always_inline)) inline int ConditionDestroy(pthread_cond_t* condition, Call call) {
-  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+// Reports `misuse` of `condition` when a thread blocks on it that no signal
+// or broadcast woke (see ConditionWaiters). Inlined: the site walk starts
+// in the hook's frame.
+__attribute__((always_inline)) inline void ReportIfConditionWaited(pthread_cond_t* condition,
+                                                                   MisuseKind misuse) {
   int unwoken = 0;
   {
     HookScope scope;
     unwoken = condition_waiters.Unwoken(Address(condition));
   }
   if (__builtin_expect(unwoken > 0, 0)) {
-    ReportMisuseFromHook(condition, LockKind::kCondition, MisuseKind::kDestroyWaited, {},
+    ReportMisuseFromHook(condition, LockKind::kCondition, misuse, {},
                          static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+  }
+}
+
+// pthread_cond_destroy: destroying a condition variable a thread blocks on
+// is misuse (and glibc's destroy then waits for that thread for ever).
+template <typename Call>
+__attribute__((always_inline)) inline int ConditionDestroy(pthread_cond_t* condition, Call call) {
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  ReportIfConditionWaited(condition, MisuseKind::kDestroyWaited);
+  return Forgetting(condition, call);
+}
+
+// pthread_cond_init: initialising a condition variable a thread blocks on
+// again is misuse (glibc clears its state: no signal reaches that thread).
+template <typename Call>
+__attribute__((always_inline)) inline int ConditionInit(pthread_cond_t* condition, Call call) {
+  if (Active() && !CalledByAllocator(__builtin_return_address(0))) {
+    ReportIfConditionWaited(condition, MisuseKind::kReinitWaited);
   }
   return Forgetting(condition, call);
 }
@@ -82,6 +101,32 @@ __attribute__((always_inline)) inline int SemaphoreDestroy(sem_t* semaphore, Cal
   if (Active() && !CalledByAllocator(__builtin_return_address(0)) &&
       __builtin_expect(SemaphoreHasUnwokenWaiter(semaphore), 0)) {
     ReportMisuseFromHook(semaphore, LockKind::kSemaphore, MisuseKind::kDestroyWaited, {},
+                         static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+  }
+  return call();
+}
+
+// Whether a thread blocks on `barrier` in a round not all its threads have
+// reached: glibc counts the threads that entered (`in`, its first word) and
+// sets the round they may leave (`current_round`, the second) once the
+// count a round needs has entered; a thread whose entry is past the round
+// waits.
+inline bool BarrierHasWaiter(const pthread_barrier_t* barrier) {
+  const auto* words = reinterpret_cast<const unsigned int*>(barrier);
+  const unsigned int entered = __atomic_load_n(&words[0], __ATOMIC_RELAXED);
+  const unsigned int round = __atomic_load_n(&words[1], __ATOMIC_RELAXED);
+  return entered > round;
+}
+
+// pthread_barrier_destroy and pthread_barrier_init: destroying or
+// initialising again a barrier a thread blocks on is misuse (glibc's destroy
+// then waits for that thread for ever; an init strands it).
+template <typename Call>
+__attribute__((always_inline)) inline int BarrierEnding(pthread_barrier_t* barrier,
+                                                        MisuseKind misuse, Call call) {
+  if (Active() && !CalledByAllocator(__builtin_return_address(0)) &&
+      __builtin_expect(BarrierHasWaiter(barrier), 0)) {
+    ReportMisuseFromHook(barrier, LockKind::kBarrier, misuse, {},
                          static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
   }
   return call();

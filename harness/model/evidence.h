@@ -80,8 +80,9 @@ struct LockMisuse {
     kUseDestroyed,
     kExitHolding,     // `at` is where the thread took it
     kWaitTwoMutexes,  // `lock` is the condition variable, `other_lock` its waiters' mutex
-    kDestroyWaited,   // `lock` is the condition variable or semaphore
+    kDestroyWaited,   // `lock` is the condition variable, semaphore or barrier
     kPostOverflow,    // `lock` is the semaphore
+    kReinitWaited,    // `lock` is the condition variable or barrier
   };
   Kind kind = Kind::kUnlockUnlocked;
   std::string thread;

@@ -141,6 +141,10 @@ std::string Say(const LockMisuse& misuse) {
       return absl::StrCat(misuse.thread, " posts ", misuse.lock, " at ", where,
                           " past its maximum value (the call fails with EOVERFLOW: the post "
                           "is lost)");
+    case LockMisuse::Kind::kReinitWaited:
+      return absl::StrCat(misuse.thread, " initialises ", misuse.lock, " again at ", where,
+                          " while a thread still blocks on it (undefined: that thread may wait "
+                          "for ever)");
   }
   return "";
 }

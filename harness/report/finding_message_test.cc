@@ -97,6 +97,12 @@ TEST(FindingMessageTest, SelfDeadlockAndMisuse) {
       FindingMessage(
           LockMisuse{LockMisuse::Kind::kPostOverflow, "T1", "semaphore M2", "", SourceAt(4)}, {}),
       testing::StartsWith("T1 posts semaphore M2 at a.cc:4 past its maximum value"));
+  EXPECT_THAT(
+      FindingMessage(
+          LockMisuse{LockMisuse::Kind::kReinitWaited, "T2", "barrier `phase`", "", SourceAt(5)},
+          {}),
+      testing::StartsWith("T2 initialises barrier `phase` again at a.cc:5 while a thread still "
+                          "blocks on it"));
 }
 
 TEST(FindingMessageTest, AStuckRunSaysWhatEveryThreadWaitsFor) {

@@ -1,11 +1,16 @@
 // Correct: the twin of destroy_locked, use_after_destroy, exit_holding,
-// cond_two_mutexes, cond_destroy_waited, semaphore_overflow and
-// semaphore_destroy_waited. Locks are destroyed only when free, initialised
+// cond_two_mutexes, cond_destroy_waited, cond_reinit_waited,
+// semaphore_overflow, semaphore_destroy_waited, barrier_destroy_waited and
+// barrier_reinit_waited. Locks are destroyed only when free, initialised
 // again before reuse, and every thread lets go of what it took before it
 // ends; two threads wait on one condition variable with one mutex, and it
 // is destroyed right after the broadcast that woke them (allowed: no thread
 // blocks on it any more, even if one has not returned yet); a semaphore is
-// posted within its range and destroyed once its waiter got through.
+// posted within its range and destroyed once its waiter got through; a
+// condition variable is initialised again once destroyed; a two-thread
+// barrier makes three rounds and is destroyed by one of its threads right
+// after its last wait returned (allowed: the other may still be leaving),
+// then initialised again and destroyed.
 // Expected: clean.
 #include <pthread.h>
 #include <sched.h>
@@ -62,6 +67,29 @@ void BroadcastThenDestroy() {
   }
   pthread_cond_destroy(&batch_ready);
   for (pthread_t waiter : waiters) pthread_join(waiter, nullptr);
+  pthread_cond_init(&batch_ready, nullptr);  // no thread waits: a new life
+  pthread_cond_destroy(&batch_ready);
+}
+
+constexpr int kRounds = 3;
+
+void* MakeRounds(void* barrier) {
+  for (int round = 0; round < kRounds; ++round) {
+    pthread_barrier_wait(static_cast<pthread_barrier_t*>(barrier));
+  }
+  return nullptr;
+}
+
+void BarrierRoundsThenDestroy() {
+  pthread_barrier_t rounds;
+  pthread_barrier_init(&rounds, nullptr, 2);
+  pthread_t partner;
+  pthread_create(&partner, nullptr, MakeRounds, &rounds);
+  MakeRounds(&rounds);
+  pthread_barrier_destroy(&rounds);  // the partner may not have returned yet
+  pthread_join(partner, nullptr);
+  pthread_barrier_init(&rounds, nullptr, 2);
+  pthread_barrier_destroy(&rounds);
 }
 
 void* TakePermit(void* permits) {
@@ -92,5 +120,6 @@ int main() {
   }
   BroadcastThenDestroy();
   PostThenDestroy();
+  BarrierRoundsThenDestroy();
   std::printf("%d queued\n", queued);
 }
