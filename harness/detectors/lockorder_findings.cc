@@ -157,6 +157,7 @@ std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbol
                                  : kind == lockorder::LockKind::kCondition ? "condition variable"
                                  : kind == lockorder::LockKind::kSemaphore ? "semaphore"
                                  : kind == lockorder::LockKind::kBarrier   ? "barrier"
+                                 : kind == lockorder::LockKind::kStream    ? "stream"
                                                                            : "static init guard";
   auto object = recording.lock_objects.find(lock);
   if (object != recording.lock_objects.end()) {
@@ -167,6 +168,8 @@ std::string LockName(const Recording& recording, LockId lock, Symbolizer& symbol
       if (variable) {
         absl::string_view name = *variable;
         absl::ConsumePrefix(&name, "guard variable for ");  // the guard's own symbol
+        // glibc's standard streams: the FILE objects stdout and the others point to.
+        if (absl::ConsumePrefix(&name, "_IO_2_1_")) absl::ConsumeSuffix(&name, "_");
         return absl::StrCat(noun, noun == "static init guard" ? " of `" : " `",
                             absl::StrReplaceAll(name, {{"(anonymous namespace)::", ""}}), "`");
       }

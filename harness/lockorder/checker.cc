@@ -134,7 +134,7 @@ LockInfo* LockOrderChecker::BeforeBlockingAcquire(ThreadLockState& thread, std::
   ResolveHeld(thread);  // first: ids follow the order locks were taken in
   LockInfo* lock = Lookup(thread, address, kind, site);
   if (const Held* held = FindHeld(thread, address)) {
-    const bool recursive_relock = lock->kind == LockKind::kRecursiveMutex;
+    const bool recursive_relock = IsRecursive(lock->kind);
     // Two shared holds of one rwlock are not a self-deadlock either.
     const bool shared_relock = shared && held->shared;
     if (recursive_relock || shared_relock) return lock;
@@ -346,7 +346,7 @@ bool LockOrderChecker::ReleaseIfHeldSlow(ThreadLockState& thread, std::uintptr_t
 
 bool LockOrderChecker::CountRecursion(ThreadLockState& thread, std::uintptr_t address) {
   for (auto it = thread.held.rbegin(); it != thread.held.rend(); ++it) {
-    if (it->address == address && (it->kind == LockKind::kRecursiveMutex || it->shared)) {
+    if (it->address == address && (IsRecursive(it->kind) || it->shared)) {
       ++it->recursion;
       return true;
     }

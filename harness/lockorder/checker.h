@@ -148,7 +148,7 @@ class LockOrderChecker {
     LockInfo* lock = cached.lock;
     if (cached.address != address || lock == nullptr ||
         lock->address.load(std::memory_order_relaxed) != address ||
-        lock->kind.load(std::memory_order_relaxed) == LockKind::kRecursiveMutex ||
+        IsRecursive(lock->kind.load(std::memory_order_relaxed)) ||
         lock->retired.load(std::memory_order_relaxed)) {
       return nullptr;
     }
@@ -213,7 +213,7 @@ class LockOrderChecker {
   Site* PushHeld(ThreadLockState& thread, LockInfo* lock, std::uintptr_t address, LockKind kind,
                  bool shared, bool blocking) {
     DropStaleHolds(thread);
-    if (kind == LockKind::kRecursiveMutex || shared) {
+    if (IsRecursive(kind) || shared) {
       if (CountRecursion(thread, address)) return nullptr;
     }
     const std::uint64_t chain =

@@ -30,6 +30,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdio.h>
 
 #include <atomic>
 #include <ctime>
@@ -135,6 +136,9 @@ RACELAB_NEXT(int, sem_destroy, (sem_t*))
 RACELAB_NEXT(int, pthread_barrier_init,
              (pthread_barrier_t*, const pthread_barrierattr_t*, unsigned int))
 RACELAB_NEXT(int, pthread_barrier_destroy, (pthread_barrier_t*))
+RACELAB_NEXT(void, flockfile, (FILE*))
+RACELAB_NEXT(int, ftrylockfile, (FILE*))
+RACELAB_NEXT(void, funlockfile, (FILE*))
 
 // clang's static ThreadSanitizer runtime defines the __cxa_guard functions
 // itself, not weakly (gcc's shared one does too, and is found next): in a
@@ -284,6 +288,30 @@ int sem_post(sem_t* s) {
 }
 int sem_destroy(sem_t* s) {
   return SemaphoreDestroy(s, [s] { return NextOf_sem_destroy()(s); });
+}
+
+// A stdio stream's lock, as flockfile takes it: a recursive lock named by
+// the FILE object (the stdio functions lock the stream inside glibc, not
+// through these, and are not seen).
+void flockfile(FILE* f) noexcept {
+  Blocking(f, LockKind::kStream, false, [f] {
+    NextOf_flockfile()(f);
+    return 0;
+  });
+}
+int ftrylockfile(FILE* f) noexcept {
+  return NonBlocking(f, LockKind::kStream, false, [f] {
+    // glibc's "not taken" is any non-zero value; the hooks know EBUSY.
+    return NextOf_ftrylockfile()(f) == 0 ? 0 : EBUSY;
+  });
+}
+void funlockfile(FILE* f) noexcept {
+  Release(
+      f, [] { return LockKind::kStream; },
+      [f] {
+        NextOf_funlockfile()(f);
+        return 0;
+      });
 }
 
 int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* a, unsigned int count) {

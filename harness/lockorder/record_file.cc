@@ -154,6 +154,8 @@ class RecordLine {
       lock.kind = LockKind::kSemaphore;
     } else if (p_.field(2) == "barrier") {
       lock.kind = LockKind::kBarrier;
+    } else if (p_.field(2) == "stream") {
+      lock.kind = LockKind::kStream;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }

@@ -14,6 +14,7 @@
 //   site <s> <m>+0x<offset> ...           return addresses, innermost first
 //   lock <id> <kind> 0x<address> <first-acquisition site>|- [<m>+0x<offset>]
 //                                         kind: mutex|recursive|rwlock|static-init|once|spin|
+//                                         stream (a stdio stream's flockfile lock)|
 //                                         condition|semaphore|barrier (no locks: what a
 //                                         misuse names);
 //                                         written when a record first names the lock
@@ -157,6 +158,8 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "semaphore";
     case LockKind::kBarrier:
       return "barrier";
+    case LockKind::kStream:
+      return "stream";
   }
   return "?";
 }

@@ -199,6 +199,8 @@ TEST(RecordFileTest, ReadsAConditionVariableAndAMisusesOtherLock) {
             LockKind::kSemaphore);
   EXPECT_EQ(ParseRecording(Header() + "lock 0 barrier 0x10 -\n", "f")->locks.at(0).kind,
             LockKind::kBarrier);
+  EXPECT_EQ(ParseRecording(Header() + "lock 0 stream 0x10 -\n", "f")->locks.at(0).kind,
+            LockKind::kStream);
   EXPECT_EQ(recording->misuses.at(0).kind, MisuseKind::kWaitTwoMutexes);
   EXPECT_EQ(recording->misuses.at(0).other, 1u);
   EXPECT_THAT(

@@ -61,7 +61,10 @@ struct Site {
 // function-local static's initialisation (__cxa_guard_acquire), and a
 // pthread_once control (std::call_once's flag), each held by the thread
 // running the initialisation while others wait for it. kSpin is a
-// pthread_spinlock_t, whose word says only "locked", never by whom.
+// pthread_spinlock_t, whose word says only "locked", never by whom. kStream
+// is a stdio stream's lock as flockfile takes it (recursive; the stdio
+// functions' own locking of the stream does not go through flockfile and
+// is not seen).
 // kCondition, kSemaphore and kBarrier are no locks: a condition variable,
 // a semaphore or a barrier that a misuse record names.
 enum class LockKind {
@@ -73,8 +76,15 @@ enum class LockKind {
   kSpin,
   kCondition,
   kSemaphore,
-  kBarrier
+  kBarrier,
+  kStream
 };
+
+// Whether the thread holding the lock may take it again (a recursive mutex,
+// a stdio stream's lock).
+inline bool IsRecursive(LockKind kind) {
+  return kind == LockKind::kRecursiveMutex || kind == LockKind::kStream;
+}
 
 // Whether the lock keeps no owner of its own (see HiddenLockHolders).
 inline bool IsHiddenLock(LockKind kind) {
@@ -86,7 +96,7 @@ inline bool IsHiddenLock(LockKind kind) {
 // name of their own (a mutex is named by its sites).
 inline bool IsNamedByVariable(LockKind kind) {
   return IsHiddenLock(kind) || kind == LockKind::kCondition || kind == LockKind::kSemaphore ||
-         kind == LockKind::kBarrier;
+         kind == LockKind::kBarrier || kind == LockKind::kStream;
 }
 
 // Whether the holder query can tell who holds the lock: not for a spin

@@ -100,6 +100,7 @@ void WriteLockLine(RecordAppend append, LockId id, LockKind kind, std::uintptr_t
                         : kind == LockKind::kCondition    ? " condition 0x"
                         : kind == LockKind::kSemaphore    ? " semaphore 0x"
                         : kind == LockKind::kBarrier      ? " barrier 0x"
+                        : kind == LockKind::kStream       ? " stream 0x"
                                                           : " mutex 0x");
   end = AppendHex(end, address);
   if (first_site == kNoSite) {
