@@ -25,13 +25,19 @@ constexpr std::size_t kReservations[] = {std::size_t{8} << 30, std::size_t{1} <<
 // The raw system calls: a sanitizer's mmap interceptor would take the
 // whole reservation as the program's memory (ThreadSanitizer clears its
 // shadow, gigabytes of it).
+// Every argument is a long: syscall() reads six of them through varargs,
+// and an int leaves the upper half of its register undefined (clang's code
+// left garbage there, and the file was mapped from offset 0x3fff << 48).
 void* MapShared(int fd, std::size_t size) {
   const long address =
-      ::syscall(SYS_mmap, nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      ::syscall(SYS_mmap, 0L, static_cast<long>(size), long{PROT_READ | PROT_WRITE},
+                long{MAP_SHARED}, static_cast<long>(fd), 0L);
   return address < 0 && address > -4096 ? nullptr : reinterpret_cast<void*>(address);
 }
 
-void Unmap(void* address, std::size_t size) { ::syscall(SYS_munmap, address, size); }
+void Unmap(void* address, std::size_t size) {
+  ::syscall(SYS_munmap, reinterpret_cast<long>(address), static_cast<long>(size));
+}
 
 #ifdef MADV_POPULATE_WRITE
 constexpr int kPopulateWrite = MADV_POPULATE_WRITE;
