@@ -143,8 +143,12 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"semaphore_overflow", true, {"mutex-misuse"}, {}},
         Expectation{"semaphore_destroy_waited", true, {"mutex-misuse", "hang"}, {"hang"}},
         Expectation{"cond_reinit_waited", true, {"mutex-misuse", "hang"}, {"hang"}},
-        Expectation{"barrier_destroy_waited", true, {"mutex-misuse", "hang"}, {"hang"}},
-        Expectation{"barrier_reinit_waited", true, {"mutex-misuse", "hang"}, {"hang"}},
+        // Without the preload only the hang would show, and it is not steady
+        // there: ThreadSanitizer reports the destroy or init as a race with
+        // the waiter's read, and while its llvm-symbolizer works the run
+        // does not look blocked (one run in two ended as a timeout).
+        Expectation{"barrier_destroy_waited", true, {"mutex-misuse", "hang"}, {}},
+        Expectation{"barrier_reinit_waited", true, {"mutex-misuse", "hang"}, {}},
         Expectation{"stack_mutex_reuse"},
         Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
         Expectation{"crash", true, {"crash"}, {"crash"}}, Expectation{"trylock_reverse"},
