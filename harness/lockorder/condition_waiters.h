@@ -16,6 +16,12 @@
 // a locked increment that comes before glibc's registration of the waiter,
 // and the signal looks only after glibc saw it).
 //
+// Barriers have a table of their own (`barrier_waiters`): a thread in
+// pthread_barrier_wait counts as a waiter nothing woke (a barrier has no
+// signal), so its table says which barriers a thread is inside a wait on —
+// all that makes glibc's own barrier state worth reading (memory a barrier
+// is initialised in may hold anything before).
+//
 // A fixed table under a spin lock: no allocation inside the program's calls,
 // and waits block in the kernel anyway. An entry lives while its condition
 // variable has waiters, so the table holds at most one entry per waiting

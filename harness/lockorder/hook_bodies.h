@@ -220,21 +220,23 @@ __attribute__((always_inline)) inline int Forgetting(const void* lock, Call call
   return call();
 }
 
-// Counts a tracked condition wait out when it ends, also when the thread is
-// cancelled inside it (cancellation unwinds through the hook).
-class ConditionWaitEnd {
+// Counts a tracked wait out of its table when it ends, also when the thread
+// is cancelled inside it (cancellation unwinds through the hook).
+class WaitCountedOut {
  public:
-  ConditionWaitEnd(std::uintptr_t condition, bool tracked) : condition_(tracked ? condition : 0) {}
-  ~ConditionWaitEnd() {
-    if (condition_ == 0) return;
+  WaitCountedOut(ConditionWaiters& table, std::uintptr_t object, bool tracked)
+      : table_(table), object_(tracked ? object : 0) {}
+  ~WaitCountedOut() {
+    if (object_ == 0) return;
     HookScope scope;
-    condition_waiters.EndWait(condition_);
+    table_.EndWait(object_);
   }
-  ConditionWaitEnd(const ConditionWaitEnd&) = delete;
-  ConditionWaitEnd& operator=(const ConditionWaitEnd&) = delete;
+  WaitCountedOut(const WaitCountedOut&) = delete;
+  WaitCountedOut& operator=(const WaitCountedOut&) = delete;
 
  private:
-  const std::uintptr_t condition_;
+  ConditionWaiters& table_;
+  const std::uintptr_t object_;
 };
 
 // A condition wait: the mutex is released for the wait and taken again
@@ -269,7 +271,7 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* conditio
   this_thread.wait_slot->Publish(mutex_info, /*condition=*/true);
   int result = 0;
   {
-    const ConditionWaitEnd counted_out(Address(condition), begun.tracked);
+    const WaitCountedOut counted_out(condition_waiters, Address(condition), begun.tracked);
     result = call();  // glibc retakes the mutex inside, out of our sight
   }
   this_thread.wait_slot->Clear();

@@ -30,6 +30,7 @@ bool abort_on_inversion = false;
 std::atomic<bool> loaded{false};
 constinit HiddenLockHolders hidden_lock_holders;
 constinit ConditionWaiters condition_waiters;
+constinit ConditionWaiters barrier_waiters;
 constinit std::atomic<std::uint64_t> first_frames[kFirstFrameSlots] = {};
 constinit __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 

@@ -71,6 +71,8 @@ extern std::atomic<bool> loaded;
 extern constinit HiddenLockHolders hidden_lock_holders;
 // The condition variables threads wait on now (misuse only waiters show).
 extern constinit ConditionWaiters condition_waiters;
+// The barriers threads are inside a pthread_barrier_wait of now.
+extern constinit ConditionWaiters barrier_waiters;
 
 // This thread's hook state, one thread-local block: the hooks find all of
 // it from one address.

@@ -56,6 +56,7 @@ extern "C" void free(void* block) {
 #endif
 
 using racelab::lockorder::BarrierEnding;
+using racelab::lockorder::BarrierWait;
 using racelab::lockorder::Blocking;
 using racelab::lockorder::ConditionDestroy;
 using racelab::lockorder::ConditionInit;
@@ -136,6 +137,7 @@ RACELAB_NEXT(int, sem_destroy, (sem_t*))
 RACELAB_NEXT(int, pthread_barrier_init,
              (pthread_barrier_t*, const pthread_barrierattr_t*, unsigned int))
 RACELAB_NEXT(int, pthread_barrier_destroy, (pthread_barrier_t*))
+RACELAB_NEXT(int, pthread_barrier_wait, (pthread_barrier_t*))
 RACELAB_NEXT(void, flockfile, (FILE*))
 RACELAB_NEXT(int, ftrylockfile, (FILE*))
 RACELAB_NEXT(void, funlockfile, (FILE*))
@@ -317,6 +319,9 @@ void funlockfile(FILE* f) noexcept {
 int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* a, unsigned int count) {
   return BarrierEnding(b, MisuseKind::kReinitWaited,
                        [&] { return NextOf_pthread_barrier_init()(b, a, count); });
+}
+int pthread_barrier_wait(pthread_barrier_t* b) {
+  return BarrierWait(b, [b] { return NextOf_pthread_barrier_wait()(b); });
 }
 int pthread_barrier_destroy(pthread_barrier_t* b) {
   return BarrierEnding(b, MisuseKind::kDestroyWaited,

@@ -106,12 +106,32 @@ __attribute__((always_inline)) inline int SemaphoreDestroy(sem_t* semaphore, Cal
   return call();
 }
 
+// pthread_barrier_wait: counted in `barrier_waiters` while the thread is in
+// the call, which tells the barrier's initialisation and destruction when
+// its state is a live barrier's.
+template <typename Call>
+__attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier, Call call) {
+  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  ConditionWaiters::Begun begun;
+  {
+    HookScope scope;
+    begun = barrier_waiters.BeginWait(Address(barrier), 0);
+  }
+  const WaitCountedOut counted_out(barrier_waiters, Address(barrier), begun.tracked);
+  return call();
+}
+
 // Whether a thread blocks on `barrier` in a round not all its threads have
-// reached: glibc counts the threads that entered (`in`, its first word) and
-// sets the round they may leave (`current_round`, the second) once the
-// count a round needs has entered; a thread whose entry is past the round
-// waits.
+// reached: a thread is inside a wait on it (without one, the memory may not
+// be a barrier yet: an initialisation reads whatever was there before), and
+// in glibc's state the threads that entered (`in`, its first word) are past
+// the round they may leave (`current_round`, the second, set once the count
+// a round needs has entered).
 inline bool BarrierHasWaiter(const pthread_barrier_t* barrier) {
+  {
+    HookScope scope;
+    if (barrier_waiters.Unwoken(Address(barrier)) == 0) return false;
+  }
   const auto* words = reinterpret_cast<const unsigned int*>(barrier);
   const unsigned int entered = __atomic_load_n(&words[0], __ATOMIC_RELAXED);
   const unsigned int round = __atomic_load_n(&words[1], __ATOMIC_RELAXED);

@@ -12,7 +12,9 @@
 // joined (glibc allows it right after the last wait returns, while the
 // other thread may still be leaving it, but ThreadSanitizer takes that
 // destroy for a race with the leaving), then initialised again and
-// destroyed.
+// destroyed; a barrier initialised in memory whose earlier use left words
+// that read like a waiting thread (stack leftovers, a reused heap block) is
+// no barrier with a waiter.
 // Expected: clean.
 #include <pthread.h>
 #include <sched.h>
@@ -94,6 +96,18 @@ void BarrierRoundsThenDestroy() {
   pthread_barrier_destroy(&rounds);
 }
 
+void BarrierInReusedMemory() {
+  union {
+    pthread_barrier_t barrier;
+    unsigned int words[2];
+  } memory;
+  memory.words[0] = 2;  // what an earlier use left: in glibc's layout, a
+  memory.words[1] = 1;  // thread entered past the round it may leave
+  pthread_barrier_init(&memory.barrier, nullptr, 1);
+  pthread_barrier_wait(&memory.barrier);
+  pthread_barrier_destroy(&memory.barrier);
+}
+
 void* TakePermit(void* permits) {
   sem_wait(static_cast<sem_t*>(permits));
   return nullptr;
@@ -123,5 +137,6 @@ int main() {
   BroadcastThenDestroy();
   PostThenDestroy();
   BarrierRoundsThenDestroy();
+  BarrierInReusedMemory();
   std::printf("%d queued\n", queued);
 }
