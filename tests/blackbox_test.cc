@@ -149,6 +149,7 @@ INSTANTIATE_TEST_SUITE_P(
         // does not look blocked (one run in two ended as a timeout).
         Expectation{"barrier_destroy_waited", true, {"mutex-misuse", "hang"}, {}},
         Expectation{"barrier_reinit_waited", true, {"mutex-misuse", "hang"}, {}},
+        Expectation{"thread_joined_twice", true, {"mutex-misuse"}, {}},
         Expectation{"stack_mutex_reuse"},
         Expectation{"self_deadlock", true, {"self-deadlock"}, {"hang"}},
         Expectation{"crash", true, {"crash"}, {"crash"}}, Expectation{"trylock_reverse"},

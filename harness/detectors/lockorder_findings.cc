@@ -35,7 +35,7 @@ bool IsLibraryWrapper(absl::string_view function) {
 std::optional<Location> WithThreadAndRole(std::optional<Location> location, std::uint32_t thread,
                                           std::string role) {
   if (location) {
-    location->thread = ThreadName(thread);
+    if (thread != 0) location->thread = ThreadName(thread);  // 0: not known
     location->role = std::move(role);
   }
   return location;
@@ -84,7 +84,13 @@ std::set<SiteId> SitesOfFindings(const Recording& recording, const EdgeIndex& ed
       sites.insert({step.waiting_site, step.held_site});
     }
   }
-  for (const lockorder::MisuseRecord& record : recording.misuses) sites.insert(record.site);
+  for (const lockorder::MisuseRecord& record : recording.misuses) {
+    sites.insert(record.site);
+    if (!lockorder::IsThreadMisuse(record.kind)) continue;
+    sites.insert(record.earlier_site);
+    auto thread = recording.locks.find(record.lock);
+    if (thread != recording.locks.end()) sites.insert(thread->second.first_site);
+  }
   return sites;
 }
 
@@ -331,11 +337,38 @@ const char* MisuseSiteRole(MisuseKind kind) {
       return "posts here";
     case MisuseKind::kReinitWaited:
       return "initialises it here";
+    case MisuseKind::kJoinedTwice:
+    case MisuseKind::kJoinDetached:
+      return "joins it here";
+    case MisuseKind::kDetachedTwice:
+    case MisuseKind::kDetachJoined:
+      return "detaches it here";
     case MisuseKind::kUnlockNotOwner:
     case MisuseKind::kUnlockUnlocked:
       break;
   }
   return "unlocks here";
+}
+
+// A thread misuse's thread, named by where it was created, and where its
+// end was first claimed.
+void AddThreadClaims(const Recording& recording, const lockorder::MisuseRecord& record,
+                     absl::string_view project_root, Symbolizer& symbolizer, LockMisuse& evidence,
+                     Finding& finding) {
+  auto thread = recording.locks.find(record.lock);
+  const std::optional<Location> created =
+      thread == recording.locks.end() ? std::nullopt
+                                      : Located(recording, thread->second.first_site, project_root,
+                                                symbolizer, 0, "the thread is created here");
+  evidence.lock = created
+                      ? absl::StrCat("the thread created at ", created->file, ":", created->line)
+                      : "a thread";
+  const bool was_joined =
+      record.kind == MisuseKind::kJoinedTwice || record.kind == MisuseKind::kDetachJoined;
+  evidence.earlier_at = Located(recording, record.earlier_site, project_root, symbolizer, 0,
+                                was_joined ? "first joined here" : "first detached here");
+  if (evidence.earlier_at) finding.locations.push_back(*evidence.earlier_at);
+  if (created) finding.locations.push_back(*created);
 }
 
 Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord& record,
@@ -383,10 +416,24 @@ Finding MisuseFinding(const Recording& recording, const lockorder::MisuseRecord&
     case MisuseKind::kReinitWaited:
       evidence.kind = LockMisuse::Kind::kReinitWaited;
       break;
+    case MisuseKind::kJoinedTwice:
+      evidence.kind = LockMisuse::Kind::kJoinedTwice;
+      break;
+    case MisuseKind::kJoinDetached:
+      evidence.kind = LockMisuse::Kind::kJoinDetached;
+      break;
+    case MisuseKind::kDetachedTwice:
+      evidence.kind = LockMisuse::Kind::kDetachedTwice;
+      break;
+    case MisuseKind::kDetachJoined:
+      evidence.kind = LockMisuse::Kind::kDetachJoined;
+      break;
   }
   evidence.at = Located(recording, record.site, project_root, symbolizer, record.thread,
                         MisuseSiteRole(record.kind));
   if (evidence.at) finding.locations.push_back(*evidence.at);
+  if (lockorder::IsThreadMisuse(record.kind))
+    AddThreadClaims(recording, record, project_root, symbolizer, evidence, finding);
   finding.evidence = std::move(evidence);
   return finding;
 }

@@ -362,7 +362,7 @@ void LockOrderChecker::ReportUnheldRelease(ThreadLockState& thread, std::uintptr
 void LockOrderChecker::ReportLockMisuse(ThreadLockState& thread, std::uintptr_t address,
                                         LockKind kind, const Site& site, MisuseKind misuse,
                                         const MisuseFacts& facts) {
-  LockInfo* lock = Lookup(thread, address, kind, site);
+  LockInfo* lock = Lookup(thread, address, kind, facts.created != nullptr ? *facts.created : site);
   LockInfo* other =
       facts.other_mutex != 0 ? Lookup(thread, facts.other_mutex, LockKind::kMutex, site) : nullptr;
   const std::uint64_t key =
@@ -378,7 +378,8 @@ void LockOrderChecker::ReportLockMisuse(ThreadLockState& thread, std::uintptr_t 
   Declare(*lock);
   if (other != nullptr) Declare(*other);
   sink_->OnMisuse(MisuseRecord{thread.thread, lock->id, Intern(site), misuse, owner,
-                               other != nullptr ? other->id.load(std::memory_order_relaxed) : 0});
+                               other != nullptr ? other->id.load(std::memory_order_relaxed) : 0,
+                               facts.earlier != nullptr ? Intern(*facts.earlier) : kNoSite});
 }
 
 SiteId LockOrderChecker::SiteIdOf(ThreadLockState& thread, const Site& site) {

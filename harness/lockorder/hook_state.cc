@@ -31,6 +31,7 @@ std::atomic<bool> loaded{false};
 constinit HiddenLockHolders hidden_lock_holders;
 constinit ConditionWaiters condition_waiters;
 constinit ConditionWaiters barrier_waiters;
+constinit ThreadClaims thread_claims;
 constinit std::atomic<std::uint64_t> first_frames[kFirstFrameSlots] = {};
 constinit __attribute__((tls_model("initial-exec"))) thread_local HookThread this_thread;
 

@@ -22,6 +22,7 @@
 #include "harness/lockorder/hidden_lock_holders.h"
 #include "harness/lockorder/invisible_to_tsan.h"
 #include "harness/lockorder/record_writer.h"
+#include "harness/lockorder/thread_claims.h"
 #include "harness/lockorder/wait_dump.h"
 
 extern "C" {
@@ -73,6 +74,8 @@ extern constinit HiddenLockHolders hidden_lock_holders;
 extern constinit ConditionWaiters condition_waiters;
 // The barriers threads are inside a pthread_barrier_wait of now.
 extern constinit ConditionWaiters barrier_waiters;
+// Who joined or detached each thread (thread misuse).
+extern constinit ThreadClaims thread_claims;
 
 // This thread's hook state, one thread-local block: the hooks find all of
 // it from one address.

@@ -4,8 +4,9 @@
 // std::thread::join in pthread_join, for wait-for cycles through a join),
 // and so do spin locks (pthread_spin_*) and the hidden locks: a
 // function-local static's initialisation (__cxa_guard_*) and pthread_once.
-// Condition variables' waits, wakes and destruction and semaphores' posts
-// and destruction are watched for misuse.
+// Condition variables' waits, wakes and destruction, semaphores' posts
+// and destruction, barriers, and threads' creation, joins and detaches are
+// watched for misuse.
 // Linked into the `racelab` binary (so case code is checked in every
 // preset, and the definitions here beat clang's static TSan runtime, whose
 // pthread symbols are weak) and built as libracelab_lockorder_preload.so
@@ -38,6 +39,7 @@
 #include "harness/lockorder/hook_bodies.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/sync_object_hooks.h"
+#include "harness/lockorder/thread_hooks.h"
 
 // --- The interposed entry points --------------------------------------------
 #ifndef RACELAB_SANITIZER_ALLOCATOR
@@ -58,10 +60,12 @@ extern "C" void free(void* block) {
 using racelab::lockorder::BarrierEnding;
 using racelab::lockorder::BarrierWait;
 using racelab::lockorder::Blocking;
+using racelab::lockorder::ClaimThreadEnd;
 using racelab::lockorder::ConditionDestroy;
 using racelab::lockorder::ConditionInit;
 using racelab::lockorder::ConditionWait;
 using racelab::lockorder::ConditionWake;
+using racelab::lockorder::CreateThread;
 using racelab::lockorder::Destroying;
 using racelab::lockorder::Forgetting;
 using racelab::lockorder::Joining;
@@ -76,6 +80,7 @@ using racelab::lockorder::SemaphoreDestroy;
 using racelab::lockorder::SemaphorePost;
 using racelab::lockorder::StaticInitAcquire;
 using racelab::lockorder::StaticInitRelease;
+using racelab::lockorder::ThreadClaims;
 using racelab::lockorder::UsedAfterDestroy;
 
 // Declares TSan's interceptor for NAME (weak: absent outside TSan builds) and
@@ -122,6 +127,8 @@ RACELAB_NEXT(int, pthread_spin_unlock, (pthread_spinlock_t*))
 RACELAB_NEXT(int, pthread_spin_init, (pthread_spinlock_t*, int))
 RACELAB_NEXT(int, pthread_spin_destroy, (pthread_spinlock_t*))
 RACELAB_NEXT(int, pthread_join, (pthread_t, void**))
+RACELAB_NEXT(int, pthread_detach, (pthread_t))
+RACELAB_NEXT(int, pthread_create, (pthread_t*, const pthread_attr_t*, void* (*)(void*), void*))
 RACELAB_NEXT(int, pthread_once, (pthread_once_t*, void (*)()))
 RACELAB_NEXT(int, pthread_cond_wait, (pthread_cond_t*, pthread_mutex_t*))
 RACELAB_NEXT(int, pthread_cond_timedwait,
@@ -254,7 +261,17 @@ int pthread_spin_destroy(pthread_spinlock_t* l) {
   return Forgetting(SpinLock(l), [&] { return NextOf_pthread_spin_destroy()(l); });
 }
 
+int pthread_create(pthread_t* t, const pthread_attr_t* a, void* (*routine)(void*), void* arg) {
+  return CreateThread(t, a, routine, arg, __builtin_return_address(0), NextOf_pthread_create());
+}
+int pthread_detach(pthread_t t) {
+  ClaimThreadEnd(t, ThreadClaims::Claim::kDetached, __builtin_return_address(0),
+                 static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
+  return NextOf_pthread_detach()(t);
+}
 int pthread_join(pthread_t t, void** r) {
+  ClaimThreadEnd(t, ThreadClaims::Claim::kJoined, __builtin_return_address(0),
+                 static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
   return Joining(t, [&] { return NextOf_pthread_join()(t, r); });
 }
 

@@ -156,6 +156,8 @@ class RecordLine {
       lock.kind = LockKind::kBarrier;
     } else if (p_.field(2) == "stream") {
       lock.kind = LockKind::kStream;
+    } else if (p_.field(2) == "thread") {
+      lock.kind = LockKind::kThread;
     } else {
       return p_.Error(absl::StrCat("unknown lock kind '", p_.field(2), "'"));
     }
@@ -343,7 +345,8 @@ class RecordLine {
          {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
           MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
           MisuseKind::kExitHolding, MisuseKind::kWaitTwoMutexes, MisuseKind::kDestroyWaited,
-          MisuseKind::kPostOverflow, MisuseKind::kReinitWaited}) {
+          MisuseKind::kPostOverflow, MisuseKind::kReinitWaited, MisuseKind::kJoinedTwice,
+          MisuseKind::kJoinDetached, MisuseKind::kDetachedTwice, MisuseKind::kDetachJoined}) {
       if (p_.field(4) == MisuseKindName(kind)) {
         record.kind = kind;
         known = true;
@@ -351,7 +354,11 @@ class RecordLine {
     }
     if (!known) return p_.Error(absl::StrCat("unknown misuse '", p_.field(4), "'"));
     RETURN_IF_ERROR(p_.Number(5, record.owner));
-    if (p_.size() == 7) RETURN_IF_ERROR(LockRef(6, record.other));
+    if (p_.size() == 7 && IsThreadMisuse(record.kind)) {
+      RETURN_IF_ERROR(SiteRef(6, record.earlier_site));
+    } else if (p_.size() == 7) {
+      RETURN_IF_ERROR(LockRef(6, record.other));
+    }
     out_.misuses.push_back(record);
     return absl::OkStatus();
   }

@@ -15,8 +15,9 @@
 //   lock <id> <kind> 0x<address> <first-acquisition site>|- [<m>+0x<offset>]
 //                                         kind: mutex|recursive|rwlock|static-init|once|spin|
 //                                         stream (a stdio stream's flockfile lock)|
-//                                         condition|semaphore|barrier (no locks: what a
-//                                         misuse names);
+//                                         condition|semaphore|barrier|thread (no locks:
+//                                         what a misuse names; a thread's first site is
+//                                         where it was created);
 //                                         written when a record first names the lock
 //                                         (a lock only ever used alone has none); it may
 //                                         appear twice, alike (see LockInfo::declared);
@@ -38,13 +39,16 @@
 //                                         gate a `retaken` edge took away comes again
 //                                         with none
 //   self-deadlock <t> <lock> <held site> <requested site> <0|1: held shared>
-//   misuse <t> <lock> <site> <kind> <owner t|0> [<other lock>]
+//   misuse <t> <lock> <site> <kind> <owner t|0> [<other lock>|<earlier site>]
 //                                         kind: unlock-not-owner|unlock-unlocked|wait-not-held|
 //                                         relock-failed|destroy-locked|use-destroyed|
 //                                         exit-holding|wait-two-mutexes|destroy-waited|
-//                                         post-overflow|reinit-waited; the
+//                                         post-overflow|reinit-waited|joined-twice|
+//                                         join-detached|detached-twice|detach-joined; the
 //                                         other lock (wait-two-mutexes): the mutex the
-//                                         condition's other waiters use
+//                                         condition's other waiters use; the earlier site
+//                                         (the four thread misuses, whose lock is a
+//                                         thread): where its end was first claimed
 //   deadlock|livelock <steps> (<t> <lock|-> lock|condition|retry|join <waiting site>
 //   <held site>)...
 //                                         a wait-for cycle, recorded when it closed: each
@@ -160,6 +164,8 @@ inline absl::string_view LockKindName(LockKind kind) {
       return "barrier";
     case LockKind::kStream:
       return "stream";
+    case LockKind::kThread:
+      return "thread";
   }
   return "?";
 }
@@ -202,6 +208,14 @@ inline absl::string_view MisuseKindName(MisuseKind kind) {
       return "post-overflow";
     case MisuseKind::kReinitWaited:
       return "reinit-waited";
+    case MisuseKind::kJoinedTwice:
+      return "joined-twice";
+    case MisuseKind::kJoinDetached:
+      return "join-detached";
+    case MisuseKind::kDetachedTwice:
+      return "detached-twice";
+    case MisuseKind::kDetachJoined:
+      return "detach-joined";
   }
   return "?";
 }

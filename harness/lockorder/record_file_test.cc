@@ -44,6 +44,9 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
     writer.OnInversion(InversionRecord{2, {1, 0, 1}, {}});
     writer.OnSelfDeadlock(SelfDeadlockRecord{1, 0, 0, 0, true});
     writer.OnMisuse(MisuseRecord{2, 0, 0, MisuseKind::kUnlockNotOwner, 1});
+    writer.OnLock(LockRecord{2, LockKind::kThread, 0x3000, 0});
+    writer.OnMisuse(MisuseRecord{1, 2, kNoSite, MisuseKind::kJoinedTwice, 0, 0, 0});
+    writer.OnMisuse(MisuseRecord{1, 2, 0, MisuseKind::kDetachJoined, 0, 0, kNoSite});
   }
   absl::StatusOr<Recording> read = ReadRecording(path);
   ::unlink(path.c_str());
@@ -64,6 +67,13 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
   EXPECT_TRUE(read->self_deadlocks.at(0).shared_held);
   EXPECT_EQ(read->misuses.at(0).kind, MisuseKind::kUnlockNotOwner);
   EXPECT_EQ(read->misuses.at(0).owner, 1u);
+  // A thread misuse's extra field is the earlier claim's site, not a lock.
+  EXPECT_EQ(read->locks.at(2).kind, LockKind::kThread);
+  EXPECT_EQ(read->locks.at(2).first_site, 0u);
+  EXPECT_EQ(read->misuses.at(1).kind, MisuseKind::kJoinedTwice);
+  EXPECT_EQ(read->misuses.at(1).earlier_site, 0u);
+  EXPECT_EQ(read->misuses.at(1).other, 0u);
+  EXPECT_EQ(read->misuses.at(2).earlier_site, kNoSite);
 }
 
 TEST(RecordFileTest, RefusesForeignTruncatedAndCorruptFiles) {
@@ -177,7 +187,8 @@ TEST(RecordFileTest, ReadsEveryMisuseKindAndSpinLocks) {
        {MisuseKind::kUnlockNotOwner, MisuseKind::kUnlockUnlocked, MisuseKind::kWaitNotHeld,
         MisuseKind::kRelockFailed, MisuseKind::kDestroyLocked, MisuseKind::kUseDestroyed,
         MisuseKind::kExitHolding, MisuseKind::kWaitTwoMutexes, MisuseKind::kDestroyWaited,
-        MisuseKind::kPostOverflow, MisuseKind::kReinitWaited}) {
+        MisuseKind::kPostOverflow, MisuseKind::kReinitWaited, MisuseKind::kJoinedTwice,
+        MisuseKind::kJoinDetached, MisuseKind::kDetachedTwice, MisuseKind::kDetachJoined}) {
     absl::StatusOr<Recording> recording = ParseRecording(
         absl::StrCat(start, "misuse 1 0 - ", MisuseKindName(kind), " 0\n"), "f.lockorder");
     ASSERT_TRUE(recording.ok()) << recording.status();

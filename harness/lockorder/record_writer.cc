@@ -141,7 +141,10 @@ void RecordFileWriter::OnSelfDeadlock(const SelfDeadlockRecord& record) {
 void RecordFileWriter::OnMisuse(const MisuseRecord& misuse) {
   WriteLine(absl::StrCat("misuse ", misuse.thread, " ", misuse.lock, " ", SiteField(misuse.site),
                          " ", MisuseKindName(misuse.kind), " ", misuse.owner,
-                         misuse.other != 0 ? absl::StrCat(" ", misuse.other) : ""));
+                         IsThreadMisuse(misuse.kind)
+                             ? absl::StrCat(" ", SiteField(misuse.earlier_site))
+                         : misuse.other != 0 ? absl::StrCat(" ", misuse.other)
+                                             : ""));
 }
 
 void RecordFileWriter::OnWaitCycle(const WaitCycleRecord& cycle) {

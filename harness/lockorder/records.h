@@ -66,7 +66,9 @@ struct Site {
 // functions' own locking of the stream does not go through flockfile and
 // is not seen).
 // kCondition, kSemaphore and kBarrier are no locks: a condition variable,
-// a semaphore or a barrier that a misuse record names.
+// a semaphore or a barrier that a misuse record names; nor is kThread, a
+// thread as pthread_join and pthread_detach name it (its first site is
+// where it was created).
 enum class LockKind {
   kMutex,
   kRecursiveMutex,
@@ -77,7 +79,8 @@ enum class LockKind {
   kCondition,
   kSemaphore,
   kBarrier,
-  kStream
+  kStream,
+  kThread
 };
 
 // Whether the thread holding the lock may take it again (a recursive mutex,
@@ -119,12 +122,25 @@ enum class MisuseKind {
                     // it
   kPostOverflow,    // a semaphore posted past SEM_VALUE_MAX (EOVERFLOW)
   kReinitWaited,    // a condition variable or barrier initialised again while a thread blocks on it
+  // A thread's end claimed twice (the earlier claim's site comes with it):
+  kJoinedTwice,    // joined when it was joined already (or another thread joins it)
+  kJoinDetached,   // joined when it was detached
+  kDetachedTwice,  // detached when it was detached already
+  kDetachJoined,   // detached when it was joined (or another thread joins it)
 };
+
+// Whether the misuse is a thread's end claimed twice (`lock` is the thread).
+inline bool IsThreadMisuse(MisuseKind kind) {
+  return kind == MisuseKind::kJoinedTwice || kind == MisuseKind::kJoinDetached ||
+         kind == MisuseKind::kDetachedTwice || kind == MisuseKind::kDetachJoined;
+}
 
 // What a misuse report may say beyond the lock and the site.
 struct MisuseFacts {
   std::int64_t holder = 0;         // the OS thread holding the lock; 0 none or unknown
   std::uintptr_t other_mutex = 0;  // kWaitTwoMutexes: the other waiters' mutex
+  const Site* created = nullptr;   // thread misuses: where the thread was created, if known
+  const Site* earlier = nullptr;   // thread misuses: where its end was first claimed, if known
 };
 
 struct LockRecord {
@@ -153,8 +169,9 @@ struct MisuseRecord {
   LockId lock = 0;
   SiteId site = kNoSite;
   MisuseKind kind = MisuseKind::kUnlockNotOwner;
-  std::uint32_t owner = 0;  // the holding thread for kUnlockNotOwner; 0 = none
-  LockId other = 0;         // kWaitTwoMutexes: the mutex the other waiters use; 0 = none
+  std::uint32_t owner = 0;        // the holding thread for kUnlockNotOwner; 0 = none
+  LockId other = 0;               // kWaitTwoMutexes: the mutex the other waiters use; 0 = none
+  SiteId earlier_site = kNoSite;  // thread misuses: where the thread was first joined or detached
 };
 
 // How a thread of a wait-for cycle waits for its lock.

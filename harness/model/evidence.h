@@ -83,13 +83,20 @@ struct LockMisuse {
     kDestroyWaited,   // `lock` is the condition variable, semaphore or barrier
     kPostOverflow,    // `lock` is the semaphore
     kReinitWaited,    // `lock` is the condition variable or barrier
+    // A thread's end claimed twice: `lock` names the thread (by where it was
+    // created), `earlier_at` is where it was first joined or detached.
+    kJoinedTwice,
+    kJoinDetached,
+    kDetachedTwice,
+    kDetachJoined,
   };
   Kind kind = Kind::kUnlockUnlocked;
   std::string thread;
   std::string lock;
   std::string owner;  // kUnlockNotOwner: the thread holding it; "" unknown
   std::optional<Location> at;
-  std::string other_lock;  // kWaitTwoMutexes
+  std::string other_lock;              // kWaitTwoMutexes
+  std::optional<Location> earlier_at;  // the thread misuses
 };
 
 // One thread of a process as /proc showed it.

@@ -99,6 +99,21 @@ std::string Say(const SelfDeadlock& self) {
                       " waits for itself forever");
 }
 
+// A thread joined or detached when its end was claimed already.
+std::string SayThreadClaimedTwice(const LockMisuse& misuse, const std::string& where) {
+  using Kind = LockMisuse::Kind;
+  const bool joins = misuse.kind == Kind::kJoinedTwice || misuse.kind == Kind::kJoinDetached;
+  const bool was_joined = misuse.kind == Kind::kJoinedTwice || misuse.kind == Kind::kDetachJoined;
+  const std::string earlier =
+      misuse.earlier_at ? absl::StrCat(" at ", Where(misuse.earlier_at)) : std::string();
+  return absl::StrCat(
+      misuse.thread, joins ? " joins " : " detaches ", misuse.lock, " at ", where, ", which ",
+      was_joined ? "was joined" : "was detached", earlier,
+      " (undefined: a thread is joined or detached once; glibc fails the call with EINVAL or, "
+      "once a new thread has its handle, ",
+      joins ? "waits for that thread instead)" : "detaches that thread instead)");
+}
+
 std::string Say(const LockMisuse& misuse) {
   const std::string where = Where(misuse.at);
   switch (misuse.kind) {
@@ -145,6 +160,11 @@ std::string Say(const LockMisuse& misuse) {
       return absl::StrCat(misuse.thread, " initialises ", misuse.lock, " again at ", where,
                           " while a thread still blocks on it (undefined: that thread may wait "
                           "for ever)");
+    case LockMisuse::Kind::kJoinedTwice:
+    case LockMisuse::Kind::kJoinDetached:
+    case LockMisuse::Kind::kDetachedTwice:
+    case LockMisuse::Kind::kDetachJoined:
+      return SayThreadClaimedTwice(misuse, where);
   }
   return "";
 }

@@ -103,6 +103,18 @@ TEST(FindingMessageTest, SelfDeadlockAndMisuse) {
           {}),
       testing::StartsWith("T2 initialises barrier `phase` again at a.cc:5 while a thread still "
                           "blocks on it"));
+  LockMisuse joined{LockMisuse::Kind::kJoinedTwice, "T1", "the thread created at a.cc:2", "",
+                    SourceAt(8)};
+  joined.earlier_at = SourceAt(6);
+  EXPECT_THAT(FindingMessage(joined, {}),
+              testing::StartsWith("T1 joins the thread created at a.cc:2 at a.cc:8, which was "
+                                  "joined at a.cc:6 (undefined"));
+  EXPECT_THAT(
+      FindingMessage(LockMisuse{LockMisuse::Kind::kDetachJoined, "T1", "a thread", "", SourceAt(8)},
+                     {}),
+      testing::AllOf(testing::StartsWith("T1 detaches a thread at a.cc:8, which was "
+                                         "joined (undefined"),
+                     testing::EndsWith("detaches that thread instead)")));
 }
 
 TEST(FindingMessageTest, AStuckRunSaysWhatEveryThreadWaitsFor) {

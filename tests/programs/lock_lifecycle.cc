@@ -14,7 +14,9 @@
 // destroy for a race with the leaving), then initialised again and
 // destroyed; a barrier initialised in memory whose earlier use left words
 // that read like a waiting thread (stack leftovers, a reused heap block) is
-// no barrier with a waiter.
+// no barrier with a waiter; threads end once each, in every way (joined,
+// detached by their creator at once, detached by themselves, created
+// detached), enough of them that glibc hands their handles out again.
 // Expected: clean.
 #include <pthread.h>
 #include <sched.h>
@@ -108,6 +110,29 @@ void BarrierInReusedMemory() {
   pthread_barrier_destroy(&memory.barrier);
 }
 
+void* Nothing(void*) { return nullptr; }
+
+void* DetachSelf(void*) {
+  pthread_detach(pthread_self());
+  return nullptr;
+}
+
+void EveryThreadEndedOnce() {
+  pthread_attr_t detached;
+  pthread_attr_init(&detached);
+  pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
+  for (int i = 0; i < 50; ++i) {
+    pthread_t thread;
+    pthread_create(&thread, nullptr, Nothing, nullptr);
+    pthread_join(thread, nullptr);
+    pthread_create(&thread, nullptr, Nothing, nullptr);
+    pthread_detach(thread);
+    pthread_create(&thread, nullptr, DetachSelf, nullptr);
+    pthread_create(&thread, &detached, Nothing, nullptr);
+  }
+  pthread_attr_destroy(&detached);
+}
+
 void* TakePermit(void* permits) {
   sem_wait(static_cast<sem_t*>(permits));
   return nullptr;
@@ -138,5 +163,6 @@ int main() {
   PostThenDestroy();
   BarrierRoundsThenDestroy();
   BarrierInReusedMemory();
+  EveryThreadEndedOnce();
   std::printf("%d queued\n", queued);
 }
