@@ -29,7 +29,7 @@ void* StartThread(void* start_memory) {
   void* (*const routine)(void*) = start->routine;
   void* const argument = start->argument;
   {
-    ReentryGuard no_hooks;
+    HookScope no_hooks;
     thread_claims.Created(Address(reinterpret_cast<void*>(pthread_self())), start->generation,
                           start->detached, start->created);
     std::free(start);
@@ -67,7 +67,7 @@ int CreateThread(pthread_t* thread, const pthread_attr_t* attributes, void* (*ro
     // Not started through racelab's routine (an allocator's own thread, or
     // before checking began), but its handle's entry is still made new.
     const int result = create(thread, attributes, routine, argument);
-    ReentryGuard no_hooks;
+    HookScope no_hooks;
     if (result == 0) {
       thread_claims.Created(Address(reinterpret_cast<void*>(*thread)), generation, detached,
                             Site());
@@ -77,13 +77,13 @@ int CreateThread(pthread_t* thread, const pthread_attr_t* attributes, void* (*ro
   const Site site = HookSite(caller);
   ThreadStart* start = nullptr;
   {
-    ReentryGuard no_hooks;
+    HookScope no_hooks;
     start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
   }
   if (start == nullptr) return create(thread, attributes, routine, argument);
   *start = ThreadStart{routine, argument, generation, detached, site};
   const int result = create(thread, attributes, StartThread, start);
-  ReentryGuard no_hooks;
+  HookScope no_hooks;
   if (result != 0) {
     std::free(start);  // no thread started
   } else {
@@ -101,7 +101,7 @@ void ClaimThreadEnd(pthread_t thread, ThreadClaims::Claim claim, const void* cal
   const Site site = HookSite(caller);
   ThreadClaims::Earlier earlier;
   {
-    ReentryGuard no_hooks;
+    HookScope no_hooks;
     earlier = thread_claims.ClaimEnd(Address(reinterpret_cast<void*>(thread)), claim, site);
   }
   if (earlier.claim == ThreadClaims::Claim::kNone || !Active()) return;
