@@ -56,7 +56,7 @@ void LockOrderChecker::EnsureRegistered(ThreadLockState& thread) {
 }
 
 SiteId LockOrderChecker::Intern(const Site& site) {
-  std::vector<SiteId>& same_hash = site_index_[SiteHash(site)];
+  ArenaVector<SiteId>& same_hash = site_index_[SiteHash(site)];
   for (SiteId id : same_hash) {
     const Site& known = sites_[id];
     if (known.depth == site.depth && std::equal(known.pcs, known.pcs + known.depth, site.pcs)) {
@@ -279,11 +279,13 @@ void LockOrderChecker::ReportCycle(const std::vector<LockId>& nodes, std::uint32
   GuardedCycle cycle;
   for (LockId node : nodes) cycle.locks.push_back(lock_of_node_[node]->id);
   for (size_t i = 0; i + 1 < nodes.size(); ++i) {
-    cycle.step_guards.push_back(HeldLocksOf(FactsOfEdge(nodes[i], nodes[i + 1]).guard));
+    const std::vector<LockId> guard = HeldLocksOf(FactsOfEdge(nodes[i], nodes[i + 1]).guard);
+    cycle.step_guards.emplace_back(guard.begin(), guard.end());
   }
-  std::vector<LockId> gates = GateLocks(cycle.step_guards, cycle.locks);
+  std::vector<LockId> gates = GateLocksOf(cycle.step_guards, cycle.locks);
   const bool guarded = !gates.empty();
-  sink_->OnInversion(InversionRecord{thread, cycle.locks, std::move(gates)});
+  sink_->OnInversion(InversionRecord{
+      thread, std::vector<LockId>(cycle.locks.begin(), cycle.locks.end()), std::move(gates)});
   if (!guarded) {
     if (abort_on_inversion_) std::abort();  // the record is already written
     return;
@@ -322,12 +324,15 @@ void LockOrderChecker::NarrowGuard(const LockInfo& from, const LockInfo& to, std
     GuardedCycle& cycle = guarded_cycles_[index];
     if (cycle.unguarded) continue;
     for (size_t i = 0; i + 1 < cycle.locks.size(); ++i) {
-      if (cycle.locks[i] == from.id && cycle.locks[i + 1] == to.id) cycle.step_guards[i] = guard;
+      if (cycle.locks[i] == from.id && cycle.locks[i + 1] == to.id) {
+        cycle.step_guards[i].assign(guard.begin(), guard.end());
+      }
     }
-    if (!GateLocks(cycle.step_guards, cycle.locks).empty()) continue;
+    if (!GateLocksOf(cycle.step_guards, cycle.locks).empty()) continue;
     cycle.unguarded = true;
     cycle.step_guards = {};
-    sink_->OnInversion(InversionRecord{facts.thread, cycle.locks, {}});
+    sink_->OnInversion(InversionRecord{
+        facts.thread, std::vector<LockId>(cycle.locks.begin(), cycle.locks.end()), {}});
     if (abort_on_inversion_) std::abort();
   }
 }

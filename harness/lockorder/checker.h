@@ -38,6 +38,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "harness/lockorder/arena.h"
 #include "harness/lockorder/held_list.h"
 #include "harness/lockorder/lock_graph.h"
 #include "harness/lockorder/records.h"
@@ -112,9 +113,9 @@ struct alignas(64) ThreadLockState {
   std::array<CachedLock, 64> lock_cache{};
   std::array<std::uint64_t, 256> chain_cache{};  // direct-mapped validated chains
   // Open addressing (no allocation per entry): the slow path adds to these.
-  absl::flat_hash_set<std::uint64_t> validated_chains;  // the latest kMaxValidatedChains
-  absl::flat_hash_set<std::uint64_t> reported_once;     // (what, lock, site) already reported
-  absl::flat_hash_map<std::uint64_t, SiteId> site_ids;  // sites this thread had interned, by hash
+  ArenaHashSet<std::uint64_t> validated_chains;  // the latest kMaxValidatedChains
+  ArenaHashSet<std::uint64_t> reported_once;     // (what, lock, site) already reported
+  ArenaHashMap<std::uint64_t, SiteId> site_ids;  // sites this thread had interned, by hash
 };
 
 // Chain hashing: one multiply-xorshift round, on the fast path of every
@@ -429,35 +430,35 @@ class LockOrderChecker {
   // Nodes only for locks with edges: node ids are dense among those, so a
   // program that builds a million locks and uses each alone has no node.
   LockGraph graph_ ABSL_GUARDED_BY(mu_);
-  std::vector<const LockInfo*> lock_of_node_ ABSL_GUARDED_BY(mu_);
-  std::vector<EdgeFacts> edge_facts_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::uint32_t> free_edge_facts_ ABSL_GUARDED_BY(mu_);  // slots of removed edges
+  ArenaVector<const LockInfo*> lock_of_node_ ABSL_GUARDED_BY(mu_);
+  ArenaVector<EdgeFacts> edge_facts_ ABSL_GUARDED_BY(mu_);
+  ArenaVector<std::uint32_t> free_edge_facts_ ABSL_GUARDED_BY(mu_);  // slots of removed edges
   // Held sets (see HeldSetId): each its parent plus one lock, by id; and by
   // the chain hash of the held list prefix they stand for.
   struct HeldSetNode {
     HeldSetId parent;
     LockId lock;
   };
-  std::vector<HeldSetNode> held_sets_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::uint64_t, HeldSetId> held_set_of_chain_ ABSL_GUARDED_BY(mu_);
+  ArenaVector<HeldSetNode> held_sets_ ABSL_GUARDED_BY(mu_);
+  ArenaHashMap<std::uint64_t, HeldSetId> held_set_of_chain_ ABSL_GUARDED_BY(mu_);
   // Guarded cycles (by lock id, never reused), each step with its guard,
   // indexed by each step's (from, to) ids; see NarrowGuard.
   struct GuardedCycle {
-    std::vector<LockId> locks;  // first == last
-    std::vector<std::vector<LockId>> step_guards;
+    ArenaVector<LockId> locks;  // first == last
+    ArenaVector<ArenaVector<LockId>> step_guards;
     bool unguarded = false;  // reported: a later narrowing took its last gate
   };
-  std::vector<GuardedCycle> guarded_cycles_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::uint64_t, std::vector<std::uint32_t>> guarded_cycles_by_edge_
+  ArenaVector<GuardedCycle> guarded_cycles_ ABSL_GUARDED_BY(mu_);
+  ArenaHashMap<std::uint64_t, ArenaVector<std::uint32_t>> guarded_cycles_by_edge_
       ABSL_GUARDED_BY(mu_);
   std::atomic<LockId> next_lock_id_{0};
   // The lock table, sharded by address page so that threads creating and
   // destroying locks in their own memory do not meet.
-  using ByAddress = absl::btree_map<std::uintptr_t, LockInfo*>;
+  using ByAddress = ArenaBtreeMap<std::uintptr_t, LockInfo*>;
   struct alignas(64) LockShard {
     mutable Spinlock mu;
-    std::deque<LockInfo> locks ABSL_GUARDED_BY(mu);   // deque: LockInfo addresses stay valid
-    std::vector<LockInfo*> free ABSL_GUARDED_BY(mu);  // retired, out of the graph: reusable
+    ArenaDeque<LockInfo> locks ABSL_GUARDED_BY(mu);   // deque: LockInfo addresses stay valid
+    ArenaVector<LockInfo*> free ABSL_GUARDED_BY(mu);  // retired, out of the graph: reusable
     // Live locks by address; ordered, for ForgetRange.
     ByAddress by_address ABSL_GUARDED_BY(mu);
   };
@@ -481,11 +482,11 @@ class LockOrderChecker {
     std::atomic<std::uint32_t> value{0};
   };
   LineOfItsOwn known_locks_;
-  std::vector<Site> sites_ ABSL_GUARDED_BY(mu_);
-  std::unordered_map<std::uint64_t, std::vector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
+  ArenaVector<Site> sites_ ABSL_GUARDED_BY(mu_);
+  ArenaUnorderedMap<std::uint64_t, ArenaVector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;
   // Registered threads by OS thread id (the newest, when an id was reused).
-  std::unordered_map<std::int64_t, std::uint32_t> thread_by_os_tid_ ABSL_GUARDED_BY(mu_);
+  ArenaUnorderedMap<std::int64_t, std::uint32_t> thread_by_os_tid_ ABSL_GUARDED_BY(mu_);
   // Set once any thread unlocked a lock another thread held: only then can a
   // thread's held list contain locks it no longer holds.
   std::atomic<bool> foreign_unlock_seen_{false};

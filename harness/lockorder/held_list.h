@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "absl/base/attributes.h"
+#include "harness/lockorder/arena.h"
 #include "harness/lockorder/records.h"
 
 namespace racelab::lockorder {
@@ -51,6 +52,7 @@ class HeldList {
   HeldList() = default;
   HeldList(const HeldList&) = delete;
   HeldList& operator=(const HeldList&) = delete;
+  ~HeldList() { ArenaAllocator<Held>().deallocate(storage_, capacity_); }
 
   bool empty() const { return size_ == 0; }
   bool has_room() const { return size_ < capacity_; }  // push() would not allocate
@@ -59,10 +61,10 @@ class HeldList {
   const Held& back() const { return storage_[size_ - 1]; }
   Held& operator[](std::size_t index) { return storage_[index]; }
   const Held& operator[](std::size_t index) const { return storage_[index]; }
-  Held* begin() { return storage_.get(); }
-  Held* end() { return storage_.get() + size_; }
-  const Held* begin() const { return storage_.get(); }
-  const Held* end() const { return storage_.get() + size_; }
+  Held* begin() { return storage_; }
+  Held* end() { return storage_ + size_; }
+  const Held* begin() const { return storage_; }
+  const Held* end() const { return storage_ + size_; }
   std::reverse_iterator<Held*> rbegin() { return std::reverse_iterator<Held*>(end()); }
   std::reverse_iterator<Held*> rend() { return std::reverse_iterator<Held*>(begin()); }
   std::reverse_iterator<const Held*> rbegin() const {
@@ -84,16 +86,18 @@ class HeldList {
   }
   void reserve(std::size_t capacity) {
     if (capacity <= capacity_) return;
-    std::unique_ptr<Held[]> grown(new Held[capacity]);
-    std::copy(begin(), end(), grown.get());
-    storage_ = std::move(grown);
+    Held* grown = ArenaAllocator<Held>().allocate(capacity);
+    for (std::size_t i = 0; i < capacity; ++i) new (grown + i) Held();  // writes nothing
+    std::copy(begin(), end(), grown);
+    ArenaAllocator<Held>().deallocate(storage_, capacity_);
+    storage_ = grown;
     capacity_ = capacity;
   }
 
  private:
   __attribute__((noinline)) void Grow() { reserve(capacity_ == 0 ? 16 : 2 * capacity_); }
 
-  std::unique_ptr<Held[]> storage_;
+  Held* storage_ = nullptr;  // in the checker's arena (Held needs no destructor)
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
 };

@@ -16,6 +16,7 @@
 #include <new>
 #include <string>
 
+#include "harness/lockorder/arena.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/protocol.h"
 
@@ -69,7 +70,7 @@ struct ThreadStateOwner {
       ReportLocksHeldAtExit(*this_thread.state);
     }
     if (this_thread.wait_slot != nullptr) this_thread.wait_slot->Clear();
-    delete this_thread.state;
+    ArenaDelete(this_thread.state);
     this_thread.state = nullptr;
     this_thread.pass_through |= HookThread::kExited;
   }
@@ -165,7 +166,7 @@ __attribute__((destructor)) void FlushAtExit() { FlushKeptRecords(/*write_throug
 __attribute__((noinline)) ThreadLockState& NewState() {
   {
     HookScope scope;
-    auto* state = new ThreadLockState();
+    auto* state = ArenaNew<ThreadLockState>();
     state->held.reserve(16);
     state->os_tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
     // Numbered now, so that the wait dump can name this thread as a holder.
@@ -194,11 +195,17 @@ namespace {
 // first fork handler to the last: other libraries' handlers take and drop
 // locks around fork, and in the child the checker's state may be a copy
 // taken while another thread was inside it (its spinlock held for ever).
+// The checker's arena is held across the fork, so that no other thread is
+// inside it when the child's copy is taken.
 void BeforeFork() {
   this_thread.pass_through |= HookThread::kInHook;
   FlushKeptRecords(/*write_through=*/false);  // the parent's lines before the child's start
+  LockArenaForFork();
 }
-void AfterForkInParent() { this_thread.pass_through &= ~HookThread::kInHook; }
+void AfterForkInParent() {
+  UnlockArenaAfterFork();
+  this_thread.pass_through &= ~HookThread::kInHook;
+}
 
 // The child's locks are its own: a new checker and a record file of the
 // child's own, so nothing the parent learned (or was doing) reaches it.
@@ -214,6 +221,7 @@ void AfterForkInParent() { this_thread.pass_through &= ~HookThread::kInHook; }
 // 8 runs; under TSan in 2 of 8, the child stuck in the TSan allocator's
 // region lock inside this handler's operator new).
 void AfterForkInChild() {
+  UnlockArenaAfterFork();
   if (mode.load(std::memory_order_acquire) != kOn) {
     this_thread.pass_through &= ~HookThread::kInHook;
     return;
@@ -234,7 +242,8 @@ void AfterForkInChild() {
   }
   // Everything new is complete before a hook can see it.
   auto* child_writer = new RecordFileWriter(fd, path);
-  auto* child_checker = new LockOrderChecker(child_writer, ExclusiveHolder, abort_on_inversion);
+  auto* child_checker =
+      ArenaNew<LockOrderChecker>(child_writer, ExclusiveHolder, abort_on_inversion);
   ForgetWaitSlotsAfterFork();
   writer = child_writer;
   checker = child_checker;

@@ -13,7 +13,7 @@ namespace racelab::lockorder {
 
 namespace {
 
-void EraseOne(std::vector<LockId>& nodes, LockId node) {
+void EraseOne(ArenaVector<LockId>& nodes, LockId node) {
   auto found = std::find(nodes.begin(), nodes.end(), node);
   if (found == nodes.end()) return;
   *found = nodes.back();  // the order of a node's edges does not matter
@@ -36,7 +36,7 @@ LockId LockGraph::AddLock() {
   return id;
 }
 
-void LockGraph::RemoveLock(LockId lock, std::vector<std::uint32_t>& payloads) {
+void LockGraph::RemoveLock(LockId lock, ArenaVector<std::uint32_t>& payloads) {
   Node& node = nodes_[lock];
   const auto erase = [&](LockId from, LockId to) {
     auto found = edges_.find(Key(from, to));
@@ -48,21 +48,21 @@ void LockGraph::RemoveLock(LockId lock, std::vector<std::uint32_t>& payloads) {
   for (LockId to : node.aside_out) EraseOne(nodes_[to].aside_in, lock), erase(lock, to);
   for (LockId from : node.aside_in) EraseOne(nodes_[from].aside_out, lock), erase(from, lock);
   // swap, not clear: a lock with many edges would keep their memory
-  std::vector<LockId>().swap(node.out);
-  std::vector<LockId>().swap(node.in);
-  std::vector<LockId>().swap(node.aside_out);
-  std::vector<LockId>().swap(node.aside_in);
+  ArenaVector<LockId>().swap(node.out);
+  ArenaVector<LockId>().swap(node.in);
+  ArenaVector<LockId>().swap(node.aside_out);
+  ArenaVector<LockId>().swap(node.aside_in);
   free_nodes_.push_back(lock);
 }
 
 std::vector<LockId> LockGraph::Successors(LockId lock) const {
-  std::vector<LockId> successors = nodes_[lock].out;
+  std::vector<LockId> successors(nodes_[lock].out.begin(), nodes_[lock].out.end());
   successors.insert(successors.end(), nodes_[lock].aside_out.begin(), nodes_[lock].aside_out.end());
   return successors;
 }
 
 std::vector<LockId> LockGraph::Predecessors(LockId lock) const {
-  std::vector<LockId> predecessors = nodes_[lock].in;
+  std::vector<LockId> predecessors(nodes_[lock].in.begin(), nodes_[lock].in.end());
   predecessors.insert(predecessors.end(), nodes_[lock].aside_in.begin(),
                       nodes_[lock].aside_in.end());
   return predecessors;
@@ -184,7 +184,7 @@ void LockGraph::ClearVisited() {
 bool LockGraph::CheckInvariants() const {
   std::vector<bool> removed(nodes_.size(), false);
   for (LockId lock : free_nodes_) removed[lock] = true;
-  const auto listed = [](const std::vector<LockId>& nodes, LockId node) {
+  const auto listed = [](const ArenaVector<LockId>& nodes, LockId node) {
     return std::count(nodes.begin(), nodes.end(), node) == 1;
   };
   std::size_t edges = 0;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "harness/lockorder/arena.h"
 #include "harness/lockorder/records.h"
 
 namespace racelab::lockorder {
@@ -43,7 +44,7 @@ class LockGraph {
   LockId AddLock();
   // Removes `lock` and every edge into or out of it; appends their payloads
   // to `payloads`.
-  void RemoveLock(LockId lock, std::vector<std::uint32_t>& payloads);
+  void RemoveLock(LockId lock, ArenaVector<std::uint32_t>& payloads);
   std::size_t lock_count() const { return nodes_.size() - free_nodes_.size(); }
   // The ends of every edge out of `lock`, those that closed a cycle included.
   std::vector<LockId> Successors(LockId lock) const;
@@ -71,10 +72,10 @@ class LockGraph {
  private:
   struct Node {
     std::int64_t rank = 0;
-    std::vector<LockId> out;  // edges kept in the acyclic order
-    std::vector<LockId> in;
-    std::vector<LockId> aside_out;  // edges that closed a cycle, kept out of the order
-    std::vector<LockId> aside_in;
+    ArenaVector<LockId> out;  // edges kept in the acyclic order
+    ArenaVector<LockId> in;
+    ArenaVector<LockId> aside_out;  // edges that closed a cycle, kept out of the order
+    ArenaVector<LockId> aside_in;
     bool visited = false;  // scratch for searches
   };
   static std::uint64_t Key(LockId from, LockId to) { return (std::uint64_t{from} << 32) | to; }
@@ -85,13 +86,13 @@ class LockGraph {
   void Reorder();
   void ClearVisited();
 
-  std::vector<Node> nodes_;
-  std::vector<LockId> free_nodes_;                           // removed, for AddLock to reuse
-  absl::flat_hash_map<std::uint64_t, std::uint32_t> edges_;  // Key → payload
+  ArenaVector<Node> nodes_;
+  ArenaVector<LockId> free_nodes_;                    // removed, for AddLock to reuse
+  ArenaHashMap<std::uint64_t, std::uint32_t> edges_;  // Key → payload
   std::int64_t next_rank_ = 0;
   // Scratch space for one AddEdge.
-  std::vector<LockId> forward_, backward_, stack_;
-  std::vector<LockId> parent_;  // parent_[n]: the node the forward search reached n from
+  ArenaVector<LockId> forward_, backward_, stack_;
+  ArenaVector<LockId> parent_;  // parent_[n]: the node the forward search reached n from
 };
 
 }  // namespace racelab::lockorder

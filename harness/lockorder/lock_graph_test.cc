@@ -50,7 +50,7 @@ TEST(LockGraphTest, ARemovedLockTakesItsEdgesAndItsIdIsReused) {
   graph.AddEdge(a, b, 1);
   graph.AddEdge(b, c, 2);
   graph.AddEdge(c, a, 3);  // aside
-  std::vector<std::uint32_t> payloads;
+  ArenaVector<std::uint32_t> payloads;
   graph.RemoveLock(b, payloads);
   EXPECT_THAT(payloads, UnorderedElementsAreArray({1u, 2u}));
   EXPECT_EQ(graph.lock_count(), 2u);
@@ -163,7 +163,7 @@ TEST(LockGraphTest, RandomOperationsAgreeWithANaiveModel) {
         model.Add(lock);
       } else if (operation < 14) {
         const LockId lock = live[random() % live.size()];
-        std::vector<std::uint32_t> payloads;
+        ArenaVector<std::uint32_t> payloads;
         graph.RemoveLock(lock, payloads);
         EXPECT_THAT(payloads, UnorderedElementsAreArray(model.Remove(lock)));
         ++removed;

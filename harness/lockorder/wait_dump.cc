@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "harness/lockorder/arena.h"
+
 namespace racelab::lockorder {
 namespace {
 
@@ -272,7 +274,7 @@ WaitSlot* SlotOfPthread(std::uintptr_t pthread_id) {
 }
 
 WaitSlot* NewWaitSlot(std::uint32_t thread, std::int64_t os_tid, const ThreadLockState* state) {
-  auto* slot = new WaitSlot();
+  auto* slot = ArenaNew<WaitSlot>();
   slot->thread.store(thread, std::memory_order_relaxed);
   slot->os_tid.store(os_tid, std::memory_order_relaxed);
   slot->state.store(state, std::memory_order_relaxed);

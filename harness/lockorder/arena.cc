@@ -1,0 +1,106 @@
+// The checker's own memory (see arena.h).
+#include "harness/lockorder/arena.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+#include "harness/lockorder/spinlock.h"
+
+namespace racelab::lockorder {
+namespace {
+
+constexpr std::size_t kSmallest = 16;
+constexpr int kClasses = 15;  // 16 B .. 256 KiB
+constexpr std::size_t kLargest = kSmallest << (kClasses - 1);
+constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+// Anonymous memory by the raw system call (every argument a long).
+void* MapMemory(std::size_t bytes) {
+  const long result =
+      ::syscall(SYS_mmap, 0L, static_cast<long>(bytes), static_cast<long>(PROT_READ | PROT_WRITE),
+                static_cast<long>(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
+  if (result < 0 && result > -4096) return nullptr;
+  return reinterpret_cast<void*>(result);
+}
+
+void UnmapMemory(void* memory, std::size_t bytes) {
+  ::syscall(SYS_munmap, reinterpret_cast<long>(memory), static_cast<long>(bytes));
+}
+
+std::size_t PageRounded(std::size_t bytes) {
+  const std::size_t page = 4096;
+  return (bytes + page - 1) & ~(page - 1);
+}
+
+int ClassOf(std::size_t bytes) {
+  int size_class = 0;
+  while ((kSmallest << size_class) < bytes) ++size_class;
+  return size_class;
+}
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+class Arena {
+ public:
+  void* Allocate(std::size_t bytes) {
+    if (bytes == 0) bytes = 1;
+    if (bytes > kLargest) return MapMemory(PageRounded(bytes));
+    const int size_class = ClassOf(bytes);
+    const std::size_t size = kSmallest << size_class;
+    SpinlockHolder hold(mu_);
+    if (FreeBlock* block = free_[size_class]) {
+      free_[size_class] = block->next;
+      return block;
+    }
+    const std::size_t align = size < 64 ? size : 64;
+    std::uintptr_t at = (next_ + align - 1) & ~(align - 1);
+    if (next_ == 0 || at + size > end_) {
+      void* chunk = MapMemory(kChunk);
+      if (chunk == nullptr) return nullptr;
+      next_ = reinterpret_cast<std::uintptr_t>(chunk);
+      end_ = next_ + kChunk;
+      at = next_;
+    }
+    next_ = at + size;
+    return reinterpret_cast<void*>(at);
+  }
+
+  void Free(void* block, std::size_t bytes) {
+    if (block == nullptr) return;
+    if (bytes == 0) bytes = 1;
+    if (bytes > kLargest) {
+      UnmapMemory(block, PageRounded(bytes));
+      return;
+    }
+    const int size_class = ClassOf(bytes);
+    SpinlockHolder hold(mu_);
+    auto* freed = static_cast<FreeBlock*>(block);
+    freed->next = free_[size_class];
+    free_[size_class] = freed;
+  }
+
+  Spinlock& mu() { return mu_; }
+
+ private:
+  Spinlock mu_;
+  std::uintptr_t next_ ABSL_GUARDED_BY(mu_) = 0;  // the current chunk's unused part
+  std::uintptr_t end_ ABSL_GUARDED_BY(mu_) = 0;
+  FreeBlock* free_[kClasses] ABSL_GUARDED_BY(mu_) = {};
+};
+
+constinit Arena arena;
+
+}  // namespace
+
+void* ArenaAllocate(std::size_t bytes) { return arena.Allocate(bytes); }
+void ArenaFree(void* block, std::size_t bytes) { arena.Free(block, bytes); }
+
+void LockArenaForFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { arena.mu().Lock(); }
+void UnlockArenaAfterFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { arena.mu().Unlock(); }
+
+}  // namespace racelab::lockorder
