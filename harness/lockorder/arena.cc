@@ -2,12 +2,13 @@
 #include "harness/lockorder/arena.h"
 
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cstdint>
 
 #include "harness/lockorder/spinlock.h"
+
+extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size)
+    __attribute__((weak));
 
 namespace racelab::lockorder {
 namespace {
@@ -17,18 +18,19 @@ constexpr int kClasses = 15;  // 16 B .. 256 KiB
 constexpr std::size_t kLargest = kSmallest << (kClasses - 1);
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
-// Anonymous memory by the raw system call (every argument a long).
+// Anonymous memory, through a sanitizer's mmap interceptor where there is
+// one (ThreadSanitizer resets the range's shadow). AddressSanitizer's (gcc
+// 12) does not: a range its allocator once mapped and poisoned may come
+// back with that shadow, and its memcpy then reported the checker's own
+// copies as wild accesses.
 void* MapMemory(std::size_t bytes) {
-  const long result =
-      ::syscall(SYS_mmap, 0L, static_cast<long>(bytes), static_cast<long>(PROT_READ | PROT_WRITE),
-                static_cast<long>(MAP_PRIVATE | MAP_ANONYMOUS), -1L, 0L);
-  if (result < 0 && result > -4096) return nullptr;
-  return reinterpret_cast<void*>(result);
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return nullptr;
+  if (&__asan_unpoison_memory_region != nullptr) __asan_unpoison_memory_region(memory, bytes);
+  return memory;
 }
 
-void UnmapMemory(void* memory, std::size_t bytes) {
-  ::syscall(SYS_munmap, reinterpret_cast<long>(memory), static_cast<long>(bytes));
-}
+void UnmapMemory(void* memory, std::size_t bytes) { ::munmap(memory, bytes); }
 
 std::size_t PageRounded(std::size_t bytes) {
   const std::size_t page = 4096;
@@ -97,7 +99,16 @@ constinit Arena arena;
 
 }  // namespace
 
-void* ArenaAllocate(std::size_t bytes) { return arena.Allocate(bytes); }
+// Under AddressSanitizer a block is handed out unpoisoned: its last user
+// may have left parts of it poisoned (Abseil's hash tables poison their
+// empty slots), which no free of the sanitizer's own would clear here.
+void* ArenaAllocate(std::size_t bytes) {
+  void* block = arena.Allocate(bytes);
+  if (block != nullptr && &__asan_unpoison_memory_region != nullptr) {
+    __asan_unpoison_memory_region(block, bytes);
+  }
+  return block;
+}
 void ArenaFree(void* block, std::size_t bytes) { arena.Free(block, bytes); }
 
 void LockArenaForFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { arena.mu().Lock(); }

@@ -4,8 +4,7 @@
 // reach it. A program that locked a freed mutex once had the checker's next
 // allocation land in that block: its lock call wrote into the checker, and a
 // clear misuse became a hang. Here the memory is mapped by the checker
-// itself (the raw system call: no sanitizer's interceptor in between) and
-// never given to anyone else.
+// itself and never given to anyone else.
 //
 // Blocks of power-of-two sizes from 16 bytes to 256 KiB, carved from 1 MiB
 // mappings and kept on a free list per size when freed; larger ones are
