@@ -128,6 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"wrapped_inversions", true, {"lock-order-inversion"}, {}},
         Expectation{"spin_inversion", true, {"lock-order-inversion"}, {}},
         Expectation{"stream_inversion", true, {"lock-order-inversion"}, {}},
+        Expectation{"stream_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"static_init_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"static_init_first"},
         Expectation{"once_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},

@@ -10,6 +10,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -136,12 +137,33 @@ class HookScope {
   ReentryGuard reentry_;
 };
 
+// The OS thread id of the thread holding the lock of the stdio stream at
+// `file` (as flockfile takes it, and every stdio call inside glibc): glibc's
+// lock keeps its owner's descriptor, the pthread_t, which the hooks' slots
+// map to a thread id. 0 when it is free, or when its holder never used the
+// hooks (it has no slot). Reads memory only.
+inline std::int64_t StreamHolder(std::uintptr_t file) {
+  struct StreamLock {  // glibc's _IO_lock_t
+    int lock;
+    int count;
+    void* owner;
+  };
+  const auto* lock = static_cast<const StreamLock*>(reinterpret_cast<const FILE*>(file)->_lock);
+  if (lock == nullptr) return 0;
+  const auto owner =
+      reinterpret_cast<std::uintptr_t>(__atomic_load_n(&lock->owner, __ATOMIC_RELAXED));
+  if (owner == 0) return 0;
+  const WaitSlot* const slot = SlotOfPthread(owner);
+  return slot == nullptr ? 0 : slot->os_tid.load(std::memory_order_relaxed);
+}
+
 // HolderQuery from glibc's own state: a mutex records its owner's thread id
 // when locked and clears it when unlocked (every type but elided ones, which
-// glibc does not use unless told to), a rwlock its writer's; a hidden lock's
-// from the hooks' own note.
+// glibc does not use unless told to), a rwlock its writer's, a stdio
+// stream its owner's descriptor; a hidden lock's from the hooks' own note.
 inline std::int64_t ExclusiveHolder(std::uintptr_t address, LockKind kind) {
   if (IsHiddenLock(kind)) return hidden_lock_holders.HolderOf(address);
+  if (kind == LockKind::kStream) return StreamHolder(address);
   if (!HolderIsKnown(kind)) return 0;  // a spin lock's word says "locked", not by whom
   if (kind == LockKind::kRwLock) {
     return __atomic_load_n(&reinterpret_cast<pthread_rwlock_t*>(address)->__data.__cur_writer,

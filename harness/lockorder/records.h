@@ -64,7 +64,7 @@ struct Site {
 // pthread_spinlock_t, whose word says only "locked", never by whom. kStream
 // is a stdio stream's lock as flockfile takes it (recursive; the stdio
 // functions' own locking of the stream does not go through flockfile and
-// is not seen).
+// is not seen, but its holder is read from glibc's lock all the same).
 // kCondition, kSemaphore and kBarrier are no locks: a condition variable,
 // a semaphore or a barrier that a misuse record names; nor is kThread, a
 // thread as pthread_join and pthread_detach name it (its first site is
@@ -106,7 +106,7 @@ inline bool IsNamedByVariable(LockKind kind) {
 // lock, so its holds are never judged stale and its unlocks never misuse.
 inline bool HolderIsKnown(LockKind kind) {
   return kind == LockKind::kMutex || kind == LockKind::kRecursiveMutex ||
-         kind == LockKind::kRwLock || IsHiddenLock(kind);
+         kind == LockKind::kRwLock || kind == LockKind::kStream || IsHiddenLock(kind);
 }
 
 enum class MisuseKind {

@@ -63,9 +63,12 @@ int CreateThread(pthread_t* thread, const pthread_attr_t* attributes, void* (*ro
                  void* argument, const void* caller, ThreadCreateCall create) {
   const std::uint64_t generation = creations.fetch_add(1, std::memory_order_relaxed) + 1;
   const bool detached = CreatedDetached(attributes);
-  if (CalledByAllocator(caller) || !loaded.load(std::memory_order_acquire)) {
+  if (CalledByAllocator(caller) || !Active()) {
     // Not started through racelab's routine (an allocator's own thread, or
-    // before checking began), but its handle's entry is still made new.
+    // checking is off: before it began, or in a clang sanitizer build whose
+    // interceptors call these hooks as their "real" functions, where the
+    // routine would run before the sanitizer set the new thread up), but
+    // its handle's entry is still made new.
     const int result = create(thread, attributes, routine, argument);
     HookScope no_hooks;
     if (result == 0) {
