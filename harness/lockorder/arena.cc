@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 
+#include <bit>
 #include <cstdint>
 
 #include "harness/lockorder/spinlock.h"
@@ -37,10 +38,8 @@ std::size_t PageRounded(std::size_t bytes) {
   return (bytes + page - 1) & ~(page - 1);
 }
 
-int ClassOf(std::size_t bytes) {
-  int size_class = 0;
-  while ((kSmallest << size_class) < bytes) ++size_class;
-  return size_class;
+int ClassOf(std::size_t bytes) {  // bytes <= kLargest
+  return bytes <= kSmallest ? 0 : static_cast<int>(std::bit_width(bytes - 1)) - 4;
 }
 
 struct FreeBlock {
@@ -54,11 +53,15 @@ class Arena {
     if (bytes > kLargest) return MapMemory(PageRounded(bytes));
     const int size_class = ClassOf(bytes);
     const std::size_t size = kSmallest << size_class;
-    SpinlockHolder hold(mu_);
-    if (FreeBlock* block = free_[size_class]) {
-      free_[size_class] = block->next;
-      return block;
+    {
+      FreeList& list = free_[size_class];
+      SpinlockHolder hold(list.mu);
+      if (FreeBlock* block = list.first) {
+        list.first = block->next;
+        return block;
+      }
     }
+    SpinlockHolder hold(mu_);
     const std::size_t align = size < 64 ? size : 64;
     std::uintptr_t at = (next_ + align - 1) & ~(align - 1);
     if (next_ == 0 || at + size > end_) {
@@ -79,20 +82,34 @@ class Arena {
       UnmapMemory(block, PageRounded(bytes));
       return;
     }
-    const int size_class = ClassOf(bytes);
-    SpinlockHolder hold(mu_);
+    FreeList& list = free_[ClassOf(bytes)];
+    SpinlockHolder hold(list.mu);
     auto* freed = static_cast<FreeBlock*>(block);
-    freed->next = free_[size_class];
-    free_[size_class] = freed;
+    freed->next = list.first;
+    list.first = freed;
   }
 
-  Spinlock& mu() { return mu_; }
+  // Every lock of the arena, for fork.
+  void LockAll() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    for (FreeList& list : free_) list.mu.Lock();
+    mu_.Lock();
+  }
+  void UnlockAll() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.Unlock();
+    for (FreeList& list : free_) list.mu.Unlock();
+  }
 
  private:
-  Spinlock mu_;
+  // A lock per size: threads that allocate blocks of different sizes do not
+  // meet (the lock-churn stress program spent 4% of its time here with one).
+  struct alignas(64) FreeList {
+    Spinlock mu;
+    FreeBlock* first ABSL_GUARDED_BY(mu) = nullptr;
+  };
+  Spinlock mu_;                                   // the chunk being carved
   std::uintptr_t next_ ABSL_GUARDED_BY(mu_) = 0;  // the current chunk's unused part
   std::uintptr_t end_ ABSL_GUARDED_BY(mu_) = 0;
-  FreeBlock* free_[kClasses] ABSL_GUARDED_BY(mu_) = {};
+  FreeList free_[kClasses];
 };
 
 constinit Arena arena;
@@ -111,7 +128,7 @@ void* ArenaAllocate(std::size_t bytes) {
 }
 void ArenaFree(void* block, std::size_t bytes) { arena.Free(block, bytes); }
 
-void LockArenaForFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { arena.mu().Lock(); }
-void UnlockArenaAfterFork() ABSL_NO_THREAD_SAFETY_ANALYSIS { arena.mu().Unlock(); }
+void LockArenaForFork() { arena.LockAll(); }
+void UnlockArenaAfterFork() { arena.UnlockAll(); }
 
 }  // namespace racelab::lockorder

@@ -9,9 +9,10 @@
 // Blocks of power-of-two sizes from 16 bytes to 256 KiB, carved from 1 MiB
 // mappings and kept on a free list per size when freed; larger ones are
 // mapped and unmapped whole. Sized frees (what an STL allocator knows), so
-// a block carries no header. One spin lock: the checker allocates on its
-// slow paths only. Held across fork (LockArenaForFork), so that a child's
-// checker never finds it taken by a thread that does not exist there.
+// a block carries no header. Spin locks (one per size, one for carving):
+// the checker allocates on its slow paths only. All held across fork
+// (LockArenaForFork), so that a child's checker never finds one taken by a
+// thread that does not exist there.
 //
 // Nothing kept here may point into the program's heap: leak checkers (LSan)
 // do not look inside these mappings for the pointers that keep a block
