@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -242,6 +243,33 @@ std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes) {
     }
   }
   return samples;
+}
+
+namespace {
+
+// The program's threads of `samples`, by thread id, each with its count;
+// nullopt when one of them is not blocked or its count is unknown.
+std::optional<std::vector<std::pair<pid_t, std::uint64_t>>> BlockedThreadsOf(
+    const std::vector<ThreadSample>& samples) {
+  std::vector<std::pair<pid_t, std::uint64_t>> blocked;
+  for (const ThreadSample& sample : samples) {
+    if (sample.wait == ThreadWait::kRuntime || sample.wait == ThreadWait::kGone) continue;
+    if (sample.wait != ThreadWait::kBlocked || sample.run_count == 0) {
+      return std::nullopt;
+    }
+    blocked.emplace_back(sample.tid, sample.run_count);
+  }
+  std::sort(blocked.begin(), blocked.end());
+  return blocked;
+}
+
+}  // namespace
+
+bool BlockedThroughout(const std::vector<ThreadSample>& before,
+                       const std::vector<ThreadSample>& after) {
+  const auto first = BlockedThreadsOf(before);
+  const auto second = BlockedThreadsOf(after);
+  return first && second && !first->empty() && *first == *second;
 }
 
 bool CatchesSignal(pid_t pid, int signal_number) {

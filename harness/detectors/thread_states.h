@@ -75,6 +75,17 @@ std::string SyscallName(long syscall);
 // thousands of threads is not read whole every time).
 std::vector<ThreadSample> SampleThreads(const std::vector<pid_t>& processes);
 
+// Whether two samples of the same processes, taken one after the other,
+// show every thread of the program blocked (an untimed wait only another
+// thread could end) in both and scheduled no time in between (the same
+// threads, each with the same `run_count`): nothing of the program ran
+// meanwhile, and nothing of it will run on its own. False when either
+// sample has a running, sleeping, stopped or unreadable thread, or a thread
+// whose count is unknown. A sanitizer runtime's thread is left out: it
+// wakes on its own clock.
+bool BlockedThroughout(const std::vector<ThreadSample>& before,
+                       const std::vector<ThreadSample>& after);
+
 // Whether process `pid` has a handler for signal `signal_number` (its
 // SigCgt mask in /proc/<pid>/status).
 bool CatchesSignal(pid_t pid, int signal_number);

@@ -129,6 +129,39 @@ TEST(SampleThreadsTest, SeesEveryThreadOfAStuckProcessBlocked) {
   ::waitpid(child, nullptr, 0);
 }
 
+ThreadSample Counted(pid_t tid, ThreadWait wait, std::uint64_t run_count) {
+  ThreadSample sample;
+  sample.tid = tid;
+  sample.wait = wait;
+  sample.run_count = run_count;
+  return sample;
+}
+
+TEST(BlockedThroughoutTest, HoldsOnlyWhenNoThreadRanAndAllStayBlocked) {
+  const std::vector<ThreadSample> blocked = {Counted(1, ThreadWait::kBlocked, 5),
+                                             Counted(2, ThreadWait::kBlocked, 9)};
+  // The same two threads, in another order, scheduled no time meanwhile.
+  EXPECT_TRUE(BlockedThroughout(blocked, {blocked[1], blocked[0]}));
+  // One of them ran (a handler, say) and blocked again: not settled yet.
+  EXPECT_FALSE(BlockedThroughout(blocked, {blocked[0], Counted(2, ThreadWait::kBlocked, 10)}));
+  // A runnable thread, a timed wait, an unknown count, a thread that came
+  // or went: not settled.
+  EXPECT_FALSE(BlockedThroughout(blocked, {blocked[0], Counted(2, ThreadWait::kRunning, 9)}));
+  EXPECT_FALSE(BlockedThroughout(blocked, {blocked[0], Counted(2, ThreadWait::kSleeping, 9)}));
+  EXPECT_FALSE(BlockedThroughout({Counted(1, ThreadWait::kBlocked, 0)},
+                                 {Counted(1, ThreadWait::kBlocked, 0)}));
+  EXPECT_FALSE(BlockedThroughout(blocked, {blocked[0]}));
+  // The sanitizer runtime's own thread wakes on its clock: left out.
+  std::vector<ThreadSample> with_runtime = blocked;
+  with_runtime.push_back(Counted(3, ThreadWait::kRuntime, 40));
+  std::vector<ThreadSample> runtime_ran = blocked;
+  runtime_ran.push_back(Counted(3, ThreadWait::kRuntime, 41));
+  EXPECT_TRUE(BlockedThroughout(with_runtime, runtime_ran));
+  // No first sample, or no program thread at all: nothing to judge by.
+  EXPECT_FALSE(BlockedThroughout({}, blocked));
+  EXPECT_FALSE(BlockedThroughout({}, {}));
+}
+
 TEST(CatchesSignalTest, SeesAnInstalledHandler) {
   struct sigaction action {};
   action.sa_handler = [](int) {};

@@ -28,6 +28,9 @@ constexpr char kStopFile[] = "lockorder-stop";
 
 // How long the processes of a stopped run get to write their wait-for dumps.
 constexpr absl::Duration kDumpGrace = absl::Seconds(2);
+// While waiting for dumps, the processes' threads are sampled every this
+// many 5 ms polls (AskForWaitDumps).
+constexpr int kPollsPerSettleSample = 4;
 
 // A run that reached its timeout is still making progress when a thread of
 // it ran within this window before the end.
@@ -62,21 +65,33 @@ std::string ThreadStacks(const std::string& gdb, int pid) {
 }
 
 // Asks every process of the run that installed racelab's wait-dump handler
-// for its wait-for state, and waits (a little) for the dumps. Only those:
-// for any other (one that reset its signal dispositions, or hung before the
+// for its wait-for state, and waits for the dumps. Only those: for any
+// other (one that reset its signal dispositions, or hung before the
 // preload library's constructor ran) the signal's default action would kill
-// it.
+// it. The wait ends when every asked process has dumped, or when none of
+// their threads ran between two samples while all of them are blocked: the
+// signal was taken and put off (ThreadSanitizer runs a handler only once
+// the interrupted call returns, and a blocked call never does), so no dump
+// is coming. A thread still runnable, running or in a timed wait keeps the
+// wait going, however busy the machine; kDumpGrace bounds it all the same.
 void AskForWaitDumps(const std::string& scratch_dir, int guard) {
   const int signal_number = lockorder::WaitDumpSignal();
   const int dumped_before = CompleteWaitDumps(scratch_dir);
-  int asked = 0;
+  std::vector<pid_t> asked;
   for (pid_t pid : ProcessesBelow(guard)) {
-    if (CatchesSignal(pid, signal_number) && ::kill(pid, signal_number) == 0) ++asked;
+    if (CatchesSignal(pid, signal_number) && ::kill(pid, signal_number) == 0) asked.push_back(pid);
   }
   const absl::Time give_up = absl::Now() + kDumpGrace;
-  while (asked > 0 && absl::Now() < give_up &&
-         CompleteWaitDumps(scratch_dir) < dumped_before + asked) {
+  std::vector<ThreadSample> before;
+  for (int poll = 1;
+       !asked.empty() && absl::Now() < give_up &&
+       CompleteWaitDumps(scratch_dir) < dumped_before + static_cast<int>(asked.size());
+       ++poll) {
     absl::SleepFor(absl::Milliseconds(5));
+    if (poll % kPollsPerSettleSample != 0) continue;
+    std::vector<ThreadSample> now = SampleThreads(asked);
+    if (BlockedThroughout(before, now)) break;
+    before = std::move(now);
   }
 }
 
