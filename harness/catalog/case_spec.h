@@ -46,6 +46,9 @@ struct CaseSpec {
   std::vector<Detector> sometimes_found_by;
   // Per-run wall-clock limit; zero means the runner's default.
   absl::Duration timeout = absl::ZeroDuration();
+  // Every run of this case gets a seeded schedule (`racelab run --perturb`),
+  // asked for or not: its bug shows in no natural schedule.
+  bool perturbed = false;
   CaseBody body;
   CaseOracle oracle;  // optional
   // Where the case is registered (CaseRegistrar fills them in): a bad

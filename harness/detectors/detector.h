@@ -26,6 +26,7 @@
 #include "harness/model/program_traits.h"
 #include "harness/model/run_record.h"
 #include "harness/process/child_process.h"
+#include "harness/schedule/perturbation.h"
 
 namespace racelab {
 
@@ -46,6 +47,7 @@ struct RunSubject {
   std::string project_root;  // locations inside it are made relative to it
   absl::Duration timeout = absl::Seconds(10);
   absl::Duration quiet_period = kDefaultQuietPeriod;  // see Watchdog
+  std::optional<schedule::Perturbation> perturb;      // --perturb: seeded schedules
 };
 
 // A catalog case of this build of racelab (tsan and asan as it was built).
@@ -63,8 +65,9 @@ struct Applicability {
 
 // What one run needs between its preparation and its collection.
 struct RunState {
-  std::optional<Watchdog> watchdog;  // fed while the run goes on (watchdog_detector.h)
-  std::string stacks;                // every thread's stack (gdb), taken before a kill
+  std::optional<Watchdog> watchdog;   // fed while the run goes on (watchdog_detector.h)
+  std::string stacks;                 // every thread's stack (gdb), taken before a kill
+  std::optional<std::uint64_t> seed;  // the run's schedule seed, when perturbed
 };
 
 // What a run left, read once for every detector that asks.

@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "harness/lockorder/hook_state.h"
+#include "harness/lockorder/schedule_hooks.h"
 
 #pragma GCC visibility push(hidden)
 
@@ -49,7 +50,12 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
 // A failed call takes the hold back.
 template <typename Call>
 __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
-                                                   Call call) {
+                                                   Call lock_call) {
+  Perturb();
+  const auto call = [&lock_call] {
+    const PerturbBlockedScope blocked;
+    return lock_call();
+  };
   if (!Active()) return call();
   ThreadLockState& state = State();
   LockCallScope in_lock_call;
@@ -130,6 +136,7 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
 template <typename Call>
 __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
                                                       Call call) {
+  Perturb();
   const int result = call();
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return result;
   ThreadLockState& state = State();
@@ -149,6 +156,7 @@ __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind
 // `kind_of` says what kind of lock it is, asked only off the common path.
 template <typename KindOf, typename Call>
 __attribute__((always_inline)) inline int Release(const void* lock, KindOf kind_of, Call call) {
+  Perturb();
   if (Active()) {
     ThreadLockState* const state = this_thread.state;
     bool released = false;
@@ -244,7 +252,12 @@ class WaitCountedOut {
 // a second mutex is misuse).
 template <typename Call>
 __attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* condition,
-                                                        pthread_mutex_t* mutex, Call call) {
+                                                        pthread_mutex_t* mutex, Call wait_call) {
+  Perturb();
+  const auto call = [&wait_call] {
+    const PerturbBlockedScope blocked;
+    return wait_call();
+  };
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
@@ -289,7 +302,12 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* conditio
 // Only a joined thread known to the hooks can be waiting in one of them
 // (its slot is looked up when a cycle is searched, so it may come later).
 template <typename Call>
-__attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
+__attribute__((always_inline)) inline int Joining(pthread_t thread, Call join_call) {
+  Perturb();
+  const auto call = [&join_call] {
+    const PerturbBlockedScope blocked;
+    return join_call();
+  };
   // A joiner that never took a lock holds none that the joined thread could
   // wait for (and is not numbered just for joining).
   if (!Active() || this_thread.state == nullptr || this_thread.state->held.empty() ||

@@ -19,6 +19,7 @@
 #include "harness/lockorder/arena.h"
 #include "harness/lockorder/hooks.h"
 #include "harness/lockorder/protocol.h"
+#include "harness/lockorder/schedule_hooks.h"
 
 namespace racelab::lockorder {
 
@@ -153,6 +154,7 @@ namespace {
 // thread that uses it. Locks taken before it (by other libraries'
 // constructors, or by an allocator initialising itself) pass unchecked.
 __attribute__((constructor)) void InitializeAtLoad() {
+  InitializePerturbation();
   loaded.store(true, std::memory_order_release);
   (void)Active();
 }

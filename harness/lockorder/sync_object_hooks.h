@@ -23,6 +23,7 @@ namespace racelab::lockorder {
 template <typename Call>
 __attribute__((always_inline)) inline int ConditionWake(pthread_cond_t* condition, bool all,
                                                         Call call) {
+  Perturb();
   const int result = call();
   if (Active()) {
     HookScope scope;
@@ -110,7 +111,12 @@ __attribute__((always_inline)) inline int SemaphoreDestroy(sem_t* semaphore, Cal
 // the call, which tells the barrier's initialisation and destruction when
 // its state is a live barrier's.
 template <typename Call>
-__attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier, Call call) {
+__attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier, Call wait_call) {
+  Perturb();
+  const auto call = [&wait_call] {
+    const PerturbBlockedScope blocked;
+    return wait_call();
+  };
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
   ConditionWaiters::Begun begun;
   {

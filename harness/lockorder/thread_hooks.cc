@@ -6,6 +6,7 @@
 
 #include "harness/lockorder/allocator.h"
 #include "harness/lockorder/hook_bodies.h"
+#include "harness/lockorder/schedule_hooks.h"
 
 #pragma GCC visibility push(hidden)
 
@@ -21,6 +22,7 @@ struct ThreadStart {
   void* argument;
   std::uint64_t generation;
   bool detached;
+  int schedule_slot;  // reserved in a perturbed schedule (schedule_hooks.h)
   Site created;
 };
 
@@ -28,13 +30,18 @@ void* StartThread(void* start_memory) {
   auto* start = static_cast<ThreadStart*>(start_memory);
   void* (*const routine)(void*) = start->routine;
   void* const argument = start->argument;
+  const int schedule_slot = start->schedule_slot;
   {
     HookScope no_hooks;
     thread_claims.Created(Address(reinterpret_cast<void*>(pthread_self())), start->generation,
                           start->detached, start->created);
     std::free(start);
   }
-  return routine(argument);
+  PerturbedThreadStarts(schedule_slot);
+  void* const result = routine(argument);
+  Perturb();  // the thread's end is a synchronisation point too (a join waits for it)
+  PerturbedThreadEnds();
+  return result;
 }
 
 // Where the hook was called from (`caller`, its return address), when the
@@ -61,6 +68,7 @@ bool CreatedDetached(const pthread_attr_t* attributes) {
 
 int CreateThread(pthread_t* thread, const pthread_attr_t* attributes, void* (*routine)(void*),
                  void* argument, const void* caller, ThreadCreateCall create) {
+  Perturb();
   const std::uint64_t generation = creations.fetch_add(1, std::memory_order_relaxed) + 1;
   const bool detached = CreatedDetached(attributes);
   if (CalledByAllocator(caller) || !Active()) {
@@ -84,8 +92,10 @@ int CreateThread(pthread_t* thread, const pthread_attr_t* attributes, void* (*ro
     start = static_cast<ThreadStart*>(std::malloc(sizeof(ThreadStart)));
   }
   if (start == nullptr) return create(thread, attributes, routine, argument);
-  *start = ThreadStart{routine, argument, generation, detached, site};
+  *start = ThreadStart{routine, argument, generation, detached, ReserveSlotForNewThread(), site};
+  const int schedule_slot = start->schedule_slot;
   const int result = create(thread, attributes, StartThread, start);
+  if (result != 0) ReleaseReservedSlot(schedule_slot);
   HookScope no_hooks;
   if (result != 0) {
     std::free(start);  // no thread started

@@ -4,6 +4,8 @@
 #ifndef RACELAB_HARNESS_MODEL_RUN_RECORD_H_
 #define RACELAB_HARNESS_MODEL_RUN_RECORD_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@ struct RunRecord {
   std::string ended;     // how the child ended: "exit 0", "timed out after 1s", ...
   std::string error;     // non-empty when the harness could not run or read this run
   absl::Duration wall;
+  std::optional<std::uint64_t> seed;  // the run's schedule seed (--perturb); none: not perturbed
 };
 
 // What a case declares about itself, as grading needs it.

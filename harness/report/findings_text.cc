@@ -31,8 +31,9 @@ std::string FindingsText(const CaseResult& result, const FindingsTextLayout& lay
   std::string text;
   for (const ReportedFinding& finding : result.findings) {
     absl::StrAppend(&text, layout.indent, DetectorName(finding.detector), " ",
-                    FindingKindName(finding.kind), " x", finding.count, ": ",
-                    FindingMessage(finding), "\n");
+                    FindingKindName(finding.kind), " x", finding.count,
+                    finding.seed ? absl::StrCat(" (first with seed ", *finding.seed, ")") : "",
+                    ": ", FindingMessage(finding), "\n");
     for (const Location& location : finding.locations) {
       absl::StrAppend(&text, layout.site_indent, "at ", SiteText(location), "\n");
     }

@@ -1,5 +1,6 @@
 // A case's findings as plain text, the way every text report shows them:
-// one line per finding ("tsan data-race x3: message"), its sites below it
+// one line per finding ("tsan data-race x3: message", with "(first with
+// seed S)" after the count in perturbed runs), its sites below it
 // ("at file:line in Function [T2] (role)"), optionally its evidence (gdb
 // stacks, last output) cut after a few lines, then the case's errors and
 // note. The console report and JUnit's failure texts use it. Pure.

@@ -41,16 +41,30 @@ bool SameBug(const ReportedFinding& merged, const Finding& finding) {
   return std::tie(a.file, a.line, a.function) == std::tie(b.file, b.line, b.function);
 }
 
-// Merges one run's findings: `count` grows by one per run that had the bug,
+// What a perturbed run gave, for the outcomes by seed: its observation (if
+// any) and the kinds of finding it had, e.g. "reader_saw_new_limit=32; tsan
+// data-race", or "...; no finding".
+std::string SeedOutcome(const std::string& observed, const std::vector<Finding>& findings) {
+  std::set<std::string> kinds;
+  for (const Finding& finding : findings) {
+    kinds.insert(absl::StrCat(DetectorName(finding.detector), " ", FindingKindName(finding.kind)));
+  }
+  const std::string found = kinds.empty() ? "no finding" : absl::StrJoin(kinds, ", ");
+  return observed.empty() ? found : absl::StrCat(observed, "; ", found);
+}
+
+// Merges one run's findings (that run perturbed with `seed`, when it was):
+// `count` grows by one per run that had the bug, a new bug keeps the seed,
 // and the report with the most sites is kept as its example.
-void MergeRun(std::vector<ReportedFinding>& merged, const std::vector<Finding>& findings) {
+void MergeRun(std::vector<ReportedFinding>& merged, const std::vector<Finding>& findings,
+              std::optional<std::uint64_t> seed) {
   std::vector<bool> counted_this_run(merged.size(), false);
   for (const Finding& finding : findings) {
     size_t index = 0;
     while (index < merged.size() && !SameBug(merged[index], finding)) ++index;
     if (index == merged.size()) {
       merged.push_back(ReportedFinding{finding.detector, finding.kind, finding.evidence,
-                                       finding.locations, 0, finding.details});
+                                       finding.locations, 0, finding.details, seed});
       counted_this_run.push_back(false);
     } else if (finding.locations.size() > merged[index].locations.size()) {
       merged[index].evidence = finding.evidence;
@@ -98,7 +112,11 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
       }
     }
     if (!findings.empty()) ++result.runs_with_findings;
-    MergeRun(result.findings, findings);
+    if (run.seed) {
+      result.seeds.push_back(*run.seed);
+      result.outcomes_by_seed[*run.seed] = SeedOutcome(run.observed, findings);
+    }
+    MergeRun(result.findings, findings, run.seed);
     bool detected_here = false;
     for (const Finding& finding : findings) {
       detected_here |= Contains(declaration.bug_kinds, finding.kind);

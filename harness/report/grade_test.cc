@@ -51,6 +51,35 @@ TEST(GradeTest, RacyDetectedCountsRunsAndMergesEqualFindings) {
   EXPECT_TRUE(result.note.empty());
 }
 
+TEST(GradeTest, PerturbedRunsKeepTheirSeedsAndEachFindingTheFirstThatShowedIt) {
+  std::vector<RunRecord> runs = {MakeRun({}, "counter=7"), MakeRun({Race(31)}, "counter=5"),
+                                 MakeRun({Race(31)}, "counter=5")};
+  runs[0].seed = 11;
+  runs[1].seed = 22;
+  runs[2].seed = 33;
+  CaseResult result = GradeCase(RacyCounter(), runs, kTsanBuild);
+  EXPECT_EQ(result.seeds, (std::vector<std::uint64_t>{11, 22, 33}));
+  // Each seed with what its run observed and found: which schedules give
+  // which results.
+  EXPECT_EQ(result.outcomes_by_seed,
+            (std::map<std::uint64_t, std::string>{{11, "counter=7; no finding"},
+                                                  {22, "counter=5; tsan data-race"},
+                                                  {33, "counter=5; tsan data-race"}}));
+  // A run with no observation (a program's) still has an outcome.
+  RunRecord silent = MakeRun({Race(31)});
+  silent.observed.clear();
+  silent.seed = 44;
+  EXPECT_EQ(GradeCase(RacyCounter(), {silent}, kTsanBuild).outcomes_by_seed.at(44),
+            "tsan data-race");
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].seed, 22u);
+  EXPECT_EQ(result.findings[0].count, 2);
+  // Unperturbed runs have no seeds.
+  CaseResult plain = GradeCase(RacyCounter(), {MakeRun({Race(31)})}, kTsanBuild);
+  EXPECT_TRUE(plain.seeds.empty());
+  EXPECT_FALSE(plain.findings[0].seed.has_value());
+}
+
 TEST(GradeTest, ReportsOfOneRaceInOneRunCountOnceAndKeepTheRichestExample) {
   Finding partial = Race(31);  // the previous access's stack was lost
   Finding full = Race(31);

@@ -161,12 +161,14 @@ std::string Table(const Report& report) {
 std::string FindingHtml(const ReportedFinding& finding, SourceLines& sources) {
   std::string out =
       absl::StrCat("<div class=\"finding", finding.expected ? " expected" : "", "\">");
-  absl::StrAppend(&out, "<div><span class=\"tag\">", DetectorName(finding.detector),
-                  "</span><span class=\"tag\">", FindingKindName(finding.kind),
-                  "</span><span class=\"tag\">", finding.count,
-                  finding.count == 1 ? " run" : " runs", "</span>",
-                  finding.expected ? "<span class=\"tag\">expected</span>" : "",
-                  Escaped(FindingMessage(finding)), "</div>");
+  absl::StrAppend(
+      &out, "<div><span class=\"tag\">", DetectorName(finding.detector),
+      "</span><span class=\"tag\">", FindingKindName(finding.kind), "</span><span class=\"tag\">",
+      finding.count, finding.count == 1 ? " run" : " runs", "</span>",
+      finding.seed ? absl::StrCat("<span class=\"tag\">first with seed ", *finding.seed, "</span>")
+                   : "",
+      finding.expected ? "<span class=\"tag\">expected</span>" : "",
+      Escaped(FindingMessage(finding)), "</div>");
   // Each source line is shown once per finding (the two threads of an AB/BA
   // cycle take their locks on the same lines).
   std::set<std::pair<std::string, int>> shown;
@@ -251,6 +253,34 @@ std::string Histogram(const CaseResult& result) {
   return absl::StrCat(out, Bars(bars));
 }
 
+// Perturbed runs' outcomes split by schedule seed: each outcome with the
+// seeds that gave it (the first kMaxSeedsShown), most frequent first.
+std::string OutcomesBySeed(const CaseResult& result) {
+  constexpr size_t kMaxSeedsShown = 20;
+  std::map<std::string, std::vector<std::uint64_t>> seeds_of;
+  for (const auto& [seed, observed] : result.outcomes_by_seed) seeds_of[observed].push_back(seed);
+  std::vector<std::pair<std::string, std::vector<std::uint64_t>>> rows(seeds_of.begin(),
+                                                                       seeds_of.end());
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+  std::string out =
+      "<h3>Outcomes by schedule seed</h3>\n<table><thead><tr><th>outcome</th><th>runs</th>"
+      "<th>seeds (replay one with <code>--seed S</code>)</th></tr></thead><tbody>\n";
+  for (const auto& [observed, seeds] : rows) {
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < seeds.size() && i < kMaxSeedsShown; ++i) {
+      shown.push_back(absl::StrCat(seeds[i]));
+    }
+    const std::string more = seeds.size() > kMaxSeedsShown
+                                 ? absl::StrCat(" and ", seeds.size() - kMaxSeedsShown, " more")
+                                 : "";
+    absl::StrAppend(&out, "<tr><td>", Escaped(observed), "</td><td>", seeds.size(), "</td><td>",
+                    absl::StrJoin(shown, " "), more, "</td></tr>\n");
+  }
+  absl::StrAppend(&out, "</tbody></table>\n");
+  return out;
+}
+
 // The SVG markup without the XML prolog and doctype graphviz puts first.
 std::string InlineSvg(const std::string& svg) {
   const size_t start = svg.find("<svg");
@@ -299,6 +329,7 @@ std::string CaseSection(const Report& report, const CaseResult& result, SourceLi
   for (const ReportedFinding& finding : result.findings)
     absl::StrAppend(&out, FindingHtml(finding, sources));
   if (!result.outcomes.empty()) absl::StrAppend(&out, Histogram(result));
+  if (!result.outcomes_by_seed.empty()) absl::StrAppend(&out, OutcomesBySeed(result));
   if (has_graph) absl::StrAppend(&out, Graph(graph->second, options));
   absl::StrAppend(&out, "</section>\n");
   return out;

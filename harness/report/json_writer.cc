@@ -32,6 +32,7 @@ json FindingJson(const ReportedFinding& finding) {
               {"message", FindingMessage(finding)},
               {"locations", std::move(locations)}};
   if (!finding.details.empty()) out["details"] = finding.details;
+  if (finding.seed) out["seed"] = *finding.seed;
   return out;
 }
 
@@ -62,6 +63,14 @@ json ResultJson(const CaseResult& result) {
               {"sometimes_found_by", detector_names(declaration.sometimes_found_by)},
               {"findings", std::move(findings)},
               {"outcomes", std::move(outcomes)}};
+  if (!result.seeds.empty()) {
+    out["seeds"] = result.seeds;
+    json by_seed = json::object();
+    for (const auto& [seed, observed] : result.outcomes_by_seed) {
+      by_seed[std::to_string(seed)] = observed;
+    }
+    out["outcomes_by_seed"] = std::move(by_seed);
+  }
   if (!result.errors.empty()) out["errors"] = result.errors;
   if (!result.note.empty()) out["note"] = result.note;
   return out;

@@ -60,6 +60,36 @@ TEST(JsonWriterTest, HasTheDesignShape) {
   EXPECT_FALSE(json.contains("detector_notes"));  // none: left out
 }
 
+TEST(JsonWriterTest, PerturbedRunsGiveSeedsOutcomesBySeedAndEachFindingsSeed) {
+  CaseDeclaration declaration{
+      "counter", "racy", Expect::kBug, {FindingKind::kDataRace}, {Detector::kTsan}};
+  RunRecord clean_run;
+  clean_run.observed = "counter=8";
+  clean_run.seed = 4294967295u;
+  RunRecord racy_run;
+  racy_run.observed = "counter=5";
+  racy_run.seed = 7;
+  racy_run.findings = {Finding{Detector::kTsan,
+                               FindingKind::kDataRace,
+                               SanitizerReport{"ThreadSanitizer", "race"},
+                               {Location{"cases/counter/counter.cc", 31, "Increment"}}}};
+  Report report;
+  report.results = {GradeCase(declaration, {clean_run, racy_run}, {Detector::kTsan})};
+  report.summary = Summarize(report.results);
+  const nlohmann::json result = nlohmann::json::parse(FormatJsonReport(report))["results"].at(0);
+  EXPECT_EQ(result["seeds"], nlohmann::json::parse("[4294967295, 7]"));
+  EXPECT_EQ(result["outcomes_by_seed"]["4294967295"], "counter=8; no finding");
+  EXPECT_EQ(result["outcomes_by_seed"]["7"], "counter=5; tsan data-race");
+  EXPECT_EQ(result["findings"].at(0)["seed"], 7);
+  // Unperturbed: neither key.
+  Report plain;
+  plain.results = {GradeCase(declaration, {RunRecord{}}, {Detector::kTsan})};
+  const nlohmann::json plain_result =
+      nlohmann::json::parse(FormatJsonReport(plain))["results"].at(0);
+  EXPECT_FALSE(plain_result.contains("seeds"));
+  EXPECT_FALSE(plain_result.contains("outcomes_by_seed"));
+}
+
 TEST(JsonWriterTest, NamesEachDetectorThatCannotSeeTheProgram) {
   Report report;
   report.program = {"./server"};

@@ -3,7 +3,9 @@
 #ifndef RACELAB_HARNESS_REPORT_REPORT_H_
 #define RACELAB_HARNESS_REPORT_REPORT_H_
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ struct ReportedFinding {
   std::vector<Location> locations;
   int count = 0;        // runs in which it was found
   std::string details;  // Finding::details of the example kept
+  // The schedule seed of the first run that showed it (--perturb).
+  std::optional<std::uint64_t> seed;
   // Set by grading: a finding of a declared bug kind in an expect=bug case
   // (what a racy variant is there to produce), not a problem to fix.
   bool expected = false;
@@ -39,8 +43,13 @@ struct CaseResult {
   absl::Duration duration;
   std::vector<ReportedFinding> findings;
   std::map<std::string, int> outcomes;  // observed summary → runs that saw it
-  std::vector<std::string> errors;      // why runs could not be run or read (distinct)
-  std::string note;                     // e.g. "needs tsan, which this build lacks"
+  // Perturbed runs (--perturb): each run's schedule seed, in run order, and
+  // the outcome each seed gave (seed → observed summary; a run that
+  // observed nothing is left out).
+  std::vector<std::uint64_t> seeds;
+  std::map<std::uint64_t, std::string> outcomes_by_seed;
+  std::vector<std::string> errors;  // why runs could not be run or read (distinct)
+  std::string note;                 // e.g. "needs tsan, which this build lacks"
 };
 
 struct Summary {

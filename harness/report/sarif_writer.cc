@@ -107,6 +107,7 @@ json Result(const CaseResult& result, const ReportedFinding& finding) {
                      {"runs", finding.count},
                      {"verdict", VerdictName(result.verdict)}};
   if (!finding.details.empty()) properties["details"] = finding.details;
+  if (finding.seed) properties["seed"] = *finding.seed;  // replay: racelab run --seed S
   out["properties"] = std::move(properties);
   return out;
 }

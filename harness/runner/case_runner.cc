@@ -22,6 +22,8 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
   subject.project_root = options.project_root;
   subject.timeout = EffectiveTimeout(spec, options);
   subject.quiet_period = options.quiet_period;
+  subject.perturb = options.perturb;
+  if (spec.perturbed && !subject.perturb) subject.perturb = schedule::Perturbation{};
   symbolizer.KnowModule(options.case_binary);
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
     RunState state;

@@ -16,6 +16,7 @@
 #include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/model/run_record.h"
+#include "harness/schedule/perturbation.h"
 
 namespace racelab {
 
@@ -31,6 +32,7 @@ struct RunOptions {
   // When set, every run's lock-order record files are kept here, named
   // <pattern>.<variant>.run<N>.<pid>.lockorder (for racelab-lockorder report).
   std::string keep_lockorder_dir;
+  std::optional<schedule::Perturbation> perturb;  // --perturb: seeded schedules
 };
 
 // The wall-clock limit one run of `spec` gets under `options`.

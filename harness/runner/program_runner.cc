@@ -27,6 +27,7 @@ RunSubject ProgramSubject(const ProgramTraits& traits, const ProgramRunOptions& 
   subject.project_root = options.project_root;
   subject.timeout = options.timeout;
   subject.quiet_period = options.quiet_period;
+  subject.perturb = options.perturb;
   return subject;
 }
 

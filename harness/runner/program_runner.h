@@ -7,6 +7,7 @@
 #ifndef RACELAB_HARNESS_RUNNER_PROGRAM_RUNNER_H_
 #define RACELAB_HARNESS_RUNNER_PROGRAM_RUNNER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "harness/detectors/watchdog.h"
 #include "harness/model/run_record.h"
 #include "harness/runner/program_inspection.h"
+#include "harness/schedule/perturbation.h"
 
 namespace racelab {
 
@@ -24,9 +26,10 @@ struct ProgramRunOptions {
   absl::Duration quiet_period = kDefaultQuietPeriod;  // see RunOptions::quiet_period
   std::string project_root;                           // locations inside it are made relative to it
   std::string preload_library;                        // libracelab_lockorder_preload.so; "" = none
-  std::string gdb;                 // gdb to collect stacks on a timeout; "" = none
-  std::string keep_lockorder_dir;  // as RunOptions::keep_lockorder_dir
-  int expected_exit_code = 0;      // any other exit status is an exit-status finding
+  std::string gdb;                                // gdb to collect stacks on a timeout; "" = none
+  std::string keep_lockorder_dir;                 // as RunOptions::keep_lockorder_dir
+  int expected_exit_code = 0;                     // any other exit status is an exit-status finding
+  std::optional<schedule::Perturbation> perturb;  // --perturb: seeded schedules
 };
 
 // The detectors that apply to a program with `traits` under `options`.

@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "harness/process/proc_files.h"
+#include "harness/schedule/perturb_protocol.h"
+#include "harness/schedule/perturbation.h"
 
 namespace racelab {
 namespace {
@@ -151,6 +153,11 @@ void PrepareRun(const RunSubject& subject, const std::string& scratch_dir, RunSt
   for (const RunDetector* detector : AllRunDetectors()) {
     detector->Prepare(subject, scratch_dir, state, child);
   }
+  if (subject.perturb) {
+    state.seed = subject.perturb->seed.value_or(schedule::NewSeed());
+    child.env.emplace_back(schedule::kPerturbVariable,
+                           schedule::PerturbValue(*state.seed, subject.perturb->depth));
+  }
 }
 
 RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir,
@@ -158,6 +165,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
   RunRecord record;
   record.wall = outcome.wall;
   record.ended = DescribeEnd(outcome);
+  record.seed = state.seed;
   RunLeftovers leftovers(outcome, scratch_dir, subject, state, symbolizer);
   for (const RunDetector* detector : AllRunDetectors()) detector->Collect(leftovers, record);
   return record;

@@ -87,6 +87,7 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   options.project_root = std::filesystem::current_path().string();
   options.preload_library = session.preload_library;
   options.gdb = session.gdb;
+  options.perturb = session.perturb;
   const LockOrderKeep keep(session);
   options.keep_lockorder_dir = keep.dir();
 
@@ -128,6 +129,7 @@ absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry,
   if (session.quiet_period) options.quiet_period = *session.quiet_period;
   options.case_binary = session.case_binary;
   options.project_root = ThisBuild().source_root;
+  options.perturb = session.perturb;
   const LockOrderKeep keep(session);
   options.keep_lockorder_dir = keep.dir();
 

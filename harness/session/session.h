@@ -18,6 +18,7 @@
 #include "harness/catalog/registry.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/report/report.h"
+#include "harness/schedule/perturbation.h"
 
 namespace racelab {
 
@@ -42,6 +43,7 @@ struct SessionOptions {
   std::string case_binary;
   std::string preload_library;  // the lock-order preload library; "" = none
   std::string gdb;              // for every thread's stack of a hung run; "" = none
+  std::optional<schedule::Perturbation> perturb;  // --perturb: seeded schedules
   // Called as each catalog case starts: (index, total, case id, elapsed).
   std::function<void(int, int, const std::string&, absl::Duration)> on_case_start;
 };

@@ -11,9 +11,13 @@ namespace racelab {
 
 absl::StatusOr<VerbArguments> SplitVerbArguments(const std::vector<std::string>& args,
                                                  absl::string_view verb,
-                                                 const std::vector<std::string>& known_flags) {
+                                                 const std::vector<std::string>& known_flags,
+                                                 const std::vector<std::string>& known_switches) {
   const auto known = [&known_flags](const std::string& flag) {
     return std::find(known_flags.begin(), known_flags.end(), flag) != known_flags.end();
+  };
+  const auto is_switch = [&known_switches](const std::string& flag) {
+    return std::find(known_switches.begin(), known_switches.end(), flag) != known_switches.end();
   };
   VerbArguments split;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -36,6 +40,11 @@ absl::StatusOr<VerbArguments> SplitVerbArguments(const std::vector<std::string>&
       value = flag.substr(equals + 1);
       flag = flag.substr(0, equals);
       has_value = true;
+    }
+    if (is_switch(flag)) {
+      if (has_value) return absl::InvalidArgumentError(absl::StrCat(flag, " takes no value"));
+      split.flags.emplace_back(std::move(flag), std::string());
+      continue;
     }
     if (!known(flag)) {
       return absl::InvalidArgumentError(

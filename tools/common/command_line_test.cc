@@ -44,5 +44,16 @@ TEST(CommandLineTest, RefusesWhatItCannotRead) {
               HasSubstr("'--' must be followed by a PROGRAM"));
 }
 
+TEST(CommandLineTest, SwitchesTakeNoValue) {
+  const std::vector<std::string> switches = {"--perturb"};
+  absl::StatusOr<VerbArguments> split =
+      SplitVerbArguments({"--perturb", "--json", "-", "--", "p"}, "run", kFlags, switches);
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_THAT(split->flags, ElementsAre(Pair("--perturb", ""), Pair("--json", "-")));
+  EXPECT_THAT(split->program, ElementsAre("p"));
+  EXPECT_THAT(SplitVerbArguments({"--perturb=1"}, "run", kFlags, switches).status().message(),
+              HasSubstr("--perturb takes no value"));
+}
+
 }  // namespace
 }  // namespace racelab

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "harness/schedule/pct_schedule.h"
 #include "tools/common/command_line.h"
 
 namespace racelab {
@@ -59,7 +60,7 @@ std::string UsageText() {
 Usage:
   racelab list
       Every case id with its expect and the finding kinds a racy variant must produce.
-  racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [REPORTS...]
+  racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [--perturb] [REPORTS...]
       Run catalog cases, each run in its own child process, and print the table.
   racelab run [--repeat N] [--timeout SECONDS] [--expect bug|clean] [REPORTS...]
               -- PROGRAM [ARGS...]
@@ -79,6 +80,13 @@ Usage:
                            any other status is an 'exit-status' finding
         --lockorder-dir DIR  keep each run's lock-order record files in DIR, for
                            'racelab-lockorder report DIR/*.lockorder'
+        --perturb          seeded schedules: at every lock, unlock, condition and
+                           thread event a thread waits briefly while one of higher
+                           random priority can run (PCT); each run's seed is reported
+        --perturb-depth D  PCT's depth: D - 1 priority changes per run, 1 to 8
+                           (default 2; implies --perturb)
+        --seed S           perturb every run with seed S, a run's reported seed to
+                           replay its schedule (implies --perturb)
       REPORTS (a regular file is replaced atomically, a link's target likewise;
       a device, FIFO or /dev/fd/N is written through; FILE '-' is standard
       output, and the console table then goes to standard error):
@@ -114,8 +122,9 @@ absl::Status ParseSeconds(absl::string_view flag, const std::string& value, doub
 
 // Every `run` flag (each takes a value).
 std::vector<std::string> RunFlags() {
-  std::vector<std::string> flags = {"--filter", "--repeat",    "--timeout",      "--quiet-period",
-                                    "--expect", "--exit-code", "--lockorder-dir"};
+  std::vector<std::string> flags = {"--filter",        "--repeat",        "--timeout",
+                                    "--quiet-period",  "--expect",        "--exit-code",
+                                    "--lockorder-dir", "--perturb-depth", "--seed"};
   for (const ReportFlag& report : kReportFlags) flags.push_back(absl::StrCat("--", report.name));
   return flags;
 }
@@ -143,6 +152,23 @@ absl::Status ApplyRunFlag(const std::string& flag, const std::string& value, Com
       return parsed;
     }
     command.quiet_period = quiet;
+  } else if (flag == "--perturb") {
+    command.perturb = true;
+  } else if (flag == "--perturb-depth") {
+    if (!absl::SimpleAtoi(value, &command.perturb_depth) || command.perturb_depth < 1 ||
+        command.perturb_depth > schedule::kMaxDepth) {
+      return Usage(absl::StrCat("--perturb-depth wants a whole number from 1 to ",
+                                schedule::kMaxDepth, ", got '", value, "'"));
+    }
+    command.perturb = true;
+  } else if (flag == "--seed") {
+    std::uint64_t seed = 0;
+    if (!absl::SimpleAtoi(value, &seed)) {
+      return Usage(absl::StrCat("--seed wants a seed a run reported (a whole number from 0 to ",
+                                UINT64_MAX, "), got '", value, "'"));
+    }
+    command.seed = seed;
+    command.perturb = true;
   } else if (flag == "--expect") {
     if (value != "bug" && value != "clean") {
       return Usage(absl::StrCat("--expect wants 'bug' or 'clean', got '", value, "'"));
@@ -186,8 +212,8 @@ absl::Status CheckRunFlagsTogether(const Command& command, const GivenFlags& giv
 
 // `run`'s flags (args[0] is "run"), then `-- PROGRAM [ARGS...]`.
 absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
-  absl::StatusOr<VerbArguments> split =
-      SplitVerbArguments(std::vector<std::string>(args.begin() + 1, args.end()), "run", RunFlags());
+  absl::StatusOr<VerbArguments> split = SplitVerbArguments(
+      std::vector<std::string>(args.begin() + 1, args.end()), "run", RunFlags(), {"--perturb"});
   if (!split.ok()) return Usage(split.status().message());
   if (!split->operands.empty()) {
     return Usage(

@@ -3,6 +3,7 @@
 #ifndef RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_
 #define RACELAB_TOOLS_RACELAB_CLI_FLAGS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "harness/schedule/pct_schedule.h"
 
 namespace racelab {
 
@@ -23,10 +25,14 @@ struct Command {
   std::optional<absl::Duration> quiet_period;  // --quiet-period: blocked this long = hung
   // Report format name ("json", harness/report/report_formats.def) → FILE.
   std::map<std::string, std::string> report_paths;
-  bool expect_bug = false;           // --expect bug (black-box mode only)
-  int exit_code = 0;                 // --exit-code N: the status PROGRAM should end with
-  std::string lockorder_dir;         // keep lock-order record files here
-  std::vector<std::string> program;  // after `--`: black-box mode
+  bool expect_bug = false;    // --expect bug (black-box mode only)
+  int exit_code = 0;          // --exit-code N: the status PROGRAM should end with
+  std::string lockorder_dir;  // keep lock-order record files here
+  // --perturb: seeded PCT schedules (--perturb-depth, --seed imply it).
+  bool perturb = false;
+  int perturb_depth = schedule::kDefaultDepth;
+  std::optional<std::uint64_t> seed;  // every run's seed; none: a new one per run
+  std::vector<std::string> program;   // after `--`: black-box mode
   // __child (internal: the runner's re-execution of the binary)
   std::string child_case_id;
   std::string child_result_path;

@@ -20,6 +20,30 @@ TEST(CliFlagsTest, ParsesRunWithEveryOption) {
   EXPECT_EQ(command->report_paths.at("json"), "out/r.json");
 }
 
+TEST(CliFlagsTest, PerturbDepthAndSeed) {
+  absl::StatusOr<Command> plain = ParseCommandLine({"run"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->perturb);
+  absl::StatusOr<Command> perturbed = ParseCommandLine({"run", "--perturb", "--repeat", "3"});
+  ASSERT_TRUE(perturbed.ok()) << perturbed.status();
+  EXPECT_TRUE(perturbed->perturb);
+  EXPECT_EQ(perturbed->perturb_depth, schedule::kDefaultDepth);
+  EXPECT_FALSE(perturbed->seed.has_value());
+  // A seed or a depth asks for perturbed runs on its own.
+  absl::StatusOr<Command> replay =
+      ParseCommandLine({"run", "--seed", "18446744073709551615", "--perturb-depth=5", "--", "p"});
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->perturb);
+  EXPECT_EQ(replay->seed, 18446744073709551615ULL);
+  EXPECT_EQ(replay->perturb_depth, 5);
+  EXPECT_THAT(ParseCommandLine({"run", "--perturb-depth", "9"}).status().message(),
+              HasSubstr("--perturb-depth wants a whole number from 1 to 8, got '9'"));
+  EXPECT_THAT(ParseCommandLine({"run", "--seed", "-4"}).status().message(),
+              HasSubstr("--seed wants a seed a run reported"));
+  EXPECT_THAT(ParseCommandLine({"run", "--perturb=yes"}).status().message(),
+              HasSubstr("--perturb takes no value"));
+}
+
 TEST(CliFlagsTest, ListHelpAndChild) {
   EXPECT_EQ(ParseCommandLine({"list"})->verb, Command::Verb::kList);
   EXPECT_EQ(ParseCommandLine({})->verb, Command::Verb::kHelp);

@@ -51,8 +51,9 @@ int List(const CaseRegistry& registry) {
     const std::string expected = kinds.empty() ? "-"
                                                : absl::StrCat(absl::StrJoin(kinds, ","), " (",
                                                               absl::StrJoin(detectors, ","), ")");
-    absl::PrintF("%-*s  %-6s  %-40s  %s\n", static_cast<int>(width), spec->Id(),
-                 ExpectName(spec->expect), expected, spec->title);
+    absl::PrintF("%-*s  %-6s  %-40s  %s%s\n", static_cast<int>(width), spec->Id(),
+                 ExpectName(spec->expect), expected, spec->title,
+                 spec->perturbed ? " (always run with seeded schedules)" : "");
   }
   return kExitSuccess;
 }
@@ -101,6 +102,8 @@ int Run(const CaseRegistry& registry, const Command& command) {
   options.timeout = command.timeout;
   options.quiet_period = command.quiet_period;
   options.lockorder_dir = command.lockorder_dir;
+  if (command.perturb)
+    options.perturb = schedule::Perturbation{command.perturb_depth, command.seed};
   options.lock_graphs = command.report_paths.count("html") != 0;  // the page draws them
   options.case_binary = SelfPath();
   options.preload_library = FindPreloadLibrary(options.case_binary);

@@ -1,0 +1,63 @@
+// The hooks' side of a perturbed schedule (`racelab run --perturb`): at
+// every synchronisation point the hooks see (lock, unlock, try-lock,
+// condition wait, signal and broadcast, thread start and end) a thread waits
+// while a thread of higher PCT priority can run (harness/schedule/
+// pct_schedule.h decides), in short sleeps, within the schedule's caps.
+// Independent of the lock-order checker: it also runs where the checker is
+// off (a clang sanitizer build, whose interceptors call the hooks as their
+// "real" functions). Off unless RACELAB_PERTURB asks at load; off, a hook
+// pays one load and one predicted branch.
+#ifndef RACELAB_HARNESS_LOCKORDER_SCHEDULE_HOOKS_H_
+#define RACELAB_HARNESS_LOCKORDER_SCHEDULE_HOOKS_H_
+
+namespace racelab::lockorder {
+
+// Set at load (InitializePerturbation), before the program's threads run.
+extern bool perturbing;
+
+// Reads RACELAB_PERTURB; from the hooks' constructor.
+void InitializePerturbation();
+
+// A synchronisation point of the calling thread (see above).
+__attribute__((noinline)) void PerturbAtSyncPoint();
+__attribute__((always_inline)) inline void Perturb() {
+  if (__builtin_expect(perturbing, false)) PerturbAtSyncPoint();
+}
+
+// A thread is about to be created: its place in the schedule is taken now,
+// by its creator, so that it counts as runnable from its creation (as in
+// PCT) rather than from whenever the OS first runs it. Returns the slot to
+// hand to PerturbedThreadStarts, or kNoReservedSlot when not perturbing.
+inline constexpr int kNoReservedSlot = -2;
+int ReserveSlotForNewThread();
+// The creation failed: the reserved slot is given back.
+void ReleaseReservedSlot(int reserved);
+
+// The calling thread starts or ends (thread_hooks.cc's start routine, and
+// at thread exit): it takes part in the schedule in the slot its creator
+// reserved (or a slot of its own), or no longer does.
+void PerturbedThreadStarts(int reserved);
+void PerturbedThreadEnds();
+
+// While in scope, the calling thread is inside a call that returns only
+// once another thread acts (a lock wait, a condition wait, a join): no
+// thread waits for it.
+class PerturbBlockedScope {
+ public:
+  PerturbBlockedScope() : active_(perturbing) {
+    if (__builtin_expect(active_, false)) MarkBlocked(true);
+  }
+  ~PerturbBlockedScope() {
+    if (__builtin_expect(active_, false)) MarkBlocked(false);
+  }
+  PerturbBlockedScope(const PerturbBlockedScope&) = delete;
+  PerturbBlockedScope& operator=(const PerturbBlockedScope&) = delete;
+
+ private:
+  static void MarkBlocked(bool blocked);
+  const bool active_;
+};
+
+}  // namespace racelab::lockorder
+
+#endif  // RACELAB_HARNESS_LOCKORDER_SCHEDULE_HOOKS_H_
