@@ -49,13 +49,8 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
 // contending for a lock would otherwise wait on each other's bookkeeping).
 // A failed call takes the hold back.
 template <typename Call>
-__attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
-                                                   Call lock_call) {
-  Perturb();
-  const auto call = [&lock_call] {
-    const PerturbBlockedScope blocked;
-    return lock_call();
-  };
+__attribute__((always_inline)) inline int BlockingChecked(const void* lock, LockKind kind,
+                                                          bool shared, Call call) {
   if (!Active()) return call();
   ThreadLockState& state = State();
   LockCallScope in_lock_call;
@@ -131,6 +126,15 @@ __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind ki
     checker->ReleaseIfHeld(state, Address(lock));
   }
   return result;
+}
+
+// BlockingChecked as a blocking synchronisation point (schedule_hooks.h).
+template <typename Call>
+__attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
+                                                   Call call) {
+  return AsBlockingPoint([&]() __attribute__((always_inline)) {
+    return BlockingChecked(lock, kind, shared, call);
+  });
 }
 
 template <typename Call>
@@ -251,13 +255,8 @@ class WaitCountedOut {
 // after it, and the wait is counted among the condition's (ConditionWaiters:
 // a second mutex is misuse).
 template <typename Call>
-__attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* condition,
-                                                        pthread_mutex_t* mutex, Call wait_call) {
-  Perturb();
-  const auto call = [&wait_call] {
-    const PerturbBlockedScope blocked;
-    return wait_call();
-  };
+__attribute__((always_inline)) inline int ConditionWaitChecked(pthread_cond_t* condition,
+                                                               pthread_mutex_t* mutex, Call call) {
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
@@ -297,17 +296,21 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* conditio
   return result;
 }
 
+// ConditionWaitChecked as a blocking synchronisation point (schedule_hooks.h).
+template <typename Call>
+__attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* condition,
+                                                        pthread_mutex_t* mutex, Call call) {
+  return AsBlockingPoint([&]() __attribute__((always_inline)) {
+    return ConditionWaitChecked(condition, mutex, call);
+  });
+}
+
 // pthread_join: the joining thread waits for the joined one, which may
 // itself wait for a lock the joiner holds (a cycle no lock alone shows).
 // Only a joined thread known to the hooks can be waiting in one of them
 // (its slot is looked up when a cycle is searched, so it may come later).
 template <typename Call>
-__attribute__((always_inline)) inline int Joining(pthread_t thread, Call join_call) {
-  Perturb();
-  const auto call = [&join_call] {
-    const PerturbBlockedScope blocked;
-    return join_call();
-  };
+__attribute__((always_inline)) inline int JoiningChecked(pthread_t thread, Call call) {
   // A joiner that never took a lock holds none that the joined thread could
   // wait for (and is not numbered just for joining).
   if (!Active() || this_thread.state == nullptr || this_thread.state->held.empty() ||
@@ -336,6 +339,14 @@ __attribute__((always_inline)) inline int Joining(pthread_t thread, Call join_ca
   slot->Clear();
   slot->joining.store(0, std::memory_order_relaxed);
   return result;
+}
+
+// JoiningChecked as a blocking synchronisation point (schedule_hooks.h).
+template <typename Call>
+__attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
+  return AsBlockingPoint([&]() __attribute__((always_inline)) {
+    return JoiningChecked(thread, call);
+  });
 }
 
 // __cxa_guard_acquire: the guard of a function-local static's

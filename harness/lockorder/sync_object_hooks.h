@@ -111,12 +111,8 @@ __attribute__((always_inline)) inline int SemaphoreDestroy(sem_t* semaphore, Cal
 // the call, which tells the barrier's initialisation and destruction when
 // its state is a live barrier's.
 template <typename Call>
-__attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier, Call wait_call) {
-  Perturb();
-  const auto call = [&wait_call] {
-    const PerturbBlockedScope blocked;
-    return wait_call();
-  };
+__attribute__((always_inline)) inline int BarrierWaitChecked(pthread_barrier_t* barrier,
+                                                             Call call) {
   if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
   ConditionWaiters::Begun begun;
   {
@@ -125,6 +121,14 @@ __attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier
   }
   const WaitCountedOut counted_out(barrier_waiters, Address(barrier), begun.tracked);
   return call();
+}
+
+// BarrierWaitChecked as a blocking synchronisation point (schedule_hooks.h).
+template <typename Call>
+__attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier, Call call) {
+  return AsBlockingPoint([&]() __attribute__((always_inline)) {
+    return BarrierWaitChecked(barrier, call);
+  });
 }
 
 // Whether a thread blocks on `barrier` in a round not all its threads have
