@@ -6,6 +6,7 @@
 // a foreign allocator keeps working, the exit status counts, and a bad
 // record file is an error, never an abort.
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -214,6 +215,25 @@ TEST(GuaranteesTest, ForksWhileOtherThreadsLockNeverHangAChild) {
   RacelabRun run = RunRacelab({"--timeout", "90"}, {Program("fork_stress")});
   EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
   EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
+}
+
+// A perturbed run keeps each of the program's threads on one CPU; a
+// program a thread starts (posix_spawn, fork + exec, a forked child) still
+// gets every CPU the process had.
+TEST(GuaranteesTest, PerturbedThreadsStartProgramsWithTheProcesssCpus) {
+  RacelabRun run = RunRacelab({"--perturb", "--repeat", "2"}, {Program("spawns_from_threads")});
+  EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
+  EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
+  // Not vacuous: where the preload reaches and the process may use two CPUs
+  // or more, the thread itself was kept on one.
+  Invocation direct = Invoke({"/usr/bin/env", "LD_PRELOAD=" RACELAB_PRELOAD_LIBRARY,
+                              "RACELAB_PERTURB=1:2", Program("spawns_from_threads")});
+  EXPECT_EQ(direct.exit_code, 0) << direct.output;
+  cpu_set_t allowed;
+  if (PreloadReachesThisPreset() && sched_getaffinity(0, sizeof allowed, &allowed) == 0 &&
+      CPU_COUNT(&allowed) > 1) {
+    EXPECT_THAT(direct.output, HasSubstr(", thread 1,")) << direct.output;
+  }
 }
 
 // 3. Nothing outlives the run, and what would have is named.

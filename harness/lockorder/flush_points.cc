@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "harness/lockorder/hooks.h"
+#include "harness/lockorder/schedule_hooks.h"
 
 namespace {
 
@@ -79,6 +80,7 @@ extern "C" {
 
 #define RACELAB_EXEC_THROUGH(fn, ...)                            \
   racelab::lockorder::FlushKeptRecords(/*write_through=*/false); \
+  racelab::lockorder::GiveBackCpus();                            \
   if (next.fn == nullptr) {                                      \
     errno = ENOSYS;                                              \
     return -1;                                                   \

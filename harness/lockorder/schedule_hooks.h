@@ -24,6 +24,25 @@ __attribute__((always_inline)) inline void Perturb() {
   if (__builtin_expect(perturbing, false)) PerturbAtSyncPoint();
 }
 
+// The calling thread is about to become another program (exec): the CPUs
+// it was kept on (see schedule_hooks.cc) are given back, so that the new
+// image starts with the set the process had. No-op when not kept.
+void GiveBackCpus();
+
+// While in scope, the calling thread has its CPUs back (posix_spawn: the
+// child starts with the calling thread's set); after, it is kept on one
+// again.
+class CpusGivenBack {
+ public:
+  CpusGivenBack();
+  ~CpusGivenBack();
+  CpusGivenBack(const CpusGivenBack&) = delete;
+  CpusGivenBack& operator=(const CpusGivenBack&) = delete;
+
+ private:
+  const int slot_;
+};
+
 // A thread is about to be created: its place in the schedule is taken now,
 // by its creator, so that it counts as runnable from its creation (as in
 // PCT) rather than from whenever the OS first runs it. Returns the slot to

@@ -9,14 +9,21 @@ namespace {
 // Initial priorities lie above every change point's (1..kMaxDepth - 1).
 constexpr std::uint64_t kLowestInitialPriority = kMaxDepth;
 
-// A step drawn log-uniformly from 1..kHorizon - 1: a power of two first
-// (each equally likely), then a step of that binade.
-std::uint64_t ChangePoint(std::uint64_t random) {
-  constexpr int kBinades = 14;  // log2(kHorizon)
-  static_assert(std::uint64_t{1} << kBinades == kHorizon);
-  const int binade = static_cast<int>(random % kBinades);
+// A draw uniform over [2^b, 2^(b+1)) for a binade b drawn uniformly from
+// 0..binades-1, less `offset` (1: the first binade is {0}).
+std::uint64_t LogUniform(std::uint64_t random, int binades, std::uint64_t offset) {
+  const int binade = static_cast<int>(random % static_cast<std::uint64_t>(binades));
   const std::uint64_t low = std::uint64_t{1} << binade;
-  return low + (random >> 8) % low;
+  return low + (random >> 8) % low - offset;
+}
+
+ChangePoint DrawChangePoint(std::uint64_t random) {
+  constexpr int kThreadBinades = 8;  // 0, 1-2, 3-6, ..., 127-254
+  static_assert(std::uint64_t{1} << kThreadBinades == PctSchedule::kMaxThreads);
+  constexpr int kStepBinades = 14;  // 1, 2-3, ..., 8192-16383
+  static_assert(std::uint64_t{1} << kStepBinades == kHorizon);
+  return ChangePoint{LogUniform(random, kThreadBinades, 1),
+                     LogUniform(SplitMix64(random), kStepBinades, 0)};
 }
 
 }  // namespace
@@ -29,7 +36,7 @@ PctSchedule::PctSchedule(const PctParameters& parameters)
   std::uint64_t state = SplitMix64(seed_ ^ 0x7063742d63686e67ULL);  // "pct-chng"
   for (int i = 0; i < change_point_count_; ++i) {
     state = SplitMix64(state);
-    change_points_[i] = ChangePoint(state);
+    change_points_[i] = DrawChangePoint(state);
   }
 }
 
@@ -47,6 +54,8 @@ int PctSchedule::Join() {
       continue;
     }
     entry.priority.store(priority, std::memory_order_relaxed);
+    entry.join_order.store(order, std::memory_order_relaxed);
+    entry.steps.store(0, std::memory_order_relaxed);
     entry.state.store(kRunning, std::memory_order_release);
     int used = used_slots_.load(std::memory_order_relaxed);
     while (used <= slot &&
@@ -62,21 +71,32 @@ void PctSchedule::Leave(int slot) {
   slots_[slot].state.store(kFree, std::memory_order_release);
 }
 
+void PctSchedule::KeepOnly(int slot) {
+  const int used = used_slots_.load(std::memory_order_acquire);
+  for (int other = 0; other < used; ++other) {
+    if (other != slot) Leave(other);
+  }
+}
+
 void PctSchedule::SetBlocked(int slot, bool blocked) {
   if (slot < 0) return;
   slots_[slot].state.store(blocked ? kBlocked : kRunning, std::memory_order_release);
 }
 
 void PctSchedule::Step(int slot) {
-  const std::uint64_t step = steps_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (slot < 0) return;
+  Slot& entry = slots_[slot];
   std::uint8_t overlooked = kOverlooked;  // it made progress: it counts again
-  slots_[slot].state.compare_exchange_strong(overlooked, kRunning, std::memory_order_acq_rel);
+  entry.state.compare_exchange_strong(overlooked, kRunning, std::memory_order_acq_rel);
+  // Only the slot's own thread counts its steps.
+  const ChangePoint here{entry.join_order.load(std::memory_order_relaxed),
+                         entry.steps.load(std::memory_order_relaxed) + 1};
+  entry.steps.store(here.step, std::memory_order_relaxed);
   for (int i = 0; i < change_point_count_; ++i) {
     // Change point i lowers the thread to priority i + 1: below every
     // initial priority, and each later-drawn point's below none before it.
-    if (change_points_[i] == step) {
-      slots_[slot].priority.store(static_cast<std::uint64_t>(i) + 1, std::memory_order_relaxed);
+    if (change_points_[i] == here) {
+      entry.priority.store(static_cast<std::uint64_t>(i) + 1, std::memory_order_relaxed);
     }
   }
 }

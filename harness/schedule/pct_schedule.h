@@ -12,11 +12,16 @@
 // and a per-process budget, so that a program never waits long on a thread
 // that only looks runnable (one asleep in a system call the hooks do not
 // see, or computing without a synchronisation point): a thread that
-// outlasts a whole cap is overlooked until its next synchronisation point. Every decision follows
-// from the seed, the order threads joined in and the number of steps so far: the same seed makes
-// the same decisions at the same points. Change points are drawn log-uniformly over 1..kHorizon
-// steps (the paper draws them uniformly over the run's k steps, which is
-// not known before the run ends), so that short runs get them as often as
+// outlasts a whole cap is overlooked until its next synchronisation point.
+// Every decision follows from the seed, the order threads joined in and
+// each thread's own count of synchronisation points, never from how the
+// threads happened to interleave: the same seed makes the same decisions at
+// the same points. A change point is therefore a pair (the n-th thread to
+// join, its s-th synchronisation point) rather than the paper's k-th step
+// of the whole run; both name one step of the run. Threads are drawn
+// log-uniformly over 0..kMaxThreads - 1 and steps over 1..kHorizon - 1
+// (the paper draws uniformly over the run's k steps, not known before the
+// run ends), so that small programs and short runs get them as often as
 // long ones.
 //
 // No allocation, no system call, no lock: lives in the preload library's
@@ -46,8 +51,16 @@ struct PctParameters {
   int max_polls_per_point = 200;
   int budget_polls = 4000;
 };
-// Change points fall in steps 1..kHorizon - 1.
+// Change points fall in a thread's steps 1..kHorizon - 1.
 inline constexpr std::uint64_t kHorizon = 1 << 14;
+
+// Where a priority changes: at the `step`-th synchronisation point of the
+// thread that joined `thread`-th (0: the first).
+struct ChangePoint {
+  std::uint64_t thread = 0;
+  std::uint64_t step = 0;
+  bool operator==(const ChangePoint&) const = default;
+};
 
 class PctSchedule {
  public:
@@ -63,13 +76,15 @@ class PctSchedule {
   int Join();
   // The thread of `slot` is gone: it no longer makes any thread wait.
   void Leave(int slot);
+  // Every thread but `slot`'s is gone (a forked child has one thread).
+  void KeepOnly(int slot);
   // Whether the thread of `slot` is inside a call that returns only once
   // another thread acts (a lock wait, a condition wait, a join): a blocked
   // thread makes no thread wait for it.
   void SetBlocked(int slot, bool blocked);
 
-  // A synchronisation point of the thread of `slot`: the step is counted,
-  // and at a change point that thread's priority falls below every thread's.
+  // A synchronisation point of the thread of `slot`: its step is counted,
+  // and at a change point its priority falls below every thread's.
   void Step(int slot);
   // Whether a thread of higher priority than `slot`'s takes part and is not
   // blocked or overlooked: `slot`'s thread should wait.
@@ -83,22 +98,23 @@ class PctSchedule {
 
   int max_polls_per_point() const { return max_polls_per_point_; }
   std::uint64_t PriorityOf(int slot) const;
-  // The steps at which priorities change, in the order drawn (depth - 1).
-  const std::array<std::uint64_t, kMaxDepth - 1>& change_points() const { return change_points_; }
+  // Where priorities change, in the order drawn (depth - 1).
+  const std::array<ChangePoint, kMaxDepth - 1>& change_points() const { return change_points_; }
   int change_point_count() const { return change_point_count_; }
 
  private:
   enum : std::uint8_t { kFree = 0, kRunning = 1, kBlocked = 2, kOverlooked = 3 };
   struct alignas(64) Slot {
     std::atomic<std::uint64_t> priority{0};
+    std::atomic<std::uint64_t> join_order{0};
+    std::atomic<std::uint64_t> steps{0};  // its thread's synchronisation points so far
     std::atomic<std::uint8_t> state{kFree};
   };
 
   const std::uint64_t seed_;
   const int max_polls_per_point_;
-  std::array<std::uint64_t, kMaxDepth - 1> change_points_{};
+  std::array<ChangePoint, kMaxDepth - 1> change_points_{};
   int change_point_count_ = 0;
-  std::atomic<std::uint64_t> steps_{0};
   std::atomic<std::uint64_t> joined_{0};
   std::atomic<int> used_slots_{0};  // slots [0, used_slots_) were ever taken
   std::atomic<int> budget_left_;

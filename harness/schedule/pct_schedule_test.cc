@@ -37,20 +37,26 @@ TEST(PctScheduleTest, DepthDChangesPrioritiesAtDMinusOneStepsWithinTheHorizon) {
     PctSchedule schedule(Seeded(7, depth));
     EXPECT_EQ(schedule.change_point_count(), depth - 1);
     for (int i = 0; i < schedule.change_point_count(); ++i) {
-      EXPECT_GE(schedule.change_points()[i], 1u);
-      EXPECT_LT(schedule.change_points()[i], kHorizon);
+      EXPECT_LT(schedule.change_points()[i].thread,
+                static_cast<std::uint64_t>(PctSchedule::kMaxThreads));
+      EXPECT_GE(schedule.change_points()[i].step, 1u);
+      EXPECT_LT(schedule.change_points()[i].step, kHorizon);
     }
   }
-  // Drawn log-uniformly: over many seeds, early steps are as likely a
-  // binade as late ones (each of the 14 binades gets about 1/14).
-  int early = 0;
+  // Drawn log-uniformly: over many seeds, the first step is as likely as
+  // any binade of later ones (each of the 14 gets about 1/14), and the first
+  // thread as any binade of later threads (each of the 8 about 1/8).
+  int first_step = 0, first_thread = 0;
   constexpr int kSeeds = 14'000;
   for (int seed = 0; seed < kSeeds; ++seed) {
     PctSchedule schedule(Seeded(static_cast<std::uint64_t>(seed), 2));
-    if (schedule.change_points()[0] < 2) ++early;
+    if (schedule.change_points()[0].step == 1) ++first_step;
+    if (schedule.change_points()[0].thread == 0) ++first_thread;
   }
-  EXPECT_GT(early, kSeeds / 14 / 2);
-  EXPECT_LT(early, kSeeds / 14 * 2);
+  EXPECT_GT(first_step, kSeeds / 14 / 2);
+  EXPECT_LT(first_step, kSeeds / 14 * 2);
+  EXPECT_GT(first_thread, kSeeds / 8 / 2);
+  EXPECT_LT(first_thread, kSeeds / 8 * 2);
 }
 
 TEST(PctScheduleTest, OnlyALowerThreadThatCanRunWaits) {
@@ -92,20 +98,27 @@ TEST(PctScheduleTest, AnOverlookedThreadCountsAgainAtItsNextStep) {
   EXPECT_TRUE(schedule.Outranked(low));
 }
 
-TEST(PctScheduleTest, AChangePointDropsTheSteppingThreadBelowEveryOther) {
-  // A seed whose one change point is early enough to reach by stepping.
+TEST(PctScheduleTest, AChangePointDropsItsThreadBelowEveryOtherAtItsOwnStep) {
+  // A seed whose one change point falls on the second thread to join,
+  // early enough to reach by stepping.
   std::uint64_t seed = 0;
-  while (PctSchedule(Seeded(seed, 2)).change_points()[0] > 64) ++seed;
+  while (PctSchedule(Seeded(seed, 2)).change_points()[0].thread != 1 ||
+         PctSchedule(Seeded(seed, 2)).change_points()[0].step > 64) {
+    ++seed;
+  }
   PctSchedule schedule(Seeded(seed, 2));
-  const int a = schedule.Join(), b = schedule.Join();
-  const int high = schedule.PriorityOf(a) > schedule.PriorityOf(b) ? a : b;
-  const int low = high == a ? b : a;
-  for (std::uint64_t step = 1; step < schedule.change_points()[0]; ++step) schedule.Step(high);
-  EXPECT_FALSE(schedule.Outranked(high));
-  schedule.Step(high);  // the change point
-  EXPECT_EQ(schedule.PriorityOf(high), 1u);
-  EXPECT_TRUE(schedule.Outranked(high));
-  EXPECT_FALSE(schedule.Outranked(low));
+  const ChangePoint point = schedule.change_points()[0];
+  const int first = schedule.Join(), second = schedule.Join();
+  // The other thread's steps, however many, do not count toward it.
+  for (std::uint64_t step = 1; step <= 2 * point.step; ++step) schedule.Step(first);
+  for (std::uint64_t step = 1; step < point.step; ++step) schedule.Step(second);
+  const std::uint64_t before = schedule.PriorityOf(second);
+  EXPECT_GT(before, 1u);
+  schedule.Step(second);  // the change point
+  EXPECT_EQ(schedule.PriorityOf(second), 1u);
+  EXPECT_TRUE(schedule.Outranked(second));
+  EXPECT_FALSE(schedule.Outranked(first));
+  EXPECT_GT(schedule.PriorityOf(first), 1u);
 }
 
 TEST(PctScheduleTest, TheBudgetEndsAllWaiting) {

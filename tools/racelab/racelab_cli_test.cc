@@ -62,6 +62,32 @@ TEST(RacelabCliTest, RunWritesTheTableAndTheJsonReport) {
   EXPECT_EQ(report["summary"]["as_expected"], 1);
 }
 
+// --seed perturbs every run with that seed; --perturb draws one per run;
+// both show in the JSON report, and list names the cases always perturbed.
+TEST(RacelabCliTest, SeedsAreReportedPerRunAndASeedGivenIsUsedInEveryRun) {
+  const std::string dir = TempDir();
+  const auto result_in = [](const std::string& path) {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in)["results"].at(0);
+  };
+  Invocation replay = Racelab({"run", "--filter", "counter/locked", "--seed", "77", "--repeat", "2",
+                               "--json", dir + "/replay.json"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.output;
+  const nlohmann::json replayed = result_in(dir + "/replay.json");
+  EXPECT_EQ(replayed.at("seeds"), nlohmann::json::parse("[77, 77]"));
+  EXPECT_EQ(replayed.at("outcomes_by_seed").at("77"), "counter=400000; no finding");
+
+  Invocation drawn = Racelab({"run", "--filter", "counter/locked", "--perturb", "--repeat", "2",
+                              "--json", dir + "/drawn.json"});
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.output;
+  const nlohmann::json seeds = result_in(dir + "/drawn.json").at("seeds");
+  ASSERT_EQ(seeds.size(), 2u);
+  for (const nlohmann::json& seed : seeds) EXPECT_LT(seed.get<std::uint64_t>(), 1ULL << 32);
+
+  EXPECT_THAT(Racelab({"list"}).output, HasSubstr("(always run with seeded schedules)"));
+  EXPECT_THAT(Racelab({"run", "--perturb=1"}).output, HasSubstr("--perturb takes no value"));
+}
+
 TEST(RacelabCliTest, RunWritesAJunitReport) {
   const std::string junit_path = TempDir() + "/nested/report.junit.xml";
   Invocation run = Racelab({"run", "--filter", "abba_deadlock/*", "--junit", junit_path});
