@@ -28,8 +28,8 @@ constexpr int kRunsPerCase = 3;
 // first that does). The worst per-run rates measured are 24% for
 // counter/racy in `default` (both cores kept busy by two other processes;
 // 100% when idle) and 74% for audit_log/racy under TSan with a seeded
-// schedule (cases/audit_log/README.md), so 80 runs all miss with
-// p < 3e-10 and p < 1e-46.
+// schedule (an earlier version of it, 94% now: cases/audit_log/README.md),
+// so 80 runs all miss with p < 3e-10 and p < 1e-46.
 constexpr int kSomeRunsBudget = 80;
 
 std::vector<std::string> AllCaseIds() {
