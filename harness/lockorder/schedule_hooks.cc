@@ -55,9 +55,10 @@ struct SchedulingAttributes {
 // 3 ms). A perturbed thread asks for it so that, woken on a busy CPU, it
 // runs before the slice of whatever runs there ends: the program's threads
 // overlap more, which is what exposes a race with no synchronisation point
-// inside (counter/racy: lost updates in 84 of 100 runs with two CPU hogs,
-// against 24 without --perturb). Policy and nice are kept; an older kernel
-// ignores the request and a refused one changes nothing.
+// inside (counter/racy, two CPU hogs: lost updates in 81-83 of 100 runs
+// with the PCT waits and this, against 23-29 without --perturb). Policy
+// and nice are kept; an older kernel ignores the request and a refused one
+// changes nothing.
 constexpr std::uint64_t kShortSliceNanoseconds = 100'000;
 
 void AskForAShortSlice() {
@@ -77,7 +78,7 @@ void AskForAShortSlice() {
 // program starts is kept on one of them, round-robin by schedule slot, so
 // that the program's threads run side by side rather than queued on one
 // busy CPU: with the short slices above, counter/racy's lost updates went
-// from 81-86 to ANCHOR of 100 runs with two CPU hogs. The program's first
+// from 81-86 to 95-98 of 100 runs with two CPU hogs. The program's first
 // thread keeps its own set, and a thread's set is given back before it
 // starts another program (exec, posix_spawn, a forked child), so that no
 // program it starts inherits a single CPU.
