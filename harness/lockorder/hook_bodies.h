@@ -49,9 +49,9 @@ __attribute__((noinline, cold)) void ReleaseOutOfOrder(const void* lock, LockKin
 // contending for a lock would otherwise wait on each other's bookkeeping).
 // A failed call takes the hold back.
 template <typename Call>
-__attribute__((always_inline)) inline int BlockingChecked(const void* lock, LockKind kind,
-                                                          bool shared, Call call) {
-  if (!Active()) return call();
+__attribute__((always_inline)) inline int BlockingChecked(bool active, const void* lock,
+                                                          LockKind kind, bool shared, Call call) {
+  if (!active) return call();
   ThreadLockState& state = State();
   LockCallScope in_lock_call;
   Site* fast = nullptr;
@@ -128,21 +128,21 @@ __attribute__((always_inline)) inline int BlockingChecked(const void* lock, Lock
   return result;
 }
 
-// BlockingChecked as a blocking synchronisation point (schedule_hooks.h).
+// BlockingChecked as a blocking synchronisation point (AsBlockingPoint).
 template <typename Call>
 __attribute__((always_inline)) inline int Blocking(const void* lock, LockKind kind, bool shared,
                                                    Call call) {
-  return AsBlockingPoint([&]() __attribute__((always_inline)) {
-    return BlockingChecked(lock, kind, shared, call);
+  return AsBlockingPoint([&](bool active) __attribute__((always_inline)) {
+    return BlockingChecked(active, lock, kind, shared, call);
   });
 }
 
 template <typename Call>
 __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind kind, bool shared,
                                                       Call call) {
-  Perturb();
+  const bool active = ActiveAtSyncPoint();
   const int result = call();
-  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return result;
+  if (!active || CalledByAllocator(__builtin_return_address(0))) return result;
   ThreadLockState& state = State();
   const Site site = CaptureSite();
   if (result == EBUSY || result == ETIMEDOUT) {
@@ -160,8 +160,7 @@ __attribute__((always_inline)) inline int NonBlocking(const void* lock, LockKind
 // `kind_of` says what kind of lock it is, asked only off the common path.
 template <typename KindOf, typename Call>
 __attribute__((always_inline)) inline int Release(const void* lock, KindOf kind_of, Call call) {
-  Perturb();
-  if (Active()) {
+  if (ActiveAtSyncPoint()) {
     ThreadLockState* const state = this_thread.state;
     bool released = false;
     if (__builtin_expect(state != nullptr, 1)) {
@@ -255,9 +254,10 @@ class WaitCountedOut {
 // after it, and the wait is counted among the condition's (ConditionWaiters:
 // a second mutex is misuse).
 template <typename Call>
-__attribute__((always_inline)) inline int ConditionWaitChecked(pthread_cond_t* condition,
+__attribute__((always_inline)) inline int ConditionWaitChecked(bool active,
+                                                               pthread_cond_t* condition,
                                                                pthread_mutex_t* mutex, Call call) {
-  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  if (!active || CalledByAllocator(__builtin_return_address(0))) return call();
   ThreadLockState& state = State();
   const Site site = CaptureSite();
   bool held = false;
@@ -296,12 +296,12 @@ __attribute__((always_inline)) inline int ConditionWaitChecked(pthread_cond_t* c
   return result;
 }
 
-// ConditionWaitChecked as a blocking synchronisation point (schedule_hooks.h).
+// ConditionWaitChecked as a blocking synchronisation point (AsBlockingPoint).
 template <typename Call>
 __attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* condition,
                                                         pthread_mutex_t* mutex, Call call) {
-  return AsBlockingPoint([&]() __attribute__((always_inline)) {
-    return ConditionWaitChecked(condition, mutex, call);
+  return AsBlockingPoint([&](bool active) __attribute__((always_inline)) {
+    return ConditionWaitChecked(active, condition, mutex, call);
   });
 }
 
@@ -310,10 +310,10 @@ __attribute__((always_inline)) inline int ConditionWait(pthread_cond_t* conditio
 // Only a joined thread known to the hooks can be waiting in one of them
 // (its slot is looked up when a cycle is searched, so it may come later).
 template <typename Call>
-__attribute__((always_inline)) inline int JoiningChecked(pthread_t thread, Call call) {
+__attribute__((always_inline)) inline int JoiningChecked(bool active, pthread_t thread, Call call) {
   // A joiner that never took a lock holds none that the joined thread could
   // wait for (and is not numbered just for joining).
-  if (!Active() || this_thread.state == nullptr || this_thread.state->held.empty() ||
+  if (!active || this_thread.state == nullptr || this_thread.state->held.empty() ||
       CalledByAllocator(__builtin_return_address(0))) {
     return call();
   }
@@ -341,11 +341,11 @@ __attribute__((always_inline)) inline int JoiningChecked(pthread_t thread, Call 
   return result;
 }
 
-// JoiningChecked as a blocking synchronisation point (schedule_hooks.h).
+// JoiningChecked as a blocking synchronisation point (AsBlockingPoint).
 template <typename Call>
 __attribute__((always_inline)) inline int Joining(pthread_t thread, Call call) {
-  return AsBlockingPoint([&]() __attribute__((always_inline)) {
-    return JoiningChecked(thread, call);
+  return AsBlockingPoint([&](bool active) __attribute__((always_inline)) {
+    return JoiningChecked(active, thread, call);
   });
 }
 

@@ -67,7 +67,7 @@ struct ThreadStateOwner {
   ~ThreadStateOwner() {
     HookScope scope;
     if (this_thread.state != nullptr && (this_thread.pass_through & HookThread::kExited) == 0 &&
-        mode.load(std::memory_order_acquire) == kOn) {
+        CheckerMode() == kOn) {
       ReportLocksHeldAtExit(*this_thread.state);
     }
     if (this_thread.wait_slot != nullptr) this_thread.wait_slot->Clear();
@@ -109,10 +109,31 @@ bool InterceptorPrecedesHooks(const void* interceptor) {
   return theirs.dli_fbase == program.dli_fbase && ours.dli_fbase != program.dli_fbase;
 }
 
+void SetCheckerMode(int checker_mode) {
+  // Each change is made by one thread (the one that starts the checker,
+  // a forked child's only thread), after the flag was set at load.
+  const int flag = mode.load(std::memory_order_relaxed) & kPerturbedFlag;
+  mode.store(checker_mode | flag, std::memory_order_release);
+}
+
+bool ActiveOtherwise(int checker_mode) {
+  if (checker_mode == kOn) return this_thread.pass_through == 0;
+  if (checker_mode == kOff) return false;
+  if ((this_thread.pass_through & HookThread::kInHook) != 0) return false;
+  if (!loaded.load(std::memory_order_acquire)) return false;
+  bool on = false;
+  {
+    HookScope scope;
+    on = Initialize();
+  }
+  return on && (this_thread.pass_through & HookThread::kExited) == 0;
+}
+
 bool Initialize() {
-  int expected = kUnknown;
-  if (!mode.compare_exchange_strong(expected, kInitializing, std::memory_order_acq_rel)) {
-    while ((expected = mode.load(std::memory_order_acquire)) == kInitializing) sched_yield();
+  const int flag = mode.load(std::memory_order_relaxed) & kPerturbedFlag;  // set before any hook
+  int expected = kUnknown | flag;
+  if (!mode.compare_exchange_strong(expected, kInitializing | flag, std::memory_order_acq_rel)) {
+    while ((expected = CheckerMode()) == kInitializing) sched_yield();
     return expected == kOn;
   }
   const char* prefix = std::getenv(kRecordFileVariable);
@@ -128,7 +149,7 @@ bool Initialize() {
     fd = CreateRecordFile(record_prefix, path);
   }
   if (fd < 0) {
-    mode.store(kOff, std::memory_order_release);
+    SetCheckerMode(kOff);
     return false;
   }
   FindAllocatorCode();
@@ -142,7 +163,7 @@ bool Initialize() {
       [] { return FlushKeptRecords(/*write_through=*/false); });
   ::pthread_atfork(BeforeFork, AfterForkInParent, AfterForkInChild);
   WatchFrees();
-  mode.store(kOn, std::memory_order_release);
+  SetCheckerMode(kOn);
   return true;
 }
 
@@ -224,21 +245,21 @@ void AfterForkInParent() {
 // region lock inside this handler's operator new).
 void AfterForkInChild() {
   UnlockArenaAfterFork();
-  if (mode.load(std::memory_order_acquire) != kOn) {
+  if (CheckerMode() != kOn) {
     this_thread.pass_through &= ~HookThread::kInHook;
     return;
   }
   ThreadLockState* const inherited = this_thread.state;
   writer->ForgetInChild();  // the parent's file: never the child's
   if (&__asan_init != nullptr || &__tsan_init != nullptr) {
-    mode.store(kOff, std::memory_order_release);
+    SetCheckerMode(kOff);
     this_thread.pass_through &= ~HookThread::kInHook;
     return;
   }
   std::string path;
   const int fd = CreateRecordFile(record_prefix, path);
   if (fd < 0) {
-    mode.store(kOff, std::memory_order_release);
+    SetCheckerMode(kOff);
     this_thread.pass_through &= ~HookThread::kInHook;
     return;
   }
@@ -292,7 +313,7 @@ void WatchFrees() {
 #pragma GCC visibility pop
 
 bool FlushKeptRecords(bool write_through) {
-  if (mode.load(std::memory_order_acquire) != kOn || checker == nullptr) return true;
+  if (CheckerMode() != kOn || checker == nullptr) return true;
   if (::getpid() != checker_pid.load(std::memory_order_relaxed)) return true;  // not ours to write
   return checker->TryFlushRecords(write_through);
 }
@@ -308,7 +329,7 @@ void SetLockOrderChecking(bool on) {
     checker_pid.store(::getpid(), std::memory_order_relaxed);
     WatchFrees();
   }
-  mode.store(on ? kOn : kOff, std::memory_order_release);
+  SetCheckerMode(on ? kOn : kOff);
 }
 
 }  // namespace racelab::lockorder

@@ -23,6 +23,7 @@
 #include "harness/lockorder/hidden_lock_holders.h"
 #include "harness/lockorder/invisible_to_tsan.h"
 #include "harness/lockorder/record_writer.h"
+#include "harness/lockorder/schedule_hooks.h"
 #include "harness/lockorder/thread_claims.h"
 #include "harness/lockorder/wait_dump.h"
 
@@ -51,8 +52,18 @@ int __interceptor_pthread_mutex_lock(pthread_mutex_t*) __attribute__((weak));
 
 namespace racelab::lockorder {
 
+// The checker's state, in `mode` with kPerturbedFlag beside it.
 enum Mode : int { kUnknown, kInitializing, kOff, kOn };
+// Set in `mode` for the whole run when the schedule is perturbed
+// (schedule_hooks.h), so that one load of `mode` tells a hook both whether
+// to check and whether it is a synchronisation point: a run that is not
+// perturbed pays nothing for the schedule.
+inline constexpr int kPerturbedFlag = 8;
 extern std::atomic<int> mode;
+// The checker's state without the flag.
+inline int CheckerMode() { return mode.load(std::memory_order_acquire) & ~kPerturbedFlag; }
+// Sets the checker's state, keeping the flag.
+void SetCheckerMode(int checker_mode);
 extern LockOrderChecker* checker;
 // The process the checker (and its writer's record file) belongs to.
 // A child made without fork's handlers (a raw clone, vfork, a sanitizer
@@ -190,18 +201,42 @@ inline std::uint32_t SharedHolders(std::uintptr_t address, LockKind kind) {
 // hook after it); whether checking is on.
 bool Initialize();
 
+// Active() when `mode` is neither kOn nor kOff alone: perturbed, or not
+// started yet (`checker_mode`, the state without the flag).
+bool ActiveOtherwise(int checker_mode);
+
 __attribute__((always_inline)) inline bool Active() {
   const int current = mode.load(std::memory_order_acquire);
   if (__builtin_expect(current == kOn, 1)) return this_thread.pass_through == 0;
   if (current == kOff) return false;
-  if ((this_thread.pass_through & HookThread::kInHook) != 0) return false;
-  if (!loaded.load(std::memory_order_acquire)) return false;
-  bool on = false;
-  {
-    HookScope scope;
-    on = Initialize();
-  }
-  return on && (this_thread.pass_through & HookThread::kExited) == 0;
+  return ActiveOtherwise(current & ~kPerturbedFlag);
+}
+
+// Active() at a hook's entry, which is a synchronisation point of a
+// perturbed schedule (PerturbAtSyncPoint runs first). Not perturbed, it
+// costs what Active() does.
+__attribute__((always_inline)) inline bool ActiveAtSyncPoint() {
+  const int current = mode.load(std::memory_order_acquire);
+  if (__builtin_expect(current == kOn, 1)) return this_thread.pass_through == 0;
+  if (current == kOff) return false;
+  if ((current & kPerturbedFlag) != 0) PerturbAtSyncPoint();
+  return ActiveOtherwise(current & ~kPerturbedFlag);
+}
+
+// Runs `body(active)`, a hook that may block until another thread acts (a
+// lock wait, a condition wait, a join), with `active` as Active() says: a
+// synchronisation point during which a perturbed schedule counts the
+// thread as blocked (the checker's short work inside included). Not
+// perturbed, it costs what Active() does.
+template <typename Body>
+__attribute__((always_inline)) inline int AsBlockingPoint(Body body) {
+  const int current = mode.load(std::memory_order_acquire);
+  if (__builtin_expect(current == kOn, 1)) return body(this_thread.pass_through == 0);
+  if (current == kOff) return body(false);
+  const bool perturbed = (current & kPerturbedFlag) != 0;
+  if (perturbed) PerturbAtSyncPoint();
+  const PerturbBlockedScope blocked(perturbed);
+  return body(ActiveOtherwise(current & ~kPerturbedFlag));
 }
 
 // The calling thread's state, made on its first checked lock call.
@@ -330,7 +365,7 @@ void WatchFrees();
 // `Guard` is HookScope, or ReentryGuard from uninstrumented free().
 template <typename Guard>
 inline void ForgetLocksIn(const void* block, size_t (*block_size)(const void*)) {
-  if (block == nullptr || mode.load(std::memory_order_acquire) != kOn ||
+  if (block == nullptr || CheckerMode() != kOn ||
       (this_thread.pass_through & HookThread::kInHook) != 0 || !checker->KnowsAnyLock()) {
     return;
   }

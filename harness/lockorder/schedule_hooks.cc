@@ -133,6 +133,7 @@ void InitializePerturbation() {
   }
   ::pthread_atfork(nullptr, nullptr, ForkedChild);
   perturbing = true;
+  mode.fetch_or(kPerturbedFlag, std::memory_order_release);
 }
 
 void PerturbAtSyncPoint() {

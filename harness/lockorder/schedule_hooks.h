@@ -5,8 +5,10 @@
 // pct_schedule.h decides), in short sleeps, within the schedule's caps.
 // Independent of the lock-order checker: it also runs where the checker is
 // off (a clang sanitizer build, whose interceptors call the hooks as their
-// "real" functions). Off unless RACELAB_PERTURB asks at load; off, a hook
-// pays one load and one predicted branch.
+// "real" functions). Off unless RACELAB_PERTURB asks at load; off, the
+// lock hooks pay nothing for it (they learn it from the load of the
+// checker's `mode` they make anyway: hook_state.h's ActiveAtSyncPoint and
+// AsBlockingPoint); the thread and spawn hooks test `perturbing`.
 #ifndef RACELAB_HARNESS_LOCKORDER_SCHEDULE_HOOKS_H_
 #define RACELAB_HARNESS_LOCKORDER_SCHEDULE_HOOKS_H_
 
@@ -20,6 +22,7 @@ void InitializePerturbation();
 
 // A synchronisation point of the calling thread (see above).
 __attribute__((noinline)) void PerturbAtSyncPoint();
+// One where the hook does not load `mode` (a thread's start and end).
 __attribute__((always_inline)) inline void Perturb() {
   if (__builtin_expect(perturbing, false)) PerturbAtSyncPoint();
 }
@@ -60,31 +63,23 @@ void PerturbedThreadEnds();
 
 // While in scope, the calling thread is inside a call that returns only
 // once another thread acts (a lock wait, a condition wait, a join): no
-// thread waits for it. Only while perturbing.
+// thread waits for it. Only while `perturbed` (hook_state.h's
+// AsBlockingPoint).
 class PerturbBlockedScope {
  public:
-  PerturbBlockedScope() { MarkBlocked(true); }
-  ~PerturbBlockedScope() { MarkBlocked(false); }
+  explicit PerturbBlockedScope(bool perturbed) : perturbed_(perturbed) {
+    if (perturbed_) MarkBlocked(true);
+  }
+  ~PerturbBlockedScope() {
+    if (perturbed_) MarkBlocked(false);
+  }
   PerturbBlockedScope(const PerturbBlockedScope&) = delete;
   PerturbBlockedScope& operator=(const PerturbBlockedScope&) = delete;
 
  private:
   static void MarkBlocked(bool blocked);
+  const bool perturbed_;
 };
-
-// Runs `body`, a hook that may block until another thread acts (a lock
-// wait, a condition wait, a join), as a synchronisation point during which
-// the thread counts as blocked (the checker's short work inside included).
-// Not perturbing, it costs one load and one predicted branch.
-template <typename Body>
-__attribute__((always_inline)) inline int AsBlockingPoint(Body body) {
-  if (__builtin_expect(perturbing, false)) {
-    PerturbAtSyncPoint();
-    const PerturbBlockedScope blocked;
-    return body();
-  }
-  return body();
-}
 
 }  // namespace racelab::lockorder
 

@@ -23,9 +23,9 @@ namespace racelab::lockorder {
 template <typename Call>
 __attribute__((always_inline)) inline int ConditionWake(pthread_cond_t* condition, bool all,
                                                         Call call) {
-  Perturb();
+  const bool active = ActiveAtSyncPoint();
   const int result = call();
-  if (Active()) {
+  if (active) {
     HookScope scope;
     if (all) {
       condition_waiters.Broadcasted(Address(condition));
@@ -111,9 +111,10 @@ __attribute__((always_inline)) inline int SemaphoreDestroy(sem_t* semaphore, Cal
 // the call, which tells the barrier's initialisation and destruction when
 // its state is a live barrier's.
 template <typename Call>
-__attribute__((always_inline)) inline int BarrierWaitChecked(pthread_barrier_t* barrier,
+__attribute__((always_inline)) inline int BarrierWaitChecked(bool active,
+                                                             pthread_barrier_t* barrier,
                                                              Call call) {
-  if (!Active() || CalledByAllocator(__builtin_return_address(0))) return call();
+  if (!active || CalledByAllocator(__builtin_return_address(0))) return call();
   ConditionWaiters::Begun begun;
   {
     HookScope scope;
@@ -123,11 +124,11 @@ __attribute__((always_inline)) inline int BarrierWaitChecked(pthread_barrier_t* 
   return call();
 }
 
-// BarrierWaitChecked as a blocking synchronisation point (schedule_hooks.h).
+// BarrierWaitChecked as a blocking synchronisation point (AsBlockingPoint).
 template <typename Call>
 __attribute__((always_inline)) inline int BarrierWait(pthread_barrier_t* barrier, Call call) {
-  return AsBlockingPoint([&]() __attribute__((always_inline)) {
-    return BarrierWaitChecked(barrier, call);
+  return AsBlockingPoint([&](bool active) __attribute__((always_inline)) {
+    return BarrierWaitChecked(active, barrier, call);
   });
 }
 
