@@ -15,14 +15,16 @@ constexpr int kCrashOutputLines = 10;
 // ", last output: <line>" when the child printed anything.
 // An exit-status finding when a program exited with another status than
 // expected, unless a sanitizer's report already explains the exit (TSan
-// and ASan end the process with their own status after reporting).
+// and ASan end the process with their own status after reporting), or a
+// failed GoogleTest assertion does (a per-test run exits 1 then).
 std::optional<Finding> ExitStatusFinding(const ChildOutcome& outcome, const RunRecord& record,
                                          int expected) {
   if (outcome.end != ChildOutcome::End::kExited || outcome.exit_code == expected) {
     return std::nullopt;
   }
   for (const Finding& finding : record.findings) {
-    if (finding.detector == Detector::kTsan || finding.detector == Detector::kAsan) {
+    if (finding.detector == Detector::kTsan || finding.detector == Detector::kAsan ||
+        finding.kind == FindingKind::kTestFailure) {
       return std::nullopt;
     }
   }

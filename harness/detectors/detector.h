@@ -43,6 +43,7 @@ struct RunSubject {
   std::string preload_library;  // the lock-order preload library; "" = not found
   std::string gdb;              // gdb, for every thread's stack of a hung run; "" = none
   int expected_exit_code = 0;   // any other exit status is an exit-status finding
+  std::string gtest_test;       // --gtest: the one test this run runs ("Suite.Name"); "" none
   // Every run.
   std::string project_root;  // locations inside it are made relative to it
   absl::Duration timeout = absl::Seconds(10);

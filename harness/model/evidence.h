@@ -143,8 +143,16 @@ struct StrayProcesses {
   std::vector<std::string> processes;  // "pid 12 (sleep)"
 };
 
-using Evidence = std::variant<SanitizerReport, LockCycle, SelfDeadlock, LockMisuse, StuckRun,
-                              StillRunning, ProcessEnd, InvariantViolation, StrayProcesses>;
+// A GoogleTest assertion that failed (--gtest): the test and GoogleTest's
+// message (its first line is the assertion's own, "Expected equality of
+// these values:"); where it failed is the finding's first location.
+struct TestFailure {
+  std::string test;  // "Suite.Name"
+  std::string message;
+};
+using Evidence =
+    std::variant<SanitizerReport, LockCycle, SelfDeadlock, LockMisuse, StuckRun, StillRunning,
+                 ProcessEnd, InvariantViolation, StrayProcesses, TestFailure>;
 
 }  // namespace racelab
 

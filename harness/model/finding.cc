@@ -46,6 +46,8 @@ absl::string_view FindingKindName(FindingKind kind) {
       return "timeout";
     case FindingKind::kLivelock:
       return "livelock";
+    case FindingKind::kTestFailure:
+      return "test-failure";
     case FindingKind::kOther:
       return "other";
   }
@@ -90,6 +92,9 @@ absl::string_view FindingKindDescription(FindingKind kind) {
     case FindingKind::kLivelock:
       return "Threads keep failing try or timed locks on locks the others hold, without ever "
              "giving theirs back.";
+    case FindingKind::kTestFailure:
+      return "A GoogleTest assertion failed in a run of that one test (racelab run --gtest); "
+             "the message is GoogleTest's own.";
     case FindingKind::kOther:
       return "A sanitizer report racelab does not classify further.";
   }
@@ -139,7 +144,7 @@ const std::vector<FindingKind>& AllFindingKinds() {
                                    FindingKind::kInvariant,    FindingKind::kCrash,
                                    FindingKind::kExitStatus,   FindingKind::kStrayProcess,
                                    FindingKind::kTimeout,      FindingKind::kLivelock,
-                                   FindingKind::kOther};
+                                   FindingKind::kTestFailure,  FindingKind::kOther};
   return *kAll;
 }
 

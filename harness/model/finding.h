@@ -36,6 +36,7 @@ enum class FindingKind {
   kStrayProcess,  // a process the program started outlived it and was killed
   kTimeout,       // still running (not blocked) at the backstop timeout: slow or livelocked
   kLivelock,      // threads keep failing try/timed locks on each other's locks
+  kTestFailure,   // a GoogleTest assertion failed in a per-test run (--gtest)
   kOther,         // a sanitizer report racelab does not classify; message says which
 };
 

@@ -14,6 +14,12 @@
 
 namespace racelab {
 
+// What a per-test run (--gtest) observed: the test's outcome.
+inline constexpr char kTestPassed[] = "passed";
+inline constexpr char kTestFailed[] = "failed";
+inline constexpr char kTestSkipped[] = "skipped";
+inline constexpr char kTestDidNotFinish[] = "did not finish";  // a crash, a hang
+
 struct RunRecord {
   std::vector<Finding> findings;
   std::string observed;  // the body's Observation::summary; empty if it never finished
@@ -31,6 +37,9 @@ struct CaseDeclaration {
   std::vector<FindingKind> bug_kinds;
   std::vector<Detector> found_by;            // find it in every run
   std::vector<Detector> sometimes_found_by;  // find it in some runs
+  // A GoogleTest test run on its own (--gtest): each run passes or fails,
+  // and a test that does both is flaky (CaseResult::flaky).
+  bool per_test = false;
 
   std::string Id() const { return pattern + "/" + variant; }
 };

@@ -3,8 +3,11 @@
 
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace racelab {
 namespace {
@@ -232,6 +235,24 @@ std::string Say(const StrayProcesses& strays) {
   return absl::StrCat(
       "left ", count, count == 1 ? " process" : " processes",
       " running after it ended, killed by racelab: ", absl::StrJoin(strays.processes, "; "));
+}
+
+// GoogleTest's message on one line (its lines joined by "; "), at most
+// kTestMessageLimit characters: the whole message is the finding's details.
+constexpr size_t kTestMessageLimit = 300;
+
+std::string Say(const TestFailure& failure) {
+  std::vector<absl::string_view> lines;
+  for (absl::string_view line : absl::StrSplit(failure.message, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty()) lines.push_back(line);
+  }
+  std::string message = absl::StrJoin(lines, "; ");
+  if (message.size() > kTestMessageLimit) {
+    message.resize(kTestMessageLimit);
+    message += "...";
+  }
+  return absl::StrCat(failure.test, " failed", message.empty() ? "" : absl::StrCat(": ", message));
 }
 
 }  // namespace

@@ -82,6 +82,25 @@ bool Contains(const std::vector<FindingKind>& kinds, FindingKind kind) {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
+// A per-test case whose test passed in some runs and not in others: flaky,
+// with the counts in the note ("flaky: passed in 7 of 10 runs, failed in
+// 3"); any concurrency finding is listed beside it, which says why.
+void NoteFlakiness(CaseResult& result) {
+  const auto count = [&](const char* outcome) {
+    const auto found = result.outcomes.find(outcome);
+    return found == result.outcomes.end() ? 0 : found->second;
+  };
+  const int passed = count(kTestPassed), failed = count(kTestFailed),
+            unfinished = count(kTestDidNotFinish);
+  result.flaky = passed > 0 && failed + unfinished > 0;
+  if (!result.flaky) return;
+  std::vector<std::string> others;
+  if (failed > 0) others.push_back(absl::StrCat("failed in ", failed));
+  if (unfinished > 0) others.push_back(absl::StrCat("did not finish in ", unfinished));
+  result.note = absl::StrCat("flaky: passed in ", passed, " of ", result.runs, " runs, ",
+                             absl::StrJoin(others, ", "));
+}
+
 }  // namespace
 
 CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRecord>& runs,
@@ -148,6 +167,8 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
                                  absl::StrJoin(needed, " or "), " would see it in every run");
     }
   }
+
+  if (declaration.per_test) NoteFlakiness(result);
 
   if (!result.errors.empty() || runs.empty()) {
     result.verdict = Verdict::kError;

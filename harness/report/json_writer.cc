@@ -73,6 +73,7 @@ json ResultJson(const CaseResult& result) {
   }
   if (!result.errors.empty()) out["errors"] = result.errors;
   if (!result.note.empty()) out["note"] = result.note;
+  if (declaration.per_test) out["flaky"] = result.flaky;
   return out;
 }
 

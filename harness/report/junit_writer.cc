@@ -63,6 +63,11 @@ std::string FailureMessage(const CaseResult& result, const std::vector<DetectorN
                           why.empty() ? "" : absl::StrCat(" (", absl::StrJoin(why, "; "), ")"));
     }
     case Verdict::kFalsePositive:
+      if (result.declaration.per_test) {  // a user's test: its findings are bugs to fix
+        return absl::StrCat("findings in ", result.runs_with_findings, " of ", result.runs,
+                            " runs of the test",
+                            result.flaky ? absl::StrCat(" (", result.note, ")") : "");
+      }
       return absl::StrCat("false positive: findings in ", result.runs_with_findings, " of ",
                           result.runs, " runs of a correct variant");
     case Verdict::kError:

@@ -50,6 +50,9 @@ struct CaseResult {
   std::map<std::uint64_t, std::string> outcomes_by_seed;
   std::vector<std::string> errors;  // why runs could not be run or read (distinct)
   std::string note;                 // e.g. "needs tsan, which this build lacks"
+  // A per-test case (--gtest) whose test passed in some runs and failed or
+  // did not finish in others; `outcomes` has the counts, `note` says them.
+  bool flaky = false;
 };
 
 struct Summary {

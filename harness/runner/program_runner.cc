@@ -28,6 +28,7 @@ RunSubject ProgramSubject(const ProgramTraits& traits, const ProgramRunOptions& 
   subject.timeout = options.timeout;
   subject.quiet_period = options.quiet_period;
   subject.perturb = options.perturb;
+  subject.gtest_test = options.gtest_test;
   return subject;
 }
 
@@ -58,6 +59,15 @@ CaseDeclaration ProgramDeclaration(const std::string& program, Expect expect,
     declaration.bug_kinds = AllFindingKinds();
     declaration.found_by = detectors;
   }
+  return declaration;
+}
+
+CaseDeclaration GtestDeclaration(const std::string& test, Expect expect,
+                                 const std::vector<Detector>& detectors) {
+  CaseDeclaration declaration = ProgramDeclaration("test", expect, detectors);
+  declaration.pattern = "gtest";
+  declaration.variant = test;
+  declaration.per_test = true;
   return declaration;
 }
 

@@ -30,6 +30,9 @@ struct ProgramRunOptions {
   std::string keep_lockorder_dir;                 // as RunOptions::keep_lockorder_dir
   int expected_exit_code = 0;                     // any other exit status is an exit-status finding
   std::optional<schedule::Perturbation> perturb;  // --perturb: seeded schedules
+  // --gtest: the one GoogleTest test each run runs ("Suite.Name"; the
+  // caller puts its --gtest_filter in argv); "" = a program of its own.
+  std::string gtest_test;
 };
 
 // The detectors that apply to a program with `traits` under `options`.
@@ -40,6 +43,11 @@ std::vector<Detector> ProgramDetectors(const ProgramTraits& traits,
 // to [a-z0-9_]), expecting `expect`; with expect=bug any finding counts.
 CaseDeclaration ProgramDeclaration(const std::string& program, Expect expect,
                                    const std::vector<Detector>& detectors);
+
+// The case one GoogleTest test is graded as (--gtest): id `gtest/<test>`,
+// the test's full name as GoogleTest lists it ("Suite.Name").
+CaseDeclaration GtestDeclaration(const std::string& test, Expect expect,
+                                 const std::vector<Detector>& detectors);
 
 // Why each detector racelab usually has that cannot see this program does
 // not, what that hides and what to change (none when all apply).

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "harness/process/proc_files.h"
 #include "harness/schedule/perturb_protocol.h"
@@ -58,7 +59,8 @@ std::optional<RunRecord> RunInScratchDir(
 }
 
 std::string KeptRunPrefix(const std::string& pattern, const std::string& variant, int run) {
-  return absl::StrCat(pattern, ".", variant, ".run", run, ".");
+  // A GoogleTest variant ("Pool/Queue.Drains/0") has slashes: not in a name.
+  return absl::StrCat(pattern, ".", absl::StrReplaceAll(variant, {{"/", "-"}}), ".run", run, ".");
 }
 
 std::vector<std::string> KeptLockOrderFiles(const std::string& keep_dir,

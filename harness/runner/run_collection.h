@@ -35,7 +35,7 @@ RunRecord CollectRun(const ChildOutcome& outcome, const std::string& scratch_dir
                      const RunSubject& subject, const RunState& state, Symbolizer& symbolizer);
 
 // The name prefix of the kept record files of run `run` (1-based) of a
-// case: "<pattern>.<variant>.run<N>.".
+// case: "<pattern>.<variant>.run<N>." (a slash in the variant becomes '-').
 std::string KeptRunPrefix(const std::string& pattern, const std::string& variant, int run);
 
 // Copies the run's lock-order record files into `keep_dir` (when not empty)

@@ -20,6 +20,7 @@
 #include "harness/process/child_process.h"
 #include "harness/report/grade.h"
 #include "harness/runner/case_runner.h"
+#include "harness/runner/gtest_listing.h"
 #include "harness/runner/program_inspection.h"
 #include "harness/runner/program_runner.h"
 #include "harness/runner/run_collection.h"
@@ -75,10 +76,8 @@ void Conclude(Report& report) {
   }
 }
 
-// Black-box mode: the program is the one case.
-absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
-  absl::StatusOr<ProgramTraits> traits = InspectProgram(session.program[0]);
-  if (!traits.ok()) return traits.status();
+// How a program's runs go, from the session's options.
+ProgramRunOptions ProgramOptionsFor(const SessionOptions& session) {
   ProgramRunOptions options;
   options.repeat = session.repeat;
   options.expected_exit_code = session.expected_exit_code;
@@ -88,16 +87,32 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   options.preload_library = session.preload_library;
   options.gdb = session.gdb;
   options.perturb = session.perturb;
+  return options;
+}
+
+// A report of a program's runs, before any: what ran and which detectors
+// cannot see it.
+Report ProgramReport(const SessionOptions& session, const ProgramTraits& traits,
+                     const ProgramRunOptions& options) {
+  Report report;
+  report.build = ThisBuild();
+  report.program = session.program;
+  report.detector_notes = ProgramDetectorNotes(traits, options);
+  report.locations_root = options.project_root;
+  return report;
+}
+
+// Black-box mode: the program is the one case.
+absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
+  absl::StatusOr<ProgramTraits> traits = InspectProgram(session.program[0]);
+  if (!traits.ok()) return traits.status();
+  ProgramRunOptions options = ProgramOptionsFor(session);
   const LockOrderKeep keep(session);
   options.keep_lockorder_dir = keep.dir();
 
   StopChildrenWhenInterrupted();
   const auto start = std::chrono::steady_clock::now();
-  Report report;
-  report.build = ThisBuild();
-  report.program = session.program;
-  report.detector_notes = ProgramDetectorNotes(*traits, options);
-  report.locations_root = options.project_root;
+  Report report = ProgramReport(session, *traits, options);
   const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
   const CaseDeclaration declaration = ProgramDeclaration(
       session.program[0], session.expect_bug ? Expect::kBug : Expect::kClean, detectors);
@@ -106,6 +121,46 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
     CaseResult result = GradeCase(declaration, runs, detectors);
     report.results.push_back(std::move(result));
     Symbolizer symbolizer;
+    keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
+  }
+  report.duration = Since(start);
+  Conclude(report);
+  return report;
+}
+
+// --gtest: each test the binary lists is a case of its own, every run of it
+// a process of the binary running that test alone.
+absl::StatusOr<Report> RunGtestSession(const SessionOptions& session) {
+  absl::StatusOr<ProgramTraits> traits = InspectProgram(session.program[0]);
+  if (!traits.ok()) return traits.status();
+  std::vector<std::string> argv = session.program;
+  argv[0] = traits->path;
+  absl::StatusOr<std::vector<std::string>> tests = ListGtestTests(argv, session.gtest_filter);
+  if (!tests.ok()) return tests.status();
+  ProgramRunOptions options = ProgramOptionsFor(session);
+  const LockOrderKeep keep(session);
+  options.keep_lockorder_dir = keep.dir();
+
+  StopChildrenWhenInterrupted();
+  const auto start = std::chrono::steady_clock::now();
+  options.gtest_test = tests->front();  // what the notes and detectors depend on: any test
+  Report report = ProgramReport(session, *traits, options);
+  const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
+  Symbolizer symbolizer;
+  for (size_t i = 0; i < tests->size(); ++i) {
+    const std::string& test = (*tests)[i];
+    const CaseDeclaration declaration =
+        GtestDeclaration(test, session.expect_bug ? Expect::kBug : Expect::kClean, detectors);
+    if (session.on_case_start) {
+      session.on_case_start(static_cast<int>(i), static_cast<int>(tests->size()), declaration.Id(),
+                            Since(start));
+    }
+    options.gtest_test = test;
+    std::vector<std::string> test_argv = session.program;
+    test_argv.push_back(absl::StrCat("--gtest_filter=", test));
+    std::vector<RunRecord> runs = RunProgram(test_argv, declaration, *traits, options);
+    if (InterruptedBy() != 0) break;  // this test did not finish: not reported
+    report.results.push_back(GradeCase(declaration, runs, detectors));
     keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
   }
   report.duration = Since(start);
@@ -158,8 +213,8 @@ absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry,
 }  // namespace
 
 absl::StatusOr<Report> RunSession(const CaseRegistry& registry, const SessionOptions& options) {
-  return options.program.empty() ? RunCatalogSession(registry, options)
-                                 : RunProgramSession(options);
+  if (options.program.empty()) return RunCatalogSession(registry, options);
+  return options.gtest ? RunGtestSession(options) : RunProgramSession(options);
 }
 
 std::string FindPreloadLibrary(const std::string& racelab_binary) {

@@ -1,7 +1,8 @@
 // A session: what `racelab run` does between parsing its flags and writing
 // its reports. The catalog cases a filter selects (or one program of the
-// user's, black-box mode) run under every detector that applies, each run
-// in its own child process, and are graded into one Report; the lock-order
+// user's, black-box mode, or each test of a GoogleTest binary, --gtest) run
+// under every detector that applies, each run in its own child process,
+// and are graded into one Report; the lock-order
 // graph of each case's first run joins the report when asked for. Stops
 // early, with the report marked incomplete, once racelab is interrupted.
 // Prints nothing: progress is reported through a callback. One thread.
@@ -29,6 +30,10 @@ struct SessionOptions {
   std::vector<std::string> program;
   bool expect_bug = false;     // a program: what it should produce
   int expected_exit_code = 0;  // a program: any other exit status is a finding
+  // --gtest: `program` is a GoogleTest binary, and each of its tests that
+  // `gtest_filter` selects (GoogleTest's syntax; "" = all) is a case.
+  bool gtest = false;
+  std::string gtest_filter;
   // How.
   int repeat = 1;
   std::optional<absl::Duration> timeout;       // per run; default: the case's own
@@ -44,7 +49,7 @@ struct SessionOptions {
   std::string preload_library;  // the lock-order preload library; "" = none
   std::string gdb;              // for every thread's stack of a hung run; "" = none
   std::optional<schedule::Perturbation> perturb;  // --perturb: seeded schedules
-  // Called as each catalog case starts: (index, total, case id, elapsed).
+  // Called as each case starts: (index, total, case id, elapsed).
   std::function<void(int, int, const std::string&, absl::Duration)> on_case_start;
 };
 

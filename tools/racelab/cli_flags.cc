@@ -68,6 +68,12 @@ Usage:
       through a preload library, the watchdog (deadlocks as their wait-for
       cycle closes, hangs once every thread stays blocked; wait-for dump and
       gdb stacks), ThreadSanitizer when PROGRAM was built with it, crashes.
+  racelab run --gtest [--gtest_filter=PATTERN] [--repeat N] [REPORTS...]
+              -- TEST_BINARY [ARGS...]
+      Run each test of a GoogleTest binary as its own case gtest/<Suite>.<Name>,
+      each run a process running that test alone, under the same detectors; a
+      failed assertion is a 'test-failure', and a test that passes in some runs
+      and not in others is reported flaky with its counts.
         --filter GLOB      only case ids matching GLOB ('*' and '?'), e.g. 'counter/*'
         --repeat N         runs per case (default 1)
         --timeout SECONDS  per-run backstop, overriding each case's own (default:
@@ -78,6 +84,9 @@ Usage:
         --expect bug|clean what PROGRAM should produce (default clean)
         --exit-code N      the exit status PROGRAM should end with (default 0);
                            any other status is an 'exit-status' finding
+        --gtest            PROGRAM is a GoogleTest binary: one case per test
+        --gtest_filter=PATTERN  only the tests GoogleTest's filter PATTERN selects
+                           (implies --gtest)
         --lockorder-dir DIR  keep each run's lock-order record files in DIR, for
                            'racelab-lockorder report DIR/*.lockorder'
         --perturb          seeded schedules: at every lock, unlock, condition and
@@ -122,9 +131,9 @@ absl::Status ParseSeconds(absl::string_view flag, const std::string& value, doub
 
 // Every `run` flag (each takes a value).
 std::vector<std::string> RunFlags() {
-  std::vector<std::string> flags = {"--filter",        "--repeat",        "--timeout",
-                                    "--quiet-period",  "--expect",        "--exit-code",
-                                    "--lockorder-dir", "--perturb-depth", "--seed"};
+  std::vector<std::string> flags = {
+      "--filter",    "--repeat",        "--timeout",       "--quiet-period", "--expect",
+      "--exit-code", "--lockorder-dir", "--perturb-depth", "--seed",         "--gtest_filter"};
   for (const ReportFlag& report : kReportFlags) flags.push_back(absl::StrCat("--", report.name));
   return flags;
 }
@@ -154,6 +163,11 @@ absl::Status ApplyRunFlag(const std::string& flag, const std::string& value, Com
     command.quiet_period = quiet;
   } else if (flag == "--perturb") {
     command.perturb = true;
+  } else if (flag == "--gtest") {
+    command.gtest = true;
+  } else if (flag == "--gtest_filter") {
+    command.gtest_filter = value;
+    command.gtest = true;
   } else if (flag == "--perturb-depth") {
     if (!absl::SimpleAtoi(value, &command.perturb_depth) || command.perturb_depth < 1 ||
         command.perturb_depth > schedule::kMaxDepth) {
@@ -205,15 +219,25 @@ absl::Status CheckRunFlagsTogether(const Command& command, const GivenFlags& giv
         "--exit-code applies to a program of your own ('racelab run --exit-code 3 -- PROGRAM')");
   }
   if (!command.program.empty() && !command.filter.empty()) {
-    return Usage("--filter selects catalog cases; it cannot be used with '-- PROGRAM'");
+    return Usage(absl::StrCat("--filter selects catalog cases; it cannot be used with '-- PROGRAM'",
+                              command.gtest ? " (--gtest_filter selects tests)" : ""));
+  }
+  if (command.gtest && command.program.empty()) {
+    return Usage(
+        "--gtest runs the tests of a GoogleTest binary: 'racelab run --gtest -- TEST_BINARY'");
+  }
+  if (command.gtest && given.exit_code) {
+    return Usage(
+        "--exit-code applies to a program's own runs, not to --gtest (a test passes or fails)");
   }
   return absl::OkStatus();
 }
 
 // `run`'s flags (args[0] is "run"), then `-- PROGRAM [ARGS...]`.
 absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
-  absl::StatusOr<VerbArguments> split = SplitVerbArguments(
-      std::vector<std::string>(args.begin() + 1, args.end()), "run", RunFlags(), {"--perturb"});
+  absl::StatusOr<VerbArguments> split =
+      SplitVerbArguments(std::vector<std::string>(args.begin() + 1, args.end()), "run", RunFlags(),
+                         {"--perturb", "--gtest"});
   if (!split.ok()) return Usage(split.status().message());
   if (!split->operands.empty()) {
     return Usage(

@@ -32,6 +32,8 @@ struct Command {
   bool perturb = false;
   int perturb_depth = schedule::kDefaultDepth;
   std::optional<std::uint64_t> seed;  // every run's seed; none: a new one per run
+  bool gtest = false;                 // --gtest: PROGRAM's GoogleTest tests are the cases
+  std::string gtest_filter;           // --gtest_filter: which of them ("" = all)
   std::vector<std::string> program;   // after `--`: black-box mode
   // __child (internal: the runner's re-execution of the binary)
   std::string child_case_id;

@@ -98,6 +98,8 @@ int Run(const CaseRegistry& registry, const Command& command) {
   options.program = command.program;
   options.expect_bug = command.expect_bug;
   options.expected_exit_code = command.exit_code;
+  options.gtest = command.gtest;
+  options.gtest_filter = command.gtest_filter;
   options.repeat = command.repeat;
   options.timeout = command.timeout;
   options.quiet_period = command.quiet_period;

@@ -1,0 +1,110 @@
+// End-to-end tests of `racelab run --gtest`: the example project's test
+// binary (examples/user_project/inventory_test.cc, built here with this
+// preset's flags) run test by test, as a user would run their own.
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tools/testing/invocation.h"
+#include "tools/testing/scratch_dir.h"
+
+namespace racelab {
+namespace {
+
+using ::testing::HasSubstr;
+
+Invocation RacelabGtest(std::vector<std::string> args) {
+  args.insert(args.begin(), RACELAB_BINARY);
+  return Invoke(std::move(args));
+}
+
+// The JSON report's results, by case id.
+std::map<std::string, nlohmann::json> GtestResultsById(const std::string& json_path) {
+  std::ifstream in(json_path);
+  const nlohmann::json report = nlohmann::json::parse(in);
+  std::map<std::string, nlohmann::json> results;
+  for (const nlohmann::json& result : report.at("results")) results[result.at("id")] = result;
+  return results;
+}
+
+TEST(RacelabGtestModeTest, EachTestIsACaseAndTheInversionIsFoundInTheUsersCode) {
+  const std::string json_path = NewScratchDir("racelab_gtest_mode") + "/report.json";
+  Invocation run = RacelabGtest({"run", "--gtest", "--gtest_filter=-FlakyTest.*", "--repeat", "2",
+                                 "--json", json_path, "--", RACELAB_EXAMPLE_GTEST_PROGRAM});
+  EXPECT_EQ(run.exit_code, 1) << run.output;  // a finding in the user's tests
+  const std::map<std::string, nlohmann::json> results = GtestResultsById(json_path);
+  ASSERT_EQ(results.size(), 4u) << run.output;
+  for (const char* clean :
+       {"gtest/WarehouseTest.AddsUp", "gtest/WarehouseTest.ConcurrentAddsAreAllCounted",
+        "gtest/MoveTest.BackAndForthBothLocksAtOnce"}) {
+    ASSERT_EQ(results.count(clean), 1u) << clean;
+    EXPECT_EQ(results.at(clean).at("verdict"), "clean") << clean << "\n" << run.output;
+    EXPECT_EQ(results.at(clean).at("outcomes").at("passed"), 2) << clean;
+    EXPECT_EQ(results.at(clean).at("flaky"), false) << clean;
+  }
+  const nlohmann::json& racy = results.at("gtest/MoveTest.BackAndForth");
+  EXPECT_EQ(racy.at("verdict"), "false-positive") << run.output;  // expected clean, found a bug
+  EXPECT_EQ(racy.at("outcomes").at("passed"), 2);  // GoogleTest alone sees nothing wrong
+  bool inversion_in_user_code = false;
+  for (const nlohmann::json& finding : racy.at("findings")) {
+    if (finding.at("kind") != "lock-order-inversion" || finding.at("count") != 2) continue;
+    for (const nlohmann::json& location : finding.at("locations")) {
+      // The test's two calls whose lock orders disagree (inventory_test.cc:
+      // both edges share MoveInArgumentOrder's own lines, so its callers
+      // tell them apart).
+      inversion_in_user_code |=
+          absl::StrContains(location.value("file", ""), "examples/user_project/") &&
+          location.value("line", 0) > 0;
+    }
+  }
+  EXPECT_TRUE(inversion_in_user_code) << racy.dump(2);
+  EXPECT_THAT(run.output, HasSubstr("gtest/MoveTest.BackAndForth"));
+}
+
+// The coin-flip test fails in about half of its runs: in 40 runs it both
+// passes and fails except with probability 2 * 0.5^40 (below 2e-12).
+TEST(RacelabGtestModeTest, ATestThatPassesAndFailsIsFlakyWithItsCounts) {
+  const std::string json_path = NewScratchDir("racelab_gtest_mode") + "/report.json";
+  Invocation run = RacelabGtest({"run", "--gtest_filter=FlakyTest.*", "--repeat", "40", "--json",
+                                 json_path, "--", RACELAB_EXAMPLE_GTEST_PROGRAM});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const std::map<std::string, nlohmann::json> results = GtestResultsById(json_path);
+  ASSERT_EQ(results.count("gtest/FlakyTest.PassesAboutHalfTheTime"), 1u) << run.output;
+  const nlohmann::json& flaky = results.at("gtest/FlakyTest.PassesAboutHalfTheTime");
+  EXPECT_EQ(flaky.at("flaky"), true) << flaky.dump(2);
+  const int passed = flaky.at("outcomes").at("passed");
+  const int failed = flaky.at("outcomes").at("failed");
+  EXPECT_EQ(passed + failed, 40);
+  EXPECT_EQ(flaky.at("runs_with_findings"), failed);
+  EXPECT_THAT(flaky.value("note", ""),
+              HasSubstr("flaky: passed in " + std::to_string(passed) + " of 40 runs, failed in " +
+                        std::to_string(failed)));
+  ASSERT_FALSE(flaky.at("findings").empty());
+  const nlohmann::json& failure = flaky.at("findings").at(0);
+  EXPECT_EQ(failure.at("detector"), "gtest");
+  EXPECT_EQ(failure.at("kind"), "test-failure");
+  EXPECT_THAT(failure.at("message").get<std::string>(), HasSubstr("the coin came up tails"));
+  EXPECT_TRUE(absl::EndsWith(failure.at("locations").at(0).value("file", ""),
+                             "examples/user_project/inventory_test.cc"))
+      << failure.dump(2);
+}
+
+TEST(RacelabGtestModeTest, ABinaryWithoutTestsOrAFilterMatchingNoneIsAClearError) {
+  Invocation none =
+      RacelabGtest({"run", "--gtest_filter=NoSuchTest.*", "--", RACELAB_EXAMPLE_GTEST_PROGRAM});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.output, HasSubstr("lists no test that --gtest_filter=NoSuchTest.* selects"));
+  Invocation not_gtest = RacelabGtest({"run", "--gtest", "--", "/bin/true"});
+  EXPECT_EQ(not_gtest.exit_code, 2);
+  EXPECT_THAT(not_gtest.output, HasSubstr("is it a GoogleTest binary?"));
+  Invocation no_program = RacelabGtest({"run", "--gtest"});
+  EXPECT_EQ(no_program.exit_code, 2);
+  EXPECT_THAT(no_program.output, HasSubstr("racelab run --gtest -- TEST_BINARY"));
+}
+
+}  // namespace
+}  // namespace racelab
