@@ -221,10 +221,15 @@ std::string FindPreloadLibrary(const std::string& racelab_binary) {
   if (const char* chosen = std::getenv("RACELAB_PRELOAD_LIBRARY"); chosen != nullptr && *chosen) {
     return chosen;
   }
-  const std::filesystem::path beside =
-      std::filesystem::path(racelab_binary).parent_path() / "libracelab_lockorder_preload.so";
-  std::error_code ignored;
-  return std::filesystem::exists(beside, ignored) ? beside.string() : "";
+  // Beside the binary in a build tree; in lib/racelab/ once installed.
+  const std::filesystem::path bin = std::filesystem::path(racelab_binary).parent_path();
+  for (const std::filesystem::path& candidate :
+       {bin / "libracelab_lockorder_preload.so",
+        bin.parent_path() / "lib" / "racelab" / "libracelab_lockorder_preload.so"}) {
+    std::error_code ignored;
+    if (std::filesystem::exists(candidate, ignored)) return candidate.string();
+  }
+  return "";
 }
 
 std::string FindGdb() {

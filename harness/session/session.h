@@ -58,7 +58,8 @@ struct SessionOptions {
 absl::StatusOr<Report> RunSession(const CaseRegistry& registry, const SessionOptions& options);
 
 // The lock-order preload library: $RACELAB_PRELOAD_LIBRARY, else the one
-// built next to `racelab_binary`; "" when there is none.
+// built next to `racelab_binary`, else the one installed with it
+// (../lib/racelab/); "" when there is none.
 std::string FindPreloadLibrary(const std::string& racelab_binary);
 
 // gdb, for every thread's stack on a hang; "" when it is not installed.
