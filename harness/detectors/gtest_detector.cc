@@ -31,6 +31,12 @@ class Gtest : public RunDetector {
     // user's own (whose file every run would overwrite).
     child.argv.push_back(
         absl::StrCat("--gtest_output=json:", (fs::path(scratch_dir) / kResultFile).string()));
+    // A sharded racelab (Bazel, a CI matrix) has split the tests already: the
+    // binary must run its one test, not its shard of it (it would run none).
+    for (const char* sharding :
+         {"GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_SHARD_STATUS_FILE"}) {
+      child.unset_env.push_back(sharding);
+    }
   }
 
   void Collect(RunLeftovers& leftovers, RunRecord& record) const override {

@@ -51,17 +51,6 @@ void ReleaseGroupSlot(int slot) {
 
 std::atomic<int> interrupting_signal{0};
 
-// Helpers kept across runs (KeepAcrossRuns), never swept as strays.
-constexpr int kMaxKeptHelpers = 16;
-std::atomic<pid_t> kept_helpers[kMaxKeptHelpers];
-
-bool IsKept(pid_t pid) {
-  for (const std::atomic<pid_t>& slot : kept_helpers) {
-    if (slot.load() == pid) return true;
-  }
-  return false;
-}
-
 // The interrupt handler: every child group dies; the first signal is
 // remembered for the caller, a second one ends this process as it would
 // have without a handler.
@@ -85,9 +74,11 @@ absl::Status InterruptedError() {
       "interrupted by SIG", sigabbrev_np(signal_number) ? sigabbrev_np(signal_number) : "?"));
 }
 
-// The child's environment: ours, with `overrides` replacing or adding.
+// The child's environment: ours without `unset`, with `overrides`
+// replacing or adding.
 std::vector<std::string> ChildEnvironment(
-    const std::vector<std::pair<std::string, std::string>>& overrides) {
+    const std::vector<std::pair<std::string, std::string>>& overrides,
+    const std::vector<std::string>& unset) {
   std::map<std::string, std::string> merged;
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     absl::string_view text(*entry);
@@ -95,6 +86,7 @@ std::vector<std::string> ChildEnvironment(
     if (equals == absl::string_view::npos) continue;
     merged[std::string(text.substr(0, equals))] = std::string(text.substr(equals + 1));
   }
+  for (const std::string& name : unset) merged.erase(name);
   for (const auto& [name, value] : overrides) merged[name] = value;
   std::vector<std::string> result;
   result.reserve(merged.size());
@@ -110,108 +102,29 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return pointers;
 }
 
-// Kills one child of ours and reaps it (a no-op for one already reaped).
-void KillAndReap(pid_t pid) {
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
-
-// Kills every process in the group and reaps those that are our children
-// (the leader, and orphans reparented to us as subreaper).
-void KillAndReapGroup(pid_t group) {
-  ::kill(-group, SIGKILL);
+// The guard's report of what the program left running (see Spawned), read
+// to its end: one "pid N: <command line>" per process.
+std::vector<std::string> ReadStrayReport(int report_fd) {
+  std::string text;
+  char buffer[4096];
   while (true) {
-    int status = 0;
-    const pid_t reaped = ::waitpid(-group, &status, 0);
-    if (reaped > 0) continue;
-    if (reaped < 0 && errno == EINTR) continue;
-    break;  // ECHILD: none left in the group that we can reap
+    const ssize_t got = ::read(report_fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    text.append(buffer, static_cast<size_t>(got));
   }
-}
-
-// How many other children are being waited for (group slots in use).
-int ActiveGroupsOtherThan(pid_t group) {
-  int count = 0;
-  for (const std::atomic<pid_t>& slot : active_groups) {
-    const pid_t active = slot.load();
-    if (active > 0 && active != group) ++count;
+  std::vector<std::string> strays;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    strays.emplace_back(line);
   }
-  return count;
-}
-
-// What /proc says of a process: whether it has exited already (a zombie,
-// or gone) and its process group.
-struct ProcessState {
-  bool exited = true;
-  pid_t group = 0;
-};
-
-ProcessState StateOf(pid_t pid) {
-  ProcessState state;
-  const std::string stat = ReadProcFile(absl::StrCat("/proc/", pid, "/stat"));
-  const size_t end_of_name = stat.rfind(')');
-  if (end_of_name == std::string::npos || end_of_name + 2 >= stat.size()) return state;
-  // After the name: state, ppid, pgrp, ...
-  const std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(stat).substr(end_of_name + 2), ' ');
-  state.exited = fields[0] == "Z" || fields[0] == "X";
-  if (fields.size() > 2 && !absl::SimpleAtoi(fields[2], &state.group)) state.group = 0;
-  return state;
-}
-
-std::string CommandLine(pid_t pid) {
-  std::string command = ReadProcFile(absl::StrCat("/proc/", pid, "/cmdline"));
-  while (!command.empty() && command.back() == '\0') command.pop_back();
-  std::replace(command.begin(), command.end(), '\0', ' ');
-  if (command.size() > 200) command = absl::StrCat(command.substr(0, 200), "...");
-  return command.empty() ? "?" : command;
-}
-
-// Kills every process below this one that outlived `group`: the orphans
-// reparented to us (we are their subreaper) and everything below them.
-// Each round stops the whole tree first (so nothing forks past the kill),
-// then kills it; orphans of the killed come to us for the next round.
-// Returns the living ones that had left the group, named: members of the
-// group were killed with it and may still be on their way out (a
-// ThreadSanitizer process takes a while to unmap its shadow memory). Only when no other child is
-// being waited for: their processes are ours too, and not strays.
-std::vector<std::string> KillStrays(pid_t group) {
-  std::vector<std::string> named;
-  if (ActiveGroupsOtherThan(group) != 0) return named;
-  std::set<pid_t> seen;
-  for (int round = 0; round < 100; ++round) {
-    std::vector<pid_t> tree = ChildrenOf(::getpid());
-    tree.erase(std::remove_if(tree.begin(), tree.end(), IsKept), tree.end());
-    if (tree.empty()) break;
-    for (size_t i = 0; i < tree.size(); ++i) {
-      const ProcessState state = StateOf(tree[i]);
-      if (!state.exited) {
-        ::kill(tree[i], SIGSTOP);
-        if (state.group != group && seen.insert(tree[i]).second) {
-          named.push_back(absl::StrCat("pid ", tree[i], ": ", CommandLine(tree[i])));
-        }
-      }
-      for (pid_t below : ChildrenOf(tree[i])) tree.push_back(below);
-    }
-    for (pid_t pid : tree) ::kill(pid, SIGKILL);
-    // Reap what is ours now; the rest is reparented to us as it dies.
-    int status = 0;
-    while (::waitpid(-1, &status, WNOHANG) > 0) {
-    }
-    ::usleep(1000);
-  }
-  int status = 0;
-  while (::waitpid(-1, &status, WNOHANG) > 0) {
-  }
-  return named;
+  return strays;
 }
 
 // The C strings posix_spawn takes, kept alive with their storage. A path
 // to a file with no #! line runs under /bin/sh, as with execvp.
 struct LaunchArguments {
   explicit LaunchArguments(const ChildSpec& spec)
-      : argv_storage(spec.argv), env_storage(ChildEnvironment(spec.env)) {
+      : argv_storage(spec.argv), env_storage(ChildEnvironment(spec.env, spec.unset_env)) {
     argv = CStrings(argv_storage);
     envp = CStrings(env_storage);
     if (spec.argv[0].find('/') != std::string::npos) {
@@ -231,10 +144,12 @@ struct LaunchArguments {
 // group, its guard and its strays killed and reaped.
 class RunningChild {
  public:
-  RunningChild(const ChildSpec& spec, int output_fd, Spawned spawned, int group_slot,
-               Clock::time_point start)
+  RunningChild(const ChildSpec& spec, int output_fd, int life_write_fd, Spawned spawned,
+               int group_slot, Clock::time_point start)
       : spec_(spec),
         output_(output_fd),
+        life_write_(life_write_fd),
+        report_(spawned.report_fd),
         program_(spawned.program),
         guard_(spawned.guard),
         group_slot_(group_slot),
@@ -317,12 +232,16 @@ class RunningChild {
   }
 
   // Whatever ended the run, nothing of its group may outlive it, nor
-  // anything it started outside the group.
+  // anything it started outside the group: the guard kills all of it (as
+  // the program ends, or once told: its life pipe closes) and reports the
+  // strays, whose names the outcome keeps. Only this run's processes are
+  // touched: other runs may go on meanwhile.
   void KillEverything() {
-    KillAndReapGroup(program_);
-    if (!guard_reaped_) KillAndReap(guard_);  // its children (daemons) come to us, for KillStrays
+    ::kill(-program_, SIGKILL);
+    life_write_.Reset();
+    if (!guard_reaped_) ReapGuard();
     guard_reaped_ = true;
-    outcome_.stray_processes = KillStrays(program_);
+    outcome_.stray_processes = ReadStrayReport(report_.get());
     ReleaseGroupSlot(group_slot_);
     group_slot_ = -1;
   }
@@ -360,8 +279,21 @@ class RunningChild {
     return absl::OkStatus();
   }
 
+  // Waits for the guard, done with its sweep, to end (it reaps what it
+  // killed, so it is quick); one stuck for kGuardGrace is killed.
+  void ReapGuard() {
+    pollfd ready{guard_fd_.get(), POLLIN, 0};
+    if (guard_fd_.get() < 0 || ::poll(&ready, 1, kGuardGraceMs) <= 0) ::kill(guard_, SIGKILL);
+    while (::waitpid(guard_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+
+  static constexpr int kGuardGraceMs = 30'000;
+
   const ChildSpec& spec_;
   ScopedFd output_;
+  ScopedFd life_write_;  // closed: the run is over (see SpawnGuarded)
+  ScopedFd report_;      // the guard's stray report
   const pid_t program_;
   const pid_t guard_;
   int group_slot_;
@@ -392,7 +324,8 @@ absl::Status MakePipe(ScopedFd& read_end, ScopedFd& write_end) {
 absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("RunChild: empty argv");
   if (InterruptedBy() != 0) return InterruptedError();
-  // Orphaned grandchildren come to us, so KillAndReapGroup can reap them.
+  // Anything below a guard that dies before its program (killed from
+  // outside) comes to us rather than to init, and dies with us.
   static const bool kSubreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)kSubreaper;
 
@@ -408,11 +341,12 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
   int spawn_error = 0;
   const Spawned spawned =
       SpawnGuarded(arguments.argv.data(), arguments.shell(), arguments.envp.data(), write_end.get(),
-                   life_read.get(), life_write.get(), spawn_error);
+                   life_read.get(), spawn_error);
   if (spawned.program < 0) return CannotStartError(spec.argv[0], spawn_error);
   life_read.Reset();
   write_end.Reset();  // only the child holds the write end now
-  RunningChild child(spec, read_end.Release(), spawned, ClaimGroupSlot(spawned.program), start);
+  RunningChild child(spec, read_end.Release(), life_write.Release(), spawned,
+                     ClaimGroupSlot(spawned.program), start);
   // A signal between the check above and the claim did not see this group.
   if (InterruptedBy() != 0) {
     child.KillEverything();
@@ -445,22 +379,6 @@ absl::Status CannotStartError(const std::string& program, int error) {
       return absl::PermissionDeniedError(text);
     default:
       return absl::FailedPreconditionError(text);
-  }
-}
-
-void KeepAcrossRuns(pid_t helper) {
-  for (std::atomic<pid_t>& slot : kept_helpers) {
-    pid_t empty = 0;
-    if (slot.compare_exchange_strong(empty, helper)) return;
-  }
-  // More helpers than slots: this one may be swept as a stray, and its
-  // owner then finds it gone and does without it.
-}
-
-void ForgetKept(pid_t helper) {
-  for (std::atomic<pid_t>& slot : kept_helpers) {
-    pid_t kept = helper;
-    if (slot.compare_exchange_strong(kept, 0)) return;
   }
 }
 

@@ -1,21 +1,23 @@
 // Running one child process under a watchdog: spawn it in its own process
 // group, capture its stdout+stderr (bounded), and end it by its own exit, by
 // the wall-clock timeout, or by flooding its output. Whatever ends it, the
-// whole process group is killed and reaped before RunChild returns, and so
-// is every descendant that left the group (a daemon, a setsid() child):
-// this process is their subreaper, so they are its children once their
-// parents are gone, and are named in the outcome.
+// whole process group is killed before RunChild returns, and so is every
+// descendant that left the group (a daemon, a setsid() child), named in the
+// outcome.
 //
 // Between this process and the child stands a guard (a fork of this
-// process, no exec, leading a process group of its own), which starts the
-// child with posix_spawn: the child's parent and the subreaper of
-// everything below it, which ends as the child ended. If this process dies
-// first, even by SIGKILL (alone or with its whole process group), the guard
-// kills the child and every descendant (daemons included).
+// process, no exec, leading a process group of its own, keeping none of
+// this process's descriptors but its own pipes), which starts the child
+// with posix_spawn: the child's parent and the subreaper of everything
+// below it. As the child ends, or when this process is done with the run,
+// the guard kills everything below it, reports what had left the child's
+// group, and ends as the child ended. If this process dies first, even by
+// SIGKILL (alone or with its whole process group), the guard kills the
+// child and every descendant (daemons included).
 //
-// Thread-compatible: concurrent RunChild calls are safe as long as each uses
-// its own ChildSpec; the calling process becomes a child subreaper so that
-// orphaned grandchildren are reparented to it and reaped.
+// Thread-safe: RunChild calls may go on in several threads at once (`racelab
+// run --jobs`), each with its own ChildSpec; each touches only the
+// processes of its own run.
 #ifndef RACELAB_HARNESS_PROCESS_CHILD_PROCESS_H_
 #define RACELAB_HARNESS_PROCESS_CHILD_PROCESS_H_
 
@@ -35,6 +37,7 @@ namespace racelab {
 struct ChildSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   std::vector<std::pair<std::string, std::string>> env;  // set in the child, overriding
+  std::vector<std::string> unset_env;                    // left out of the child's environment
   absl::Duration timeout = absl::Seconds(10);
   std::size_t output_keep_head = 256 * 1024;    // first bytes of output kept
   std::size_t output_keep_tail = 64 * 1024;     // last bytes of output kept
@@ -92,12 +95,6 @@ int InterruptedBy();
 // "cannot start 'PROGRAM': <strerror>" as NotFound (ENOENT),
 // PermissionDenied (EACCES, EPERM) or FailedPrecondition (anything else).
 absl::Status CannotStartError(const std::string& program, int error);
-
-// A child of this process that is kept running across runs on purpose (a
-// PipedProcess helper such as addr2line): RunChild's sweep of strays leaves
-// it alone. Forget it before reaping it.
-void KeepAcrossRuns(pid_t helper);
-void ForgetKept(pid_t helper);
 
 // "exit 3", "signal 11 (SIGSEGV)", "timed out after 2s", "flooded (65 MiB)",
 // "stopped after 210ms: <reason>".

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <initializer_list>
 
 namespace racelab {
 namespace {
@@ -31,20 +32,87 @@ bool ReadExactly(int fd, T& value) {
   return true;
 }
 
-// In the guard, when racelab is gone: kills the program's process group,
-// then, round after round, every child the guard has (it is their
-// subreaper, so every descendant of the program ends up as one). Only
-// async-signal-safe calls: the guard is a fork of a process that may have
-// had other threads.
-[[noreturn]] void GuardKillsEverythingBelow(pid_t program) {
-  ::kill(-program, SIGKILL);
-  ::kill(program, SIGKILL);
+// Async-signal-safe text helpers for the guard (no stdio, no allocation).
+// Appends the decimal digits of `value` (not negative) at `out`; returns
+// the end.
+char* AppendDecimal(long value, char* out) {
+  char digits[24];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  while (count > 0) *out++ = digits[--count];
+  return out;
+}
+
+char* AppendText(const char* text, char* out) {
+  while (*text != '\0') *out++ = *text++;
+  return out;
+}
+
+// Reads /proc/<pid>/<name> into `buffer`; its length (0 when unreadable).
+size_t ReadProcOf(pid_t pid, const char* name, char* buffer, size_t size) {
+  char path[64];
+  char* end = AppendText(name, AppendText("/", AppendDecimal(pid, AppendText("/proc/", path))));
+  *end = '\0';
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  const ssize_t got = ::read(fd, buffer, size);
+  ::close(fd);
+  return got > 0 ? static_cast<size_t>(got) : 0;
+}
+
+// Whether `pid` is alive (not a zombie) outside process group `group`:
+// /proc/<pid>/stat, after the name's closing parenthesis: state, ppid, pgrp.
+bool LivesOutsideGroup(pid_t pid, pid_t group) {
+  char stat[512];
+  const size_t size = ReadProcOf(pid, "stat", stat, sizeof stat);
+  size_t close = size;
+  for (size_t i = 0; i < size; ++i) {
+    if (stat[i] == ')') close = i;
+  }
+  if (close + 2 >= size || stat[close + 2] == 'Z' || stat[close + 2] == 'X') return false;
+  size_t i = close + 3;
+  for (int spaces = 0; i < size && spaces < 2; ++i) spaces += stat[i] == ' ';
+  long pgrp = 0;
+  while (i < size && stat[i] >= '0' && stat[i] <= '9') pgrp = pgrp * 10 + (stat[i++] - '0');
+  return pgrp != group;
+}
+
+// Writes "pid N: <command line>\n" to `fd` (the command line's NULs as
+// spaces, at most kCommandChars characters, then "...").
+constexpr size_t kCommandChars = 200;
+void ReportStray(int fd, pid_t pid) {
+  char line[kCommandChars + 64];
+  char* out = AppendText(": ", AppendDecimal(pid, AppendText("pid ", line)));
+  char command[kCommandChars + 1];
+  size_t size = ReadProcOf(pid, "cmdline", command, sizeof command);
+  const bool cut = size > kCommandChars;
+  if (cut) size = kCommandChars;
+  while (size > 0 && command[size - 1] == '\0') --size;
+  for (size_t i = 0; i < size; ++i) *out++ = command[i] == '\0' ? ' ' : command[i];
+  if (size == 0) *out++ = '?';
+  if (cut) out = AppendText("...", out);
+  *out++ = '\n';
+  (void)!::write(fd, line, static_cast<size_t>(out - line));
+}
+
+// Kills every process below the guard (it is their subreaper, so every
+// descendant of the program ends up as its child), round after round, and
+// reports to `report_fd` each one first seen alive outside the program's
+// process group: a process the program started that outlived it (members
+// of the group are killed with it, and may still be on their way out).
+void SweepBelow(pid_t program, int report_fd) {
+  constexpr int kMaxNamed = 256;
+  pid_t named[kMaxNamed];
+  int named_count = 0;
   for (int round = 0; round < 1000; ++round) {
     char list[4096];
     ssize_t size = 0;
     const int fd = ::open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-      size = ::read(fd, list, sizeof list - 1);
+      size = ::read(fd, list, sizeof list);
       ::close(fd);
     }
     if (size <= 0) break;
@@ -52,22 +120,41 @@ bool ReadExactly(int fd, T& value) {
     for (ssize_t i = 0; i <= size; ++i) {
       if (i < size && list[i] >= '0' && list[i] <= '9') {
         pid = pid * 10 + (list[i] - '0');
-      } else if (pid > 0) {
-        ::kill(pid, SIGKILL);
-        pid = 0;
+        continue;
       }
+      if (pid <= 0) continue;
+      bool seen = false;
+      for (int n = 0; n < named_count; ++n) seen |= named[n] == pid;
+      if (!seen && named_count < kMaxNamed && LivesOutsideGroup(pid, program)) {
+        ReportStray(report_fd, pid);
+        named[named_count++] = pid;
+      }
+      ::kill(pid, SIGKILL);
+      pid = 0;
     }
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
     const timespec pause{0, 1000 * 1000};
     ::nanosleep(&pause, nullptr);
   }
+  ::close(report_fd);
+}
+
+// In the guard, when racelab is gone, or done with the run (it closed its
+// end of `life_fd`): kills the program's process group and everything
+// below, reporting the strays.
+[[noreturn]] void GuardKillsEverythingBelow(pid_t program, int report_fd) {
+  ::kill(-program, SIGKILL);
+  ::kill(program, SIGKILL);
+  SweepBelow(program, report_fd);
   ::_exit(0);
 }
 
-// In the guard, once the program has ended: ends the same way, so that
-// racelab reads the program's own status from the guard's.
-[[noreturn]] void GuardEndsAsTheProgramDid(int status) {
+// In the guard, once the program has ended: kills what it left running
+// (reported to `report_fd`), then ends the same way, so that racelab reads
+// the program's own status from the guard's.
+[[noreturn]] void GuardEndsAsTheProgramDid(pid_t program, int status, int report_fd) {
+  SweepBelow(program, report_fd);
   if (WIFSIGNALED(status)) {
     const rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);  // the program dumped its own core, if any
@@ -121,18 +208,50 @@ int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* env
   return error;
 }
 
+// Closes every descriptor of the guard but standard input, output and
+// error and `keep` (racelab's other descriptors, other runs' pipes among
+// them when its threads run several at once, must not live on in the guard:
+// a run's life pipe would never reach end of file while another run's
+// guard held its write end).
+void KeepOnly(std::initializer_list<int> keep) {
+  int sorted[8];
+  int count = 0;
+  for (int fd : keep) {  // insertion sort: nothing here may allocate
+    int i = count++;
+    for (; i > 0 && sorted[i - 1] > fd; --i) sorted[i] = sorted[i - 1];
+    sorted[i] = fd;
+  }
+  // [first, last]: closed by close_range, or one by one where the kernel
+  // has none (before Linux 5.9), up to a bound no descriptor passes here.
+  const auto close_between = [](unsigned first, unsigned last) {
+    if (::syscall(SYS_close_range, first, last, 0U) == 0) return;
+    for (unsigned fd = first; fd <= last && fd < 65536; ++fd) ::close(static_cast<int>(fd));
+  };
+  unsigned next = 3;  // the lowest descriptor neither closed nor kept yet
+  for (int i = 0; i < count; ++i) {
+    const unsigned kept = static_cast<unsigned>(sorted[i]);
+    if (kept < next) continue;
+    if (kept > next) close_between(next, kept - 1);
+    next = kept + 1;
+  }
+  close_between(next, ~0U);
+}
+
 // The guard: a fork of racelab between it and the program. It is the
 // program's parent and the subreaper of everything below it, waits for the
-// program and ends as it did; when racelab dies first (even by SIGKILL:
-// `life_fd` reaches end of file, since only racelab holds its write end) it
-// kills the program and all its descendants, daemons included. It leads a
-// process group of its own, so that a kill of racelab's whole group (a CI
-// job cancelled) leaves it alive to do so. The program's pid goes to
-// `pid_fd`, the errno of a spawn or exec that failed to `exec_fd`.
+// program and ends as it did, after killing whatever the program left
+// running; when racelab is done with the run or dies first (even by
+// SIGKILL: `life_fd` reaches end of file, since only racelab holds its
+// write end) it kills the program and all its descendants, daemons
+// included. Either way, each process it killed that had left the program's
+// group is reported to `report_fd`. It leads a process group of its own,
+// so that a kill of racelab's whole group (a CI job cancelled) leaves it
+// alive to do so. The program's pid goes to `pid_fd`, the errno of a spawn
+// or exec that failed to `exec_fd`.
 [[noreturn]] void BecomeTheGuard(char* const* argv, char* const* shell_argv, char* const* envp,
                                  int output_fd, int pid_fd, int exec_fd, int life_fd,
-                                 int life_write_fd) {
-  ::close(life_write_fd);  // our copy: only racelab's may keep the pipe open
+                                 int report_fd) {
+  KeepOnly({output_fd, pid_fd, exec_fd, life_fd, report_fd});
   ::setpgid(0, 0);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   // Interrupts are racelab's to handle (it kills the program's group).
@@ -154,49 +273,45 @@ int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* env
     // Without a pidfd, the program's end is checked every 10 ms.
     const int ready = ::poll(fds, program_fd >= 0 ? 2 : 1, program_fd >= 0 ? -1 : 10);
     int status = 0;
-    if (::waitpid(program, &status, WNOHANG) == program) GuardEndsAsTheProgramDid(status);
-    if (ready > 0 && fds[0].revents != 0) GuardKillsEverythingBelow(program);
+    if (::waitpid(program, &status, WNOHANG) == program) {
+      GuardEndsAsTheProgramDid(program, status, report_fd);
+    }
+    if (ready > 0 && fds[0].revents != 0) GuardKillsEverythingBelow(program, report_fd);
   }
 }
 
 }  // namespace
 
 // Starts argv[0] (looked up in PATH when it has no '/') under a guard (see
-// BecomeTheGuard). Returns both pids, or sets `error` to why the program
-// could not be started (the exec's errno comes back through a pipe).
-// `life_fd` is the read end of a pipe whose write end, `life_write_fd`, only
-// this process holds, open until the run is over.
+// BecomeTheGuard). Returns both pids and the read end of the guard's stray
+// report, or sets `error` to why the program could not be started (the
+// exec's errno comes back through a pipe). `life_fd` is the read end of a
+// pipe whose write end only this process holds, open until the run is over.
 Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp, int output_fd,
-                     int life_fd, int life_write_fd, int& error) {
+                     int life_fd, int& error) {
   Spawned spawned;
-  int pid_pipe[2], exec_pipe[2];
-  if (::pipe2(pid_pipe, O_CLOEXEC) != 0) {
-    error = errno;
-    return spawned;
-  }
-  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    error = errno;
-    ::close(pid_pipe[0]);
-    ::close(pid_pipe[1]);
-    return spawned;
+  int pid_pipe[2], exec_pipe[2], report_pipe[2];
+  int* const pipes[] = {pid_pipe, exec_pipe, report_pipe};
+  for (int made = 0; made < 3; ++made) {
+    if (::pipe2(pipes[made], O_CLOEXEC) != 0) {
+      error = errno;
+      for (int i = 0; i < made; ++i) ::close(pipes[i][0]), ::close(pipes[i][1]);
+      return spawned;
+    }
   }
   sigset_t all, previous;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);  // no handler of ours runs in the children
   const pid_t guard = ::fork();
   if (guard == 0) {
-    ::close(pid_pipe[0]);
-    ::close(exec_pipe[0]);
     BecomeTheGuard(argv, shell_argv, envp, output_fd, pid_pipe[1], exec_pipe[1], life_fd,
-                   life_write_fd);
+                   report_pipe[1]);
   }
   const int fork_error = errno;
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  ::close(pid_pipe[1]);
-  ::close(exec_pipe[1]);
+  for (int* pipe : pipes) ::close(pipe[1]);
   if (guard < 0) {
-    ::close(pid_pipe[0]);
-    ::close(exec_pipe[0]);
+    for (int* pipe : pipes) ::close(pipe[0]);
     error = fork_error;
     return spawned;
   }
@@ -209,6 +324,7 @@ Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* en
   ::close(pid_pipe[0]);
   ::close(exec_pipe[0]);
   if (exec_failed) {  // the guard ends with the program's 127: reap it
+    ::close(report_pipe[0]);
     while (::waitpid(guard, nullptr, 0) < 0 && errno == EINTR) {
     }
     error = failed != 0 ? failed : ECHILD;
@@ -216,6 +332,7 @@ Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* en
   }
   spawned.guard = guard;
   spawned.program = program;
+  spawned.report_fd = report_pipe[0];
   return spawned;
 }
 

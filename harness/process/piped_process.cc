@@ -79,7 +79,6 @@ absl::StatusOr<std::unique_ptr<PipedProcess>> PipedProcess::Start(
     ::close(ours);
     return CannotStartError(argv[0], error);
   }
-  KeepAcrossRuns(pid);
   ::fcntl(ours, F_SETFL, ::fcntl(ours, F_GETFL) | O_NONBLOCK);
   return std::unique_ptr<PipedProcess>(new PipedProcess(pid, ours, argv[0]));
 }
@@ -102,7 +101,6 @@ void PipedProcess::End() {
     }
     ::usleep(1000);
   }
-  ForgetKept(pid_);
 }
 
 absl::StatusOr<std::string> PipedProcess::Exchange(

@@ -101,6 +101,9 @@ std::string FormatJsonReport(const Report& report, const WriterOptions& /*option
                      {"errors", s.errors}}}};
   if (!report.complete) document["incomplete_reason"] = report.incomplete_reason;
   if (!report.program.empty()) document["program"] = report.program;
+  if (report.shard_count > 1) {
+    document["shard"] = {{"index", report.shard_index}, {"count", report.shard_count}};
+  }
   if (!report.detector_notes.empty()) {
     json notes = json::array();
     for (const DetectorNote& note : report.detector_notes) {

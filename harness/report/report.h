@@ -83,6 +83,10 @@ struct Report {
   // HTML report draws it).
   std::map<std::string, LockOrderAnalysis> lock_graphs;
   absl::Duration duration;
+  // The part of the cases × repeats this report holds (--shard I/N); 0 of 1:
+  // all of them. A merged report (racelab merge) holds all again.
+  int shard_index = 0;
+  int shard_count = 1;
   std::vector<CaseResult> results;
   Summary summary;
 };

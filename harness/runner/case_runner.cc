@@ -15,9 +15,8 @@ absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options)
   return options.default_timeout;
 }
 
-std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options,
-                                      Symbolizer& symbolizer) {
-  std::vector<RunRecord> records;
+std::optional<RunRecord> RunCatalogCaseOnce(const CaseSpec& spec, const RunOptions& options,
+                                            int run, Symbolizer& symbolizer) {
   RunSubject subject = CatalogSubject();
   subject.project_root = options.project_root;
   subject.timeout = EffectiveTimeout(spec, options);
@@ -25,18 +24,23 @@ std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& op
   subject.perturb = options.perturb;
   if (spec.perturbed && !subject.perturb) subject.perturb = schedule::Perturbation{};
   symbolizer.KnowModule(options.case_binary);
+  RunState state;
+  const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
+    child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
+    PrepareRun(subject, scratch_dir, state, child);
+  };
+  const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
+    return CollectRun(outcome, scratch_dir, subject, state, symbolizer);
+  };
+  return RunInScratchDir(prepare, collect, options.keep_lockorder_dir,
+                         KeptRunPrefix(spec.pattern, spec.variant, run + 1));
+}
+
+std::vector<RunRecord> RunCatalogCase(const CaseSpec& spec, const RunOptions& options,
+                                      Symbolizer& symbolizer) {
+  std::vector<RunRecord> records;
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
-    RunState state;
-    const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
-      child.argv = {options.case_binary, "__child", spec.Id(), scratch_dir + "/result"};
-      PrepareRun(subject, scratch_dir, state, child);
-    };
-    const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
-      return CollectRun(outcome, scratch_dir, subject, state, symbolizer);
-    };
-    std::optional<RunRecord> record =
-        RunInScratchDir(prepare, collect, options.keep_lockorder_dir,
-                        KeptRunPrefix(spec.pattern, spec.variant, run + 1));
+    std::optional<RunRecord> record = RunCatalogCaseOnce(spec, options, run, symbolizer);
     if (!record) break;
     records.push_back(*std::move(record));
   }

@@ -2,8 +2,8 @@
 // binary re-executed with `__child <id>`), under the watchdog, with
 // ThreadSanitizer's output and the lock-order checker's records sent to a
 // per-run scratch directory, which run_collection.h turns into a RunRecord
-// of findings. Detection only: no grading, no printing. Call from one
-// thread at a time per RunOptions (runs are sequential).
+// of findings. Detection only: no grading, no printing. Any thread (a
+// RunOptions is only read).
 #ifndef RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_
 #define RACELAB_HARNESS_RUNNER_CASE_RUNNER_H_
 
@@ -37,6 +37,13 @@ struct RunOptions {
 
 // The wall-clock limit one run of `spec` gets under `options`.
 absl::Duration EffectiveTimeout(const CaseSpec& spec, const RunOptions& options);
+
+// Runs `spec` once, as its run number `run` (0-based: the kept record
+// files are named after it). nullopt when racelab was interrupted. Runs of
+// cases may go on in several threads at once, each with its own
+// `symbolizer`.
+std::optional<RunRecord> RunCatalogCaseOnce(const CaseSpec& spec, const RunOptions& options,
+                                            int run, Symbolizer& symbolizer);
 
 // Runs `spec` options.repeat times and returns one record per run.
 // `symbolizer` resolves lock-order sites: share one across cases, so that

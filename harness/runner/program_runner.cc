@@ -71,25 +71,33 @@ CaseDeclaration GtestDeclaration(const std::string& test, Expect expect,
   return declaration;
 }
 
+std::optional<RunRecord> RunProgramOnce(const std::vector<std::string>& argv,
+                                        const CaseDeclaration& declaration,
+                                        const ProgramTraits& traits,
+                                        const ProgramRunOptions& options, int run,
+                                        Symbolizer& symbolizer) {
+  const RunSubject subject = ProgramSubject(traits, options);
+  RunState state;
+  const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
+    child.argv = argv;
+    child.argv[0] = traits.path;
+    PrepareRun(subject, scratch_dir, state, child);
+  };
+  const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
+    return CollectRun(outcome, scratch_dir, subject, state, symbolizer);
+  };
+  return RunInScratchDir(prepare, collect, options.keep_lockorder_dir,
+                         KeptRunPrefix(declaration.pattern, declaration.variant, run + 1));
+}
+
 std::vector<RunRecord> RunProgram(const std::vector<std::string>& argv,
                                   const CaseDeclaration& declaration, const ProgramTraits& traits,
                                   const ProgramRunOptions& options) {
   std::vector<RunRecord> records;
   Symbolizer symbolizer;
-  const RunSubject subject = ProgramSubject(traits, options);
   for (int run = 0; run < options.repeat && InterruptedBy() == 0; ++run) {
-    RunState state;
-    const auto prepare = [&](const std::string& scratch_dir, ChildSpec& child) {
-      child.argv = argv;
-      child.argv[0] = traits.path;
-      PrepareRun(subject, scratch_dir, state, child);
-    };
-    const auto collect = [&](const ChildOutcome& outcome, const std::string& scratch_dir) {
-      return CollectRun(outcome, scratch_dir, subject, state, symbolizer);
-    };
     std::optional<RunRecord> record =
-        RunInScratchDir(prepare, collect, options.keep_lockorder_dir,
-                        KeptRunPrefix(declaration.pattern, declaration.variant, run + 1));
+        RunProgramOnce(argv, declaration, traits, options, run, symbolizer);
     if (!record) break;
     records.push_back(*std::move(record));
   }

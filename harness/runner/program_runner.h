@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "harness/detectors/symbolizer.h"
 #include "harness/detectors/watchdog.h"
 #include "harness/model/run_record.h"
 #include "harness/runner/program_inspection.h"
@@ -53,6 +54,15 @@ CaseDeclaration GtestDeclaration(const std::string& test, Expect expect,
 // not, what that hides and what to change (none when all apply).
 std::vector<DetectorNote> ProgramDetectorNotes(const ProgramTraits& traits,
                                                const ProgramRunOptions& options);
+
+// Runs `argv` once, as run number `run` (0-based), resolving sites with
+// `symbolizer` (one per thread when runs go on at once). nullopt when
+// racelab was interrupted.
+std::optional<RunRecord> RunProgramOnce(const std::vector<std::string>& argv,
+                                        const CaseDeclaration& declaration,
+                                        const ProgramTraits& traits,
+                                        const ProgramRunOptions& options, int run,
+                                        Symbolizer& symbolizer);
 
 // Runs `argv` (argv[0] already inspected into `traits`) options.repeat times
 // and returns one record per run. Stops early once racelab is interrupted.

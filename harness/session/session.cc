@@ -24,6 +24,7 @@
 #include "harness/runner/program_inspection.h"
 #include "harness/runner/program_runner.h"
 #include "harness/runner/run_collection.h"
+#include "harness/session/parallel_runs.h"
 
 namespace racelab {
 namespace {
@@ -102,6 +103,38 @@ Report ProgramReport(const SessionOptions& session, const ProgramTraits& traits,
   return report;
 }
 
+// What a session runs: its cases, how one run of one goes, and the
+// detectors its verdicts take into account.
+struct Plan {
+  std::vector<CaseDeclaration> cases;
+  std::vector<Detector> detectors;
+  RunOne run_one;
+};
+
+// Runs the plan's cases × repeats (the shard's part, on session.jobs
+// threads) and grades each case that finished into `report`, in the plan's
+// order; a case this shard has no run of is left out.
+void RunAndGrade(const SessionOptions& session, const Plan& plan, const LockOrderKeep& keep,
+                 std::chrono::steady_clock::time_point start, Report& report) {
+  const int total = static_cast<int>(plan.cases.size());
+  std::vector<std::optional<std::vector<RunRecord>>> runs =
+      RunAll(total, session.repeat, session.jobs, session.shard, plan.run_one, [&](int case_index) {
+        if (session.on_case_start) {
+          session.on_case_start(case_index, total, plan.cases[case_index].Id(), Since(start));
+        }
+      });
+  report.shard_index = session.shard.index;
+  report.shard_count = session.shard.count;
+  Symbolizer symbolizer;
+  for (int c = 0; c < total; ++c) {
+    if (!runs[c] || runs[c]->empty()) continue;  // interrupted, or another shard's
+    report.results.push_back(GradeCase(plan.cases[c], *runs[c], plan.detectors));
+    keep.AddFirstRunGraph(plan.cases[c], report.locations_root, symbolizer, report);
+  }
+  report.duration = Since(start);
+  Conclude(report);
+}
+
 // Black-box mode: the program is the one case.
 absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   absl::StatusOr<ProgramTraits> traits = InspectProgram(session.program[0]);
@@ -113,18 +146,14 @@ absl::StatusOr<Report> RunProgramSession(const SessionOptions& session) {
   StopChildrenWhenInterrupted();
   const auto start = std::chrono::steady_clock::now();
   Report report = ProgramReport(session, *traits, options);
-  const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
-  const CaseDeclaration declaration = ProgramDeclaration(
-      session.program[0], session.expect_bug ? Expect::kBug : Expect::kClean, detectors);
-  std::vector<RunRecord> runs = RunProgram(session.program, declaration, *traits, options);
-  if (!runs.empty()) {
-    CaseResult result = GradeCase(declaration, runs, detectors);
-    report.results.push_back(std::move(result));
-    Symbolizer symbolizer;
-    keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
-  }
-  report.duration = Since(start);
-  Conclude(report);
+  Plan plan;
+  plan.detectors = ProgramDetectors(*traits, options);
+  plan.cases.push_back(ProgramDeclaration(
+      session.program[0], session.expect_bug ? Expect::kBug : Expect::kClean, plan.detectors));
+  plan.run_one = [&](int, int run, Symbolizer& symbolizer) {
+    return RunProgramOnce(session.program, plan.cases[0], *traits, options, run, symbolizer);
+  };
+  RunAndGrade(session, plan, keep, start, report);
   return report;
 }
 
@@ -145,26 +174,21 @@ absl::StatusOr<Report> RunGtestSession(const SessionOptions& session) {
   const auto start = std::chrono::steady_clock::now();
   options.gtest_test = tests->front();  // what the notes and detectors depend on: any test
   Report report = ProgramReport(session, *traits, options);
-  const std::vector<Detector> detectors = ProgramDetectors(*traits, options);
-  Symbolizer symbolizer;
-  for (size_t i = 0; i < tests->size(); ++i) {
-    const std::string& test = (*tests)[i];
-    const CaseDeclaration declaration =
-        GtestDeclaration(test, session.expect_bug ? Expect::kBug : Expect::kClean, detectors);
-    if (session.on_case_start) {
-      session.on_case_start(static_cast<int>(i), static_cast<int>(tests->size()), declaration.Id(),
-                            Since(start));
-    }
-    options.gtest_test = test;
-    std::vector<std::string> test_argv = session.program;
-    test_argv.push_back(absl::StrCat("--gtest_filter=", test));
-    std::vector<RunRecord> runs = RunProgram(test_argv, declaration, *traits, options);
-    if (InterruptedBy() != 0) break;  // this test did not finish: not reported
-    report.results.push_back(GradeCase(declaration, runs, detectors));
-    keep.AddFirstRunGraph(declaration, options.project_root, symbolizer, report);
+  Plan plan;
+  plan.detectors = ProgramDetectors(*traits, options);
+  for (const std::string& test : *tests) {
+    plan.cases.push_back(
+        GtestDeclaration(test, session.expect_bug ? Expect::kBug : Expect::kClean, plan.detectors));
   }
-  report.duration = Since(start);
-  Conclude(report);
+  plan.run_one = [&](int case_index, int run, Symbolizer& symbolizer) {
+    ProgramRunOptions test_options = options;
+    test_options.gtest_test = (*tests)[case_index];
+    std::vector<std::string> test_argv = session.program;
+    test_argv.push_back(absl::StrCat("--gtest_filter=", test_options.gtest_test));
+    return RunProgramOnce(test_argv, plan.cases[case_index], *traits, test_options, run,
+                          symbolizer);
+  };
+  RunAndGrade(session, plan, keep, start, report);
   return report;
 }
 
@@ -193,20 +217,13 @@ absl::StatusOr<Report> RunCatalogSession(const CaseRegistry& registry,
   Report report;
   report.build = ThisBuild();
   report.locations_root = options.project_root;
-  const std::vector<Detector> active = ActiveDetectors();
-  Symbolizer symbolizer;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    if (session.on_case_start) {
-      session.on_case_start(static_cast<int>(i), static_cast<int>(cases.size()), cases[i]->Id(),
-                            Since(start));
-    }
-    std::vector<RunRecord> runs = RunCatalogCase(*cases[i], options, symbolizer);
-    if (InterruptedBy() != 0) break;  // this case did not finish: not reported
-    report.results.push_back(GradeCase(cases[i]->Declaration(), runs, active));
-    keep.AddFirstRunGraph(cases[i]->Declaration(), options.project_root, symbolizer, report);
-  }
-  report.duration = Since(start);
-  Conclude(report);
+  Plan plan;
+  plan.detectors = ActiveDetectors();
+  for (const CaseSpec* spec : cases) plan.cases.push_back(spec->Declaration());
+  plan.run_one = [&](int case_index, int run, Symbolizer& symbolizer) {
+    return RunCatalogCaseOnce(*cases[case_index], options, run, symbolizer);
+  };
+  RunAndGrade(session, plan, keep, start, report);
   return report;
 }
 

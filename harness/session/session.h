@@ -20,6 +20,7 @@
 #include "harness/detectors/watchdog.h"
 #include "harness/report/report.h"
 #include "harness/schedule/perturbation.h"
+#include "harness/session/parallel_runs.h"
 
 namespace racelab {
 
@@ -36,7 +37,9 @@ struct SessionOptions {
   std::string gtest_filter;
   // How.
   int repeat = 1;
-  std::optional<absl::Duration> timeout;       // per run; default: the case's own
+  int jobs = 1;                           // runs at once (--jobs)
+  Shard shard;                            // this process's part of the cases × repeats (--shard)
+  std::optional<absl::Duration> timeout;  // per run; default: the case's own
   std::optional<absl::Duration> quiet_period;  // blocked this long = hung
   // Where the lock-order record files are kept ("" = removed with each run).
   std::string lockorder_dir;

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "harness/schedule/pct_schedule.h"
 #include "tools/common/command_line.h"
@@ -13,6 +14,8 @@ namespace racelab {
 namespace {
 
 constexpr int kMaxRepeat = 100'000;
+constexpr int kMaxJobs = 1024;
+constexpr int kMaxShards = 100'000;
 
 absl::Status Usage(absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(message, " (see 'racelab --help')"));
@@ -84,6 +87,12 @@ Usage:
         --expect bug|clean what PROGRAM should produce (default clean)
         --exit-code N      the exit status PROGRAM should end with (default 0);
                            any other status is an 'exit-status' finding
+        --jobs N           runs at once, of any cases (default: the CPUs racelab may
+                           use); the report does not depend on it
+        --shard I/N        do part I (0 to N-1) of N of the cases x repeats, for
+                           N machines or CI jobs ('racelab merge' joins their
+                           reports); GTEST_TOTAL_SHARDS and GTEST_SHARD_INDEX
+                           say the same, and GTEST_SHARD_STATUS_FILE is touched
         --gtest            PROGRAM is a GoogleTest binary: one case per test
         --gtest_filter=PATTERN  only the tests GoogleTest's filter PATTERN selects
                            (implies --gtest)
@@ -131,9 +140,10 @@ absl::Status ParseSeconds(absl::string_view flag, const std::string& value, doub
 
 // Every `run` flag (each takes a value).
 std::vector<std::string> RunFlags() {
-  std::vector<std::string> flags = {
-      "--filter",    "--repeat",        "--timeout",       "--quiet-period", "--expect",
-      "--exit-code", "--lockorder-dir", "--perturb-depth", "--seed",         "--gtest_filter"};
+  std::vector<std::string> flags = {"--filter",        "--repeat",        "--timeout",
+                                    "--quiet-period",  "--expect",        "--exit-code",
+                                    "--lockorder-dir", "--perturb-depth", "--seed",
+                                    "--gtest_filter",  "--jobs",          "--shard"};
   for (const ReportFlag& report : kReportFlags) flags.push_back(absl::StrCat("--", report.name));
   return flags;
 }
@@ -163,6 +173,17 @@ absl::Status ApplyRunFlag(const std::string& flag, const std::string& value, Com
     command.quiet_period = quiet;
   } else if (flag == "--perturb") {
     command.perturb = true;
+  } else if (flag == "--jobs") {
+    int jobs = 0;
+    if (!absl::SimpleAtoi(value, &jobs) || jobs < 1 || jobs > kMaxJobs) {
+      return Usage(
+          absl::StrCat("--jobs wants a whole number from 1 to ", kMaxJobs, ", got '", value, "'"));
+    }
+    command.jobs = jobs;
+  } else if (flag == "--shard") {
+    absl::StatusOr<std::pair<int, int>> shard = ParseShard(value);
+    if (!shard.ok()) return Usage(absl::StrCat("--shard ", shard.status().message()));
+    command.shard = *shard;
   } else if (flag == "--gtest") {
     command.gtest = true;
   } else if (flag == "--gtest_filter") {
@@ -259,6 +280,19 @@ absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::pair<int, int>> ParseShard(absl::string_view text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, '/');
+  int index = -1, count = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &index) ||
+      !absl::SimpleAtoi(parts[1], &count) || count < 1 || count > kMaxShards || index < 0 ||
+      index >= count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("wants I/N, a shard index from 0 to N-1 of a count from 1 to ", kMaxShards,
+                     ", got '", text, "'"));
+  }
+  return std::make_pair(index, count);
+}
 
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   Command command;

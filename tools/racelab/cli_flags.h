@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,10 @@ struct Command {
   // run
   std::string filter;  // glob over case ids; empty = all
   int repeat = 1;
+  std::optional<int> jobs;  // --jobs N: runs at once (default: the usable CPUs)
+  // --shard I/N: this process does part I (0-based) of N of the cases ×
+  // repeats (the environment's GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX else).
+  std::optional<std::pair<int, int>> shard;
   std::optional<absl::Duration> timeout;
   std::optional<absl::Duration> quiet_period;  // --quiet-period: blocked this long = hung
   // Report format name ("json", harness/report/report_formats.def) → FILE.
@@ -43,6 +48,10 @@ struct Command {
 // Parses argv[1..]. Returns InvalidArgument with a one-line message for a
 // usage error (unknown command or flag, missing or malformed value).
 absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args);
+
+// "I/N" (--shard, and what GTEST_SHARD_INDEX and GTEST_TOTAL_SHARDS say):
+// shard I, 0-based, of N. InvalidArgument says what is wrong with `text`.
+absl::StatusOr<std::pair<int, int>> ParseShard(absl::string_view text);
 
 // The --help text.
 std::string UsageText();

@@ -102,5 +102,31 @@ TEST(CliFlagsTest, UsageErrorsSayWhatIsWrong) {
   EXPECT_EQ(ParseCommandLine({"__child"}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(CliFlagsTest, JobsShardAndGtest) {
+  absl::StatusOr<Command> command = ParseCommandLine(
+      {"run", "--jobs", "3", "--shard=1/4", "--gtest_filter=Bank.*", "--", "./tests"});
+  ASSERT_TRUE(command.ok()) << command.status();
+  EXPECT_EQ(command->jobs, 3);
+  EXPECT_EQ(command->shard, std::make_pair(1, 4));
+  EXPECT_TRUE(command->gtest);  // implied by --gtest_filter
+  EXPECT_EQ(command->gtest_filter, "Bank.*");
+  absl::StatusOr<Command> plain = ParseCommandLine({"run"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->jobs.has_value());
+  EXPECT_FALSE(plain->shard.has_value());
+  EXPECT_THAT(ParseCommandLine({"run", "--jobs", "0"}).status().message(),
+              HasSubstr("--jobs wants a whole number from 1 to 1024, got '0'"));
+  for (const char* shard : {"4/4", "-1/2", "1", "1/0", "a/b", "1/2/3"}) {
+    EXPECT_THAT(ParseCommandLine({"run", "--shard", shard}).status().message(),
+                HasSubstr("--shard wants I/N"))
+        << shard;
+  }
+  EXPECT_THAT(ParseCommandLine({"run", "--gtest"}).status().message(),
+              HasSubstr("'racelab run --gtest -- TEST_BINARY'"));
+  EXPECT_THAT(
+      ParseCommandLine({"run", "--gtest", "--exit-code", "3", "--", "t"}).status().message(),
+      HasSubstr("--exit-code applies to a program's own runs, not to --gtest"));
+}
+
 }  // namespace
 }  // namespace racelab

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -91,6 +92,43 @@ TEST(RacelabGtestModeTest, ATestThatPassesAndFailsIsFlakyWithItsCounts) {
   EXPECT_TRUE(absl::EndsWith(failure.at("locations").at(0).value("file", ""),
                              "examples/user_project/inventory_test.cc"))
       << failure.dump(2);
+}
+
+// GoogleTest's sharding variables (as Bazel sets them) split the tests ×
+// repeats between racelab processes: together the shards run each test as
+// often as one process would, each run once, and the status file is
+// touched; the test binary itself is not sharded (it runs its one test).
+TEST(RacelabGtestModeTest, ShardsFromTheEnvironmentTogetherRunEveryTestOnce) {
+  const std::string dir = NewScratchDir("racelab_gtest_mode");
+  std::map<std::string, int> runs, inversions;
+  for (const char* index : {"0", "1"}) {
+    const std::string json_path = absl::StrCat(dir, "/shard", index, ".json");
+    const Invocation shard =
+        Invoke({"/usr/bin/env", "GTEST_TOTAL_SHARDS=2", absl::StrCat("GTEST_SHARD_INDEX=", index),
+                absl::StrCat("GTEST_SHARD_STATUS_FILE=", dir, "/status"), RACELAB_BINARY, "run",
+                "--gtest_filter=-FlakyTest.*", "--repeat", "3", "--jobs", "2", "--json", json_path,
+                "--", RACELAB_EXAMPLE_GTEST_PROGRAM});
+    EXPECT_NE(shard.exit_code, 2) << shard.output;
+    std::ifstream in(json_path);
+    const nlohmann::json report = nlohmann::json::parse(in);
+    EXPECT_EQ(report.at("shard").at("count"), 2);
+    for (const nlohmann::json& result : report.at("results")) {
+      runs[result.at("id")] += result.at("runs").get<int>();
+      EXPECT_FALSE(result.contains("errors")) << result.dump(2);
+      for (const nlohmann::json& finding : result.at("findings")) {
+        if (finding.at("kind") == "lock-order-inversion") {
+          inversions[result.at("id")] += finding.at("count").get<int>();
+        }
+      }
+    }
+  }
+  EXPECT_EQ(runs,
+            (std::map<std::string, int>{{"gtest/MoveTest.BackAndForth", 3},
+                                        {"gtest/MoveTest.BackAndForthBothLocksAtOnce", 3},
+                                        {"gtest/WarehouseTest.AddsUp", 3},
+                                        {"gtest/WarehouseTest.ConcurrentAddsAreAllCounted", 3}}));
+  EXPECT_EQ(inversions, (std::map<std::string, int>{{"gtest/MoveTest.BackAndForth", 3}}));
+  EXPECT_TRUE(std::ifstream(dir + "/status").good());
 }
 
 TEST(RacelabGtestModeTest, ABinaryWithoutTestsOrAFilterMatchingNoneIsAClearError) {

@@ -2,14 +2,20 @@
 // session (harness/session) and hands its report to the console writer and
 // the report files asked for. Owns no logic of its own beyond choosing what
 // to call and which exit code to return.
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -92,8 +98,51 @@ int Finish(const Report& report, const Command& command) {
   return ExitCodeFor(report.summary);
 }
 
+// The shard this process runs: --shard, else GoogleTest's sharding
+// variables (as Bazel and ctest scripts set them), else the whole.
+absl::StatusOr<Shard> ChosenShard(const Command& command) {
+  std::optional<std::pair<int, int>> chosen = command.shard;
+  const char* total = std::getenv("GTEST_TOTAL_SHARDS");
+  const char* index = std::getenv("GTEST_SHARD_INDEX");
+  if (!chosen && (total != nullptr || index != nullptr)) {
+    if (total == nullptr || index == nullptr) {
+      return absl::InvalidArgumentError(
+          "GTEST_TOTAL_SHARDS and GTEST_SHARD_INDEX must be set together");
+    }
+    absl::StatusOr<std::pair<int, int>> from_environment =
+        ParseShard(absl::StrCat(index, "/", total));
+    if (!from_environment.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS ",
+                                                     from_environment.status().message()));
+    }
+    chosen = *from_environment;
+  }
+  Shard shard;
+  if (chosen) shard = Shard{chosen->first, chosen->second};
+  return shard;
+}
+
+// GTEST_SHARD_STATUS_FILE, when set, is created (never truncated): it tells
+// Bazel's test runner that this test runner shards.
+absl::Status TouchShardStatusFile() {
+  const char* path = std::getenv("GTEST_SHARD_STATUS_FILE");
+  if (path == nullptr || *path == '\0') return absl::OkStatus();
+  const int fd = ::open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create GTEST_SHARD_STATUS_FILE '", path, "': ", std::strerror(errno)));
+  }
+  ::close(fd);
+  return absl::OkStatus();
+}
+
 int Run(const CaseRegistry& registry, const Command& command) {
+  absl::StatusOr<Shard> shard = ChosenShard(command);
+  if (!shard.ok()) return Fail(shard.status().message());
+  if (absl::Status touched = TouchShardStatusFile(); !touched.ok()) return Fail(touched.message());
   SessionOptions options;
+  options.shard = *shard;
+  options.jobs = command.jobs.value_or(UsableCpus());
   options.filter = command.filter;
   options.program = command.program;
   options.expect_bug = command.expect_bug;
