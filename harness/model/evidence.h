@@ -150,9 +150,14 @@ struct TestFailure {
   std::string test;  // "Suite.Name"
   std::string message;
 };
+// A finding read back from a JSON report (racelab merge): the message it
+// was written with, its evidence no longer at hand.
+struct WrittenMessage {
+  std::string message;
+};
 using Evidence =
     std::variant<SanitizerReport, LockCycle, SelfDeadlock, LockMisuse, StuckRun, StillRunning,
-                 ProcessEnd, InvariantViolation, StrayProcesses, TestFailure>;
+                 ProcessEnd, InvariantViolation, StrayProcesses, TestFailure, WrittenMessage>;
 
 }  // namespace racelab
 

@@ -255,6 +255,8 @@ std::string Say(const TestFailure& failure) {
   return absl::StrCat(failure.test, " failed", message.empty() ? "" : absl::StrCat(": ", message));
 }
 
+std::string Say(const WrittenMessage& written) { return written.message; }
+
 }  // namespace
 
 std::string FindingMessage(const Evidence& evidence, const std::vector<Location>& locations) {

@@ -28,17 +28,22 @@ std::set<SiteKey> SiteSet(const std::vector<Location>& locations) {
 // A cycle (lock-order inversion, deadlock) has no first site: which thread
 // closed it decides where its report starts, so its sites are compared as a
 // set.
-bool SameBug(const ReportedFinding& merged, const Finding& finding) {
-  if (merged.detector != finding.detector || merged.kind != finding.kind) return false;
-  if (merged.locations.empty() || finding.locations.empty()) {
-    return merged.locations.empty() && finding.locations.empty();
+bool SameBugAs(Detector detector, FindingKind kind, const std::vector<Location>& locations,
+               const ReportedFinding& merged) {
+  if (merged.detector != detector || merged.kind != kind) return false;
+  if (merged.locations.empty() || locations.empty()) {
+    return merged.locations.empty() && locations.empty();
   }
-  if (finding.kind == FindingKind::kLockOrderInversion || finding.kind == FindingKind::kDeadlock) {
-    return SiteSet(merged.locations) == SiteSet(finding.locations);
+  if (kind == FindingKind::kLockOrderInversion || kind == FindingKind::kDeadlock) {
+    return SiteSet(merged.locations) == SiteSet(locations);
   }
   const Location& a = merged.locations.front();
-  const Location& b = finding.locations.front();
+  const Location& b = locations.front();
   return std::tie(a.file, a.line, a.function) == std::tie(b.file, b.line, b.function);
+}
+
+bool SameBug(const ReportedFinding& merged, const Finding& finding) {
+  return SameBugAs(finding.detector, finding.kind, finding.locations, merged);
 }
 
 // What a perturbed run gave, for the outcomes by seed: its observation (if
@@ -168,16 +173,23 @@ CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRe
     }
   }
 
-  if (declaration.per_test) NoteFlakiness(result);
+  SetVerdict(result);
+  return result;
+}
 
-  if (!result.errors.empty() || runs.empty()) {
+void SetVerdict(CaseResult& result) {
+  if (result.declaration.per_test) NoteFlakiness(result);
+  if (!result.errors.empty() || result.runs == 0) {
     result.verdict = Verdict::kError;
-  } else if (declaration.expect == Expect::kBug) {
+  } else if (result.declaration.expect == Expect::kBug) {
     result.verdict = result.runs_detected > 0 ? Verdict::kDetected : Verdict::kMissed;
   } else {
     result.verdict = result.runs_with_findings > 0 ? Verdict::kFalsePositive : Verdict::kClean;
   }
-  return result;
+}
+
+bool SameBug(const ReportedFinding& a, const ReportedFinding& b) {
+  return SameBugAs(b.detector, b.kind, b.locations, a);
 }
 
 bool IsAsExpected(Verdict verdict) {

@@ -19,6 +19,16 @@ namespace racelab {
 CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRecord>& runs,
                      const std::vector<Detector>& active);
 
+// The verdict of a result whose counts, errors and outcomes are complete
+// (GradeCase's last step; racelab merge's on results it added up), and the
+// flakiness of a per-test case.
+void SetVerdict(CaseResult& result);
+
+// Whether two reported findings are the same bug: the same detector, kind
+// and first site, or for a cycle the same set of sites (what GradeCase
+// merges runs' findings by).
+bool SameBug(const ReportedFinding& a, const ReportedFinding& b);
+
 // True for detected and clean.
 bool IsAsExpected(Verdict verdict);
 

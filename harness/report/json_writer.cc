@@ -36,7 +36,7 @@ json FindingJson(const ReportedFinding& finding) {
   return out;
 }
 
-json ResultJson(const CaseResult& result) {
+json ResultJson(const CaseResult& result, bool sharded) {
   const CaseDeclaration& declaration = result.declaration;
   json findings = json::array();
   for (const ReportedFinding& finding : result.findings) findings.push_back(FindingJson(finding));
@@ -74,6 +74,7 @@ json ResultJson(const CaseResult& result) {
   if (!result.errors.empty()) out["errors"] = result.errors;
   if (!result.note.empty()) out["note"] = result.note;
   if (declaration.per_test) out["flaky"] = result.flaky;
+  if (sharded) out["index"] = result.index;
   return out;
 }
 
@@ -81,7 +82,9 @@ json ResultJson(const CaseResult& result) {
 
 std::string FormatJsonReport(const Report& report, const WriterOptions& /*options*/) {
   json results = json::array();
-  for (const CaseResult& result : report.results) results.push_back(ResultJson(result));
+  for (const CaseResult& result : report.results) {
+    results.push_back(ResultJson(result, report.shard_count > 1));
+  }
   const Summary& s = report.summary;
   json document = {{"schema", kJsonReportSchema},
                    {"build",

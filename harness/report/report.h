@@ -53,6 +53,9 @@ struct CaseResult {
   // A per-test case (--gtest) whose test passed in some runs and failed or
   // did not finish in others; `outcomes` has the counts, `note` says them.
   bool flaky = false;
+  // The case's place among its session's cases (a shard's report holds
+  // some of them; racelab merge puts them back in order).
+  int index = -1;
 };
 
 struct Summary {

@@ -129,6 +129,7 @@ void RunAndGrade(const SessionOptions& session, const Plan& plan, const LockOrde
   for (int c = 0; c < total; ++c) {
     if (!runs[c] || runs[c]->empty()) continue;  // interrupted, or another shard's
     report.results.push_back(GradeCase(plan.cases[c], *runs[c], plan.detectors));
+    report.results.back().index = c;
     keep.AddFirstRunGraph(plan.cases[c], report.locations_root, symbolizer, report);
   }
   report.duration = Since(start);

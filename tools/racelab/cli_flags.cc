@@ -63,6 +63,9 @@ std::string UsageText() {
 Usage:
   racelab list
       Every case id with its expect and the finding kinds a racy variant must produce.
+  racelab merge REPORT.json... [REPORTS...]
+      Join the JSON reports of a session's shards (--shard I/N) into one: the
+      cases in order, runs and findings added up, verdicts graded again.
   racelab run [--filter GLOB] [--repeat N] [--timeout SECONDS] [--perturb] [REPORTS...]
       Run catalog cases, each run in its own child process, and print the table.
   racelab run [--repeat N] [--timeout SECONDS] [--expect bug|clean] [REPORTS...]
@@ -279,6 +282,32 @@ absl::StatusOr<Command> ParseRun(const std::vector<std::string>& args) {
   return command;
 }
 
+// `merge REPORT.json... [REPORTS]`.
+absl::StatusOr<Command> ParseMerge(const std::vector<std::string>& args) {
+  std::vector<std::string> flags;
+  for (const ReportFlag& report : kReportFlags) flags.push_back(absl::StrCat("--", report.name));
+  absl::StatusOr<VerbArguments> split =
+      SplitVerbArguments(std::vector<std::string>(args.begin() + 1, args.end()), "merge", flags);
+  if (!split.ok()) return Usage(split.status().message());
+  if (!split->program.empty()) return Usage("'merge' takes no program after '--'");
+  if (split->operands.empty()) {
+    return Usage(
+        "'merge' needs the JSON reports to merge ('racelab merge a.json b.json --json all.json')");
+  }
+  Command command;
+  command.verb = Command::Verb::kMerge;
+  command.merge_inputs = split->operands;
+  for (const auto& [flag, value] : split->flags) {
+    std::string* path = PathFlag(command, flag);
+    if (path == nullptr || flag == "--lockorder-dir") {
+      return Usage(absl::StrCat("unknown option '", flag, "' for 'merge'"));
+    }
+    if (value.empty()) return Usage(absl::StrCat(flag, " needs a file name"));
+    *path = value;
+  }
+  return command;
+}
+
 }  // namespace
 
 absl::StatusOr<std::pair<int, int>> ParseShard(absl::string_view text) {
@@ -313,6 +342,7 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     command.child_result_path = args[2];
     return command;
   }
+  if (verb == "merge") return ParseMerge(args);
   if (verb != "run") return Usage(absl::StrCat("unknown command '", verb, "'"));
   return ParseRun(args);
 }

@@ -17,7 +17,7 @@
 namespace racelab {
 
 struct Command {
-  enum class Verb { kHelp, kList, kRun, kChild };
+  enum class Verb { kHelp, kList, kRun, kMerge, kChild };
   Verb verb = Verb::kHelp;
   // run
   std::string filter;  // glob over case ids; empty = all
@@ -40,6 +40,8 @@ struct Command {
   bool gtest = false;                 // --gtest: PROGRAM's GoogleTest tests are the cases
   std::string gtest_filter;           // --gtest_filter: which of them ("" = all)
   std::vector<std::string> program;   // after `--`: black-box mode
+  // merge: the JSON reports to merge (report_paths: where the merged goes)
+  std::vector<std::string> merge_inputs;
   // __child (internal: the runner's re-execution of the binary)
   std::string child_case_id;
   std::string child_result_path;

@@ -131,6 +131,50 @@ TEST(RacelabGtestModeTest, ShardsFromTheEnvironmentTogetherRunEveryTestOnce) {
   EXPECT_TRUE(std::ifstream(dir + "/status").good());
 }
 
+// Two shards run separately and merged give the single run's report: the
+// same cases in the same order, runs, verdicts and findings (the coin-flip
+// test left out: its outcomes differ from run to run by design).
+TEST(RacelabGtestModeTest, TwoShardsMergedEqualOneRun) {
+  const std::string dir = NewScratchDir("racelab_gtest_mode");
+  const std::vector<std::string> session = {"--gtest_filter=-FlakyTest.*", "--repeat", "3", "--",
+                                            RACELAB_EXAMPLE_GTEST_PROGRAM};
+  const auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), session.begin(), session.end());
+    return RacelabGtest(std::move(args));
+  };
+  const Invocation single = run({"run", "--jobs", "1", "--json", dir + "/single.json"});
+  EXPECT_EQ(single.exit_code, 1) << single.output;
+  for (const char* shard : {"0", "1"}) {
+    const Invocation part = run({"run", "--shard", absl::StrCat(shard, "/2"), "--json",
+                                 absl::StrCat(dir, "/shard", shard, ".json")});
+    EXPECT_NE(part.exit_code, 2) << part.output;
+  }
+  const Invocation merge = RacelabGtest(
+      {"merge", dir + "/shard1.json", dir + "/shard0.json", "--json", dir + "/merged.json"});
+  EXPECT_EQ(merge.exit_code, 1) << merge.output;  // as the single run: a finding in a test
+  EXPECT_THAT(merge.output, HasSubstr("gtest/MoveTest.BackAndForth"));
+  const auto essence = [](const std::string& path) {
+    std::ifstream in(path);
+    const nlohmann::json report = nlohmann::json::parse(in);
+    nlohmann::json kept = nlohmann::json::array();
+    for (const nlohmann::json& result : report.at("results")) {
+      nlohmann::json findings = nlohmann::json::array();
+      for (const nlohmann::json& finding : result.at("findings")) {
+        findings.push_back({finding.at("detector"), finding.at("kind"), finding.at("count"),
+                            finding.at("message"), finding.at("locations")});
+      }
+      kept.push_back({result.at("id"), result.at("verdict"), result.at("runs"),
+                      result.at("runs_with_findings"), result.at("outcomes"), findings});
+    }
+    return nlohmann::json{kept, report.at("summary")};
+  };
+  EXPECT_EQ(essence(dir + "/merged.json"), essence(dir + "/single.json"));
+  // Reports of different sessions are refused by name.
+  const Invocation mixed = RacelabGtest({"merge", dir + "/shard0.json", dir + "/shard0.json"});
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_THAT(mixed.output, HasSubstr("are both shard 0 of 2"));
+}
+
 TEST(RacelabGtestModeTest, ABinaryWithoutTestsOrAFilterMatchingNoneIsAClearError) {
   Invocation none =
       RacelabGtest({"run", "--gtest_filter=NoSuchTest.*", "--", RACELAB_EXAMPLE_GTEST_PROGRAM});

@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +29,8 @@
 #include "harness/process/graphviz.h"
 #include "harness/report/console_writer.h"
 #include "harness/report/grade.h"
+#include "harness/report/json_reader.h"
+#include "harness/report/merge.h"
 #include "harness/report/progress_line.h"
 #include "harness/report/report_file.h"
 #include "harness/report/report_format.h"
@@ -172,6 +176,27 @@ int Run(const CaseRegistry& registry, const Command& command) {
   return Finish(*report, command);
 }
 
+// `racelab merge`: the shards' JSON reports read, merged, and written as
+// a run's report would be (the console table and the report files).
+int Merge(const Command& command) {
+  std::vector<NamedReport> reports;
+  for (const std::string& path : command.merge_inputs) {
+    std::ifstream in(path);
+    if (!in) return Fail(absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<Report> report = ParseJsonReport(text.str());
+    if (!report.ok()) {
+      return Fail(
+          absl::StrCat("'", path, "' is not a racelab JSON report: ", report.status().message()));
+    }
+    reports.push_back(NamedReport{path, *std::move(report)});
+  }
+  absl::StatusOr<Report> merged = MergeReports(reports);
+  if (!merged.ok()) return Fail(merged.status().message());
+  return Finish(*merged, command);
+}
+
 int Child(const CaseRegistry& registry, const Command& command) {
   // Die with the runner: a child whose runner was killed outright must not
   // go on (a deadlocked case would otherwise live forever).
@@ -203,6 +228,13 @@ int Main(int argc, char** argv) {
         return Fail(distinct.message());
       }
       return Run(registry, *command);
+    case Command::Verb::kMerge:
+      if (absl::Status distinct =
+              CheckDistinctReportPaths(ReportFlagsAndPaths(command->report_paths));
+          !distinct.ok()) {
+        return Fail(distinct.message());
+      }
+      return Merge(*command);
     case Command::Verb::kChild:
       return Child(registry, *command);
   }
