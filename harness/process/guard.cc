@@ -104,6 +104,13 @@ void ReportStray(int fd, pid_t pid) {
 // process group: a process the program started that outlived it (members
 // of the group are killed with it, and may still be on their way out).
 void SweepBelow(pid_t program, int report_fd) {
+  // The report never stops the sweep: racelab may be gone (a write would
+  // raise SIGPIPE and end the guard with the strays alive), or not reading
+  // until the guard ends (a full pipe would block it; 256 lines fit).
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, nullptr);
+  ::fcntl(report_fd, F_SETFL, O_NONBLOCK);
   constexpr int kMaxNamed = 256;
   pid_t named[kMaxNamed];
   int named_count = 0;

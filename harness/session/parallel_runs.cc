@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "harness/process/child_process.h"
+#include "harness/session/annotated_mutex.h"
 
 namespace racelab {
 namespace {
@@ -39,13 +39,13 @@ class Units {
   }
 
   void Store(int taken, std::optional<RunRecord> record) {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(mutex_);
     slots_[taken] = std::move(record);
   }
 
   // Once every worker is done: the records by case (see RunAll).
   std::vector<std::optional<std::vector<RunRecord>>> ByCase(int cases) {
-    absl::MutexLock lock(&mutex_);
+    AnnotatedLock lock(mutex_);
     std::vector<std::optional<std::vector<RunRecord>>> results(cases);
     for (std::optional<std::vector<RunRecord>>& result : results) result.emplace();
     std::vector<bool> unfinished(cases, false);
@@ -67,7 +67,7 @@ class Units {
   const int repeats_;
   std::vector<int> owned_;
   std::atomic<size_t> next_{0};
-  absl::Mutex mutex_;
+  AnnotatedMutex mutex_;
   std::vector<std::optional<RunRecord>> slots_ ABSL_GUARDED_BY(mutex_);
 };
 
@@ -77,13 +77,13 @@ std::vector<std::optional<std::vector<RunRecord>>> RunAll(
     int cases, int repeats, int jobs, const Shard& shard, const RunOne& run_one,
     const std::function<void(int case_index)>& on_case_start) {
   Units units(repeats, shard, cases);
-  absl::Mutex start_mutex;
+  AnnotatedMutex start_mutex;
   const auto work = [&] {
     Symbolizer symbolizer;
     for (int taken = units.Next(); taken >= 0; taken = units.Next()) {
       const int unit = units.unit(taken);
       if (units.FirstOfItsCase(taken) && on_case_start) {
-        absl::MutexLock lock(&start_mutex);
+        AnnotatedLock lock(start_mutex);
         on_case_start(unit / repeats);
       }
       units.Store(taken, run_one(unit / repeats, unit % repeats, symbolizer));

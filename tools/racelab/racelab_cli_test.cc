@@ -296,7 +296,7 @@ TEST(RacelabCliTest, AnInterruptedRunKillsItsChildAndReportsWhatFinished) {
   // afterwards. The case before it finished; its report must survive.
   const std::string dir = TempDir();
   const std::string script = std::string(R"(
-    "$0" run --filter 'lost_wakeup/*' --timeout 60 --quiet-period 60 --json "$1/report.json" \
+    "$0" run --jobs 1 --filter 'lost_wakeup/*' --timeout 60 --quiet-period 60 --json "$1/report.json" \
         --junit "$1/report.xml" >"$1/console.txt" 2>&1 &
     runner=$!
     child=
