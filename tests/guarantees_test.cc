@@ -332,6 +332,19 @@ TEST(GuaranteesTest, ARacelabGroupKilledBySigkillLeavesNeitherProgramNorScratchD
   KillRacelabAndExpectNothingLeft(/*whole_group=*/true);
 }
 
+// A program that carries racelab's hooks itself (racelab's own binary here,
+// running a catalog case as its children do) runs under the preloaded copy
+// as it runs alone: the program's copy checks, the library's passes calls
+// on. (The two copies' C++ helpers used to bind to each other, and the
+// first free() went round between them for ever.)
+TEST(GuaranteesTest, AProgramCarryingTheHooksItselfRunsUnderThePreload) {
+  const std::string result = TempDir() + "/result";
+  RacelabRun run = RunRacelab({}, {RACELAB_BINARY, "__child", "counter/atomic", result});
+  EXPECT_EQ(run.invocation.exit_code, 0) << run.invocation.output;
+  EXPECT_EQ(run.Verdict(), "clean") << run.invocation.output;
+  EXPECT_TRUE(std::ifstream(result).good()) << "the case wrote no result";
+}
+
 // 5. The exit status is part of the case.
 TEST(GuaranteesTest, ANonZeroExitIsNotClean) {
   RacelabRun run = RunRacelab({}, {"/bin/false"});

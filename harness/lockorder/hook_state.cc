@@ -169,12 +169,32 @@ bool Initialize() {
 
 namespace {
 
+// Whether the first definition of the hooks' marker in the process is not
+// this copy's (see InitializeAtLoad).
+bool AnotherCopyComesFirst() {
+  const void* first = ::dlsym(RTLD_DEFAULT, "racelab_lockorder_hooks_marker");
+  Dl_info theirs{}, ours{};
+  return first != nullptr && ::dladdr(first, &theirs) != 0 &&
+         ::dladdr(reinterpret_cast<const void*>(&AnotherCopyComesFirst), &ours) != 0 &&
+         theirs.dli_fbase != ours.dli_fbase;
+}
+
 // Initialises at load time, while the process has one thread, rather than
 // in whichever thread locks first: what the checker creates (its record
 // file descriptor, for ThreadSanitizer's fd model) then happens before every
 // thread that uses it. Locks taken before it (by other libraries'
 // constructors, or by an allocator initialising itself) pass unchecked.
+//
+// A process may hold two copies of the hooks: a program linked with them
+// (racelab's own binary, whose catalog children a black-box racelab run
+// reaches through an inherited LD_PRELOAD) and the preloaded library. The
+// program's come first and check; the later copy only passes calls on
+// (it never starts: its start allocated inside the loader and hung there).
 __attribute__((constructor)) void InitializeAtLoad() {
+  if (AnotherCopyComesFirst()) {
+    SetCheckerMode(kOff);
+    return;
+  }
   InitializePerturbation();
   loaded.store(true, std::memory_order_release);
   (void)Active();
@@ -333,3 +353,7 @@ void SetLockOrderChecking(bool on) {
 }
 
 }  // namespace racelab::lockorder
+
+// The hooks' marker, exported: dlsym finds the first copy's
+// (AnotherCopyComesFirst).
+extern "C" __attribute__((visibility("default"), used)) void racelab_lockorder_hooks_marker() {}
