@@ -2,12 +2,17 @@
 // started survives the call.
 #include "harness/process/child_process.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -150,6 +155,47 @@ TEST(ChildProcessTest, PassesEnvironmentOverrides) {
   absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->output_head, "from the runner");
+}
+
+// The guard is a fork of this process: a thread of ours that has ended but
+// is not joined yet (a --jobs worker that found no more work) must not
+// change the program's exit status, and the guard prints nothing of its
+// own. (Under ThreadSanitizer the guard's _exit ran TSan's finalisation,
+// which reported that thread as leaked on our standard error and could end
+// the guard with status 66.)
+TEST(ChildProcessTest, AnEndedThreadOfOursDoesNotChangeTheProgramsStatus) {
+  static std::atomic<pid_t> ended_tid{0};
+  pthread_t ended;
+  ASSERT_EQ(::pthread_create(
+                &ended, nullptr,
+                [](void*) -> void* {
+                  ended_tid.store(static_cast<pid_t>(::syscall(SYS_gettid)));
+                  return nullptr;
+                },
+                nullptr),
+            0);
+  // Until the thread has exited (its task is gone), unjoined.
+  while (ended_tid.load() == 0 ||
+         std::filesystem::exists(absl::StrCat("/proc/self/task/", ended_tid.load()))) {
+    ::usleep(1000);
+  }
+  const std::string errors = NewScratchDir("child_process_test") + "/stderr";
+  const int saved_stderr = ::dup(STDERR_FILENO);
+  const int file = ::open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(file, STDERR_FILENO);
+  ChildSpec spec;
+  spec.argv = {"/bin/sh", "-c", "exit 3"};
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ::dup2(saved_stderr, STDERR_FILENO);
+  ::close(saved_stderr);
+  ::close(file);
+  ::pthread_join(ended, nullptr);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->end, ChildOutcome::End::kExited);
+  EXPECT_EQ(outcome->exit_code, 3) << outcome->output_head;
+  std::ifstream in(errors);
+  const std::string printed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(printed, "") << "the guard printed";
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ class Units {
     return static_cast<int>(taken);
   }
   int unit(int taken) const { return owned_[taken]; }
+  int count() const { return static_cast<int>(owned_.size()); }
   // Whether the unit taken is the first of its case this shard does.
   bool FirstOfItsCase(int taken) const {
     return taken == 0 || owned_[taken - 1] / repeats_ != owned_[taken] / repeats_;
@@ -90,7 +91,9 @@ std::vector<std::optional<std::vector<RunRecord>>> RunAll(
     }
   };
   std::vector<std::thread> workers;
-  for (int i = 1; i < std::max(jobs, 1); ++i) workers.emplace_back(work);
+  // No more threads than units: an idle worker would only come and go.
+  const int threads = std::max(1, std::min(jobs, units.count()));
+  for (int i = 1; i < threads; ++i) workers.emplace_back(work);
   work();
   for (std::thread& worker : workers) worker.join();
   return units.ByCase(cases);
