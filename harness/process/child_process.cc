@@ -15,12 +15,15 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "harness/process/guard.h"
+#include "harness/process/orphans.h"
 #include "harness/process/output_capture.h"
 #include "harness/process/proc_files.h"
 #include "harness/process/scoped_fd.h"
@@ -103,8 +106,13 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
 }
 
 // The guard's report of what the program left running (see Spawned), read
-// to its end: one "pid N: <command line>" per process.
-std::vector<std::string> ReadStrayReport(int report_fd) {
+// to its end: one "pid N: <command line>" per process, and whether the
+// guard finished its sweep (the report ends with kReportEnd).
+struct StrayReport {
+  std::vector<std::string> strays;
+  bool complete = false;
+};
+StrayReport ReadStrayReport(int report_fd) {
   std::string text;
   char buffer[4096];
   while (true) {
@@ -113,11 +121,13 @@ std::vector<std::string> ReadStrayReport(int report_fd) {
     if (got <= 0) break;
     text.append(buffer, static_cast<size_t>(got));
   }
-  std::vector<std::string> strays;
+  StrayReport report;
+  report.complete = absl::EndsWith(text, kReportEnd);
+  if (report.complete) text.resize(text.size() - (sizeof kReportEnd - 1));
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    strays.emplace_back(line);
+    report.strays.emplace_back(line);
   }
-  return strays;
+  return report;
 }
 
 // The C strings posix_spawn takes, kept alive with their storage. A path
@@ -145,13 +155,14 @@ struct LaunchArguments {
 class RunningChild {
  public:
   RunningChild(const ChildSpec& spec, int output_fd, int life_write_fd, Spawned spawned,
-               int group_slot, Clock::time_point start)
+               int guard_slot, int group_slot, Clock::time_point start)
       : spec_(spec),
         output_(output_fd),
         life_write_(life_write_fd),
         report_(spawned.report_fd),
         program_(spawned.program),
         guard_(spawned.guard),
+        guard_slot_(guard_slot),
         group_slot_(group_slot),
         start_(start),
         guard_fd_(static_cast<int>(::syscall(SYS_pidfd_open, spawned.guard, 0))),
@@ -241,7 +252,18 @@ class RunningChild {
     life_write_.Reset();
     if (!guard_reaped_) ReapGuard();
     guard_reaped_ = true;
-    outcome_.stray_processes = ReadStrayReport(report_.get());
+    UnregisterGuard(guard_slot_);
+    guard_slot_ = -1;
+    StrayReport report = ReadStrayReport(report_.get());
+    outcome_.stray_processes = std::move(report.strays);
+    if (!report.complete) {
+      // The guard was killed before it finished (from outside): what was
+      // below it came to us, and is killed and named here.
+      const std::unique_lock<std::mutex> children = LockChildren();
+      for (std::string& stray : SweepOrphans(program_)) {
+        outcome_.stray_processes.push_back(std::move(stray));
+      }
+    }
     ReleaseGroupSlot(group_slot_);
     group_slot_ = -1;
   }
@@ -296,6 +318,7 @@ class RunningChild {
   ScopedFd report_;      // the guard's stray report
   const pid_t program_;
   const pid_t guard_;
+  int guard_slot_;  // in orphans.h's registry of guards
   int group_slot_;
   const Clock::time_point start_;
   ScopedFd guard_fd_;
@@ -339,13 +362,20 @@ absl::StatusOr<ChildOutcome> RunChild(const ChildSpec& spec) {
 
   const Clock::time_point start = Clock::now();
   int spawn_error = 0;
-  const Spawned spawned =
-      SpawnGuarded(arguments.argv.data(), arguments.shell(), arguments.envp.data(), write_end.get(),
-                   life_read.get(), spawn_error);
+  Spawned spawned;
+  int guard_slot = -1;
+  {
+    // Registered as it is forked: another run's sweep never takes it for an
+    // orphan.
+    const std::unique_lock<std::mutex> children = LockChildren();
+    spawned = SpawnGuarded(arguments.argv.data(), arguments.shell(), arguments.envp.data(),
+                           write_end.get(), life_read.get(), spawn_error);
+    if (spawned.program > 0) guard_slot = RegisterGuard(spawned.guard);
+  }
   if (spawned.program < 0) return CannotStartError(spec.argv[0], spawn_error);
   life_read.Reset();
   write_end.Reset();  // only the child holds the write end now
-  RunningChild child(spec, read_end.Release(), life_write.Release(), spawned,
+  RunningChild child(spec, read_end.Release(), life_write.Release(), spawned, guard_slot,
                      ClaimGroupSlot(spawned.program), start);
   // A signal between the check above and the claim did not see this group.
   if (InterruptedBy() != 0) {

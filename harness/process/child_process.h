@@ -13,7 +13,9 @@
 // the guard kills everything below it, reports what had left the child's
 // group, and ends as the child ended. If this process dies first, even by
 // SIGKILL (alone or with its whole process group), the guard kills the
-// child and every descendant (daemons included).
+// child and every descendant (daemons included). If the guard is killed
+// first (from outside), what was below it comes to this process, its
+// subreaper, which kills and names it (orphans.h).
 //
 // Thread-safe: RunChild calls may go on in several threads at once (`racelab
 // run --jobs`), each with its own ChildSpec; each touches only the

@@ -198,5 +198,44 @@ TEST(ChildProcessTest, AnEndedThreadOfOursDoesNotChangeTheProgramsStatus) {
   EXPECT_EQ(printed, "") << "the guard printed";
 }
 
+// A guard killed from outside cannot kill what the program left running:
+// that comes to us (the subreaper), and RunChild kills and names it.
+TEST(ChildProcessTest, WhatAGuardKilledFromOutsideLeftIsKilledAndNamed) {
+  const std::string daemon_seconds = std::to_string(4000 + ::getpid() % 1000);
+  ChildSpec spec;
+  spec.argv = {"/bin/sh", "-c",
+               absl::StrCat("setsid /bin/sleep ", daemon_seconds, " & echo started; wait")};
+  bool killed = false;
+  spec.watch = [&](int program, int guard) -> std::string {
+    (void)program;
+    // Once the daemon runs (the program printed), the guard dies.
+    if (!killed && std::filesystem::exists(absl::StrCat("/proc/", guard))) {
+      std::error_code ignored;
+      for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+        std::ifstream in(entry.path() / "cmdline");
+        std::string command((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (command.find("/bin/sleep") == 0 && command.find(daemon_seconds) != std::string::npos) {
+          ::kill(guard, SIGKILL);
+          killed = true;
+        }
+      }
+    }
+    return "";
+  };
+  spec.timeout = absl::Seconds(20);
+  absl::StatusOr<ChildOutcome> outcome = RunChild(spec);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_TRUE(killed);
+  ASSERT_FALSE(outcome->stray_processes.empty());
+  EXPECT_THAT(outcome->stray_processes.front(), HasSubstr("/bin/sleep " + daemon_seconds));
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string command((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(command.find(std::string("/bin/sleep") + '\0' + daemon_seconds), std::string::npos)
+        << "left running: pid " << entry.path().filename();
+  }
+}
+
 }  // namespace
 }  // namespace racelab

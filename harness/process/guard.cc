@@ -154,6 +154,7 @@ void SweepBelow(pid_t program, int report_fd) {
     const timespec pause{0, 1000 * 1000};
     ::nanosleep(&pause, nullptr);
   }
+  (void)!::write(report_fd, kReportEnd, sizeof kReportEnd - 1);
   ::close(report_fd);
 }
 

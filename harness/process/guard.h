@@ -17,10 +17,12 @@ struct Spawned {
   pid_t guard = -1;    // waits for the program and ends as it ended
   pid_t program = -1;  // leads its own process group
   // Where the guard reports, one line each ("pid 12: sleep 3600"), the
-  // processes the program started that outlived it (which it killed);
-  // end of file once the guard is gone. Ours to close.
+  // processes the program started that outlived it (which it killed), then
+  // kReportEnd once it has killed everything; end of file once the guard is
+  // gone (without kReportEnd: killed from outside first). Ours to close.
   int report_fd = -1;
 };
+inline constexpr char kReportEnd[] = "end\n";
 
 // Starts argv[0] (looked up in PATH when it has no '/') under a guard (see
 // BecomeTheGuard). Returns both pids, or sets `error` to why the program

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "harness/process/child_process.h"
+#include "harness/process/orphans.h"
 
 extern char** environ;
 
@@ -79,6 +80,7 @@ absl::StatusOr<std::unique_ptr<PipedProcess>> PipedProcess::Start(
     ::close(ours);
     return CannotStartError(argv[0], error);
   }
+  KeepAcrossRuns(pid);
   ::fcntl(ours, F_SETFL, ::fcntl(ours, F_GETFL) | O_NONBLOCK);
   return std::unique_ptr<PipedProcess>(new PipedProcess(pid, ours, argv[0]));
 }
@@ -101,6 +103,7 @@ void PipedProcess::End() {
     }
     ::usleep(1000);
   }
+  ForgetKept(pid_);
 }
 
 absl::StatusOr<std::string> PipedProcess::Exchange(

@@ -2,7 +2,7 @@
 // reading addresses from its standard input): its standard input and output
 // are one end of a socket pair, its standard error is /dev/null, it leads a
 // process group of its own (a Ctrl-C at the terminal is racelab's to
-// handle), and no run's guard is its parent. It ends when the
+// handle), and no run takes it for an orphan (orphans.h). It ends when the
 // PipedProcess is destroyed (end of input, then SIGKILL after a short
 // grace) and when racelab dies by any means (its input reaches end of file).
 #ifndef RACELAB_HARNESS_PROCESS_PIPED_PROCESS_H_
