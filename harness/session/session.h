@@ -5,7 +5,9 @@
 // and are graded into one Report; the lock-order
 // graph of each case's first run joins the report when asked for. Stops
 // early, with the report marked incomplete, once racelab is interrupted.
-// Prints nothing: progress is reported through a callback. One thread.
+// Prints nothing: progress is reported through a callback. Runs go on in
+// `jobs` threads (parallel_runs.h); the callback is called from them, one
+// call at a time.
 #ifndef RACELAB_HARNESS_SESSION_SESSION_H_
 #define RACELAB_HARNESS_SESSION_SESSION_H_
 
