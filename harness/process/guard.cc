@@ -188,43 +188,64 @@ void SweepBelow(pid_t program, int report_fd) {
   ExitGuard(WEXITSTATUS(status));
 }
 
-// Starts the program from the guard with posix_spawn (glibc's is a
+// How the guard starts the program with posix_spawn (glibc's is a
 // vfork-like clone: no copy of the guard's page tables, which for a
 // ThreadSanitizer build of racelab cost 7 ms a run): its own process group,
 // stdin from /dev/null, stdout and stderr into `output_fd`, no signal
-// blocked and the usual ones at their defaults. A file that is neither a
-// binary nor has a #! line runs under `shell_argv` (/bin/sh FILE ARGS...,
-// when set), as execvp would run it. Returns 0 or the errno of the spawn or
-// exec that failed.
-int SpawnTheProgram(char* const* argv, char* const* shell_argv, char* const* envp, int output_fd,
-                    pid_t& program) {
-  posix_spawnattr_t attributes;
-  posix_spawn_file_actions_t actions;
-  ::posix_spawnattr_init(&attributes);
-  ::posix_spawn_file_actions_init(&actions);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&defaults, signal_number);
+// blocked and the usual ones at their defaults. Made in racelab before the
+// fork, because making it allocates (posix_spawn_file_actions_addopen
+// copies the path with malloc): in the guard, a fork of racelab whose other
+// threads may have held the allocator's lock at that moment, it could wait
+// forever (seen under AddressSanitizer with parallel runs).
+class GuardSpawnSetup {
+ public:
+  explicit GuardSpawnSetup(int output_fd) {
+    ::posix_spawnattr_init(&attributes_);
+    ::posix_spawn_file_actions_init(&actions_);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    for (int signal_number :
+         {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2}) {
+      sigaddset(&defaults, signal_number);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::posix_spawnattr_setflags(
+        &attributes_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    ::posix_spawnattr_setpgroup(&attributes_, 0);
+    ::posix_spawnattr_setsigdefault(&attributes_, &defaults);
+    ::posix_spawnattr_setsigmask(&attributes_, &none);
+    ok_ = ::posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO, "/dev/null", O_RDONLY, 0) ==
+              0 &&
+          ::posix_spawn_file_actions_adddup2(&actions_, output_fd, STDOUT_FILENO) == 0 &&
+          ::posix_spawn_file_actions_adddup2(&actions_, output_fd, STDERR_FILENO) == 0;
   }
-  sigset_t none;
-  sigemptyset(&none);
-  ::posix_spawnattr_setflags(
-      &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  ::posix_spawnattr_setpgroup(&attributes, 0);
-  ::posix_spawnattr_setsigdefault(&attributes, &defaults);
-  ::posix_spawnattr_setsigmask(&attributes, &none);
-  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, output_fd, STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, output_fd, STDERR_FILENO);
-  int error = ::posix_spawnp(&program, argv[0], &actions, &attributes, argv, envp);
-  if (error == ENOEXEC && shell_argv != nullptr) {
-    error = ::posix_spawn(&program, shell_argv[0], &actions, &attributes, shell_argv, envp);
+  ~GuardSpawnSetup() {
+    ::posix_spawn_file_actions_destroy(&actions_);
+    ::posix_spawnattr_destroy(&attributes_);
   }
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attributes);
-  return error;
-}
+  GuardSpawnSetup(const GuardSpawnSetup&) = delete;
+  GuardSpawnSetup& operator=(const GuardSpawnSetup&) = delete;
+
+  bool ok() const { return ok_; }  // false only when out of memory
+
+  // Starts the program (from the guard: nothing here allocates). A file
+  // that is neither a binary nor has a #! line runs under `shell_argv`
+  // (/bin/sh FILE ARGS..., when set), as execvp would run it. Returns 0 or
+  // the errno of the spawn or exec that failed.
+  int Spawn(char* const* argv, char* const* shell_argv, char* const* envp, pid_t& program) const {
+    int error = ::posix_spawnp(&program, argv[0], &actions_, &attributes_, argv, envp);
+    if (error == ENOEXEC && shell_argv != nullptr) {
+      error = ::posix_spawn(&program, shell_argv[0], &actions_, &attributes_, shell_argv, envp);
+    }
+    return error;
+  }
+
+ private:
+  posix_spawnattr_t attributes_;
+  posix_spawn_file_actions_t actions_;
+  bool ok_ = false;
+};
 
 // Closes every descriptor of the guard but standard input, output and
 // error and `keep` (racelab's other descriptors, other runs' pipes among
@@ -266,16 +287,16 @@ void KeepOnly(std::initializer_list<int> keep) {
 // so that a kill of racelab's whole group (a CI job cancelled) leaves it
 // alive to do so. The program's pid goes to `pid_fd`, the errno of a spawn
 // or exec that failed to `exec_fd`.
-[[noreturn]] void BecomeTheGuard(char* const* argv, char* const* shell_argv, char* const* envp,
-                                 int output_fd, int pid_fd, int exec_fd, int life_fd,
-                                 int report_fd) {
+[[noreturn]] void BecomeTheGuard(const GuardSpawnSetup& setup, char* const* argv,
+                                 char* const* shell_argv, char* const* envp, int output_fd,
+                                 int pid_fd, int exec_fd, int life_fd, int report_fd) {
   KeepOnly({output_fd, pid_fd, exec_fd, life_fd, report_fd});
   ::setpgid(0, 0);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   // Interrupts are racelab's to handle (it kills the program's group).
   for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(signal_number, SIG_IGN);
   pid_t program = -1;
-  const int spawn_error = SpawnTheProgram(argv, shell_argv, envp, output_fd, program);
+  const int spawn_error = setup.Spawn(argv, shell_argv, envp, program);
   if (spawn_error != 0) program = -1;
   (void)!::write(pid_fd, &program, sizeof program);
   if (program < 0) {
@@ -308,6 +329,11 @@ void KeepOnly(std::initializer_list<int> keep) {
 Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* envp, int output_fd,
                      int life_fd, int& error) {
   Spawned spawned;
+  const GuardSpawnSetup setup(output_fd);
+  if (!setup.ok()) {
+    error = ENOMEM;
+    return spawned;
+  }
   int pid_pipe[2], exec_pipe[2], report_pipe[2];
   int* const pipes[] = {pid_pipe, exec_pipe, report_pipe};
   for (int made = 0; made < 3; ++made) {
@@ -322,7 +348,7 @@ Spawned SpawnGuarded(char* const* argv, char* const* shell_argv, char* const* en
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);  // no handler of ours runs in the children
   const pid_t guard = ::fork();
   if (guard == 0) {
-    BecomeTheGuard(argv, shell_argv, envp, output_fd, pid_pipe[1], exec_pipe[1], life_fd,
+    BecomeTheGuard(setup, argv, shell_argv, envp, output_fd, pid_pipe[1], exec_pipe[1], life_fd,
                    report_pipe[1]);
   }
   const int fork_error = errno;
