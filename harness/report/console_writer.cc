@@ -67,7 +67,7 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
     const std::string padded = absl::StrFormat("%-14s", text);
     return Coloured(padded,
                     result.verdict == Verdict::kError ? kYellow
-                    : IsAsExpected(result.verdict)    ? kGreen
+                    : IsAsExpected(result)            ? kGreen
                                                       : kRed,
                     style);
   };
@@ -81,7 +81,7 @@ std::string FormatConsoleReport(const Report& report, ConsoleStyle style) {
     const std::string runs =
         result.declaration.expect == Expect::kBug
             ? absl::StrCat(" ", result.runs_detected, "/", result.runs)
-            : (result.verdict == Verdict::kFalsePositive
+            : (result.verdict == Verdict::kFalsePositive || result.verdict == Verdict::kDetected
                    ? absl::StrCat(" ", result.runs_with_findings, "/", result.runs)
                    : "");
     row(result.declaration.Id(), ExpectName(result.declaration.expect), FindingsByDetector(result),

@@ -183,8 +183,10 @@ void SetVerdict(CaseResult& result) {
     result.verdict = Verdict::kError;
   } else if (result.declaration.expect == Expect::kBug) {
     result.verdict = result.runs_detected > 0 ? Verdict::kDetected : Verdict::kMissed;
+  } else if (result.runs_with_findings == 0) {
+    result.verdict = Verdict::kClean;
   } else {
-    result.verdict = result.runs_with_findings > 0 ? Verdict::kFalsePositive : Verdict::kClean;
+    result.verdict = result.declaration.per_test ? Verdict::kDetected : Verdict::kFalsePositive;
   }
 }
 
@@ -192,9 +194,10 @@ bool SameBug(const ReportedFinding& a, const ReportedFinding& b) {
   return SameBugAs(b.detector, b.kind, b.locations, a);
 }
 
-bool IsAsExpected(Verdict verdict) {
-  switch (verdict) {
+bool IsAsExpected(const CaseResult& result) {
+  switch (result.verdict) {
     case Verdict::kDetected:
+      return result.declaration.expect == Expect::kBug;
     case Verdict::kClean:
       return true;
     case Verdict::kMissed:
@@ -209,7 +212,7 @@ Summary Summarize(const std::vector<CaseResult>& results) {
   Summary summary;
   for (const CaseResult& result : results) {
     ++summary.total;
-    if (IsAsExpected(result.verdict)) ++summary.as_expected;
+    if (IsAsExpected(result)) ++summary.as_expected;
     switch (result.verdict) {
       case Verdict::kDetected:
         ++summary.detected;

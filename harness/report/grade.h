@@ -14,7 +14,9 @@ namespace racelab {
 // Verdict rules (shared/DESIGN.md): any run the harness could not run →
 // error; expect=bug → detected when some run has a finding of a declared bug
 // kind, else missed; expect=clean → false-positive when any run has any
-// finding, else clean. `active` only feeds the note on a case this build
+// finding, else clean — but a user's own test (per_test) with a finding is
+// `detected`: a bug found in the user's code, not in racelab (and not as
+// expected, since a test is expected clean). `active` only feeds the note on a case this build
 // cannot detect, or can detect only in some runs.
 CaseResult GradeCase(const CaseDeclaration& declaration, const std::vector<RunRecord>& runs,
                      const std::vector<Detector>& active);
@@ -29,8 +31,10 @@ void SetVerdict(CaseResult& result);
 // merges runs' findings by).
 bool SameBug(const ReportedFinding& a, const ReportedFinding& b);
 
-// True for detected and clean.
-bool IsAsExpected(Verdict verdict);
+// True for a catalog case detected or clean as declared; false for a
+// user's test with findings (detected, expected clean), a miss, a false
+// positive or an error.
+bool IsAsExpected(const CaseResult& result);
 
 Summary Summarize(const std::vector<CaseResult>& results);
 

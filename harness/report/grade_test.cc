@@ -168,6 +168,26 @@ TEST(GradeTest, CleanCaseWithAnyFindingIsAFalsePositive) {
             Verdict::kFalsePositive);
 }
 
+// A user's own test (racelab run --gtest) is expected clean, and a finding
+// in it is a bug found in the user's code: `detected`, never racelab's own
+// false positive; still not as expected, so the run exits 1.
+TEST(GradeTest, AUsersTestWithAFindingIsDetectedAndNotAsExpected) {
+  CaseDeclaration test{"gtest", "MoveTest.BackAndForth", Expect::kClean, {}, {}};
+  test.per_test = true;
+  CaseResult found = GradeCase(test, {MakeRun({}), MakeRun({Race(3)})}, kTsanBuild);
+  EXPECT_EQ(found.verdict, Verdict::kDetected);
+  EXPECT_FALSE(IsAsExpected(found));
+  const Summary summary = Summarize({found});
+  EXPECT_EQ(summary.detected, 1);
+  EXPECT_EQ(summary.as_expected, 0);
+  EXPECT_EQ(ExitCodeFor(summary), 1);
+  CaseResult clean = GradeCase(test, {MakeRun({}), MakeRun({})}, kTsanBuild);
+  EXPECT_EQ(clean.verdict, Verdict::kClean);
+  EXPECT_TRUE(IsAsExpected(clean));
+  // A catalog case detected as declared is as expected.
+  EXPECT_TRUE(IsAsExpected(GradeCase(RacyCounter(), {MakeRun({Race(1)})}, kTsanBuild)));
+}
+
 TEST(GradeTest, ACorrectCaseThatTimesOutIsAnErrorOfTheRunNotAFalsePositive) {
   const Finding timeout{Detector::kWatchdog,
                         FindingKind::kTimeout,
@@ -193,6 +213,7 @@ TEST(GradeTest, AnyRunErrorMakesTheCaseAnError) {
 
 TEST(GradeTest, SummaryAndExitCodes) {
   std::vector<CaseResult> results(4);
+  results[0].declaration.expect = Expect::kBug;
   results[0].verdict = Verdict::kDetected;
   results[1].verdict = Verdict::kClean;
   Summary all_good = Summarize({results[0], results[1]});

@@ -62,18 +62,16 @@ std::string FailureMessage(const CaseResult& result, const std::vector<DetectorN
                           result.runs, " runs",
                           why.empty() ? "" : absl::StrCat(" (", absl::StrJoin(why, "; "), ")"));
     }
+    case Verdict::kDetected:  // a user's test (expected clean): its findings are bugs to fix
+      return absl::StrCat("findings in ", result.runs_with_findings, " of ", result.runs,
+                          " runs of the test",
+                          result.flaky ? absl::StrCat(" (", result.note, ")") : "");
     case Verdict::kFalsePositive:
-      if (result.declaration.per_test) {  // a user's test: its findings are bugs to fix
-        return absl::StrCat("findings in ", result.runs_with_findings, " of ", result.runs,
-                            " runs of the test",
-                            result.flaky ? absl::StrCat(" (", result.note, ")") : "");
-      }
       return absl::StrCat("false positive: findings in ", result.runs_with_findings, " of ",
                           result.runs, " runs of a correct variant");
     case Verdict::kError:
       return absl::StrCat(
           "error: ", result.errors.empty() ? "the case could not be run" : result.errors.front());
-    case Verdict::kDetected:
     case Verdict::kClean:
       break;
   }
@@ -87,7 +85,7 @@ void AppendTestcase(const CaseResult& result, const std::vector<DetectorNote>& n
                         XmlEscape(declaration.pattern), XmlEscape(declaration.variant),
                         absl::ToDoubleSeconds(result.duration));
   const std::string findings = FindingsText(result, {.indent = "", .site_indent = "    "});
-  if (!IsAsExpected(result.verdict)) {
+  if (!IsAsExpected(result)) {
     const char* element = result.verdict == Verdict::kError ? "error" : "failure";
     absl::StrAppend(&out, "      <", element, " type=\"", VerdictName(result.verdict),
                     "\" message=\"", XmlEscape(FailureMessage(result, notes)), "\">",
@@ -111,7 +109,7 @@ SuiteCounts Count(const std::vector<const CaseResult*>& results) {
     ++counts.tests;
     if (result->verdict == Verdict::kError) {
       ++counts.errors;
-    } else if (!IsAsExpected(result->verdict)) {
+    } else if (!IsAsExpected(*result)) {
       ++counts.failures;
     }
     counts.time += result->duration;
