@@ -133,7 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expectation{"static_init_first"},
         Expectation{"once_deadlock", true, {"deadlock", "lock-order-inversion"}, {"hang"}},
         Expectation{"once_first"}, Expectation{"join_under_lock", true, {"deadlock"}, {"hang"}},
-        Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
+        Expectation{"join_after_handoff"}, Expectation{"lost_wakeup", true, {"hang"}, {"hang"}},
         Expectation{"data_race", true, {"data-race"}, {"data-race"}, /*needs_tsan=*/true},
         Expectation{"mutex_misuse", true, {"mutex-misuse"}, {"mutex-misuse"}},
         Expectation{"destroy_locked", true, {"mutex-misuse"}, {}},
