@@ -91,7 +91,9 @@ __attribute__((always_inline)) inline int BlockingChecked(bool active, const voi
     CaptureSiteInto(site);
     // A new chain, whose site may name an edge (not a lock taken alone,
     // which is the slow path only after a foreign unlock: see TryAloneAcquire).
-    if (!state.held.empty()) CompleteSiteByUnwinding(site);
+    if (!state.held.empty()) {
+      CompleteHookSite(static_cast<const std::uintptr_t*>(__builtin_frame_address(0)), site);
+    }
     info = checker->BeforeBlockingAcquire(state, Address(lock), kind, shared, site);
     if (Site* slot =
             checker->PushHeld(state, info, Address(lock), kind, shared, /*blocking=*/true)) {

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "harness/lockorder/hook_bodies.h"
+#include "harness/lockorder/unwind_plans.h"
 
 #pragma GCC visibility push(hidden)
 
@@ -183,6 +184,10 @@ struct UnwoundSite {
   std::uintptr_t first = 0;  // the frame walk's first frame: where to start
   bool found = false;
   Site site;
+  // Each collected frame's context's canonical frame address, its
+  // callee's (see FirstFrames): the frame's return address, pcs[i], lies
+  // in the word below it.
+  std::uintptr_t cfa[kMaxSiteFrames] = {};
 };
 
 _Unwind_Reason_Code CollectFrame(_Unwind_Context* context, void* arg) {
@@ -192,9 +197,13 @@ _Unwind_Reason_Code CollectFrame(_Unwind_Context* context, void* arg) {
     if (ip != unwound->first) return _URC_NO_REASON;  // racelab's own frames
     unwound->found = true;
   }
+  unwound->cfa[unwound->site.depth] = static_cast<std::uintptr_t>(_Unwind_GetCFA(context));
   unwound->site.pcs[unwound->site.depth++] = ip;
   return unwound->site.depth == kMaxSiteFrames ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
+
+// Sites the unwinder completed, by what the frame walk saw (unwind_plans.h).
+constinit UnwindPlans unwind_plans;
 
 }  // namespace
 
@@ -248,6 +257,22 @@ void CompleteSiteByUnwinding(Site& site) {
   unwound.first = site.pcs[0];
   _Unwind_Backtrace(CollectFrame, &unwound);
   if (unwound.found && unwound.site.depth >= 2) site = unwound.site;
+}
+
+void CompleteHookSite(const std::uintptr_t* hook_frame, Site& site) {
+  if (site.depth == 0) return;
+  const std::uintptr_t* const anchor = hook_frame + 1;  // holds site.pcs[0]
+  if (unwind_plans.Apply(anchor, this_thread.stack_high, site)) return;
+  UnwoundSite unwound;
+  unwound.first = site.pcs[0];
+  _Unwind_Backtrace(CollectFrame, &unwound);
+  if (!unwound.found || unwound.site.depth < 2) return;
+  const std::uintptr_t* slots[kMaxSiteFrames];
+  for (int i = 0; i < unwound.site.depth; ++i) {
+    slots[i] = reinterpret_cast<const std::uintptr_t*>(unwound.cfa[i]) - 1;
+  }
+  unwind_plans.Learn(site, unwound.site, anchor, slots, this_thread.stack_high);
+  site = unwound.site;
 }
 
 void ReportMisuseFromHook(const void* object, LockKind kind, MisuseKind misuse,

@@ -321,6 +321,13 @@ __attribute__((always_inline)) inline void CaptureSiteInto(Site& site) {
 // the unwinder cannot find the first one. Call inside a HookScope.
 __attribute__((noinline)) void CompleteSiteByUnwinding(Site& site);
 
+// CompleteSiteByUnwinding for a site the frame walk captured from
+// `hook_frame` (the hook's own frame, still live): a site completed before
+// from the same walk is read from the stack where the unwinder found its
+// frames then (unwind_plans.h), without unwinding again. For the slow path
+// every new lock chain takes.
+__attribute__((noinline)) void CompleteHookSite(const std::uintptr_t* hook_frame, Site& site);
+
 __attribute__((always_inline)) inline Site CaptureSite() {
   Site site;
   CaptureSiteInto(site);
