@@ -47,14 +47,24 @@ std::optional<Location> LocatedIn(CycleSites& sites, std::size_t index, std::uin
   return WithThreadAndRole(sites.At(index), thread, std::move(role));
 }
 
-// The recording's edges by their ends: a cycle of n steps among m edges
-// costs n lookups, not n walks over m.
+// The edges the recording's inversions step along, by their ends: a cycle
+// of n steps among m edges costs n lookups, not n walks over m, and a
+// recording with a million edges and no inversion indexes none of them.
 class EdgeIndex {
  public:
   explicit EdgeIndex(const Recording& recording) {
-    for (const Edge& edge : recording.edges)
-      edges_.emplace(std::make_pair(edge.from, edge.to), &edge);
+    for (const InversionRecord& inversion : recording.inversions) {
+      for (size_t i = 0; i + 1 < inversion.cycle.size(); ++i) {
+        edges_.emplace(std::make_pair(inversion.cycle[i], inversion.cycle[i + 1]), nullptr);
+      }
+    }
+    if (edges_.empty()) return;
+    for (const Edge& edge : recording.edges) {
+      auto wanted = edges_.find({edge.from, edge.to});
+      if (wanted != edges_.end() && wanted->second == nullptr) wanted->second = &edge;
+    }
   }
+  // The edge from → to, if an inversion steps along it and it was recorded.
   const Edge* Find(LockId from, LockId to) const {
     auto found = edges_.find({from, to});
     return found == edges_.end() ? nullptr : found->second;

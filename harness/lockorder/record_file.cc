@@ -481,9 +481,24 @@ absl::StatusOr<Recording> ReadRecording(const std::string& path) {
     return errno == ENOENT ? absl::NotFoundError(absl::StrCat(path, ": ", reason))
                            : absl::PermissionDeniedError(absl::StrCat(path, ": ", reason));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseRecording(text.str(), path);
+  // Read in one piece where the size is known (a record file grown by a
+  // million edges is tens of megabytes: one copy of it, not a stream's
+  // growing buffer and then another).
+  std::string text;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0 && in) {
+    text.resize(static_cast<std::size_t>(size));
+    in.read(text.data(), size);
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  } else {
+    in.clear();
+    std::ostringstream stream;
+    stream << in.rdbuf();
+    text = std::move(stream).str();
+  }
+  return ParseRecording(text, path);
 }
 
 }  // namespace racelab::lockorder

@@ -5,10 +5,12 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -269,6 +271,26 @@ TEST(RecordFileTest, ALockDeclaredFirstWithoutItsSiteTakesItFromTheSecondLine) {
                    .ok());
   EXPECT_FALSE(
       ParseRecording(start + "lock 0 mutex 0x10 -\nlock 0 rwlock 0x10 3\n", "f.lockorder").ok());
+}
+
+// A file whose size cannot be asked (a pipe) is read to its end all the same.
+TEST(RecordFileTest, AFileOfUnknownSizeIsReadWhole) {
+  char dir[] = "/tmp/racelab_record_fifo_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = absl::StrCat(dir, "/lockorder.fifo");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer([&path] {
+    std::ofstream out(path, std::ios::binary);
+    out << kRecordFileHeader << "\nprocess 42 /bin/true\nthread 1 43\n";
+  });
+  absl::StatusOr<Recording> read = ReadRecording(path);
+  writer.join();
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->pid, 42);
+  EXPECT_EQ(read->executable, "/bin/true");
+  EXPECT_EQ(read->threads.at(1), 43);
 }
 
 TEST(RecordFileTest, AMissingFileIsNotFound) {
