@@ -307,10 +307,10 @@ void LockOrderChecker::NarrowGuard(const LockInfo& from, const LockInfo& to, std
     narrows = !InHeldSet(facts.guard, held_sets_[at].lock);
   }
   if (!narrows) return;
-  std::vector<LockId> guard = HeldLocksOf(old_guard);
-  guard.erase(std::remove_if(guard.begin(), guard.end(),
-                             [&](LockId lock) { return !InHeldSet(facts.guard, lock); }),
-              guard.end());
+  std::vector<LockId> guard;
+  for (LockId lock : HeldLocksOf(old_guard)) {
+    if (InHeldSet(facts.guard, lock)) guard.push_back(lock);
+  }
   EdgeFacts narrowed = facts;
   narrowed.guard = HeldSetOfLocks(guard);
   edge_facts_[slot] = narrowed;

@@ -82,7 +82,7 @@ void LockOrderChecker::KeepCoveredEdges(const LockInfo& lock) {
       const EdgeFacts& into_lock = edge_facts_[*graph_.FindEdge(predecessor, node)];
       // The sets without `lock`, when it is the newest lock of them (as
       // when it was taken by a blocking call).
-      const auto without_lock = [&](HeldSetId set) {
+      const auto without_lock = [&](HeldSetId set) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return set != kNoHeldSet && held_sets_[set].lock == lock.id ? held_sets_[set].parent : set;
       };
       RecordEdge(

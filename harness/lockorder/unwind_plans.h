@@ -41,19 +41,20 @@ class UnwindPlans {
     if (version == 0 || (version & 1) != 0) return false;
     std::uintptr_t completed[kMaxSiteFrames];
     std::uint64_t offsets[kOffsetWords];
-    const std::uint64_t depths = entry.depths.load(std::memory_order_relaxed);
+    // Acquire loads, so that the sequence number's second load cannot come
+    // before them (ThreadSanitizer does not model a lone fence).
+    const std::uint64_t depths = entry.depths.load(std::memory_order_acquire);
     bool same_walk = (depths & 0xff) == static_cast<std::uint64_t>(site.depth);
     for (int i = 0; i < site.depth && same_walk; ++i) {
-      same_walk = entry.walked[i].load(std::memory_order_relaxed) == site.pcs[i];
+      same_walk = entry.walked[i].load(std::memory_order_acquire) == site.pcs[i];
     }
     const int depth = static_cast<int>(depths >> 8);
     for (int i = 0; i < kMaxSiteFrames; ++i) {
-      completed[i] = entry.completed[i].load(std::memory_order_relaxed);
+      completed[i] = entry.completed[i].load(std::memory_order_acquire);
     }
     for (int i = 0; i < kOffsetWords; ++i) {
-      offsets[i] = entry.offsets[i].load(std::memory_order_relaxed);
+      offsets[i] = entry.offsets[i].load(std::memory_order_acquire);
     }
-    std::atomic_thread_fence(std::memory_order_acquire);
     if (!same_walk || entry.version.load(std::memory_order_relaxed) != version) return false;
     if (depth < 1 || depth > kMaxSiteFrames) return false;
     for (int i = 0; i < depth; ++i) {
@@ -87,10 +88,9 @@ class UnwindPlans {
     Entry& entry = entries_[Index(walked)];
     std::uint64_t version = entry.version.load(std::memory_order_relaxed);
     if ((version & 1) != 0 ||
-        !entry.version.compare_exchange_strong(version, version + 1, std::memory_order_relaxed)) {
-      return;
+        !entry.version.compare_exchange_strong(version, version + 1, std::memory_order_acquire)) {
+      return;  // (acquire: the stores below stay after the odd number)
     }
-    std::atomic_thread_fence(std::memory_order_release);
     for (int i = 0; i < kMaxSiteFrames; ++i) {
       entry.walked[i].store(i < walked.depth ? walked.pcs[i] : 0, std::memory_order_relaxed);
       entry.completed[i].store(i < completed.depth ? completed.pcs[i] : 0,
