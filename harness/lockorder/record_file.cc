@@ -448,13 +448,15 @@ absl::StatusOr<Recording> ParseRecording(absl::string_view text, const std::stri
         absl::StrCat(path, ":", lines, ": truncated (the last line has no end)"));
   }
   // Room for every edge line at once: a million edges grown by doubling
-  // copy themselves twice over and leave the old buffers behind.
+  // copy themselves twice over and leave the old buffers behind. (At most
+  // one per 16 bytes, shorter than any well-formed edge line: a corrupt file
+  // of "edge " lines is refused at its first, not after a large reserve.)
   std::size_t edge_lines = 0;
   for (std::size_t at = text.find("\nedge "); at != absl::string_view::npos;
        at = text.find("\nedge ", at + 6)) {
     ++edge_lines;
   }
-  out.edges.reserve(edge_lines);
+  out.edges.reserve(std::min(edge_lines, text.size() / 16));
   int line_number = 0;
   std::vector<std::pair<int, Edge>> retaken;
   for (absl::string_view line : absl::StrSplit(text.substr(0, text.size() - 1), '\n')) {
