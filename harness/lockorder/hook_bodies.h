@@ -104,7 +104,12 @@ __attribute__((always_inline)) inline int BlockingChecked(bool active, const voi
   if (info != nullptr) {
     slot->Publish(info, /*condition=*/false);
   } else {
-    slot->PublishAlone(Address(lock), kind);  // unresolved: the thread holds nothing else
+    // Unresolved: the thread holds nothing else. If the lock is taken
+    // between the look at its owner below and this thread's call, a thread
+    // that then joins this one holding it finds this wait (FindWaitCycle).
+    // The store is not sequentially consistent (it is on every alone lock);
+    // the lock call's own atomic instruction right after makes it visible.
+    slot->PublishAlone(Address(lock), kind);
   }
   // Held by a thread: this call may block, so see whether it closes a
   // wait-for cycle (off the fast path: waiting costs far more anyway).

@@ -37,14 +37,15 @@ void RequestStop() {
   if (fd >= 0) ::close(fd);
 }
 
-// Where `thread` took `lock`: its held entry for it, searched from the
-// oldest (`oldest_first`) or the newest. Null when it is not there.
-const Site* HeldSite(const ThreadLockState* thread, const LockInfo* lock, bool oldest_first) {
+// Where `thread` took the lock at `address`: its held entry for it,
+// searched from the oldest (`oldest_first`) or the newest. Null when it is
+// not there.
+const Site* HeldSite(const ThreadLockState* thread, std::uintptr_t address, bool oldest_first) {
   if (thread == nullptr) return nullptr;
   const HeldList& held = thread->held;
   for (std::size_t i = 0; i < held.size(); ++i) {
     const Held& entry = held[oldest_first ? i : held.size() - 1 - i];
-    if (entry.address == lock->address) return &entry.site;
+    if (entry.address == address) return &entry.site;
   }
   return nullptr;
 }
@@ -71,7 +72,13 @@ void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool 
       // newest entry for it.
       if (mine || !livelock) {
         step.waiting_site = HeldSite(mine ? &state : slot->state.load(std::memory_order_acquire),
-                                     links[i].lock, /*oldest_first=*/false);
+                                     links[i].address, /*oldest_first=*/false);
+      }
+      // Waited for alone (only a thread joining it reaches such a thread,
+      // and it waits for ever): the lock is known from now on.
+      if (step.lock == nullptr) {
+        step.lock = checker->FindLock(state, links[i].address, links[i].kind,
+                                      step.waiting_site != nullptr ? *step.waiting_site : Site{});
       }
     } else {
       // Written before the wait was published, and the wait is unchanged.
@@ -81,7 +88,7 @@ void ReportCycle(ThreadLockState& state, const WaitLink* links, int count, bool 
       const ThreadLockState* holder =
           next_mine ? &state : next->state.load(std::memory_order_acquire);
       // A thread waiting for a lock it holds: the hold is the older entry.
-      step.held_site = HeldSite(holder, links[i].lock, /*oldest_first=*/true);
+      step.held_site = HeldSite(holder, links[i].address, /*oldest_first=*/true);
     }
   }
   checker->ReportWaitCycle(state, livelock, steps, count);
@@ -101,7 +108,7 @@ __attribute__((noinline)) void OnContended(ThreadLockState& state, LockInfo* loc
     for (const Held& held : state.held) {
       if (held.address == lock->address && held.shared) {
         HookScope scope;
-        links[0] = WaitLink{this_thread.wait_slot, lock, WaitHow::kLock};
+        links[0] = WaitLink{this_thread.wait_slot, lock, WaitHow::kLock, lock->address, lock->kind};
         ReportCycle(state, links, 1, /*livelock=*/false);
         return;
       }

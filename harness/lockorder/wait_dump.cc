@@ -54,10 +54,35 @@ LockInfo* LockOf(std::uintptr_t waiting_on) {
 // retrying one keeps is stuck as long as the retrying one goes on).
 bool Qualifies(const WaitSlot& slot, std::uintptr_t waiting_on, bool retrying,
                std::int64_t now_ns) {
-  if (waiting_on == 0 || waiting_on == WaitSlot::kAlone) return false;
-  if ((waiting_on & WaitSlot::kRetrying) == 0) return true;  // a lock, a condition, a join
+  if (waiting_on == 0) return false;
+  if ((waiting_on & WaitSlot::kRetrying) == 0)
+    return true;  // a lock (alone too), a condition, a join
   return retrying && slot.failed_tries.load(std::memory_order_relaxed) >= kLivelockAfterTries &&
          now_ns - slot.retrying_since_ns.load(std::memory_order_relaxed) >= kLivelockAfterNs;
+}
+
+// What a slot published beside `waiting_on` that a cycle step depends on:
+// whom it joins, or the lock it waits for alone; 0 for other waits.
+std::uintptr_t PublishedBeside(const WaitSlot& slot, std::uintptr_t waiting_on) {
+  if ((waiting_on & WaitSlot::kJoining) != 0) return slot.joining.load(std::memory_order_seq_cst);
+  if (waiting_on == WaitSlot::kAlone) return slot.alone_address.load(std::memory_order_seq_cst);
+  return 0;
+}
+
+// The step `slot` takes by publishing `waiting_on` (a wait that qualifies),
+// with `beside` what PublishedBeside read.
+WaitLink LinkOf(WaitSlot* slot, std::uintptr_t waiting_on, std::uintptr_t beside) {
+  if ((waiting_on & WaitSlot::kJoining) != 0) return WaitLink{slot, nullptr, WaitHow::kJoin};
+  if (waiting_on == WaitSlot::kAlone) {
+    return WaitLink{slot, nullptr, WaitHow::kLock, beside,
+                    slot->alone_kind.load(std::memory_order_relaxed)};
+  }
+  LockInfo* const lock = LockOf(waiting_on);
+  return WaitLink{slot, lock,
+                  (waiting_on & WaitSlot::kRetrying) != 0    ? WaitHow::kRetry
+                  : (waiting_on & WaitSlot::kCondition) != 0 ? WaitHow::kCondition
+                                                             : WaitHow::kLock,
+                  lock->address, lock->kind};
 }
 
 // Async-signal-safe decimal formatting into `out`; returns the end.
@@ -208,31 +233,23 @@ void DumpWaits(int) {
 int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_t now_ns,
                   WaitLink* links, int max_links) {
   const std::int64_t self_tid = self->os_tid.load(std::memory_order_relaxed);
-  std::uintptr_t waits[64];  // what each link's slot published, to check again
-  std::uintptr_t joins[64];  // and whom it joins
+  std::uintptr_t waits[64];   // what each link's slot published, to check again
+  std::uintptr_t beside[64];  // and whom it joins, or which lock it waits for alone
   if (max_links > 64) max_links = 64;
   int count = 0;
   std::uintptr_t waiting_on = self->waiting_on.load(std::memory_order_relaxed);
   WaitSlot* slot = self;
   while (true) {
-    if (waiting_on == 0 || waiting_on == WaitSlot::kAlone || count == max_links) return 0;
-    WaitSlot* next = nullptr;
-    joins[count] = 0;
-    if ((waiting_on & WaitSlot::kJoining) != 0) {
-      joins[count] = slot->joining.load(std::memory_order_seq_cst);
-      next = SlotOfPthread(joins[count]);
-      if (next == nullptr) return 0;  // a thread that never took a lock waits for none
-      links[count] = WaitLink{slot, nullptr, WaitHow::kJoin};
-    } else {
-      links[count] = WaitLink{slot, LockOf(waiting_on),
-                              (waiting_on & WaitSlot::kRetrying) != 0    ? WaitHow::kRetry
-                              : (waiting_on & WaitSlot::kCondition) != 0 ? WaitHow::kCondition
-                                                                         : WaitHow::kLock};
-    }
+    if (waiting_on == 0 || count == max_links) return 0;
+    beside[count] = PublishedBeside(*slot, waiting_on);
+    links[count] = LinkOf(slot, waiting_on, beside[count]);
     waits[count++] = waiting_on;
-    if (next == nullptr) {
-      const std::int64_t owner =
-          holder(links[count - 1].lock->address, links[count - 1].lock->kind);
+    WaitSlot* next = nullptr;
+    if (links[count - 1].how == WaitHow::kJoin) {
+      next = SlotOfPthread(beside[count - 1]);
+      if (next == nullptr) return 0;  // a thread that never took a lock waits for none
+    } else {
+      const std::int64_t owner = holder(links[count - 1].address, links[count - 1].kind);
       if (owner == 0) return 0;
       if (owner == self_tid) break;
       next = SlotWithOsTid(owner);
@@ -252,12 +269,13 @@ int FindWaitCycle(WaitSlot* self, HolderQuery holder, bool retrying, std::int64_
   // or its end) stays out of reach, so that link is stuck too, and so on
   // back to `self`.
   for (int i = count - 1; i >= 1; --i) {
-    if (links[i].slot->waiting_on.load(std::memory_order_seq_cst) != waits[i] ||
-        links[i].slot->joining.load(std::memory_order_seq_cst) != joins[i]) {
+    const std::uintptr_t waiting_on_now = links[i].slot->waiting_on.load(std::memory_order_seq_cst);
+    if (waiting_on_now != waits[i] ||
+        PublishedBeside(*links[i].slot, waiting_on_now) != beside[i]) {
       return 0;
     }
     if (links[i - 1].how == WaitHow::kJoin) continue;  // it waits for that very slot's thread
-    if (holder(links[i - 1].lock->address, links[i - 1].lock->kind) !=
+    if (holder(links[i - 1].address, links[i - 1].kind) !=
         links[i].slot->os_tid.load(std::memory_order_relaxed)) {
       return 0;
     }

@@ -32,7 +32,8 @@ struct alignas(64) WaitSlot {
   static constexpr std::uintptr_t kFlags = kCondition | kRetrying | kJoining;
   // Alone: blocked on the unresolved lock at `alone_address`, of kind
   // `alone_kind` (see LockOrderChecker: the thread holds no other lock, so
-  // the wait is no step of a cycle; the dump still names it).
+  // no chain of lock waits comes back to it, but a thread joining it while
+  // holding that lock closes a cycle).
   static constexpr std::uintptr_t kAlone = 8;
   std::atomic<WaitSlot*> next{nullptr};
   std::atomic<std::uint32_t> thread{0};  // the checker's number for the thread
@@ -78,8 +79,12 @@ static_assert(alignof(LockInfo) > WaitSlot::kFlags, "the wait flags need free lo
 // One thread of a wait-for cycle, as FindWaitCycle found it.
 struct WaitLink {
   WaitSlot* slot = nullptr;
-  LockInfo* lock = nullptr;  // what it waits for; null for a join
+  // What it waits for; null for a join, and for a lock the thread waits for
+  // alone (kAlone: never resolved, known by `address` and `kind` only).
+  LockInfo* lock = nullptr;
   WaitHow how = WaitHow::kLock;
+  std::uintptr_t address = 0;  // the lock's, unless a join
+  LockKind kind = LockKind::kMutex;
 };
 
 // How long every thread of a retry cycle must have kept failing (and how
@@ -93,7 +98,9 @@ inline constexpr std::uint32_t kLivelockAfterTries = 10;
 // other slots are read with sequentially consistent loads, so of two
 // threads closing a cycle at once the later one sees the other's wait)
 // through the other threads' slots. A deadlock
-// (`retrying` false) counts threads blocked in a lock call, in a condition
+// (`retrying` false) counts threads blocked in a lock call (also one taken
+// alone: a thread that holds no lock still closes a cycle through a thread
+// joining it), in a condition
 // wait (which cannot return without its mutex) or joining a thread (which
 // waits for that thread, not a lock holder); a livelock
 // (`retrying` true, `self` retrying) also threads retrying a lock for at
