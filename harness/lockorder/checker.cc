@@ -265,7 +265,7 @@ void LockOrderChecker::RecordEdge(const LockInfo& from, const LockInfo& to, Edge
     return;
   }
   Edge edge{from.id, to.id,
-            EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}};
+            EdgeWitness{facts.thread, facts.held_site, facts.requested_site, facts.held}};
   sink_->OnEdge(edge);
   if (facts.guard != facts.held) {  // a covered edge whose own edge was narrowed
     edge.guard_narrowed = true;
@@ -314,10 +314,9 @@ void LockOrderChecker::NarrowGuard(const LockInfo& from, const LockInfo& to, std
   EdgeFacts narrowed = facts;
   narrowed.guard = HeldSetOfLocks(guard);
   edge_facts_[slot] = narrowed;
-  sink_->OnEdgeRetaken(
-      Edge{from.id, to.id,
-           EdgeWitness{facts.thread, facts.held_site, facts.requested_site, {}, facts.held}, true,
-           narrowed.guard});
+  sink_->OnEdgeRetaken(Edge{
+      from.id, to.id, EdgeWitness{facts.thread, facts.held_site, facts.requested_site, facts.held},
+      true, narrowed.guard});
   auto cycles = guarded_cycles_by_edge_.find(EdgeKey(from.id, to.id));
   if (cycles == guarded_cycles_by_edge_.end()) return;
   for (std::uint32_t index : cycles->second) {

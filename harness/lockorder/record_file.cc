@@ -234,7 +234,13 @@ class RecordLine {
     if (absl::StartsWith(p_.field(6), "@")) {
       return HeldSetRef(6, edge.witness.held_set);  // its locks: Recording::HeldLocks
     }
-    return p_.Ids(6, edge.witness.held);
+    std::vector<LockId> held;
+    RETURN_IF_ERROR(p_.Ids(6, held));
+    if (!held.empty()) {
+      edge.witness.held_list = static_cast<HeldListId>(out_.held_lists.size());
+      out_.held_lists.push_back(std::move(held));
+    }
+    return absl::OkStatus();
   }
   absl::Status Inversion() {
     InversionRecord inversion;
@@ -395,7 +401,9 @@ std::vector<LockId> Recording::GuardLocks(const Edge& edge) const {
 }
 
 std::vector<LockId> Recording::HeldLocks(const EdgeWitness& witness) const {
-  if (witness.held_set == kNoHeldSet) return witness.held;
+  if (witness.held_set == kNoHeldSet) {
+    return witness.held_list == kNoHeldList ? std::vector<LockId>{} : held_lists[witness.held_list];
+  }
   std::vector<LockId> held;
   for (HeldSetId at = witness.held_set; at != kNoHeldSet; at = held_sets.at(at).first) {
     held.push_back(held_sets.at(at).second);

@@ -101,6 +101,8 @@ struct Recording {
   absl::btree_map<LockId, ModuleOffset> lock_objects;
   // Held sets by id: the parent set (kNoHeldSet: none) and the lock added.
   absl::btree_map<HeldSetId, std::pair<HeldSetId, LockId>> held_sets;
+  // The held lists of edge lines that spell them out (version 1).
+  std::vector<std::vector<LockId>> held_lists;
   std::vector<Edge> edges;  // one per pair of locks; `retaken` lines applied
   // The locks an edge's witness names as held, oldest first: its held set's
   // (version 2), or its `held` list (version 1).

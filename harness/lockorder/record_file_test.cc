@@ -40,9 +40,9 @@ TEST(RecordFileTest, WhatTheWriterWritesTheReaderReads) {
     writer.OnLock(LockRecord{1, LockKind::kRecursiveMutex, 0x2000, kNoSite});
     writer.OnHeldSet(0, kNoHeldSet, 0);
     writer.OnHeldSet(1, kNoHeldSet, 1);
-    writer.OnEdge(Edge{0, 1, EdgeWitness{1, 0, 0, {}, 0}});
-    writer.OnEdge(Edge{1, 0, EdgeWitness{2, 0, kNoSite, {}, 1}});
-    writer.OnEdgeRetaken(Edge{0, 1, EdgeWitness{2, kNoSite, 0, {}, 1}, true, kNoHeldSet});
+    writer.OnEdge(Edge{0, 1, EdgeWitness{1, 0, 0, 0}});
+    writer.OnEdge(Edge{1, 0, EdgeWitness{2, 0, kNoSite, 1}});
+    writer.OnEdgeRetaken(Edge{0, 1, EdgeWitness{2, kNoSite, 0, 1}, true, kNoHeldSet});
     writer.OnInversion(InversionRecord{2, {1, 0, 1}, {}});
     writer.OnSelfDeadlock(SelfDeadlockRecord{1, 0, 0, 0, true});
     writer.OnMisuse(MisuseRecord{2, 0, 0, MisuseKind::kUnlockNotOwner, 1});
@@ -238,6 +238,10 @@ TEST(RecordFileTest, ReadsHeldSetsAndVersion1HeldLists) {
                      "f.lockorder");
   ASSERT_TRUE(recording.ok()) << recording.status();
   EXPECT_THAT(recording->HeldLocks(recording->edges[0].witness), ::testing::ElementsAre(0, 1));
+  recording = ParseRecording(
+      "racelab-lockorder/1\nprocess 42 /bin/prog\n" + locks + "edge 1 2 1 - - -\n", "f.lockorder");
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  EXPECT_THAT(recording->HeldLocks(recording->edges[0].witness), ::testing::IsEmpty());
 }
 
 // The wait dump, a signal handler, declares a lock no record named yet, and

@@ -101,16 +101,12 @@ void RecordFileWriter::OnLock(const LockRecord& lock) {
   }
 }
 
+// The checker names what an edge's thread held by a held set, always (an
+// edge's thread holds its `from`).
 void RecordFileWriter::OnEdge(const Edge& edge) {
-  if (edge.witness.held_set != kNoHeldSet) {
-    AppendLine("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
-               SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " @",
-               edge.witness.held_set);
-  } else {
-    AppendLine("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
-               SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " ",
-               IdList(edge.witness.held));
-  }
+  AppendLine("edge ", edge.from, " ", edge.to, " ", edge.witness.thread, " ",
+             SiteField(edge.witness.held_site), " ", SiteField(edge.witness.requested_site), " @",
+             edge.witness.held_set);
 }
 
 void RecordFileWriter::OnEdgeRetaken(const Edge& edge) {

@@ -18,6 +18,10 @@ inline constexpr SiteId kNoSite = ~SiteId{0};
 // the locks held with one number, not all of them.
 using HeldSetId = std::uint32_t;
 inline constexpr HeldSetId kNoHeldSet = ~HeldSetId{0};
+// A held list as a version-1 record file spells it on the edge line: an
+// index into Recording::held_lists.
+using HeldListId = std::uint32_t;
+inline constexpr HeldListId kNoHeldList = ~HeldListId{0};
 
 // Who did "hold `from`, request `to`", and where: the first to, or the last
 // to take the edge holding fewer locks than before (see Edge::guard).
@@ -25,10 +29,12 @@ struct EdgeWitness {
   std::uint32_t thread = 0;         // racelab's thread number (1 = first seen)
   SiteId held_site = kNoSite;       // where `from` was acquired
   SiteId requested_site = kNoSite;  // where `to` was requested
-  std::vector<LockId> held;         // every lock the thread held at that moment...
-  // ...or, when not kNoHeldSet, the held set naming them (`held` empty: the
-  // checker writes sets, Recording::HeldLocks reads them).
+  // Every lock the thread held at that moment: the held set naming them
+  // (the checker writes sets, Recording::HeldLocks reads them)...
   HeldSetId held_set = kNoHeldSet;
+  // ...or, read from a file that lists them on the edge line, that list.
+  // Neither: none. (Small: a recording holds one per pair of locks.)
+  HeldListId held_list = kNoHeldList;
 };
 
 struct Edge {
