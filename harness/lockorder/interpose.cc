@@ -75,6 +75,8 @@ using racelab::lockorder::MutexKind;
 using racelab::lockorder::Next;
 using racelab::lockorder::NonBlocking;
 using racelab::lockorder::OnceCall;
+using racelab::lockorder::PerturbedYield;
+using racelab::lockorder::perturbing;
 using racelab::lockorder::Release;
 using racelab::lockorder::SemaphoreDestroy;
 using racelab::lockorder::SemaphorePost;
@@ -127,6 +129,7 @@ RACELAB_NEXT(int, pthread_spin_unlock, (pthread_spinlock_t*))
 RACELAB_NEXT(int, pthread_spin_init, (pthread_spinlock_t*, int))
 RACELAB_NEXT(int, pthread_spin_destroy, (pthread_spinlock_t*))
 RACELAB_NEXT(int, pthread_join, (pthread_t, void**))
+RACELAB_NEXT(int, sched_yield, ())
 RACELAB_NEXT(int, pthread_detach, (pthread_t))
 RACELAB_NEXT(int, pthread_create, (pthread_t*, const pthread_attr_t*, void* (*)(void*), void*))
 RACELAB_NEXT(int, pthread_once, (pthread_once_t*, void (*)()))
@@ -273,6 +276,11 @@ int pthread_join(pthread_t t, void** r) {
   ClaimThreadEnd(t, ThreadClaims::Claim::kJoined, __builtin_return_address(0),
                  static_cast<const std::uintptr_t*>(__builtin_frame_address(0)));
   return Joining(t, [&] { return NextOf_pthread_join()(t, r); });
+}
+
+int sched_yield() {
+  if (__builtin_expect(perturbing, false) && PerturbedYield()) return 0;
+  return NextOf_sched_yield()();
 }
 
 int pthread_once(pthread_once_t* o, void (*f)()) {

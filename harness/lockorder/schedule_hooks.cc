@@ -2,12 +2,14 @@
 // schedule_hooks.h).
 #include "harness/lockorder/schedule_hooks.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -32,6 +34,11 @@ schedule::PctSchedule* pct = nullptr;
 
 constexpr int kNotJoined = kNoReservedSlot;
 constinit __attribute__((tls_model("initial-exec"))) thread_local int slot = kNotJoined;
+
+// Per slot: its thread's OS id (0 until the thread itself joined), and
+// whether it is waiting in PerturbAtSyncPoint's polls right now.
+std::atomic<std::int32_t> slot_tids[schedule::PctSchedule::kMaxThreads];
+std::atomic<bool> slot_polling[schedule::PctSchedule::kMaxThreads];
 
 // Takes the calling thread out of the schedule when it exits.
 struct SlotOwner {
@@ -107,6 +114,10 @@ void ForkedChild() {
 int JoinedSlot(int reserved = kNotJoined) {
   if (slot == kNotJoined) {
     slot = reserved != kNotJoined ? reserved : pct->Join();
+    if (slot >= 0) {
+      slot_tids[slot].store(static_cast<std::int32_t>(::syscall(SYS_gettid)),
+                            std::memory_order_relaxed);
+    }
     (void)&slot_owner;  // registers the owner's destructor for this thread
     AskForAShortSlice();
     if (::syscall(SYS_gettid) != ::getpid()) KeepOnOneCpu(slot);  // not the first thread
@@ -117,6 +128,42 @@ int JoinedSlot(int reserved = kNotJoined) {
 void SleepOnePoll() {
   const timespec pause{0, kPollNanoseconds};
   ::syscall(SYS_nanosleep, reinterpret_cast<long>(&pause), 0L);
+}
+
+// Whether the thread of `other` sleeps in the kernel (state S or D in its
+// /proc stat) other than in these polls: blocked where the hooks do not see
+// it (the futex of a std::latch or std::atomic::wait, a read, a sleep), so
+// it makes no thread wait. Waiting out the cap for it instead held each
+// thread of counter/racy at its start for 25 ms, one after another, while
+// the first waited in RunTogether's latch; the threads then reached the
+// latch apart, slept there, and woke too far apart to overlap. Raw system
+// calls and a stack buffer; false whenever /proc cannot say.
+bool AsleepUnseen(int other) {
+  if (other < 0 || slot_polling[other].load(std::memory_order_acquire)) return false;
+  const std::int32_t tid = slot_tids[other].load(std::memory_order_relaxed);
+  if (tid <= 0) return false;
+  char path[48] = "/proc/self/task/";
+  char* end = path + 16;
+  char digits[12];
+  int count = 0;
+  for (std::int32_t rest = tid; rest > 0; rest /= 10)
+    digits[count++] = static_cast<char>('0' + rest % 10);
+  while (count > 0) *end++ = digits[--count];
+  for (const char* tail = "/stat"; *tail != '\0';) *end++ = *tail++;
+  *end = '\0';
+  const long fd = ::syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) return false;
+  char text[512];
+  const long got = ::syscall(SYS_read, fd, text, sizeof text);
+  ::syscall(SYS_close, fd);
+  // "tid (name) state ...": the name may hold ')' itself, so the last one.
+  long close_paren = -1;
+  for (long i = 0; i < got; ++i) {
+    if (text[i] == ')') close_paren = i;
+  }
+  if (close_paren < 0 || close_paren + 2 >= got) return false;
+  const char state = text[close_paren + 2];
+  return state == 'S' || state == 'D';
 }
 
 }  // namespace
@@ -141,20 +188,39 @@ void PerturbAtSyncPoint() {
   HookScope scope;  // no re-entry, and nothing of this is visible to TSan
   const int own = JoinedSlot();
   pct->Step(own);
-  for (int poll = 0; pct->Outranked(own); ++poll) {
-    if (poll == pct->max_polls_per_point()) {
+  if (own < 0) return;
+  slot_polling[own].store(true, std::memory_order_release);
+  for (int poll = 0;;) {
+    const int above = pct->Outranking(own);
+    if (above < 0) break;
+    if (AsleepUnseen(above)) {
+      pct->Overlook(above);
+      continue;
+    }
+    if (poll++ == pct->max_polls_per_point()) {
       pct->OverlookThoseAbove(own);
       break;
     }
     if (!pct->SpendPoll()) break;
     SleepOnePoll();
   }
+  slot_polling[own].store(false, std::memory_order_release);
+}
+
+bool PerturbedYield() {
+  if ((this_thread.pass_through & (HookThread::kInHook | HookThread::kExited)) != 0) return false;
+  HookScope scope;
+  if (JoinedSlot() < 0 || !pct->SpendPoll()) return false;
+  SleepOnePoll();
+  return true;
 }
 
 int ReserveSlotForNewThread() {
   if (!perturbing) return kNoReservedSlot;
   HookScope scope;
-  return pct->Join();
+  const int reserved = pct->Join();
+  if (reserved >= 0) slot_tids[reserved].store(0, std::memory_order_relaxed);
+  return reserved;
 }
 
 void ReleaseReservedSlot(int reserved) {
@@ -175,6 +241,7 @@ void PerturbedThreadStarts(int reserved) {
 void PerturbedThreadEnds() {
   if (!perturbing || slot < 0) return;
   HookScope scope;
+  slot_tids[slot].store(0, std::memory_order_relaxed);
   pct->Leave(slot);
   slot = -1;
 }

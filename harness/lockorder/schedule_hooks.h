@@ -27,6 +27,10 @@ __attribute__((always_inline)) inline void Perturb() {
   if (__builtin_expect(perturbing, false)) PerturbAtSyncPoint();
 }
 
+// sched_yield in a perturbed run: true when the calling thread slept a
+// poll instead (see schedule_hooks.cc); false: it yields as asked.
+bool PerturbedYield();
+
 // The calling thread is about to become another program (exec): the CPUs
 // it was kept on (see schedule_hooks.cc) are given back, so that the new
 // image starts with the set the process had. No-op when not kept.

@@ -101,8 +101,8 @@ void PctSchedule::Step(int slot) {
   }
 }
 
-bool PctSchedule::Outranked(int slot) const {
-  if (slot < 0) return false;
+int PctSchedule::Outranking(int slot) const {
+  if (slot < 0) return -1;
   const std::uint64_t own = slots_[slot].priority.load(std::memory_order_relaxed);
   const int used = used_slots_.load(std::memory_order_acquire);
   for (int other = 0; other < used; ++other) {
@@ -110,10 +110,16 @@ bool PctSchedule::Outranked(int slot) const {
     const Slot& entry = slots_[other];
     if (entry.state.load(std::memory_order_acquire) == kRunning &&
         entry.priority.load(std::memory_order_relaxed) > own) {
-      return true;
+      return other;
     }
   }
-  return false;
+  return -1;
+}
+
+void PctSchedule::Overlook(int other) {
+  if (other < 0) return;
+  std::uint8_t running = kRunning;
+  slots_[other].state.compare_exchange_strong(running, kOverlooked, std::memory_order_acq_rel);
 }
 
 void PctSchedule::OverlookThoseAbove(int slot) {

@@ -87,11 +87,17 @@ class PctSchedule {
   void Step(int slot);
   // Whether a thread of higher priority than `slot`'s takes part and is not
   // blocked or overlooked: `slot`'s thread should wait.
-  bool Outranked(int slot) const;
+  bool Outranked(int slot) const { return Outranking(slot) >= 0; }
+  // The slot of one such thread (the lowest slot); -1: none.
+  int Outranking(int slot) const;
   // `slot`'s thread waited a whole cap: the threads that outrank it made no
   // visible progress meanwhile and are overlooked (make no thread wait)
   // until their next synchronisation point.
   void OverlookThoseAbove(int slot);
+  // The thread of `other` is known to be blocked where the hooks do not see
+  // it (asleep in a system call): overlooked like a thread that outlasts a
+  // cap, until its next synchronisation point.
+  void Overlook(int other);
   // Takes one poll from the process's budget: false once it is spent.
   bool SpendPoll();
 

@@ -75,6 +75,32 @@ TEST(PctScheduleTest, OnlyALowerThreadThatCanRunWaits) {
   EXPECT_FALSE(schedule.Outranked(-1));  // a thread that found no slot never waits
 }
 
+// The hooks ask which thread outranks a waiter, and overlook that one alone
+// when the OS says it sleeps where the hooks do not see.
+TEST(PctScheduleTest, AThreadOverlookedByNameStopsOutrankingUntilItsNextStep) {
+  PctSchedule schedule(Seeded(5, /*depth=*/1));
+  const int a = schedule.Join(), b = schedule.Join(), c = schedule.Join();
+  int order[] = {a, b, c};
+  std::sort(std::begin(order), std::end(order),
+            [&](int x, int y) { return schedule.PriorityOf(x) < schedule.PriorityOf(y); });
+  const int low = order[0], middle = order[1], high = order[2];
+  EXPECT_EQ(schedule.Outranking(high), -1);
+  EXPECT_EQ(schedule.Outranking(middle), high);
+  const int first = schedule.Outranking(low);
+  EXPECT_TRUE(first == middle || first == high);
+  schedule.Overlook(high);
+  EXPECT_EQ(schedule.Outranking(middle), -1);
+  EXPECT_EQ(schedule.Outranking(low), middle);
+  schedule.SetBlocked(middle, true);
+  schedule.Overlook(middle);  // blocked: stays blocked, not overlooked
+  EXPECT_EQ(schedule.Outranking(low), -1);
+  schedule.SetBlocked(middle, false);
+  EXPECT_EQ(schedule.Outranking(low), middle);
+  schedule.Step(high);
+  EXPECT_EQ(schedule.Outranking(middle), high);
+  EXPECT_EQ(schedule.Outranking(-1), -1);
+}
+
 // A thread that outlasts a waiter's whole cap (asleep where the hooks do not
 // see, say) makes no one wait until it reaches a synchronisation point.
 TEST(PctScheduleTest, AnOverlookedThreadCountsAgainAtItsNextStep) {
