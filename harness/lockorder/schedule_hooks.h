@@ -2,7 +2,8 @@
 // every synchronisation point the hooks see (lock, unlock, try-lock,
 // condition wait, signal and broadcast, thread start and end) a thread waits
 // while a thread of higher PCT priority can run (harness/schedule/
-// pct_schedule.h decides), in short sleeps, within the schedule's caps.
+// pct_schedule.h decides), in short sleeps, within the schedule's caps;
+// and a sched_yield sleeps one such poll instead (PerturbedYield).
 // Independent of the lock-order checker: it also runs where the checker is
 // off (a clang sanitizer build, whose interceptors call the hooks as their
 // "real" functions). Off unless RACELAB_PERTURB asks at load; off, the
