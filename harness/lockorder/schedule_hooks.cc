@@ -190,16 +190,18 @@ void PerturbAtSyncPoint() {
   pct->Step(own);
   if (own < 0) return;
   slot_polling[own].store(true, std::memory_order_release);
-  for (int poll = 0;;) {
+  // A thread found asleep counts as a poll without one (so that threads
+  // that keep waking and sleeping again cannot hold this loop).
+  for (int poll = 0;; ++poll) {
     const int above = pct->Outranking(own);
     if (above < 0) break;
+    if (poll == pct->max_polls_per_point()) {
+      pct->OverlookThoseAbove(own);
+      break;
+    }
     if (AsleepUnseen(above)) {
       pct->Overlook(above);
       continue;
-    }
-    if (poll++ == pct->max_polls_per_point()) {
-      pct->OverlookThoseAbove(own);
-      break;
     }
     if (!pct->SpendPoll()) break;
     SleepOnePoll();
