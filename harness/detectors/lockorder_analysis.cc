@@ -116,7 +116,10 @@ class Analyzer {
     // copies for a moment (the report tool's peak memory on 10^6 locks).
     analysis_.locks.reserve(analysis_.locks.size() + recording.locks.size());
     class_of.reserve(recording.locks.size());
+    lock_index_.clear();
+    lock_index_.reserve(recording.locks.size());
     for (const auto& [id, lock] : recording.locks) {
+      lock_index_[id] = static_cast<std::uint32_t>(analysis_.locks.size());
       AnalyzedLock analyzed;
       analyzed.name = LockName(id);
       analyzed.node = prefix + analyzed.name;
@@ -150,7 +153,7 @@ class Analyzer {
     const std::size_t first_edge = analysis_.edges.size();
     analysis_.edges.reserve(analysis_.edges.size() + recording.edges.size());
     for (const Edge& edge : recording.edges) {
-      analysis_.edges.push_back({prefix + LockName(edge.from), prefix + LockName(edge.to),
+      analysis_.edges.push_back({lock_index_.at(edge.from), lock_index_.at(edge.to),
                                  ThreadName(edge.witness.thread), false});
     }
     for (const Edge& edge : recording.edges) {
@@ -263,6 +266,8 @@ class Analyzer {
   const std::string& project_root_;
   Symbolizer& symbolizer_;
   LockOrderAnalysis analysis_;
+  // The current recording's locks: id → index in analysis_.locks.
+  absl::flat_hash_map<LockId, std::uint32_t> lock_index_;
   // Class view across every file: class key → class node in one graph.
   LockGraph class_graph_;
   std::map<std::string, LockId> class_ids_;

@@ -99,8 +99,9 @@ TEST(LockOrderAnalysisTest, OrdersInDifferentProcessesAreNoCycle) {
       "/src", symbolizer);
   EXPECT_THAT(analysis.cycles, IsEmpty());
   ASSERT_EQ(analysis.edges.size(), 2u);
-  EXPECT_EQ(analysis.edges[0].from_node, "p100_M1");
-  EXPECT_EQ(analysis.edges[1].from_node, "p200_M2");
+  EXPECT_EQ(analysis.FromNode(analysis.edges[0]), "p100_M1");
+  EXPECT_EQ(analysis.FromNode(analysis.edges[1]), "p200_M2");
+  EXPECT_EQ(analysis.ToNode(analysis.edges[1]), "p200_M1");
   EXPECT_THAT(analysis.files, ElementsAre("test", "test"));
   // Sites that resolve to nothing name no class: no hint about them.
   EXPECT_THAT(analysis.class_hints, IsEmpty());

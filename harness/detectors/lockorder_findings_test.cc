@@ -100,8 +100,12 @@ Recording WithEdgesInTwoModules() {
   recording.modules = {{0, "/proc/self/exe"}, {1, "/usr/bin/addr2line"}};
   recording.sites = {
       {0, {{0, 0x1000}}}, {1, {{0, 0x1010}}}, {2, {{1, 0x1000}}}, {3, {{1, 0x1010}}}};
-  recording.edges = {lockorder::Edge{0, 1, {1, 0, 1, {0}}}, lockorder::Edge{1, 0, {2, 1, 0, {1}}},
-                     lockorder::Edge{2, 3, {1, 2, 3, {2}}}};
+  // Each witness holds the edge's `from` (a version-1 held list).
+  recording.held_lists = {{0}, {1}, {2}};
+  using lockorder::kNoHeldSet;
+  recording.edges = {lockorder::Edge{0, 1, {1, 0, 1, kNoHeldSet, 0}},
+                     lockorder::Edge{1, 0, {2, 1, 0, kNoHeldSet, 1}},
+                     lockorder::Edge{2, 3, {1, 2, 3, kNoHeldSet, 2}}};
   return recording;
 }
 

@@ -64,11 +64,16 @@ struct ClassHint {
 struct LockOrderAnalysis {
   std::vector<std::string> files;
   std::vector<AnalyzedLock> locks;
+  // One per recorded pair of locks (a report tool reads a million of them:
+  // the locks by index, not by name).
   struct GraphEdge {
-    std::string from_node, to_node, thread;
+    std::uint32_t from = 0, to = 0;  // indices into `locks`
+    std::string thread;
     bool in_cycle = false;
   };
   std::vector<GraphEdge> edges;
+  const std::string& FromNode(const GraphEdge& edge) const { return locks[edge.from].node; }
+  const std::string& ToNode(const GraphEdge& edge) const { return locks[edge.to].node; }
   std::vector<AnalyzedCycle> cycles;
   std::vector<ClassHint> class_hints;
   // Locks whose first site names no line of the program's own code (no

@@ -58,7 +58,7 @@ TEST(HtmlWriterTest, AGraphWithoutARendererIsShownAsDot) {
   Report report = CounterReport(1);
   LockOrderAnalysis graph;
   graph.locks = {{"M0", "p1_M0", nullptr}, {"M1", "p1_M1", nullptr}};
-  graph.edges = {{"p1_M0", "p1_M1", "T1", true}};
+  graph.edges = {{0, 1, "T1", true}};
   report.lock_graphs["counter/racy"] = graph;
   const std::string html = FormatHtmlReport(report, {});
   EXPECT_THAT(html, HasSubstr("Not drawn: no graph renderer"));

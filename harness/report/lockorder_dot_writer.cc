@@ -27,8 +27,8 @@ std::string FormatLockOrderDot(const LockOrderAnalysis& analysis) {
     absl::StrAppend(&out, "  ", Quoted(lock.node), " [label=", Quoted(label), "];\n");
   }
   for (const LockOrderAnalysis::GraphEdge& edge : analysis.edges) {
-    absl::StrAppend(&out, "  ", Quoted(edge.from_node), " -> ", Quoted(edge.to_node),
-                    " [label=", Quoted(edge.thread),
+    absl::StrAppend(&out, "  ", Quoted(analysis.FromNode(edge)), " -> ",
+                    Quoted(analysis.ToNode(edge)), " [label=", Quoted(edge.thread),
                     edge.in_cycle ? ", color=red, penwidth=2.5, fontcolor=red" : "", "];\n");
   }
   absl::StrAppend(&out, "}\n");

@@ -23,8 +23,8 @@ std::string FormatLockOrderJson(const LockOrderAnalysis& analysis) {
   }
   json edges = json::array();
   for (const LockOrderAnalysis::GraphEdge& edge : analysis.edges) {
-    edges.push_back({{"from", edge.from_node},
-                     {"to", edge.to_node},
+    edges.push_back({{"from", analysis.FromNode(edge)},
+                     {"to", analysis.ToNode(edge)},
                      {"thread", edge.thread},
                      {"in_cycle", edge.in_cycle}});
   }
