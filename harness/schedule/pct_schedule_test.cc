@@ -4,6 +4,7 @@
 #include "harness/schedule/pct_schedule.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <set>
 
@@ -75,15 +76,19 @@ TEST(PctScheduleTest, OnlyALowerThreadThatCanRunWaits) {
   EXPECT_FALSE(schedule.Outranked(-1));  // a thread that found no slot never waits
 }
 
+// Three threads join; their slots, lowest priority first.
+std::array<int, 3> JoinThreeByPriority(PctSchedule& schedule) {
+  std::array<int, 3> order = {schedule.Join(), schedule.Join(), schedule.Join()};
+  std::sort(order.begin(), order.end(),
+            [&](int x, int y) { return schedule.PriorityOf(x) < schedule.PriorityOf(y); });
+  return order;
+}
+
 // The hooks ask which thread outranks a waiter, and overlook that one alone
 // when the OS says it sleeps where the hooks do not see.
 TEST(PctScheduleTest, AThreadOverlookedByNameStopsOutrankingUntilItsNextStep) {
   PctSchedule schedule(Seeded(5, /*depth=*/1));
-  const int a = schedule.Join(), b = schedule.Join(), c = schedule.Join();
-  int order[] = {a, b, c};
-  std::sort(std::begin(order), std::end(order),
-            [&](int x, int y) { return schedule.PriorityOf(x) < schedule.PriorityOf(y); });
-  const int low = order[0], middle = order[1], high = order[2];
+  const auto [low, middle, high] = JoinThreeByPriority(schedule);
   EXPECT_EQ(schedule.Outranking(high), -1);
   EXPECT_EQ(schedule.Outranking(middle), high);
   const int first = schedule.Outranking(low);
@@ -105,11 +110,7 @@ TEST(PctScheduleTest, AThreadOverlookedByNameStopsOutrankingUntilItsNextStep) {
 // see, say) makes no one wait until it reaches a synchronisation point.
 TEST(PctScheduleTest, AnOverlookedThreadCountsAgainAtItsNextStep) {
   PctSchedule schedule(Seeded(3, /*depth=*/1));
-  const int a = schedule.Join(), b = schedule.Join(), c = schedule.Join();
-  int order[] = {a, b, c};
-  std::sort(std::begin(order), std::end(order),
-            [&](int x, int y) { return schedule.PriorityOf(x) < schedule.PriorityOf(y); });
-  const int low = order[0], middle = order[1], high = order[2];
+  const auto [low, middle, high] = JoinThreeByPriority(schedule);
   schedule.OverlookThoseAbove(middle);  // overlooks `high` only
   EXPECT_FALSE(schedule.Outranked(middle));
   EXPECT_TRUE(schedule.Outranked(low));  // `middle` still counts
