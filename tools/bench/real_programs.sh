@@ -3,9 +3,12 @@
 # program's wall time natively, under the lock-order preload library alone
 # (LD_PRELOAD, records to a scratch file), and under `racelab run --`
 # (black-box mode: racelab's own start, the guard, the watchdog and the
-# analysis included). Runs are interleaved (native, preload, racelab, then
-# again) and the median of each is printed as a Markdown table with the
-# ratios to native, as docs/performance.md shows it.
+# analysis included); and, as the floor the checker builds on, with the
+# library loaded but not checking ("hooks only": no RACELAB_LOCKORDER_FILE,
+# so every interposed call only passes on). Runs are interleaved (native,
+# hooks only, preload, racelab, then again) and the median of each is
+# printed as a Markdown table with the ratios to native, as
+# docs/performance.md shows it.
 #
 # Usage: tools/bench/real_programs.sh [--runs N] [--build DIR]
 #   --runs N     runs per program and mode (default 5)
@@ -88,18 +91,21 @@ seconds() {
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-echo "| program | native | preload only | ratio | \`racelab run --\` | ratio |"
-echo "|---|---|---|---|---|---|"
+echo "| program | native | hooks only | ratio | preload only | ratio | \`racelab run --\` | ratio |"
+echo "|---|---|---|---|---|---|---|---|"
 for entry in "${programs[@]}"; do
   name=${entry%%|*}
   command=${entry#*|}
-  native=() preloaded=() whole=()
+  native=() hooks=() preloaded=() whole=()
   for ((run = 0; run < runs; ++run)); do
     rm -f "$scratch"/records.*
     native+=("$(seconds bash -c "$command")")
+    hooks+=("$(seconds -u RACELAB_LOCKORDER_FILE LD_PRELOAD="$preload" bash -c "exec $command")")
     preloaded+=("$(seconds LD_PRELOAD="$preload" RACELAB_LOCKORDER_FILE="$scratch/records" bash -c "exec $command")")
     whole+=("$(seconds "$racelab" run -- bash -c "exec $command")")
   done
-  n=$(median "${native[@]}") p=$(median "${preloaded[@]}") w=$(median "${whole[@]}")
-  echo "| $name | ${n} s | ${p} s | $(ratio "$p" "$n")x | ${w} s | $(ratio "$w" "$n")x |"
+  n=$(median "${native[@]}") h=$(median "${hooks[@]}") p=$(median "${preloaded[@]}")
+  w=$(median "${whole[@]}")
+  echo "| $name | ${n} s | ${h} s | $(ratio "$h" "$n")x | ${p} s | $(ratio "$p" "$n")x |" \
+    "${w} s | $(ratio "$w" "$n")x |"
 done
