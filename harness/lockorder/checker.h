@@ -41,6 +41,7 @@
 #include "harness/lockorder/arena.h"
 #include "harness/lockorder/held_list.h"
 #include "harness/lockorder/lock_graph.h"
+#include "harness/lockorder/lock_page_filter.h"
 #include "harness/lockorder/records.h"
 #include "harness/lockorder/spinlock.h"
 
@@ -289,20 +290,10 @@ class LockOrderChecker {
   // std::mutex is never destroyed through pthread, so this is how a heap
   // address reused by a later lock is told apart from the old one).
   void ForgetRange(std::uintptr_t begin, std::uintptr_t end);
-  // False when the checker knows no lock at all (every lock used alone, or
-  // none yet): the free() hook's first test, before it asks the allocator
-  // for the block's size. Lock-free.
-  bool KnowsAnyLock() const { return known_locks_.value.load(std::memory_order_relaxed) != 0; }
-  // False when no known lock can lie in [begin, end): lock-free, for the
-  // free() hook, which runs on every deallocation. True may be a false alarm.
+  // Where known locks lie (see LockPageFilter): for the free() hook.
+  bool KnowsAnyLock() const { return page_filter_.KnowsAnyLock(); }
   bool MayHoldLocks(std::uintptr_t begin, std::uintptr_t end) const {
-    if (end <= begin) return false;
-    const std::uintptr_t first = begin >> kPageShift, last = (end - 1) >> kPageShift;
-    if (last - first >= kMaxPagesFiltered) return true;
-    for (std::uintptr_t page = first; page <= last; ++page) {
-      if (lock_pages_[page & (kPageSlots - 1)].load(std::memory_order_relaxed) != 0) return true;
-    }
-    return false;
+    return page_filter_.MayHoldLocks(begin, end);
   }
 
   // Numbers the thread (recording it) if it has no number yet; returns it.
@@ -463,6 +454,7 @@ class LockOrderChecker {
     ByAddress by_address ABSL_GUARDED_BY(mu);
   };
   static constexpr std::size_t kShards = 64;
+  static constexpr int kPageShift = LockPageFilter::kPageShift;
   static std::size_t ShardOf(std::uintptr_t address) { return (address >> kPageShift) % kShards; }
   std::array<LockShard, kShards> shards_;
   // Takes the lock at `found` out of its shard, marked retired; returns the
@@ -470,18 +462,9 @@ class LockOrderChecker {
   ByAddress::iterator Retire(LockShard& shard, ByAddress::iterator found)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   void RemoveFromGraph(const std::vector<LockInfo*>& retired) ABSL_LOCKS_EXCLUDED(mu_);
-  // How many live locks lie in each page (hashed into kPageSlots counters):
-  // written under mu_, read by MayHoldLocks without it.
-  static constexpr int kPageShift = 12;
-  static constexpr std::size_t kPageSlots = std::size_t{1} << 14;
-  static constexpr std::uintptr_t kMaxPagesFiltered = 16;
-  std::array<std::atomic<std::uint32_t>, kPageSlots> lock_pages_{};  // written under shard locks
-  // How many locks have a LockInfo (their sum). A cache line of its own:
-  // every free() reads it.
-  struct alignas(64) LineOfItsOwn {
-    std::atomic<std::uint32_t> value{0};
-  };
-  LineOfItsOwn known_locks_;
+  // Written under the shard locks (each slot's pages are in one shard).
+  LockPageFilter page_filter_;
+  static_assert(LockPageFilter::kSlots % kShards == 0);
   ArenaVector<Site> sites_ ABSL_GUARDED_BY(mu_);
   ArenaUnorderedMap<std::uint64_t, ArenaVector<SiteId>> site_index_ ABSL_GUARDED_BY(mu_);
   std::uint32_t next_thread_ ABSL_GUARDED_BY(mu_) = 0;

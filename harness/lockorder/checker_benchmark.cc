@@ -7,15 +7,18 @@
 // - std::shared_mutex taken shared, through the hooks off and on;
 // - a heap std::mutex's whole life (new, lock, unlock, delete), off and on;
 // - two threads contending for one std::mutex, raw and checked;
-// - malloc + free with the free() hook idle and watching;
+// - malloc + free with the free() hook idle and watching, also for a block
+//   in the page of a lock the checker knows;
 // - adding edges to the lock graph as it grows (cycle checks included).
 #include <dlfcn.h>
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <numeric>
 #include <random>
 #include <shared_mutex>
@@ -139,13 +142,21 @@ void BM_HeapMutexLife_Checked(benchmark::State& state) { HeapMutexLife(state, tr
 BENCHMARK(BM_HeapMutexLife_HooksOff);
 BENCHMARK(BM_HeapMutexLife_Checked);
 
-// malloc + free of a small block that holds no lock: what the free() hook
-// (which retires the locks in freed memory) costs every deallocation.
+// Two locks taken one under the other: the checker knows both from then
+// on (a lock only ever taken alone stays unknown), so the free() hook's
+// filter is not empty.
+void MakeKnown(std::mutex& outer, std::mutex& inner) {
+  std::lock_guard hold_outer(outer);
+  std::lock_guard hold_inner(inner);
+}
+
+// malloc + free of a small block that holds no lock, while the checker
+// knows locks elsewhere (in static storage): what the free() hook (which
+// retires the locks in freed memory) costs every deallocation.
 void MallocFree(benchmark::State& state, bool checked) {
   SetLockOrderChecking(checked);
-  std::mutex known;  // one lock known to the checker, so its filter is not empty
-  known.lock();
-  known.unlock();
+  static std::mutex outer, inner;
+  MakeKnown(outer, inner);
   for (auto _ : state) {
     void* block = std::malloc(64);
     benchmark::DoNotOptimize(block);
@@ -157,6 +168,61 @@ void BM_MallocFree_HooksOff(benchmark::State& state) { MallocFree(state, false);
 void BM_MallocFree_Checked(benchmark::State& state) { MallocFree(state, true); }
 BENCHMARK(BM_MallocFree_HooksOff);
 BENCHMARK(BM_MallocFree_Checked);
+
+// The same for a block in the page of a known lock, beside it: blocks of
+// one size allocated in a row lie side by side, one of them holds the
+// lock, and malloc hands a block just freed straight back.
+void MallocFreeBesideKnownLock(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  constexpr std::size_t kSize = 64;
+  std::vector<void*> blocks;
+  for (int i = 0; i < 256; ++i) blocks.push_back(std::malloc(kSize));
+  const auto address = [&](std::size_t i) { return reinterpret_cast<std::uintptr_t>(blocks[i]); };
+  // Two blocks in one page, the second in a later line than the first.
+  std::size_t holder = 0, beside = 0;
+  bool found = false;
+  for (std::size_t i = 0; i < blocks.size() && !found; ++i) {
+    for (std::size_t j = 0; j < blocks.size() && !found; ++j) {
+      found = (address(j) >> 12) == (address(i) >> 12) && (address(j) >> 6) > (address(i) >> 6);
+      if (found) {
+        holder = i;
+        beside = j;
+      }
+    }
+  }
+  auto* const lock = new (blocks[holder]) std::mutex;
+  static std::mutex outer;
+  MakeKnown(outer, *lock);
+  bool handed_back = false;
+  if (found) {
+    const std::uintptr_t freed = address(beside);
+    std::free(blocks[beside]);
+    blocks[beside] = std::malloc(kSize);
+    handed_back = address(beside) == freed;
+  }
+  if (!handed_back) {
+    state.SkipWithError("no block beside the lock in its page");
+  } else {
+    std::free(blocks[beside]);
+    for (auto _ : state) {
+      void* block = std::malloc(kSize);
+      benchmark::DoNotOptimize(block);
+      std::free(block);
+    }
+    blocks[beside] = std::malloc(kSize);
+  }
+  lock->~mutex();
+  for (void* block : blocks) std::free(block);
+  SetLockOrderChecking(false);
+}
+void BM_MallocFreeBesideKnownLock_HooksOff(benchmark::State& state) {
+  MallocFreeBesideKnownLock(state, false);
+}
+void BM_MallocFreeBesideKnownLock_Checked(benchmark::State& state) {
+  MallocFreeBesideKnownLock(state, true);
+}
+BENCHMARK(BM_MallocFreeBesideKnownLock_HooksOff);
+BENCHMARK(BM_MallocFreeBesideKnownLock_Checked);
 
 std::mutex contended;
 void ContendedPair(benchmark::State& state, bool checked) {

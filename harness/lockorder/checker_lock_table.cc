@@ -49,8 +49,7 @@ LockInfo* LockOrderChecker::LookupSlow(ThreadLockState& thread, std::uintptr_t a
   lock.declared.store(LockInfo::kUndeclared, std::memory_order_relaxed);
   lock.retired.store(false, std::memory_order_release);
   found->second = &lock;
-  lock_pages_[(address >> kPageShift) & (kPageSlots - 1)].fetch_add(1, std::memory_order_relaxed);
-  known_locks_.value.fetch_add(1, std::memory_order_relaxed);
+  page_filter_.Add(address);
   return &lock;
 }
 
@@ -138,9 +137,7 @@ LockOrderChecker::ByAddress::iterator LockOrderChecker::Retire(LockShard& shard,
                                                                ByAddress::iterator found) {
   LockInfo& lock = *found->second;
   lock.retired.store(true, std::memory_order_relaxed);
-  lock_pages_[(found->first >> kPageShift) & (kPageSlots - 1)].fetch_sub(1,
-                                                                         std::memory_order_relaxed);
-  known_locks_.value.fetch_sub(1, std::memory_order_relaxed);
+  page_filter_.Remove(found->first);
   return shard.by_address.erase(found);
 }
 
