@@ -138,6 +138,7 @@ class Analyzer {
                           RecordingSites& sites,
                           const absl::flat_hash_map<LockId, const std::string*>& class_of) {
     LockGraph graph;
+    graph.Reserve(recording.locks.size(), recording.edges.size());
     absl::flat_hash_map<LockId, LockId> node_of;
     std::vector<LockId> lock_of;  // graph node → lock
     node_of.reserve(recording.locks.size());

@@ -22,6 +22,12 @@ void EraseOne(ArenaVector<LockId>& nodes, LockId node) {
 
 }  // namespace
 
+void LockGraph::Reserve(std::size_t locks, std::size_t edges) {
+  nodes_.reserve(locks);
+  parent_.reserve(locks);
+  edges_.reserve(edges);
+}
+
 LockId LockGraph::AddLock() {
   if (!free_nodes_.empty()) {
     const LockId id = free_nodes_.back();

@@ -40,6 +40,10 @@ class LockGraph {
     std::uint32_t known_payload = 0;
   };
 
+  // Room for `locks` nodes and `edges` edges in all, allocated at once (a
+  // graph built from a record file knows both: grown by doubling, a million
+  // nodes were copied twenty times into freshly mapped memory).
+  void Reserve(std::size_t locks, std::size_t edges);
   // Returns a new node (perhaps the id of a removed one).
   LockId AddLock();
   // Removes `lock` and every edge into or out of it; appends their payloads
