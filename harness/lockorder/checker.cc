@@ -81,7 +81,12 @@ bool LockOrderChecker::ChainValidated(ThreadLockState& thread, std::uint64_t cha
 void LockOrderChecker::MarkValidated(ThreadLockState& thread, std::uint64_t chain) {
   // Bounded: a program that keeps making new locks makes new chains for
   // ever. A chain forgotten is only checked again (its edges are known).
-  if (thread.validated_chains.size() >= kMaxValidatedChains) thread.validated_chains.clear();
+  // Emptied at its full size: a large hash set's clear() gives its table
+  // back, and growing it again rehashed it a dozen times over.
+  if (thread.validated_chains.size() >= kMaxValidatedChains) {
+    thread.validated_chains.clear();
+    thread.validated_chains.reserve(kMaxValidatedChains);
+  }
   thread.validated_chains.insert(chain);
   thread.chain_cache[chain & (thread.chain_cache.size() - 1)] = chain;
 }

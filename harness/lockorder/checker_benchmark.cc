@@ -6,6 +6,8 @@
 // - the same for absl::Mutex with Abseil's deadlock detection off and on;
 // - std::shared_mutex taken shared, through the hooks off and on;
 // - a heap std::mutex's whole life (new, lock, unlock, delete), off and on;
+// - a pthread mutex's life (init, lock, unlock, destroy), alone and taken
+//   under another lock (a new lock and a new edge each time);
 // - two threads contending for one std::mutex, raw and checked;
 // - malloc + free with the free() hook idle and watching, also for a block
 //   in the page of a lock the checker knows;
@@ -223,6 +225,49 @@ void BM_MallocFreeBesideKnownLock_Checked(benchmark::State& state) {
 }
 BENCHMARK(BM_MallocFreeBesideKnownLock_HooksOff);
 BENCHMARK(BM_MallocFreeBesideKnownLock_Checked);
+
+// A pthread mutex's whole life through its own calls (init, lock, unlock,
+// destroy), taken alone: lock creation and destruction stay off the
+// checker's locks.
+void PthreadMutexLife(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  pthread_mutex_t mutex;
+  for (auto _ : state) {
+    pthread_mutex_init(&mutex, nullptr);
+    pthread_mutex_lock(&mutex);
+    pthread_mutex_unlock(&mutex);
+    pthread_mutex_destroy(&mutex);
+  }
+  SetLockOrderChecking(false);
+}
+void BM_PthreadMutexLife_HooksOff(benchmark::State& state) { PthreadMutexLife(state, false); }
+void BM_PthreadMutexLife_Checked(benchmark::State& state) { PthreadMutexLife(state, true); }
+BENCHMARK(BM_PthreadMutexLife_HooksOff);
+BENCHMARK(BM_PthreadMutexLife_Checked);
+
+// The same life for a lock taken under another: each one is a new lock
+// with a new edge into it (the checker's slow path: the lock created in
+// its shard, the edge added to the graph and recorded under the checker's
+// lock, both taken out again at its destruction). What lock_churn_stress
+// does 800,000 times.
+void KnownMutexLife(benchmark::State& state, bool checked) {
+  SetLockOrderChecking(checked);
+  static pthread_mutex_t outer = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_t mutex;
+  for (auto _ : state) {
+    pthread_mutex_init(&mutex, nullptr);
+    pthread_mutex_lock(&outer);
+    pthread_mutex_lock(&mutex);
+    pthread_mutex_unlock(&mutex);
+    pthread_mutex_unlock(&outer);
+    pthread_mutex_destroy(&mutex);
+  }
+  SetLockOrderChecking(false);
+}
+void BM_KnownMutexLife_HooksOff(benchmark::State& state) { KnownMutexLife(state, false); }
+void BM_KnownMutexLife_Checked(benchmark::State& state) { KnownMutexLife(state, true); }
+BENCHMARK(BM_KnownMutexLife_HooksOff);
+BENCHMARK(BM_KnownMutexLife_Checked);
 
 std::mutex contended;
 void ContendedPair(benchmark::State& state, bool checked) {
