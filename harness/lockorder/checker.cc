@@ -201,12 +201,25 @@ HeldSetId LockOrderChecker::HeldSetOf(const ThreadLockState& thread) {
     }
   }
   for (std::size_t i = first_new; i < thread.held.size(); ++i) {
-    const HeldSetId parent = set;
-    set = static_cast<HeldSetId>(held_sets_.size());
-    held_sets_.push_back({parent, thread.held[i].lock->id});
-    held_set_of_chain_.emplace(thread.held[i].chain, set);
-    sink_->OnHeldSet(set, parent, thread.held[i].lock->id);
+    set = NewHeldSet(set, thread.held[i].lock->id, thread.held[i].chain);
   }
+  return set;
+}
+
+HeldSetId LockOrderChecker::NewHeldSet(HeldSetId parent, LockId lock, std::uint64_t chain) {
+  const auto set = static_cast<HeldSetId>(held_sets_.size());
+  held_sets_.push_back({parent, lock});
+  // Bounded: a program that keeps making new locks and holds them while it
+  // takes others makes new chains for ever (a lock's id is never reused, so
+  // a chain with a lock that is gone never comes back). A chain forgotten
+  // while it is still in use gets a new held set next time: an extra
+  // `held` line, the same locks.
+  if (held_set_of_chain_.size() >= held_set_chains_) {
+    held_set_of_chain_.clear();
+    held_set_of_chain_.reserve(held_set_chains_);
+  }
+  held_set_of_chain_.emplace(chain, set);
+  sink_->OnHeldSet(set, parent, lock);
   return set;
 }
 
@@ -216,13 +229,8 @@ HeldSetId LockOrderChecker::HeldSetOfLocks(const std::vector<LockId>& locks) {
   HeldSetId set = kNoHeldSet;
   for (LockId lock : locks) {
     chain = Mix(chain, lock);
-    auto [known, inserted] = held_set_of_chain_.try_emplace(chain, 0);
-    if (inserted) {
-      known->second = static_cast<HeldSetId>(held_sets_.size());
-      held_sets_.push_back({set, lock});
-      sink_->OnHeldSet(known->second, set, lock);
-    }
-    set = known->second;
+    auto known = held_set_of_chain_.find(chain);
+    set = known != held_set_of_chain_.end() ? known->second : NewHeldSet(set, lock, chain);
   }
   return set;
 }

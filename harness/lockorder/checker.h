@@ -99,6 +99,9 @@ struct WaitCycleStep {
 inline constexpr std::uint64_t kUnresolvedChain = 0x5DEECE66D1B0A7E3ull;
 
 inline constexpr std::size_t kMaxValidatedChains = std::size_t{1} << 16;
+// How many held-list chains the checker keeps the held set of (see
+// LockOrderChecker::NewHeldSet).
+inline constexpr std::size_t kMaxKnownHeldSetChains = std::size_t{1} << 18;
 
 // One thread's view. Owned and used by that thread only; cache-line aligned
 // so that no other thread's data shares its lines.
@@ -186,9 +189,14 @@ class LockOrderChecker {
   // `sink` must outlive the checker. Not owned. `holder` tells who holds a
   // lock (for misuse reports, and to notice holds another thread's unlock
   // ended). With `abort_on_inversion`, the process aborts right after an
-  // unguarded cycle has been recorded.
-  LockOrderChecker(RecordSink* sink, HolderQuery holder, bool abort_on_inversion = false)
-      : sink_(sink), holder_(holder), abort_on_inversion_(abort_on_inversion) {}
+  // unguarded cycle has been recorded. `held_set_chains`: how many held
+  // lists it keeps the held set of (NewHeldSet; smaller in tests).
+  LockOrderChecker(RecordSink* sink, HolderQuery holder, bool abort_on_inversion = false,
+                   std::size_t held_set_chains = kMaxKnownHeldSetChains)
+      : sink_(sink),
+        holder_(holder),
+        abort_on_inversion_(abort_on_inversion),
+        held_set_chains_(held_set_chains) {}
   LockOrderChecker(const LockOrderChecker&) = delete;
   LockOrderChecker& operator=(const LockOrderChecker&) = delete;
 
@@ -417,6 +425,7 @@ class LockOrderChecker {
   RecordSink* const sink_;
   const HolderQuery holder_;
   const bool abort_on_inversion_;
+  const std::size_t held_set_chains_;
   mutable Spinlock mu_;
   // Nodes only for locks with edges: node ids are dense among those, so a
   // program that builds a million locks and uses each alone has no node.
@@ -432,6 +441,10 @@ class LockOrderChecker {
   };
   ArenaVector<HeldSetNode> held_sets_ ABSL_GUARDED_BY(mu_);
   ArenaHashMap<std::uint64_t, HeldSetId> held_set_of_chain_ ABSL_GUARDED_BY(mu_);
+  // A held set `parent` plus `lock`, the held list prefix with `chain`:
+  // numbered, kept and recorded.
+  HeldSetId NewHeldSet(HeldSetId parent, LockId lock, std::uint64_t chain)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Guarded cycles (by lock id, never reused), each step with its guard,
   // indexed by each step's (from, to) ids; see NarrowGuard.
   struct GuardedCycle {

@@ -190,6 +190,47 @@ TEST_F(CheckerTest, UnlockingALockTakenBeforeCheckingBeganIsNoMisuse) {
   EXPECT_THAT(sink_.misuses, IsEmpty());
 }
 
+// A checker that keeps the held sets of four held lists only.
+class ForgetfulCheckerTest : public CheckerTest {
+ protected:
+  ForgetfulCheckerTest() : CheckerTest(/*held_set_chains=*/4) {}
+};
+
+TEST_F(ForgetfulCheckerTest, AForgottenHeldListGetsANewHeldSetOfTheSameLocks) {
+  // Ten locks each held while taking kC: ten held lists of one lock each,
+  // past the four kept.
+  for (std::uintptr_t i = 0; i < 10; ++i) {
+    Lock(t1_, 0x10000 + 16 * i);
+    Lock(t1_, kC);
+    Unlock(t1_, kC);
+    Unlock(t1_, 0x10000 + 16 * i);
+  }
+  ASSERT_THAT(sink_.held_sets, SizeIs(10));
+  // The first again, under which a new lock is taken: its held list was
+  // forgotten, so the new edge names a new held set, of the same lock.
+  Lock(t1_, 0x10000);
+  Lock(t1_, kB);
+  ASSERT_THAT(sink_.edges, SizeIs(11));
+  EXPECT_THAT(sink_.held_sets, SizeIs(11));
+  EXPECT_NE(sink_.edges[10].witness.held_set, sink_.edges[0].witness.held_set);
+  EXPECT_THAT(sink_.HeldBy(sink_.edges[10]), ElementsAre(sink_.IdOf(0x10000)));
+  EXPECT_THAT(sink_.HeldBy(sink_.edges[0]), ElementsAre(sink_.IdOf(0x10000)));
+}
+
+TEST_F(CheckerTest, AHeldListKeptGetsItsHeldSetAgain) {
+  for (std::uintptr_t i = 0; i < 10; ++i) {
+    Lock(t1_, 0x10000 + 16 * i);
+    Lock(t1_, kC);
+    Unlock(t1_, kC);
+    Unlock(t1_, 0x10000 + 16 * i);
+  }
+  Lock(t1_, 0x10000);
+  Lock(t1_, kB);
+  ASSERT_THAT(sink_.edges, SizeIs(11));
+  EXPECT_THAT(sink_.held_sets, SizeIs(10));
+  EXPECT_EQ(sink_.edges[10].witness.held_set, sink_.edges[0].witness.held_set);
+}
+
 TEST_F(CheckerTest, HoldsAThousandLocksAtOnce) {
   for (std::uintptr_t i = 0; i < 1000; ++i) Lock(t1_, 0x10000 + 16 * i);
   EXPECT_THAT(t1_.held, SizeIs(1000));

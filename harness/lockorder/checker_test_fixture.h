@@ -87,7 +87,9 @@ inline std::int64_t FakeHolder(std::uintptr_t address, LockKind) {
 
 class CheckerTest : public ::testing::Test {
  protected:
-  CheckerTest() {
+  // `held_set_chains`: as the checker's constructor.
+  explicit CheckerTest(std::size_t held_set_chains = kMaxKnownHeldSetChains)
+      : checker_(&sink_, FakeHolder, /*abort_on_inversion=*/false, held_set_chains) {
     FakeLocks().clear();
     t1_.os_tid = 101, t2_.os_tid = 102, t3_.os_tid = 103;
   }
@@ -117,7 +119,7 @@ class CheckerTest : public ::testing::Test {
   }
 
   RecordingSink sink_;
-  LockOrderChecker checker_{&sink_, FakeHolder};
+  LockOrderChecker checker_;
   ThreadLockState t1_, t2_, t3_;
 };
 
