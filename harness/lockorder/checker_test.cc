@@ -190,21 +190,29 @@ TEST_F(CheckerTest, UnlockingALockTakenBeforeCheckingBeganIsNoMisuse) {
   EXPECT_THAT(sink_.misuses, IsEmpty());
 }
 
-// A checker that keeps the held sets of four held lists only.
-class ForgetfulCheckerTest : public CheckerTest {
+// Ten locks at 0x10000 on (16 bytes apart), each held while thread 1
+// takes kC: ten held lists of one lock each.
+class HeldSetsTest : public CheckerTest {
  protected:
-  ForgetfulCheckerTest() : CheckerTest(/*held_set_chains=*/4) {}
+  explicit HeldSetsTest(std::size_t held_set_chains = kMaxKnownHeldSetChains)
+      : CheckerTest(held_set_chains) {}
+  void TakeEachWithCUnderIt(int locks) {
+    for (std::uintptr_t i = 0; i < static_cast<std::uintptr_t>(locks); ++i) {
+      Lock(t1_, 0x10000 + 16 * i);
+      Lock(t1_, kC);
+      Unlock(t1_, kC);
+      Unlock(t1_, 0x10000 + 16 * i);
+    }
+  }
+};
+// A checker that keeps the held sets of four held lists only.
+class ForgetfulCheckerTest : public HeldSetsTest {
+ protected:
+  ForgetfulCheckerTest() : HeldSetsTest(/*held_set_chains=*/4) {}
 };
 
 TEST_F(ForgetfulCheckerTest, AForgottenHeldListGetsANewHeldSetOfTheSameLocks) {
-  // Ten locks each held while taking kC: ten held lists of one lock each,
-  // past the four kept.
-  for (std::uintptr_t i = 0; i < 10; ++i) {
-    Lock(t1_, 0x10000 + 16 * i);
-    Lock(t1_, kC);
-    Unlock(t1_, kC);
-    Unlock(t1_, 0x10000 + 16 * i);
-  }
+  TakeEachWithCUnderIt(10);  // past the four held lists kept
   ASSERT_THAT(sink_.held_sets, SizeIs(10));
   // The first again, under which a new lock is taken: its held list was
   // forgotten, so the new edge names a new held set, of the same lock.
@@ -217,13 +225,8 @@ TEST_F(ForgetfulCheckerTest, AForgottenHeldListGetsANewHeldSetOfTheSameLocks) {
   EXPECT_THAT(sink_.HeldBy(sink_.edges[0]), ElementsAre(sink_.IdOf(0x10000)));
 }
 
-TEST_F(CheckerTest, AHeldListKeptGetsItsHeldSetAgain) {
-  for (std::uintptr_t i = 0; i < 10; ++i) {
-    Lock(t1_, 0x10000 + 16 * i);
-    Lock(t1_, kC);
-    Unlock(t1_, kC);
-    Unlock(t1_, 0x10000 + 16 * i);
-  }
+TEST_F(HeldSetsTest, AHeldListKeptGetsItsHeldSetAgain) {
+  TakeEachWithCUnderIt(10);
   Lock(t1_, 0x10000);
   Lock(t1_, kB);
   ASSERT_THAT(sink_.edges, SizeIs(11));
