@@ -1,5 +1,8 @@
 // Costs of lock-order checking, side by side (run in the `release` preset):
-//   build/release/harness/lockorder_benchmark
+//   RACELAB_LOCKORDER_FILE=/tmp/records build/release/harness/lockorder_benchmark
+// (the records then go to a mapped file, as in a run; without it they go
+// to /dev/null a line at a time, which only the slow paths notice: a lock
+// made under another costs 5.9 us instead of 0.65 us).
 // - a std::mutex lock/unlock pair while holding 0, 1 or 4 other locks: raw,
 //   and through racelab's hooks and checker (chain already validated);
 // - the same below a chain of frame-pointer frames (full site walks);
